@@ -1,0 +1,85 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+VENDOR := alliance/static/vendor
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+DEMO_DB := demo.sqlite3
+DEMO_ENV := ALLIANCE_ENV=demo DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB)
+
+# Django 6 needs Python 3.12 or newer: take the first one found.
+PYTHON_BOOT := $(shell for p in python3.14 python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 python3; do \
+	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
+
+.PHONY: install python-packages frontend browser demo demo-data serve test test-sqlite test-postgres lint check bench clean
+
+install: python-packages frontend browser
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON_BOOT)" || { echo "Alliance needs Python 3.12 or newer (Django 6). Install one (for example with pyenv) and run make again."; exit 1; }
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+python-packages: $(VENV)/.installed
+
+# Front-end libraries come from the npm registry into a git-ignored folder: never committed, never a CDN.
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/vega/build/vega.min.js \
+	   node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/
+	touch $@
+
+frontend: $(VENDOR)/.installed
+
+# Browser tests drive Debian's chromium; nothing is downloaded at run time.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+demo: install demo-data serve
+
+demo-data:
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(DEMO_ENV) $(PY) manage.py load_demo
+
+serve:
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install test-sqlite test-postgres
+
+test-sqlite:
+	@echo "== Test suite on SQLite =="
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The PostgreSQL pass never skips quietly: an unreachable server is announced loudly.
+test-postgres:
+	@echo "== Test suite on PostgreSQL ($(POSTGRES_URL)) =="
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	else \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!! PostgreSQL pass SKIPPED: no server answers at $(POSTGRES_URL)"; \
+	  echo "!! Start it: pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start"; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
+
+lint: python-packages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	ALLIANCE_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy
+
+check: lint test
+
+bench: python-packages
+	for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) $(DEMO_DB) test-artifacts

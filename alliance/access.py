@@ -1,0 +1,98 @@
+"""Who sees what: the one place that scopes every query of clinical data.
+
+The rules (docs/architecture.md, "Who sees what"):
+
+- a clinician (any staff member) sees the episodes whose care team they are on;
+- a supervisor also sees every episode of the teams they supervise;
+- an administrator manages users and settings, and sees clinical detail only where one of the rules
+  above applies, unless the organisation (or the site setting ``ADMIN_SEES_CLINICAL_DATA``) widens it;
+- anyone else, including an anonymous visitor, sees nothing.
+
+Views, the admin, the API and reports call these functions; they never filter clinical data by hand.
+"""
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from alliance.accounts.models import Membership, Organisation, Role, Team, User
+from alliance.care.models import CareTeamMember, Client, Episode, Session
+from alliance.feedback.models import Alert
+from alliance.measures.models import Response
+
+__all__ = [
+    "administered_organisations",
+    "can_see_episode",
+    "is_administrator",
+    "supervised_teams",
+    "visible_alerts",
+    "visible_clients",
+    "visible_episodes",
+    "visible_responses",
+    "visible_sessions",
+]
+
+
+def _is_staff_user(user: object) -> bool:
+    return isinstance(user, User) and user.is_authenticated and user.is_active
+
+
+def supervised_teams(user: User) -> QuerySet[Team]:
+    """Teams in which the user holds the supervisor role."""
+    if not _is_staff_user(user):
+        return Team.objects.none()
+    return Team.objects.filter(memberships__user=user, memberships__role=Role.SUPERVISOR)
+
+
+def administered_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations the user administers."""
+    if not _is_staff_user(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role=Role.ADMINISTRATOR
+    )
+
+
+def is_administrator(user: User) -> bool:
+    """Whether the user administers any organisation (and so may use the admin site)."""
+    return administered_organisations(user).exists()
+
+
+def _episode_rule(user: User) -> Q:
+    on_care_team = Exists(CareTeamMember.objects.filter(episode=OuterRef("pk"), member=user))
+    supervised = Exists(
+        Membership.objects.filter(user=user, role=Role.SUPERVISOR, team=OuterRef("team"))
+    )
+    rule = Q(on_care_team) | Q(supervised)
+    widened = Membership.objects.filter(user=user, role=Role.ADMINISTRATOR)
+    if not settings.ALLIANCE["ADMIN_SEES_CLINICAL_DATA"]:
+        widened = widened.filter(organisation__admin_sees_clinical_data=True)
+    administered = Exists(widened.filter(organisation=OuterRef("team__organisation")))
+    return rule | Q(administered)
+
+
+def visible_episodes(user: User) -> QuerySet[Episode]:
+    """Episodes of care the user may see."""
+    if not _is_staff_user(user):
+        return Episode.objects.none()
+    return Episode.objects.filter(_episode_rule(user))
+
+
+def visible_clients(user: User) -> QuerySet[Client]:
+    """Clients with at least one episode the user may see."""
+    return Client.objects.filter(Exists(visible_episodes(user).filter(client=OuterRef("pk"))))
+
+
+def visible_sessions(user: User) -> QuerySet[Session]:
+    return Session.objects.filter(episode__in=visible_episodes(user))
+
+
+def visible_responses(user: User) -> QuerySet[Response]:
+    return Response.objects.filter(session__episode__in=visible_episodes(user))
+
+
+def visible_alerts(user: User) -> QuerySet[Alert]:
+    return Alert.objects.filter(episode__in=visible_episodes(user))
+
+
+def can_see_episode(user: User, episode: Episode) -> bool:
+    return visible_episodes(user).filter(pk=episode.pk).exists()

@@ -1,0 +1,100 @@
+"""The ``alliance`` command line.
+
+``alliance demo`` and ``alliance serve`` run the web application; ``alliance analyze`` runs the
+science core on a research CSV without any database; ``alliance import`` and ``alliance export``
+move a clinic's data in and out.
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Alliance: feedback-informed treatment, open and self-hosted.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _django(environment: str | None = None, database_url: str | None = None) -> None:
+    if environment:
+        os.environ["ALLIANCE_ENV"] = environment
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic clinic.")] = 7,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when loaded.")] = True,
+) -> None:
+    """Create a synthetic demo clinic in demo.sqlite3 and serve it on 127.0.0.1."""
+    _django("demo", os.environ.get("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'demo.sqlite3'}"))
+    _manage("migrate", "--no-input", "-v", "0")
+    _manage("load_demo", "--seed", str(seed))
+    if serve_after:
+        _manage("runserver", f"127.0.0.1:{port}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the application with the settings from the environment (see docs/settings.md)."""
+    _django()
+    _manage("runserver", f"{host}:{port}", "--noreload")
+
+
+@app.command()
+def analyze(
+    ratings: Annotated[Path, typer.Argument(help="Long CSV: episode_id, clinician_id, session, measure, score, ...")],
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the results as JSON.")],
+    report: Annotated[Path | None, typer.Option(help="Also write an HTML report with charts.")] = None,
+) -> None:
+    """Run the science core on a research CSV: change, NHS Talking Therapies outcomes, expected
+    trajectories, alerts, clinician effects and the alliance-outcome split."""
+    from alliance import analyze_command
+
+    raise typer.Exit(analyze_command.run(ratings, json_out, report))
+
+
+@app.command("import")
+def import_(
+    source: Annotated[Path, typer.Argument(help="A research CSV or a full export (.json).")],
+    organisation: Annotated[str, typer.Option(help="Name of the organisation to import into.")],
+) -> None:
+    """Import historical ratings or a full export: all or nothing, safe to re-run."""
+    typer.echo("alliance import: not available yet (the interoperability issue adds it).", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def export(
+    destination: Annotated[Path, typer.Argument(help="File to write (.json).")],
+    organisation: Annotated[str, typer.Option(help="Name of the organisation to export.")],
+    pseudonymise: Annotated[bool, typer.Option(help="Research export: no names or free text.")] = False,
+) -> None:
+    """Export an organisation's data, whole, or pseudonymised for research."""
+    typer.echo("alliance export: not available yet (the interoperability issue adds it).", err=True)
+    raise typer.Exit(2)
+
+
+def main() -> None:  # pragma: no cover - console-script entry
+    sys.exit(app())

@@ -1,0 +1,63 @@
+"""Alerts raised by the science core's rules, and their acknowledgement."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from alliance.care.models import Episode, Session
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("Act today")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Alert(models.Model):
+    """One rule firing for one session of an episode. It stores the rule, the numbers that
+    triggered it and the advice shown, so a clinician can see why and a researcher can audit."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="alerts")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="alerts")
+    rule = models.CharField(_("rule"), max_length=40)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    priority = models.PositiveSmallIntegerField(
+        _("caseload priority"), help_text=_("Lower comes first on the caseload.")
+    )
+    evidence = models.JSONField(_("what triggered it"))
+    advice_code = models.CharField(_("advice"), max_length=60)
+    advice = models.TextField(_("advice shown"))
+    pathway = models.CharField(_("repair pathway"), max_length=30, blank=True)
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    acknowledgement_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        indexes = [models.Index(fields=["episode", "acknowledged_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "session", "rule"], name="alert_once_per_rule_and_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="alert_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="alert_acknowledged_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.episode})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

@@ -1,0 +1,131 @@
+"""Writing responses: validated and scored by the science core, stored whole or not at all."""
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance.accounts.models import User
+from alliance.care.models import Session
+from alliance.measures import catalogue
+from alliance.measures.models import STAFF_RATERS, Method, Rater, Response, ResponseVersion
+from alliance.science.instruments import Instrument, ResponseError, Score, score_response, validate_values
+
+
+def _scored(instrument: Instrument, values: Mapping[str, object], age_group: str) -> tuple[dict[str, float], Score]:
+    try:
+        clean = validate_values(instrument, values)
+        return clean, score_response(instrument, clean, age_group=age_group)
+    except ResponseError as error:
+        raise ValidationError({error.item or "items": str(error)}) from None
+    except ValueError as error:
+        raise ValidationError({"items": str(error)}) from None
+
+
+def _check_rater(instrument: Instrument, rater: str, rater_user: User | None) -> None:
+    if rater not in Rater.values:
+        raise ValidationError(
+            {"rater": _("Unknown rater %(rater)s; choose one of %(allowed)s.")
+             % {"rater": rater, "allowed": ", ".join(Rater.values)}}
+        )
+    if rater not in instrument.respondents:
+        raise ValidationError(
+            {"rater": _("%(measure)s is answered by %(allowed)s, not %(rater)s.")
+             % {"measure": instrument.code, "allowed": ", ".join(instrument.respondents), "rater": rater}}
+        )
+    if (rater in STAFF_RATERS) != (rater_user is not None):
+        raise ValidationError({"rater_user": _("Name the member of staff for a staff rating, and only then.")})
+
+
+def response_record(
+    *,
+    session: Session,
+    instrument_code: str,
+    values: Mapping[str, object],
+    rater: str = Rater.CLIENT,
+    method: str = Method.TABLET,
+    idempotency_key: uuid.UUID | None = None,
+    rater_user: User | None = None,
+    about_member: User | None = None,
+    recorded_by: User | None = None,
+    answered_at: datetime | None = None,
+) -> Response:
+    """Validate, score and store one response with its first version.
+
+    Idempotent: submitting the same ``idempotency_key`` again returns the stored response and
+    writes nothing, so a client who taps "send" twice, or a retry after a dropped connection,
+    never creates a second record.
+    """
+    key = idempotency_key or uuid.uuid4()
+    existing = Response.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    instrument = catalogue.instrument(instrument_code)
+    _check_rater(instrument, rater, rater_user)
+    if method not in Method.values:
+        raise ValidationError({"method": _("Unknown method; choose one of %s.") % ", ".join(Method.values)})
+    clean, score = _scored(instrument, values, session.episode.client.age_group)
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                session=session,
+                instrument=instrument.code,
+                rater=rater,
+                rater_user=rater_user,
+                about_member=about_member,
+                method=method,
+                items=clean,
+                total=score.total,
+                subscales=dict(score.subscales),
+                band=score.band or "",
+                risk_items=list(score.risk_items),
+                prorated=score.prorated,
+                answered_at=answered_at or timezone.now(),
+                idempotency_key=key,
+            )
+            _keep_version(response, recorded_by=recorded_by, reason="")
+    except IntegrityError:
+        # A concurrent submission with the same key won the race: theirs is the record.
+        return Response.objects.get(idempotency_key=key)
+    return response
+
+
+def response_correct(
+    *, response: Response, values: Mapping[str, object], corrected_by: User, reason: str
+) -> Response:
+    """Correct a response's answers (e.g. a slip when entering from paper), keeping every earlier
+    version in the history."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the answers are being changed.")})
+    instrument = catalogue.instrument(response.instrument)
+    clean, score = _scored(instrument, values, response.session.episode.client.age_group)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        locked.items = clean
+        locked.total = score.total
+        locked.subscales = dict(score.subscales)
+        locked.band = score.band or ""
+        locked.risk_items = list(score.risk_items)
+        locked.prorated = score.prorated
+        locked.version += 1
+        locked.save(
+            update_fields=["items", "total", "subscales", "band", "risk_items", "prorated", "version"]
+        )
+        _keep_version(locked, recorded_by=corrected_by, reason=reason)
+    return locked
+
+
+def _keep_version(response: Response, *, recorded_by: User | None, reason: str) -> None:
+    ResponseVersion.objects.create(
+        response=response,
+        version=response.version,
+        items=response.items,
+        total=response.total,
+        subscales=response.subscales,
+        recorded_by=recorded_by,
+        reason=reason,
+    )

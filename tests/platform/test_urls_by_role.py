@@ -1,0 +1,114 @@
+"""Every page, tried as every role: the expected answer for each, and nothing clinical leaks."""
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client as Browser
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import PASSWORD
+
+ROLES = ["anonymous", "clinician", "colleague", "supervisor", "other_supervisor", "administrator",
+         "outsider"]
+
+# For each page: how to build its URL, and the status each role must get.
+# 302 for anonymous means "sent to the log-in page"; 404 means "not yours": the page does not
+# reveal whether the record exists.
+PAGES: dict[str, tuple[Callable[[SimpleNamespace], str], dict[str, int]]] = {
+    "clinic:home": (lambda c: reverse("clinic:home"),
+                    {"anonymous": 302, "clinician": 302, "colleague": 302, "supervisor": 302,
+                     "other_supervisor": 302, "administrator": 302, "outsider": 302}),
+    "clinic:caseload": (lambda c: reverse("clinic:caseload"),
+                        {"anonymous": 302, "clinician": 200, "colleague": 200, "supervisor": 200,
+                         "other_supervisor": 200, "administrator": 200, "outsider": 200}),
+    "clinic:episode": (lambda c: reverse("clinic:episode", args=[c.episode.pk]),
+                       {"anonymous": 302, "clinician": 200, "colleague": 404, "supervisor": 200,
+                        "other_supervisor": 404, "administrator": 404, "outsider": 404}),
+    "clinic:session": (lambda c: reverse("clinic:session", args=[c.session.pk]),
+                       {"anonymous": 302, "clinician": 200, "colleague": 404, "supervisor": 200,
+                        "other_supervisor": 404, "administrator": 404, "outsider": 404}),
+    "login": (lambda c: reverse("login"), dict.fromkeys(ROLES, 200)),
+    "admin:index": (lambda c: reverse("admin:index"),
+                    {"anonymous": 302, "clinician": 302, "colleague": 302, "supervisor": 302,
+                     "other_supervisor": 302, "administrator": 200, "outsider": 302}),
+    "admin:care_client_changelist": (
+        lambda c: reverse("admin:care_client_changelist"),
+        {"anonymous": 302, "clinician": 302, "colleague": 302, "supervisor": 302,
+         "other_supervisor": 302, "administrator": 200, "outsider": 302}),
+}
+
+# URL names that are not pages to visit with GET (they are tried elsewhere).
+NOT_GET_PAGES = {"logout", "password_change", "password_change_done", "password_reset",
+                 "password_reset_done", "password_reset_confirm", "password_reset_complete"}
+
+
+def _browser_for(clinic: SimpleNamespace, role: str) -> Browser:
+    browser = Browser()
+    if role != "anonymous":
+        assert browser.login(username=getattr(clinic, role).username, password=PASSWORD)
+    return browser
+
+
+def _named_patterns(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            if entry.namespace != "admin":
+                names |= _named_patterns(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(prefix + entry.name)
+    return names
+
+
+def test_every_named_page_outside_the_admin_is_in_the_role_table() -> None:
+    untested = _named_patterns(get_resolver()) - set(PAGES) - NOT_GET_PAGES
+    assert untested == set(), f"add these pages to PAGES with each role's answer: {untested}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_each_role_gets_the_expected_answer(clinic: SimpleNamespace, page: str, role: str) -> None:
+    build_url, expected = PAGES[page]
+    response = _browser_for(clinic, role).get(build_url(clinic))
+    assert response.status_code == expected[role], f"{role} on {page}"
+    if role == "anonymous" and expected[role] == 302:
+        assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ["colleague", "other_supervisor", "administrator", "outsider"])
+def test_the_client_name_never_appears_for_people_off_the_care_team(
+    clinic: SimpleNamespace, role: str
+) -> None:
+    browser = _browser_for(clinic, role)
+    for page in ("clinic:caseload", "admin:care_client_changelist"):
+        body = browser.get(PAGES[page][0](clinic)).content.decode()
+        assert clinic.episode.client.display_name not in body, f"{role} on {page}"
+
+
+def test_the_clinician_sees_their_client_on_the_caseload(clinic: SimpleNamespace) -> None:
+    body = _browser_for(clinic, "clinician").get(reverse("clinic:caseload")).content.decode()
+    assert clinic.episode.client.display_name in body
+
+
+def test_an_administrator_sees_clinical_detail_when_the_organisation_allows_it(
+    clinic: SimpleNamespace,
+) -> None:
+    clinic.org.admin_sees_clinical_data = True
+    clinic.org.save(update_fields=["admin_sees_clinical_data"])
+    response = _browser_for(clinic, "administrator").get(PAGES["clinic:episode"][0](clinic))
+    assert response.status_code == 200
+
+
+def test_an_administrator_on_the_care_team_sees_that_client(clinic: SimpleNamespace) -> None:
+    clinic.episode.care_team.create(member=clinic.administrator, role="team_member")
+    response = _browser_for(clinic, "administrator").get(PAGES["clinic:episode"][0](clinic))
+    assert response.status_code == 200
+
+
+def test_logging_out_needs_a_post_and_ends_the_session(clinic: SimpleNamespace) -> None:
+    browser = _browser_for(clinic, "clinician")
+    assert browser.get(reverse("logout")).status_code == 405
+    browser.post(reverse("logout"))
+    assert browser.get(reverse("clinic:caseload")).status_code == 302
