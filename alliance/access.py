@@ -5,7 +5,8 @@ The rules (docs/architecture.md, "Who sees what"):
 - a clinician (any staff member) sees the episodes whose care team they are on;
 - a supervisor also sees every episode of the teams they supervise;
 - an administrator manages users and settings, and sees clinical detail only where one of the rules
-  above applies, unless the organisation (or the site setting ``ADMIN_SEES_CLINICAL_DATA``) widens it;
+  above applies, unless the organisation (or the site setting ``ADMIN_SEES_CLINICAL_DATA``)
+  widens it;
 - anyone else, including an anonymous visitor, sees nothing.
 
 Views, the admin, the API and reports call these functions; they never filter clinical data by hand.
@@ -47,9 +48,7 @@ def administered_organisations(user: User) -> QuerySet[Organisation]:
     """Organisations the user administers."""
     if not _is_staff_user(user):
         return Organisation.objects.none()
-    return Organisation.objects.filter(
-        memberships__user=user, memberships__role=Role.ADMINISTRATOR
-    )
+    return Organisation.objects.filter(memberships__user=user, memberships__role=Role.ADMINISTRATOR)
 
 
 def is_administrator(user: User) -> bool:

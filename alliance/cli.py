@@ -42,7 +42,9 @@ def _manage(*args: str) -> None:
 def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic clinic.")] = 7,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when loaded.")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve when loaded.")
+    ] = True,
 ) -> None:
     """Create a synthetic demo clinic in demo.sqlite3 and serve it on 127.0.0.1."""
     _django("demo", os.environ.get("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'demo.sqlite3'}"))
@@ -64,9 +66,14 @@ def serve(
 
 @app.command()
 def analyze(
-    ratings: Annotated[Path, typer.Argument(help="Long CSV: episode_id, clinician_id, session, measure, score, ...")],
+    ratings: Annotated[
+        Path,
+        typer.Argument(help="Long CSV: episode_id, clinician_id, session, measure, score, ..."),
+    ],
     json_out: Annotated[Path, typer.Option("--json", help="Where to write the results as JSON.")],
-    report: Annotated[Path | None, typer.Option(help="Also write an HTML report with charts.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write an HTML report with charts.")
+    ] = None,
 ) -> None:
     """Run the science core on a research CSV: change, NHS Talking Therapies outcomes, expected
     trajectories, alerts, clinician effects and the alliance-outcome split."""
@@ -89,7 +96,9 @@ def import_(
 def export(
     destination: Annotated[Path, typer.Argument(help="File to write (.json).")],
     organisation: Annotated[str, typer.Option(help="Name of the organisation to export.")],
-    pseudonymise: Annotated[bool, typer.Option(help="Research export: no names or free text.")] = False,
+    pseudonymise: Annotated[
+        bool, typer.Option(help="Research export: no names or free text.")
+    ] = False,
 ) -> None:
     """Export an organisation's data, whole, or pseudonymised for research."""
     typer.echo("alliance export: not available yet (the interoperability issue adds it).", err=True)

@@ -1,7 +1,8 @@
 """Settings for Alliance, read from the environment through strict helpers.
 
 Safe by default: DEBUG is off and a SECRET_KEY is required unless ``ALLIANCE_ENV`` is ``demo`` or
-``test`` (set by ``make demo`` and the test settings). SQLite unless ``DATABASE_URL`` says otherwise.
+``test`` (set by ``make demo`` and the test settings). SQLite unless ``DATABASE_URL`` says
+otherwise.
 """
 
 import os
@@ -30,7 +31,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if raw.lower() in ("0", "false", "no", "off", ""):
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}."
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:

@@ -13,10 +13,12 @@ PASSWORD = "correct-horse-battery"
 _codes = itertools.count(1)
 
 
-def make_user(username: str, *, organisation: Organisation, role: str | None = None,
-              team: Team | None = None) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD,
-                                    first_name=username.title())
+def make_user(
+    username: str, *, organisation: Organisation, role: str | None = None, team: Team | None = None
+) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title()
+    )
     if role is not None:
         membership_grant(user=user, organisation=organisation, role=role, team=team)
     return user
@@ -33,8 +35,9 @@ def make_client(organisation: Organisation, *, age_group: str = "adult", name: s
     )
 
 
-def make_episode(team: Team, primary: User, *, client: Client | None = None,
-                 started_on: dt.date | None = None) -> Episode:
+def make_episode(
+    team: Team, primary: User, *, client: Client | None = None, started_on: dt.date | None = None
+) -> Episode:
     episode = Episode.objects.create(
         client=client or make_client(team.organisation),
         team=team,
@@ -59,7 +62,9 @@ def make_clinic() -> dict[str, object]:
     cast: dict[str, object] = {"org": org, "team_a": team_a, "team_b": team_b}
     cast["clinician"] = make_user("clinician", organisation=org, role=Role.CLINICIAN, team=team_a)
     cast["colleague"] = make_user("colleague", organisation=org, role=Role.CLINICIAN, team=team_a)
-    cast["supervisor"] = make_user("supervisor", organisation=org, role=Role.SUPERVISOR, team=team_a)
+    cast["supervisor"] = make_user(
+        "supervisor", organisation=org, role=Role.SUPERVISOR, team=team_a
+    )
     cast["other_supervisor"] = make_user(
         "othersupervisor", organisation=org, role=Role.SUPERVISOR, team=team_b
     )

@@ -35,7 +35,9 @@ class Organisation(models.Model):
     admin_sees_clinical_data = models.BooleanField(
         _("administrators see clinical data"),
         default=False,
-        help_text=_("Off: administrators see clinical detail only for clients whose care team they are on."),
+        help_text=_(
+            "Off: administrators see clinical detail only for clients whose care team they are on."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -101,10 +103,10 @@ class Membership(models.Model):
             ),
         ]
 
-    def clean(self) -> None:
-        if self.team_id and self.team.organisation_id != self.organisation_id:
-            raise ValidationError({"team": _("The team belongs to another organisation.")})
-
     def __str__(self) -> str:
         where = self.team or self.organisation
         return f"{self.user} ({self.get_role_display()}, {where})"
+
+    def clean(self) -> None:
+        if self.team_id and self.team.organisation_id != self.organisation_id:
+            raise ValidationError({"team": _("The team belongs to another organisation.")})

@@ -21,9 +21,7 @@ class Client(models.Model):
     """A person in care. Identified in the product by a pseudonymous code; the display name is
     shown only to the people caring for them."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="clients"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="clients")
     code = models.CharField(_("pseudonymous code"), max_length=40)
     display_name = models.CharField(_("display name"), max_length=200)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
@@ -114,7 +112,11 @@ class Episode(models.Model):
         return self.ended_on is None
 
     def clean(self) -> None:
-        if self.client_id and self.team_id and self.client.organisation_id != self.team.organisation_id:
+        if (
+            self.client_id
+            and self.team_id
+            and self.client.organisation_id != self.team.organisation_id
+        ):
             raise ValidationError({"team": _("The team belongs to another organisation.")})
 
 

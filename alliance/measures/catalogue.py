@@ -33,8 +33,10 @@ def instrument(code: str) -> Instrument:
     except KeyError:
         allowed = ", ".join(sorted(instruments()))
         raise ValidationError(
-            {"instrument": _("Unknown measure %(code)s; choose one of %(allowed)s.")
-             % {"code": code, "allowed": allowed}}
+            {
+                "instrument": _("Unknown measure %(code)s; choose one of %(allowed)s.")
+                % {"code": code, "allowed": allowed}
+            }
         ) from None
 
 

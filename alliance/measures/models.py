@@ -49,7 +49,9 @@ class Response(models.Model):
         null=True,
         blank=True,
         related_name="alliance_ratings_about",
-        help_text=_("For alliance measures: the care-team member rated; empty means the whole team."),
+        help_text=_(
+            "For alliance measures: the care-team member rated; empty means the whole team."
+        ),
     )
     method = models.CharField(_("how"), max_length=12, choices=Method.choices)
     items = models.JSONField(_("item values"))
@@ -106,9 +108,7 @@ class ResponseVersion(models.Model):
         verbose_name_plural = _("response versions")
         ordering = ["response", "version"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["response", "version"], name="response_version_unique"
-            ),
+            models.UniqueConstraint(fields=["response", "version"], name="response_version_unique"),
         ]
 
     def __str__(self) -> str:

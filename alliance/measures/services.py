@@ -13,10 +13,18 @@ from alliance.accounts.models import User
 from alliance.care.models import Session
 from alliance.measures import catalogue
 from alliance.measures.models import STAFF_RATERS, Method, Rater, Response, ResponseVersion
-from alliance.science.instruments import Instrument, ResponseError, Score, score_response, validate_values
+from alliance.science.instruments import (
+    Instrument,
+    ResponseError,
+    Score,
+    score_response,
+    validate_values,
+)
 
 
-def _scored(instrument: Instrument, values: Mapping[str, object], age_group: str) -> tuple[dict[str, float], Score]:
+def _scored(
+    instrument: Instrument, values: Mapping[str, object], age_group: str
+) -> tuple[dict[str, float], Score]:
     try:
         clean = validate_values(instrument, values)
         return clean, score_response(instrument, clean, age_group=age_group)
@@ -29,16 +37,26 @@ def _scored(instrument: Instrument, values: Mapping[str, object], age_group: str
 def _check_rater(instrument: Instrument, rater: str, rater_user: User | None) -> None:
     if rater not in Rater.values:
         raise ValidationError(
-            {"rater": _("Unknown rater %(rater)s; choose one of %(allowed)s.")
-             % {"rater": rater, "allowed": ", ".join(Rater.values)}}
+            {
+                "rater": _("Unknown rater %(rater)s; choose one of %(allowed)s.")
+                % {"rater": rater, "allowed": ", ".join(Rater.values)}
+            }
         )
     if rater not in instrument.respondents:
         raise ValidationError(
-            {"rater": _("%(measure)s is answered by %(allowed)s, not %(rater)s.")
-             % {"measure": instrument.code, "allowed": ", ".join(instrument.respondents), "rater": rater}}
+            {
+                "rater": _("%(measure)s is answered by %(allowed)s, not %(rater)s.")
+                % {
+                    "measure": instrument.code,
+                    "allowed": ", ".join(instrument.respondents),
+                    "rater": rater,
+                }
+            }
         )
     if (rater in STAFF_RATERS) != (rater_user is not None):
-        raise ValidationError({"rater_user": _("Name the member of staff for a staff rating, and only then.")})
+        raise ValidationError(
+            {"rater_user": _("Name the member of staff for a staff rating, and only then.")}
+        )
 
 
 def response_record(
@@ -67,7 +85,9 @@ def response_record(
     instrument = catalogue.instrument(instrument_code)
     _check_rater(instrument, rater, rater_user)
     if method not in Method.values:
-        raise ValidationError({"method": _("Unknown method; choose one of %s.") % ", ".join(Method.values)})
+        raise ValidationError(
+            {"method": _("Unknown method; choose one of %s.") % ", ".join(Method.values)}
+        )
     clean, score = _scored(instrument, values, session.episode.client.age_group)
     try:
         with transaction.atomic():
@@ -113,7 +133,15 @@ def response_correct(
         locked.prorated = score.prorated
         locked.version += 1
         locked.save(
-            update_fields=["items", "total", "subscales", "band", "risk_items", "prorated", "version"]
+            update_fields=[
+                "items",
+                "total",
+                "subscales",
+                "band",
+                "risk_items",
+                "prorated",
+                "version",
+            ]
         )
         _keep_version(locked, recorded_by=corrected_by, reason=reason)
     return locked

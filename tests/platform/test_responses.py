@@ -15,8 +15,9 @@ ORS = {"ors_1": 4.5, "ors_2": 6.0, "ors_3": 5.2, "ors_4": 3.3}
 
 
 def _record(clinic: SimpleNamespace, values: dict, **kwargs) -> Response:  # type: ignore[type-arg]
-    return response_record(session=clinic.session, instrument_code=kwargs.pop("code", "ors"),
-                           values=values, **kwargs)
+    return response_record(
+        session=clinic.session, instrument_code=kwargs.pop("code", "ors"), values=values, **kwargs
+    )
 
 
 def test_it_stores_the_total_computed_by_the_science_core(clinic: SimpleNamespace) -> None:
@@ -66,8 +67,14 @@ def test_it_refuses_a_rater_the_measure_does_not_allow(clinic: SimpleNamespace) 
 
 
 def test_a_clinician_rates_the_session_on_the_srs(clinic: SimpleNamespace) -> None:
-    response = _record(clinic, {"srs_1": 9, "srs_2": 9, "srs_3": 9, "srs_4": 9}, code="srs",
-                       rater="clinician", rater_user=clinic.clinician, method="clinician")
+    response = _record(
+        clinic,
+        {"srs_1": 9, "srs_2": 9, "srs_3": 9, "srs_4": 9},
+        code="srs",
+        rater="clinician",
+        rater_user=clinic.clinician,
+        method="clinician",
+    )
     assert response.total == pytest.approx(36)
     assert response.rater_user == clinic.clinician
 
@@ -81,8 +88,12 @@ def test_phq9_item_9_above_zero_is_stored_as_a_risk_answer(clinic: SimpleNamespa
 
 def test_a_correction_keeps_every_earlier_version(clinic: SimpleNamespace) -> None:
     response = _record(clinic, ORS)
-    corrected = response_correct(response=response, values={**ORS, "ors_1": 8.5},
-                                 corrected_by=clinic.clinician, reason="Typed 4.5 for 8.5")
+    corrected = response_correct(
+        response=response,
+        values={**ORS, "ors_1": 8.5},
+        corrected_by=clinic.clinician,
+        reason="Typed 4.5 for 8.5",
+    )
     assert corrected.version == 2
     assert corrected.total == pytest.approx(23.0)
     history = list(corrected.versions.order_by("version").values_list("version", "total"))
@@ -99,7 +110,11 @@ def test_a_correction_needs_a_reason(clinic: SimpleNamespace) -> None:
 def test_a_bad_correction_changes_nothing(clinic: SimpleNamespace) -> None:
     response = _record(clinic, ORS)
     with pytest.raises(ValidationError):
-        response_correct(response=response, values={**ORS, "ors_1": 11},
-                         corrected_by=clinic.clinician, reason="slip")
+        response_correct(
+            response=response,
+            values={**ORS, "ors_1": 11},
+            corrected_by=clinic.clinician,
+            reason="slip",
+        )
     response.refresh_from_db()
     assert (response.version, response.total) == (1, pytest.approx(19.0))

@@ -6,133 +6,344 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='pseudonymous code')),
-                ('display_name', models.CharField(max_length=200, verbose_name='display name')),
-                ('birth_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='birth year')),
-                ('age_group', models.CharField(choices=[('child', 'Child (6-12)'), ('adolescent', 'Adolescent (13-17)'), ('adult', 'Adult (18+)')], max_length=12, verbose_name='age group')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='mobile phone')),
-                ('consents_to_electronic_contact', models.BooleanField(default=False, verbose_name='consents to e-mail and text messages')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="pseudonymous code")),
+                ("display_name", models.CharField(max_length=200, verbose_name="display name")),
+                (
+                    "birth_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="birth year"
+                    ),
+                ),
+                (
+                    "age_group",
+                    models.CharField(
+                        choices=[
+                            ("child", "Child (6-12)"),
+                            ("adolescent", "Adolescent (13-17)"),
+                            ("adult", "Adult (18+)"),
+                        ],
+                        max_length=12,
+                        verbose_name="age group",
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="mobile phone")),
+                (
+                    "consents_to_electronic_contact",
+                    models.BooleanField(
+                        default=False, verbose_name="consents to e-mail and text messages"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'client',
-                'verbose_name_plural': 'clients',
+                "verbose_name": "client",
+                "verbose_name_plural": "clients",
             },
         ),
         migrations.CreateModel(
-            name='Episode',
+            name="Episode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('setting', models.CharField(choices=[('individual', 'Individual'), ('couple', 'Couple'), ('family', 'Family'), ('group', 'Group'), ('day_programme', 'Day programme'), ('medication', 'Medication management')], default='individual', max_length=20, verbose_name='setting')),
-                ('started_on', models.DateField(verbose_name='started')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended')),
-                ('ending', models.CharField(blank=True, choices=[('planned', 'Planned ending'), ('client_initiated', 'Client-initiated ending'), ('ghosted', 'No contact (stopped coming without a word)'), ('transferred', 'Transferred')], max_length=20, verbose_name='ending')),
-                ('outcome_measure', models.CharField(default='ors', max_length=20, verbose_name='outcome measure')),
-                ('alliance_measure', models.CharField(default='srs', max_length=20, verbose_name='alliance measure')),
-                ('share_progress_with_client', models.BooleanField(default=False, verbose_name='client may see their progress chart')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='care.client')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "setting",
+                    models.CharField(
+                        choices=[
+                            ("individual", "Individual"),
+                            ("couple", "Couple"),
+                            ("family", "Family"),
+                            ("group", "Group"),
+                            ("day_programme", "Day programme"),
+                            ("medication", "Medication management"),
+                        ],
+                        default="individual",
+                        max_length=20,
+                        verbose_name="setting",
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="started")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended")),
+                (
+                    "ending",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("planned", "Planned ending"),
+                            ("client_initiated", "Client-initiated ending"),
+                            ("ghosted", "No contact (stopped coming without a word)"),
+                            ("transferred", "Transferred"),
+                        ],
+                        max_length=20,
+                        verbose_name="ending",
+                    ),
+                ),
+                (
+                    "outcome_measure",
+                    models.CharField(default="ors", max_length=20, verbose_name="outcome measure"),
+                ),
+                (
+                    "alliance_measure",
+                    models.CharField(default="srs", max_length=20, verbose_name="alliance measure"),
+                ),
+                (
+                    "share_progress_with_client",
+                    models.BooleanField(
+                        default=False, verbose_name="client may see their progress chart"
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to="care.client",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'episode',
-                'verbose_name_plural': 'episodes',
+                "verbose_name": "episode",
+                "verbose_name_plural": "episodes",
             },
         ),
         migrations.CreateModel(
-            name='CareTeamMember',
+            name="CareTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('primary_therapist', 'Primary therapist'), ('prescriber', 'Prescriber'), ('case_manager', 'Case manager'), ('team_member', 'Team member')], max_length=20, verbose_name='role')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='joined')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='care_roles', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_team', to='care.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("primary_therapist", "Primary therapist"),
+                            ("prescriber", "Prescriber"),
+                            ("case_manager", "Case manager"),
+                            ("team_member", "Team member"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="joined")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_team",
+                        to="care.episode",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'care team member',
-                'verbose_name_plural': 'care team members',
+                "verbose_name": "care team member",
+                "verbose_name_plural": "care team members",
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='number in the episode')),
-                ('starts_at', models.DateTimeField(verbose_name='starts')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('attended', 'Attended'), ('cancelled', 'Cancelled'), ('no_show', 'Did not attend')], default='scheduled', max_length=12, verbose_name='status')),
-                ('attended_by', models.ManyToManyField(blank=True, related_name='sessions_attended', to=settings.AUTH_USER_MODEL, verbose_name='staff present')),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='care.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="number in the episode")),
+                ("starts_at", models.DateTimeField(verbose_name="starts")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("attended", "Attended"),
+                            ("cancelled", "Cancelled"),
+                            ("no_show", "Did not attend"),
+                        ],
+                        default="scheduled",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "attended_by",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="sessions_attended",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff present",
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="care.episode",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'session',
-                'verbose_name_plural': 'sessions',
-                'ordering': ['episode', 'number'],
+                "verbose_name": "session",
+                "verbose_name_plural": "sessions",
+                "ordering": ["episode", "number"],
             },
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='client_code_unique'),
+            model_name="client",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "code"), name="client_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_year__isnull', True), ('birth_year__range', (1900, 2100)), _connector='OR'), name='client_birth_year_plausible'),
+            model_name="client",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("birth_year__isnull", True),
+                    ("birth_year__range", (1900, 2100)),
+                    _connector="OR",
+                ),
+                name="client_birth_year_plausible",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.CheckConstraint(condition=models.Q(('age_group__in', ['child', 'adolescent', 'adult'])), name='client_age_group_valid'),
+            model_name="client",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("age_group__in", ["child", "adolescent", "adult"])),
+                name="client_age_group_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['team', 'ended_on'], name='care_episod_team_id_a1eba9_idx'),
+            model_name="episode",
+            index=models.Index(fields=["team", "ended_on"], name="care_episod_team_id_a1eba9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='episode_ends_after_start'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    ("ended_on__gte", models.F("started_on")),
+                    _connector="OR",
+                ),
+                name="episode_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ended_on__isnull', True), ('ending', '')), models.Q(('ended_on__isnull', False), ('ending__in', ['planned', 'client_initiated', 'ghosted', 'transferred'])), _connector='OR'), name='episode_ending_matches_end_date'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("ended_on__isnull", True), ("ending", "")),
+                    models.Q(
+                        ("ended_on__isnull", False),
+                        ("ending__in", ["planned", "client_initiated", "ghosted", "transferred"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="episode_ending_matches_end_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(('setting__in', ['individual', 'couple', 'family', 'group', 'day_programme', 'medication'])), name='episode_setting_valid'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "setting__in",
+                        ["individual", "couple", "family", "group", "day_programme", "medication"],
+                    )
+                ),
+                name="episode_setting_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.UniqueConstraint(fields=('episode', 'member'), name='care_team_member_once'),
+            model_name="careteammember",
+            constraint=models.UniqueConstraint(
+                fields=("episode", "member"), name="care_team_member_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'primary_therapist')), fields=('episode',), name='care_team_one_primary_therapist'),
+            model_name="careteammember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("role", "primary_therapist")),
+                fields=("episode",),
+                name="care_team_one_primary_therapist",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['primary_therapist', 'prescriber', 'case_manager', 'team_member'])), name='care_team_role_valid'),
+            model_name="careteammember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role__in", ["primary_therapist", "prescriber", "case_manager", "team_member"])
+                ),
+                name="care_team_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.UniqueConstraint(fields=('episode', 'number'), name='session_number_unique'),
+            model_name="session",
+            constraint=models.UniqueConstraint(
+                fields=("episode", "number"), name="session_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='session_number_positive'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__gte", 1)), name="session_number_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['scheduled', 'attended', 'cancelled', 'no_show'])), name='session_status_valid'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["scheduled", "attended", "cancelled", "no_show"])
+                ),
+                name="session_status_valid",
+            ),
         ),
     ]

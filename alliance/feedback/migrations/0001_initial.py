@@ -6,38 +6,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0001_initial'),
+        ("care", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=40, verbose_name='rule')),
-                ('severity', models.CharField(choices=[('critical', 'Act today'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=10, verbose_name='severity')),
-                ('priority', models.PositiveSmallIntegerField(help_text='Lower comes first on the caseload.', verbose_name='caseload priority')),
-                ('evidence', models.JSONField(verbose_name='what triggered it')),
-                ('advice_code', models.CharField(max_length=60, verbose_name='advice')),
-                ('advice', models.TextField(verbose_name='advice shown')),
-                ('pathway', models.CharField(blank=True, max_length=30, verbose_name='repair pathway')),
-                ('raised_at', models.DateTimeField(auto_now_add=True, verbose_name='raised')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged')),
-                ('acknowledgement_note', models.TextField(blank=True, verbose_name='note')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='care.episode')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='care.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=40, verbose_name="rule")),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Act today"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                        ],
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        help_text="Lower comes first on the caseload.",
+                        verbose_name="caseload priority",
+                    ),
+                ),
+                ("evidence", models.JSONField(verbose_name="what triggered it")),
+                ("advice_code", models.CharField(max_length=60, verbose_name="advice")),
+                ("advice", models.TextField(verbose_name="advice shown")),
+                (
+                    "pathway",
+                    models.CharField(blank=True, max_length=30, verbose_name="repair pathway"),
+                ),
+                ("raised_at", models.DateTimeField(auto_now_add=True, verbose_name="raised")),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged"),
+                ),
+                ("acknowledgement_note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="care.episode",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="care.session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alert',
-                'verbose_name_plural': 'alerts',
-                'indexes': [models.Index(fields=['episode', 'acknowledged_at'], name='feedback_al_episode_e84be1_idx')],
-                'constraints': [models.UniqueConstraint(fields=('episode', 'session', 'rule'), name='alert_once_per_rule_and_session'), models.CheckConstraint(condition=models.Q(('severity__in', ['critical', 'high', 'medium', 'low'])), name='alert_severity_valid'), models.CheckConstraint(condition=models.Q(models.Q(('acknowledged_at__isnull', True), ('acknowledged_by__isnull', True)), models.Q(('acknowledged_at__isnull', False), ('acknowledged_by__isnull', False)), _connector='OR'), name='alert_acknowledged_by_someone')],
+                "verbose_name": "alert",
+                "verbose_name_plural": "alerts",
+                "indexes": [
+                    models.Index(
+                        fields=["episode", "acknowledged_at"], name="feedback_al_episode_e84be1_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("episode", "session", "rule"),
+                        name="alert_once_per_rule_and_session",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("severity__in", ["critical", "high", "medium", "low"])),
+                        name="alert_severity_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("acknowledged_at__isnull", True), ("acknowledged_by__isnull", True)
+                            ),
+                            models.Q(
+                                ("acknowledged_at__isnull", False),
+                                ("acknowledged_by__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="alert_acknowledged_by_someone",
+                    ),
+                ],
             },
         ),
     ]

@@ -6,81 +6,194 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0001_initial'),
+        ("care", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instrument', models.CharField(max_length=20, verbose_name='measure')),
-                ('rater', models.CharField(choices=[('client', 'Client'), ('clinician', 'Clinician'), ('team_member', 'Other team member'), ('collateral', 'Family member or carer')], max_length=12, verbose_name='answered by')),
-                ('method', models.CharField(choices=[('tablet', 'Clinic tablet'), ('link', 'Link sent to the client'), ('kiosk', 'Waiting-room kiosk code'), ('paper', 'Entered from paper'), ('clinician', 'Entered by the clinician'), ('import', 'Imported')], max_length=12, verbose_name='how')),
-                ('items', models.JSONField(verbose_name='item values')),
-                ('total', models.FloatField(verbose_name='total')),
-                ('subscales', models.JSONField(default=dict, verbose_name='subscale scores')),
-                ('band', models.CharField(blank=True, max_length=40, verbose_name='severity band')),
-                ('risk_items', models.JSONField(default=list, verbose_name='risk answers')),
-                ('prorated', models.BooleanField(default=False, verbose_name='prorated for missing items')),
-                ('answered_at', models.DateTimeField(verbose_name='answered')),
-                ('idempotency_key', models.UUIDField(unique=True, verbose_name='submission key')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('about_member', models.ForeignKey(blank=True, help_text='For alliance measures: the care-team member rated; empty means the whole team.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alliance_ratings_about', to=settings.AUTH_USER_MODEL)),
-                ('rater_user', models.ForeignKey(blank=True, help_text='The member of staff who rated, when a clinician or team member rated.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ratings_given', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='care.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instrument", models.CharField(max_length=20, verbose_name="measure")),
+                (
+                    "rater",
+                    models.CharField(
+                        choices=[
+                            ("client", "Client"),
+                            ("clinician", "Clinician"),
+                            ("team_member", "Other team member"),
+                            ("collateral", "Family member or carer"),
+                        ],
+                        max_length=12,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("tablet", "Clinic tablet"),
+                            ("link", "Link sent to the client"),
+                            ("kiosk", "Waiting-room kiosk code"),
+                            ("paper", "Entered from paper"),
+                            ("clinician", "Entered by the clinician"),
+                            ("import", "Imported"),
+                        ],
+                        max_length=12,
+                        verbose_name="how",
+                    ),
+                ),
+                ("items", models.JSONField(verbose_name="item values")),
+                ("total", models.FloatField(verbose_name="total")),
+                ("subscales", models.JSONField(default=dict, verbose_name="subscale scores")),
+                ("band", models.CharField(blank=True, max_length=40, verbose_name="severity band")),
+                ("risk_items", models.JSONField(default=list, verbose_name="risk answers")),
+                (
+                    "prorated",
+                    models.BooleanField(default=False, verbose_name="prorated for missing items"),
+                ),
+                ("answered_at", models.DateTimeField(verbose_name="answered")),
+                ("idempotency_key", models.UUIDField(unique=True, verbose_name="submission key")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "about_member",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For alliance measures: the care-team member rated; empty means the whole team.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alliance_ratings_about",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rater_user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The member of staff who rated, when a clinician or team member rated.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="care.session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response',
-                'verbose_name_plural': 'responses',
+                "verbose_name": "response",
+                "verbose_name_plural": "responses",
             },
         ),
         migrations.CreateModel(
-            name='ResponseVersion',
+            name="ResponseVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('items', models.JSONField(verbose_name='item values')),
-                ('total', models.FloatField(verbose_name='total')),
-                ('subscales', models.JSONField(default=dict, verbose_name='subscale scores')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason for the change')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='measures.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("items", models.JSONField(verbose_name="item values")),
+                ("total", models.FloatField(verbose_name="total")),
+                ("subscales", models.JSONField(default=dict, verbose_name="subscale scores")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded")),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="reason for the change"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="measures.response",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response version',
-                'verbose_name_plural': 'response versions',
-                'ordering': ['response', 'version'],
+                "verbose_name": "response version",
+                "verbose_name_plural": "response versions",
+                "ordering": ["response", "version"],
             },
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['session', 'instrument'], name='measures_re_session_b4b98f_idx'),
+            model_name="response",
+            index=models.Index(
+                fields=["session", "instrument"], name="measures_re_session_b4b98f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='response_version_positive'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="response_version_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('rater__in', ['client', 'clinician', 'team_member', 'collateral'])), name='response_rater_valid'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rater__in", ["client", "clinician", "team_member", "collateral"])
+                ),
+                name="response_rater_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('method__in', ['tablet', 'link', 'kiosk', 'paper', 'clinician', 'import'])), name='response_method_valid'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("method__in", ["tablet", "link", "kiosk", "paper", "clinician", "import"])
+                ),
+                name="response_method_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('rater__in', ('clinician', 'team_member')), ('rater_user__isnull', False)), models.Q(models.Q(('rater__in', ('clinician', 'team_member')), _negated=True), ('rater_user__isnull', True)), _connector='OR'), name='response_staff_rater_named'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("rater__in", ("clinician", "team_member")), ("rater_user__isnull", False)
+                    ),
+                    models.Q(
+                        models.Q(("rater__in", ("clinician", "team_member")), _negated=True),
+                        ("rater_user__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="response_staff_rater_named",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responseversion',
-            constraint=models.UniqueConstraint(fields=('response', 'version'), name='response_version_unique'),
+            model_name="responseversion",
+            constraint=models.UniqueConstraint(
+                fields=("response", "version"), name="response_version_unique"
+            ),
         ),
     ]

@@ -1,0 +1,336 @@
+"""The demo clinic: a synthetic clinic from ``alliance.science.simulate`` turned into database rows.
+
+Everything here is synthetic; names are drawn from a short list of common first names and
+initials. Answers are validated and scored by the science core exactly like a real submission,
+then written in bulk inside one transaction, so a failed load leaves nothing behind.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from alliance.accounts.models import Organisation, Role, Team, User
+from alliance.accounts.services import membership_grant
+from alliance.care.models import (
+    CareRole,
+    CareTeamMember,
+    Client,
+    Ending,
+    Episode,
+    Session,
+    Setting,
+)
+from alliance.feedback.services import alerts_refresh
+from alliance.measures import catalogue
+from alliance.measures.models import Method, Rater, Response, ResponseVersion
+from alliance.science.instruments import score_response, validate_values
+from alliance.science.simulate import SimulatedClinic, demo_clinic_parameters, simulate_clinic
+
+DEMO_PASSWORD = "alliance-demo"
+DEMO_ORGANISATION = "Riverside Counselling (demo)"
+TEAM_NAMES = ("Adults North", "Adults South", "Young People", "Day Programme")
+FIRST_NAMES = (
+    "Alex",
+    "Sam",
+    "Robin",
+    "Jordan",
+    "Casey",
+    "Morgan",
+    "Jamie",
+    "Taylor",
+    "Riley",
+    "Avery",
+    "Charlie",
+    "Drew",
+    "Eden",
+    "Frankie",
+    "Hayden",
+    "Jules",
+    "Kai",
+    "Lee",
+    "Noor",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sasha",
+    "Toni",
+    "Val",
+    "Wren",
+    "Yara",
+    "Zane",
+    "Ari",
+    "Bo",
+)
+CLINICIAN_NAMES = (
+    ("Maya", "Okafor"),
+    ("Tom", "Lindqvist"),
+    ("Priya", "Raman"),
+    ("Daniel", "Moreau"),
+    ("Grace", "Adeyemi"),
+    ("Leo", "Fischer"),
+    ("Hana", "Sato"),
+    ("Omar", "Haddad"),
+    ("Ines", "Duarte"),
+    ("Ben", "Walsh"),
+)
+SETTINGS_FROM_SIMULATION = {
+    "individual": Setting.INDIVIDUAL,
+    "couple": Setting.COUPLE,
+    "family": Setting.FAMILY,
+    "group": Setting.GROUP,
+    "day_programme": Setting.DAY_PROGRAMME,
+    "medication": Setting.MEDICATION,
+    "medication_management": Setting.MEDICATION,
+}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    organisation: Organisation
+    users: int
+    clients: int
+    episodes: int
+    sessions: int
+    responses: int
+
+
+def demo_usernames(roles: list[str]) -> list[str]:
+    """Log-in names in the order of the simulated clinicians: therapist, therapist2, ...,
+    prescriber, supervisor."""
+    names, counts = [], {"therapist": 0, "prescriber": 0, "supervisor": 0}
+    for role in roles:
+        counts[role] += 1
+        names.append(role if counts[role] == 1 else f"{role}{counts[role]}")
+    return names
+
+
+def load_demo(*, seed: int = 7, today: dt.date | None = None) -> DemoSummary:
+    """Replace any earlier demo organisation with a freshly simulated one."""
+    clinic = simulate_clinic(demo_clinic_parameters(today=today or dt.date.today()), seed=seed)
+    with transaction.atomic():
+        _remove_earlier_demo()
+        return _DemoWriter(clinic).write()
+
+
+def _remove_earlier_demo() -> None:
+    organisation = Organisation.objects.filter(name=DEMO_ORGANISATION).first()
+    if organisation is None:
+        return
+    episodes = Episode.objects.filter(client__organisation=organisation)
+    ResponseVersion.objects.filter(response__session__episode__in=episodes).delete()
+    Response.objects.filter(session__episode__in=episodes).delete()
+    episodes.delete()
+    Client.objects.filter(organisation=organisation).delete()
+    staff = User.objects.filter(memberships__organisation=organisation).distinct()
+    Team.objects.filter(organisation=organisation).delete()
+    organisation.memberships.all().delete()
+    staff.delete()
+    organisation.delete()
+
+
+class _DemoWriter:
+    def __init__(self, clinic: SimulatedClinic) -> None:
+        self.clinic = clinic
+        self.rng = np.random.default_rng(11)
+
+    def write(self) -> DemoSummary:
+        self.organisation = Organisation.objects.create(name=DEMO_ORGANISATION)
+        self._staff()
+        self._clients()
+        self._episodes()
+        self._sessions()
+        responses = self._responses()
+        alerts_refresh(self.episodes.values())
+        return DemoSummary(
+            organisation=self.organisation,
+            users=len(self.users) + 1,
+            clients=len(self.clients),
+            episodes=len(self.episodes),
+            sessions=len(self.sessions),
+            responses=responses,
+        )
+
+    def _staff(self) -> None:
+        frame = self.clinic.clinicians.reset_index(drop=True)
+        team_codes = sorted(frame["team"].unique())
+        self.teams = {
+            code: Team.objects.create(organisation=self.organisation, name=TEAM_NAMES[i])
+            for i, code in enumerate(team_codes)
+        }
+        self.users: dict[object, User] = {}
+        names = demo_usernames(list(frame["role"]))
+        for row, username in zip(frame.itertuples(), names, strict=True):
+            first, last = CLINICIAN_NAMES[len(self.users) % len(CLINICIAN_NAMES)]
+            user = _demo_user(username, first, last)
+            self.users[row.clinician_id] = user
+            team = self.teams[row.team]
+            role = {"therapist": Role.CLINICIAN, "prescriber": Role.PRESCRIBER}.get(row.role)
+            if row.role == "supervisor":
+                # The clinical lead supervises every team and carries a small caseload.
+                for each in self.teams.values():
+                    membership_grant(
+                        user=user, organisation=self.organisation, role=Role.SUPERVISOR, team=each
+                    )
+                role = Role.CLINICIAN
+            membership_grant(user=user, organisation=self.organisation, role=role, team=team)
+        admin = _demo_user("admin", "Ada", "Mensah")
+        membership_grant(user=admin, organisation=self.organisation, role=Role.ADMINISTRATOR)
+        self.roles = dict(zip(frame["clinician_id"], frame["role"], strict=True))
+        self.prescriber = next(
+            (self.users[c] for c, r in self.roles.items() if r == "prescriber"), None
+        )
+
+    def _clients(self) -> None:
+        rows = [
+            Client(
+                organisation=self.organisation,
+                code=f"RC-{int(row.client_id):04d}",
+                display_name=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {chr(65 + (i * 7) % 26)}.",
+                age_group=row.age_group,
+                birth_year=int(row.birth_year) if pd.notna(row.birth_year) else None,
+                consents_to_electronic_contact=bool(i % 3),
+                email=f"client{int(row.client_id)}@example.org" if i % 3 else "",
+            )
+            for i, row in enumerate(self.clinic.clients.itertuples())
+        ]
+        created = Client.objects.bulk_create(rows)
+        self.clients = dict(zip(self.clinic.clients["client_id"], created, strict=True))
+
+    def _episodes(self) -> None:
+        frame = self.clinic.episodes
+        rows = [self._episode(row) for row in frame.itertuples()]
+        created = Episode.objects.bulk_create(rows)
+        self.episodes = dict(zip(frame["episode_id"], created, strict=True))
+        self.primary = dict(zip(frame["episode_id"], frame["clinician_id"], strict=True))
+        CareTeamMember.objects.bulk_create(list(self._care_team(frame)))
+
+    def _episode(self, row: object) -> Episode:
+        ended = _date_or_none(row.end_date)  # type: ignore[attr-defined]
+        clinician = self.users[row.clinician_id]  # type: ignore[attr-defined]
+        client = self.clients[row.client_id]  # type: ignore[attr-defined]
+        child = client.age_group == "child"
+        team = clinician.memberships.exclude(team=None).exclude(role=Role.SUPERVISOR).first().team
+        return Episode(
+            client=client,
+            team=team,
+            outcome_measure="cors" if child else "ors",
+            alliance_measure="csrs" if child else "srs",
+            setting=SETTINGS_FROM_SIMULATION[row.setting],  # type: ignore[attr-defined]
+            started_on=_date_or_none(row.start_date),  # type: ignore[attr-defined]
+            ended_on=ended,
+            ending=Ending(row.ending) if ended else "",  # type: ignore[attr-defined]
+            share_progress_with_client=bool(int(row.episode_id) % 2),  # type: ignore[attr-defined]
+        )
+
+    def _care_team(self, frame: pd.DataFrame) -> Iterator[CareTeamMember]:
+        for row in frame.itertuples():
+            episode = self.episodes[row.episode_id]
+            clinician = self.users[row.clinician_id]
+            is_prescriber = self.roles[row.clinician_id] == "prescriber"
+            role = CareRole.PRESCRIBER if is_prescriber else CareRole.PRIMARY_THERAPIST
+            yield CareTeamMember(episode=episode, member=clinician, role=role)
+            # Team care: some therapy clients also see the prescriber for medication.
+            if not is_prescriber and self.prescriber and int(row.episode_id) % 5 == 0:
+                yield CareTeamMember(
+                    episode=episode, member=self.prescriber, role=CareRole.PRESCRIBER
+                )
+
+    def _sessions(self) -> None:
+        frame = self.clinic.sessions
+        rows = [
+            Session(
+                episode=self.episodes[row.episode_id],
+                number=int(row.session),
+                starts_at=_appointment(row.date, int(row.episode_id)),
+                status=row.status,
+            )
+            for row in frame.itertuples()
+        ]
+        created = Session.objects.bulk_create(rows)
+        self.sessions = {
+            (row.episode_id, int(row.session)): session
+            for row, session in zip(frame.itertuples(), created, strict=True)
+        }
+        through = Session.attended_by.through
+        through.objects.bulk_create(
+            [
+                through(session_id=session.pk, user_id=self.users[self.primary[key[0]]].pk)
+                for key, session in self.sessions.items()
+                if session.status == "attended"
+            ]
+        )
+
+    def _responses(self) -> int:
+        responses, versions = [], []
+        for row in self.clinic.ratings.itertuples():
+            response = self._response(row)
+            responses.append(response)
+        created = Response.objects.bulk_create(responses, batch_size=500)
+        for response in created:
+            versions.append(
+                ResponseVersion(
+                    response=response,
+                    version=1,
+                    items=response.items,
+                    total=response.total,
+                    subscales=response.subscales,
+                )
+            )
+        ResponseVersion.objects.bulk_create(versions, batch_size=500)
+        return len(created)
+
+    def _response(self, row: object) -> Response:
+        instrument = catalogue.instrument(row.measure)  # type: ignore[attr-defined]
+        codes = [item.code for item in instrument.scored_items]
+        raw = {code: getattr(row, f"item_{i + 1}") for i, code in enumerate(codes)}
+        values = validate_values(instrument, raw)
+        score = score_response(instrument, values, age_group=row.age_group)  # type: ignore[attr-defined]
+        session = self.sessions[(row.episode_id, int(row.session))]  # type: ignore[attr-defined]
+        by_clinician = row.rater == Rater.CLINICIAN  # type: ignore[attr-defined]
+        return Response(
+            session=session,
+            instrument=instrument.code,
+            rater=row.rater,  # type: ignore[attr-defined]
+            rater_user=self.users[row.clinician_id] if by_clinician else None,  # type: ignore[attr-defined]
+            method=Method.CLINICIAN if by_clinician else self._client_method(),
+            items=values,
+            total=score.total,
+            subscales=dict(score.subscales),
+            band=score.band or "",
+            risk_items=list(score.risk_items),
+            prorated=score.prorated,
+            answered_at=session.starts_at,
+            idempotency_key=uuid.uuid4(),
+        )
+
+    def _client_method(self) -> str:
+        return str(self.rng.choice([Method.TABLET, Method.LINK, Method.KIOSK], p=[0.6, 0.3, 0.1]))
+
+
+def _demo_user(username: str, first: str, last: str) -> User:
+    return User.objects.create_user(
+        username=username,
+        password=DEMO_PASSWORD,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@riverside.example",
+    )
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def _appointment(day: object, episode_id: int) -> dt.datetime:
+    # Spread appointments over the working day so the demo looks like a real diary.
+    hour = 9 + episode_id % 8
+    start = dt.datetime.combine(pd.Timestamp(day).date(), dt.time(hour))  # type: ignore[arg-type]
+    return timezone.make_aware(start)

@@ -1,0 +1,660 @@
+"""Alert rules: small pure functions over one episode's series of sessions.
+
+Each rule reads an :class:`EpisodeSeries` and returns zero or more :class:`Alert`. Rules judge every
+session in turn using only that session and the ones before it, never later ones: the alerts for
+session *k* are exactly those that would have been raised the day session *k* was recorded. So the
+shell can store alerts keyed by ``(episode, rule, session)``, re-run :func:`evaluate` after any
+change or import, and get the same answer as live entry.
+
+Sources of every default are given in :class:`SignalSettings` and in each rule's docstring; the
+clinical background is in ``DOMAIN.md`` ("Ruptures and their repair").
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal, get_args
+
+from alliance.science.repair import (
+    ADVICE,
+    DEFAULT_ITEM_ASPECTS,
+    Advice,
+    Aspect,
+    Pathway,
+    aspect_of,
+    lowest_item,
+    repair_for,
+)
+from alliance.science.series import (
+    EpisodeSeries,
+    RiskAnswer,
+    SessionPoint,
+    check_number,
+    refuse_unless,
+)
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "RULES",
+    "SEVERITIES",
+    "Alert",
+    "EpisodeSeries",
+    "RiskAnswer",
+    "SessionPoint",
+    "SignalSettings",
+    "alliance_drop",
+    "caseload_priority",
+    "evaluate",
+    "evaluate_many",
+    "ghosting_risk",
+    "low_alliance",
+    "no_outcome_measure",
+    "not_on_track",
+    "perfect_alliance_streak",
+    "rating_discrepancy",
+    "reliable_deterioration",
+    "risk_answer",
+]
+
+Severity = Literal["critical", "high", "medium", "low"]
+EvidenceValue = float | int | str | bool | None
+
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+# Scores are measured to the millimetre and summed in floating point (9.1 - 8.1 != 1.0), so
+# "at least" and "at most" comparisons allow this much rounding error.
+_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class SignalSettings:
+    """Every threshold the rules use; each rule's docstring gives the full source.
+
+    Attributes
+    ----------
+    alliance_cutoff : float
+        Alliance total at or below which the alliance is a concern: 36 on the 0-40 SRS (Miller &
+        Duncan; PCOMS/OpenFIT guidance [secondary]).
+    alliance_item_cutoff : float
+        An alliance item strictly below this is worth a conversation: 9 (same sources).
+    alliance_drop : float
+        Fall since the previous rated session that counts: 1 point ("down a point or more from
+        last session", OpenFIT [secondary]).
+    rating_discrepancy : float
+        Clinician minus client total that signals a pseudo-alliance: 4 (ours, justified in
+        :func:`rating_discrepancy`).
+    perfect_streak, missing_outcome_streak : int
+        Perfect totals in a row, attended sessions without an outcome in a row: 3 each (ours).
+    count_cancellations : bool
+        Whether a cancelled session counts as missed for :func:`ghosting_risk`: True.
+    item_aspects : tuple of (keyword, aspect)
+        Alliance item code keyword -> aspect rated; the first keyword found in the code wins.
+    """
+
+    alliance_cutoff: float = 36.0
+    alliance_item_cutoff: float = 9.0
+    alliance_drop: float = 1.0
+    rating_discrepancy: float = 4.0
+    perfect_streak: int = 3
+    missing_outcome_streak: int = 3
+    count_cancellations: bool = True
+    item_aspects: tuple[tuple[str, Aspect], ...] = DEFAULT_ITEM_ASPECTS
+
+    def __post_init__(self) -> None:
+        check_number(self.alliance_cutoff, "alliance_cutoff", 0.0)
+        check_number(self.alliance_item_cutoff, "alliance_item_cutoff", 0.0)
+        for name in ("alliance_drop", "rating_discrepancy"):
+            value = getattr(self, name)
+            check_number(value, name, 0.0)
+            refuse_unless(value > 0, name, "greater than 0", value)
+        for name in ("perfect_streak", "missing_outcome_streak"):
+            value = getattr(self, name)
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            refuse_unless(ok, name, "a whole number of sessions >= 1", value)
+
+
+DEFAULT_SETTINGS = SignalSettings()
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert that explains itself.
+
+    Attributes
+    ----------
+    rule : str
+        Stable rule code (the rule function's name).
+    severity : {"critical", "high", "medium", "low"}
+    session : int
+        Number of the session the alert refers to.
+    evidence : mapping
+        The numbers that triggered it, so a clinician can see why and a researcher can audit.
+    advice : Advice
+        Advice code and English text.
+    pathway : {"alliance_building", "immediate_repair", "expressive_repair"} or None
+        Repair pathway suggested (Safran & Muran 2000; Eubanks, Muran & Safran 2015), if any.
+    """
+
+    rule: str
+    severity: Severity
+    session: int
+    evidence: Mapping[str, EvidenceValue]
+    advice: Advice
+    pathway: Pathway | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence", MappingProxyType(dict(self.evidence)))
+
+    def as_record(self) -> dict[str, object]:
+        """Plain JSON-ready dict of the alert, for storage and export.
+
+        Examples
+        --------
+        >>> advice = ADVICE["assess_risk_today"]
+        >>> alert = Alert("risk_answer", "critical", 2, {"phq9_9": 1.0}, advice)
+        >>> alert.as_record()["advice_code"]
+        'assess_risk_today'
+        """
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "session": self.session,
+            "evidence": dict(self.evidence),
+            "advice_code": self.advice.code,
+            "advice_text": self.advice.text,
+            "pathway": self.pathway,
+        }
+
+
+def _alert(
+    rule: str,
+    severity: Severity,
+    point: SessionPoint,
+    evidence: Mapping[str, EvidenceValue],
+    advice: Advice,
+    pathway: Pathway | None = None,
+) -> Alert:
+    return Alert(
+        rule, severity, point.number, {"session": point.number, **evidence}, advice, pathway
+    )
+
+
+def _worsening(series: EpisodeSeries, before: float, after: float) -> float:
+    """How much worse ``after`` is than ``before`` on the outcome measure (negative: better)."""
+    return before - after if series.higher_is_better else after - before
+
+
+def _measured(series: EpisodeSeries) -> list[tuple[SessionPoint, float]]:
+    return [(p, p.outcome) for p in series.sessions if p.outcome is not None]
+
+
+def _rated(series: EpisodeSeries) -> list[tuple[SessionPoint, float]]:
+    return [(p, p.alliance) for p in series.sessions if p.alliance is not None]
+
+
+def not_on_track(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
+    """Outcome worse than the expected band at a session: the client is not on track.
+
+    Fires at each session whose outcome is strictly on the worse side of ``expected_boundary``:
+    ``score < boundary`` when higher is better (ORS), ``score > boundary`` when lower is better
+    (PHQ-9). Evidence counts the consecutive measured sessions off track so far; sessions without
+    an outcome or a boundary neither count nor break the run. Severity high.
+
+    Source: Finch AE, Lambert MJ, Schaalje BG (2001). Psychotherapy quality control: the
+    statistical generation of expected recovery curves for integration into an early warning
+    system. Clinical Psychology & Psychotherapy, 8(4), 231-242 (falling outside the tolerance
+    interval triggers the warning); OpenFIT colours: below the boundary is red [secondary].
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> s = SessionPoint(2, date(2025, 1, 8), outcome=14.0, expected_boundary=17.5)
+    >>> series = EpisodeSeries("e1", "ors", True, 25.0, 5.0, (s,))
+    >>> [(a.rule, a.evidence["sessions_off_track"]) for a in not_on_track(series)]
+    [('not_on_track', 1)]
+    """
+    alerts, run = [], 0
+    for point, score in _measured(series):
+        if point.expected_boundary is None:
+            continue
+        below = _worsening(series, point.expected_boundary, score) > _TOLERANCE
+        run = run + 1 if below else 0
+        if below:
+            evidence = {
+                "score": score,
+                "expected_boundary": point.expected_boundary,
+                "higher_is_better": series.higher_is_better,
+                "sessions_off_track": run,
+            }
+            advice = ADVICE["review_progress"]
+            alerts.append(_alert("not_on_track", "high", point, evidence, advice))
+    return alerts
+
+
+def _in_clinical_range(series: EpisodeSeries, score: float) -> bool | None:
+    # The measures' own conventions: ORS clinical below 25; PHQ-9 caseness at 10 or above.
+    if series.cutoff is None:
+        return None
+    return score < series.cutoff if series.higher_is_better else score >= series.cutoff
+
+
+def reliable_deterioration(
+    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
+) -> list[Alert]:
+    """Outcome worse than at the first measured session by at least the reliable change value.
+
+    ``worsening = first - score`` when higher is better, ``score - first`` when lower is better;
+    fires when ``worsening >= reliable_change``. Evidence also says whether the score is now in the
+    clinical range (below the cutoff when higher is better; at or above it when lower is better).
+    Severity high. Off when the series has no ``reliable_change``.
+
+    Source: Jacobson NS, Truax P (1991). Clinical significance: a statistical approach to defining
+    meaningful change in psychotherapy research. Journal of Consulting and Clinical Psychology,
+    59(1), 12-19. The value comes from the instrument file (ORS 5; PHQ-9 6 in NHS Talking
+    Therapies).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> first = SessionPoint(1, date(2025, 1, 1), outcome=8.0)
+    >>> later = SessionPoint(2, date(2025, 1, 8), outcome=14.0)
+    >>> series = EpisodeSeries("e1", "phq9", False, 10.0, 6.0, (first, later))
+    >>> [(a.session, a.evidence["worsening"]) for a in reliable_deterioration(series)]
+    [(2, 6.0)]
+    """
+    measured = _measured(series)
+    if series.reliable_change is None or len(measured) < 2:
+        return []
+    (first, first_score), alerts = measured[0], []
+    for point, score in measured[1:]:
+        worsening = _worsening(series, first_score, score)
+        if worsening >= series.reliable_change - _TOLERANCE:
+            evidence = {
+                "first_score": first_score,
+                "first_session": first.number,
+                "score": score,
+                "worsening": worsening,
+                "reliable_change": series.reliable_change,
+                "cutoff": series.cutoff,
+                "in_clinical_range": _in_clinical_range(series, score),
+            }
+            advice = ADVICE["review_deterioration"]
+            alerts.append(_alert("reliable_deterioration", "high", point, evidence, advice))
+    return alerts
+
+
+def _strained_aspect(code: str | None, settings: SignalSettings) -> Aspect | None:
+    return None if code is None else aspect_of(code, settings.item_aspects)
+
+
+def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
+    """Alliance total at or below the cutoff, or any alliance item below the item cutoff.
+
+    Fires at a session when ``alliance <= alliance_cutoff`` (severity medium) or, with the total
+    above it, when some ``item < alliance_item_cutoff`` (severity low). The lowest item (ties: bond
+    first) picks the advice and repair pathway through
+    :func:`alliance.science.repair.repair_for`: relationship -> metacommunication (expressive
+    repair); goals -> renegotiate the goals (immediate repair); approach -> renegotiate the task if
+    one was agreed in this session (immediate repair), else give a rationale (alliance building);
+    overall or no items -> invite feedback (alliance building).
+
+    Sources: SRS total cutoff 36 and item cutoff 9 (Miller & Duncan; PCOMS and OpenFIT guidance
+    [secondary]); Duncan BL, Miller SD, Sparks JA, Claud DA, Reynolds LR, Brown J, Johnson LD
+    (2003). The Session Rating Scale: preliminary psychometric properties of a "working" alliance
+    measure. Journal of Brief Therapy, 3(1), 3-12.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> items = {"relationship": 9.5, "goals": 7.0, "approach": 9.1, "overall": 9.0}
+    >>> s = SessionPoint(1, date(2025, 1, 1), alliance=34.6, alliance_items=items)
+    >>> [alert] = low_alliance(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (s,)))
+    >>> alert.severity, alert.evidence["lowest_item"], alert.advice.code, alert.pathway
+    ('medium', 'goals', 'renegotiate_goals', 'immediate_repair')
+    """
+    alerts = []
+    for point in series.sessions:
+        total, items = point.alliance, point.alliance_items
+        low_total = total is not None and total <= settings.alliance_cutoff + _TOLERANCE
+        low_items = [c for c, v in items.items() if v < settings.alliance_item_cutoff - _TOLERANCE]
+        if not (low_total or low_items):
+            continue
+        lowest = lowest_item(items, settings.item_aspects)
+        aspect = _strained_aspect(lowest, settings)
+        advice, pathway = repair_for(aspect, new_task=point.new_task)
+        evidence = {
+            "alliance": total,
+            "alliance_cutoff": settings.alliance_cutoff,
+            "item_cutoff": settings.alliance_item_cutoff,
+            "items_below_cutoff": ",".join(sorted(low_items)),
+            "lowest_item": lowest,
+            "new_task": point.new_task,
+            **{f"item_{code}": value for code, value in items.items()},
+        }
+        severity: Severity = "medium" if low_total else "low"
+        alerts.append(_alert("low_alliance", severity, point, evidence, advice, pathway))
+    return alerts
+
+
+def _largest_item_fall(before: Mapping[str, float], after: Mapping[str, float]) -> str | None:
+    falls = {code: before[code] - after[code] for code in after if code in before}
+    worst = max(sorted(falls), key=lambda code: falls[code], default=None)
+    return worst if worst is not None and falls[worst] > _TOLERANCE else None
+
+
+def alliance_drop(
+    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
+) -> list[Alert]:
+    """Alliance total fell since the previous rated session by at least ``alliance_drop``.
+
+    ``drop = previous - current >= alliance_drop`` (default 1 point). A drop from one session to
+    the next matters more than the level (DOMAIN.md). Advice: if a new task was agreed in the
+    previous rated session (or in this one), renegotiate the task (immediate repair); otherwise
+    the item that fell most picks the pathway as in :func:`low_alliance`; with no item scores,
+    invite feedback (alliance building). Severity medium.
+
+    Source: OpenFIT/PCOMS display rule: SRS "down a point or more from last session" is red
+    [secondary]; Safran JD, Muran JC (2000). Negotiating the therapeutic alliance: a relational
+    treatment guide. New York: Guilford.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> a = SessionPoint(1, date(2025, 1, 1), alliance=39.0, new_task=True)
+    >>> b = SessionPoint(2, date(2025, 1, 8), alliance=38.0)
+    >>> [alert] = alliance_drop(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (a, b)))
+    >>> alert.evidence["drop"], alert.advice.code, alert.pathway
+    (1.0, 'renegotiate_task', 'immediate_repair')
+    """
+    alerts = []
+    for (before, before_total), (point, total) in itertools.pairwise(_rated(series)):
+        drop = before_total - total
+        if drop < settings.alliance_drop - _TOLERANCE:
+            continue
+        task = before.new_task or point.new_task
+        fallen = _largest_item_fall(before.alliance_items, point.alliance_items)
+        aspect = "approach" if task else _strained_aspect(fallen, settings)
+        advice, pathway = repair_for(aspect, new_task=task)
+        evidence = {
+            "alliance": total,
+            "previous_alliance": before_total,
+            "previous_session": before.number,
+            "drop": drop,
+            "drop_threshold": settings.alliance_drop,
+            "new_task_previous_session": before.new_task,
+            "largest_item_fall": fallen,
+        }
+        alerts.append(_alert("alliance_drop", "medium", point, evidence, advice, pathway))
+    return alerts
+
+
+def rating_discrepancy(
+    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
+) -> list[Alert]:
+    """The clinician rated the session clearly higher than the client: pseudo-alliance or
+    misempathy (DOMAIN.md).
+
+    Fires when ``clinician_alliance - alliance >= rating_discrepancy`` (default 4 points on the
+    0-40 SRS). Why 4: clients usually rate the alliance *higher* than their clinicians do (Tryon
+    GS, Blackwell SC, Hammel EF (2007). A meta-analytic examination of client-therapist
+    perspectives of the working alliance. Psychotherapy Research, 17(6), 629-642: d = .63,
+    r = .36), so a clinician above the client runs against the usual direction; and 4 points is
+    the whole SRS band without concern (40 down to the cutoff 36): the clinician sees a fine
+    session while the client's rating sits a full band lower. Severity medium; advice: invite
+    feedback and metacommunicate (expressive repair).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> s = SessionPoint(1, date(2025, 1, 1), alliance=35.0, clinician_alliance=39.0)
+    >>> [alert] = rating_discrepancy(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (s,)))
+    >>> alert.evidence["gap"], alert.pathway
+    (4.0, 'expressive_repair')
+    """
+    alerts = []
+    for point, total in _rated(series):
+        if point.clinician_alliance is None:
+            continue
+        gap = point.clinician_alliance - total
+        if gap >= settings.rating_discrepancy - _TOLERANCE:
+            evidence = {
+                "alliance": total,
+                "clinician_alliance": point.clinician_alliance,
+                "gap": gap,
+                "gap_threshold": settings.rating_discrepancy,
+            }
+            advice = ADVICE["check_pseudo_alliance"]
+            alert = _alert(
+                "rating_discrepancy", "medium", point, evidence, advice, "expressive_repair"
+            )
+            alerts.append(alert)
+    return alerts
+
+
+def perfect_alliance_streak(
+    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
+) -> list[Alert]:
+    """Perfect alliance totals (``alliance_max``: 40/40 on the SRS) in ``perfect_streak`` rated
+    sessions in a row (default 3).
+
+    Fires at each rated session that completes a run of at least ``perfect_streak`` perfect totals;
+    sessions without a rating neither count nor break the run. It may mean the client finds it
+    hard to give negative feedback. Severity low; advice: invite honest feedback (alliance
+    building).
+
+    Source: Miller & Duncan guidance that persistent 40/40 may mean reluctance to criticise
+    [secondary]; the default of 3 is our choice.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> sessions = [SessionPoint(n, date(2025, 1, n), alliance=40.0) for n in (1, 2, 3)]
+    >>> series = EpisodeSeries("e1", "ors", True, 25.0, 5.0, sessions)
+    >>> [(a.session, a.evidence["streak"]) for a in perfect_alliance_streak(series)]
+    [(3, 3)]
+    """
+    alerts, run, start = [], 0, 0
+    for point, total in _rated(series):
+        perfect = total >= series.alliance_max - _TOLERANCE
+        run, start = (run + 1, start if run else point.number) if perfect else (0, 0)
+        if run >= settings.perfect_streak:
+            evidence = {"alliance": total, "streak": run, "streak_start": start}
+            advice = ADVICE["invite_honest_feedback"]
+            alert = _alert(
+                "perfect_alliance_streak", "low", point, evidence, advice, "alliance_building"
+            )
+            alerts.append(alert)
+    return alerts
+
+
+def risk_answer(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
+    """A risk item answered above its threshold (PHQ-9 item 9 above 0): critical, same day.
+
+    One alert per session, with every raised item's value and threshold in the evidence. An answer
+    of 0 raises no alert but never means the client is safe: most people who die by suicide
+    answered 0 (71.6% of suicides in Louzon et al. 2016), so nothing may treat a 0 as "safe".
+
+    Sources: Simon GE, Rutter CM, Peterson D, Oliver M, Whiteside U, Operskalski B, Ludman EJ
+    (2013). Does response on the PHQ-9 Depression Questionnaire predict subsequent suicide attempt
+    or suicide death? Psychiatric Services, 64(12), 1195-1202 (one-year attempt risk .4% after
+    "not at all", 4% after "nearly every day"). Louzon SA, Bossarte R, McCarthy JF, Katz IR (2016).
+    Does suicidal ideation as measured by the PHQ-9 predict suicide among VA patients? Psychiatric
+    Services, 67(5), 517-522.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> item9 = RiskAnswer("phq9_9", 1.0)
+    >>> s = SessionPoint(1, date(2025, 1, 1), outcome=12.0, risk_answers=(item9,))
+    >>> [alert] = risk_answer(EpisodeSeries("e1", "phq9", False, 10.0, 6.0, (s,)))
+    >>> alert.severity, alert.evidence["phq9_9"], alert.advice.code
+    ('critical', 1.0, 'assess_risk_today')
+    """
+    alerts = []
+    for point in series.sessions:
+        raised = [answer for answer in point.risk_answers if answer.value > answer.threshold]
+        if not raised:
+            continue
+        evidence: dict[str, EvidenceValue] = {"date": point.date.isoformat()}
+        for answer in raised:
+            evidence[answer.item] = answer.value
+            evidence[f"{answer.item}_threshold"] = answer.threshold
+        advice = ADVICE["assess_risk_today"]
+        alerts.append(_alert("risk_answer", "critical", point, evidence, advice))
+    return alerts
+
+
+def ghosting_risk(
+    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
+) -> list[Alert]:
+    """A missed session (no-show, or cancelled) after a low or falling alliance score.
+
+    Fires at a ``no_show`` (or ``cancelled``, unless ``count_cancellations`` is off) session when
+    the last rated session before it had ``alliance <= alliance_cutoff`` or had fallen by at least
+    ``alliance_drop`` from the rated session before that. Clients who stop coming without a word
+    are often having a withdrawal rupture they could not voice (DOMAIN.md, "Ghosting"). Severity
+    medium; advice: reach out and invite feedback (alliance building).
+
+    Sources: DOMAIN.md; Swift JK, Greenberg RP (2012). Premature discontinuation in adult
+    psychotherapy: a meta-analysis. Journal of Consulting and Clinical Psychology, 80(4),
+    547-559 (dropout 19.7%); thresholds as in :func:`low_alliance` and :func:`alliance_drop`.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> a = SessionPoint(1, date(2025, 1, 1), alliance=33.0)
+    >>> b = SessionPoint(2, date(2025, 1, 8), status="no_show")
+    >>> [alert] = ghosting_risk(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (a, b)))
+    >>> alert.session, alert.evidence["last_alliance"], alert.advice.code
+    (2, 33.0, 'reach_out')
+    """
+    missed = {"no_show", "cancelled"} if settings.count_cancellations else {"no_show"}
+    alerts: list[Alert] = []
+    last: tuple[SessionPoint, float] | None = None
+    drop: float | None = None
+    for point in series.sessions:
+        if point.alliance is not None:
+            drop = None if last is None else last[1] - point.alliance
+            last = (point, point.alliance)
+        if point.status not in missed or last is None:
+            continue
+        low = last[1] <= settings.alliance_cutoff + _TOLERANCE
+        if low or (drop is not None and drop >= settings.alliance_drop - _TOLERANCE):
+            evidence = {
+                "status": point.status,
+                "last_alliance": last[1],
+                "last_alliance_session": last[0].number,
+                "alliance_cutoff": settings.alliance_cutoff,
+                "drop": drop,
+            }
+            advice = ADVICE["reach_out"]
+            alerts.append(
+                _alert("ghosting_risk", "medium", point, evidence, advice, "alliance_building")
+            )
+    return alerts
+
+
+def no_outcome_measure(
+    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
+) -> list[Alert]:
+    """No outcome measure in ``missing_outcome_streak`` attended sessions in a row (default 3).
+
+    Fires at each attended session that completes such a run; missed sessions neither count nor
+    break it. Without the outcome measure the chart cannot show whether the client is on track.
+    Severity low; no repair pathway.
+
+    Source: feedback-informed treatment takes the outcome measure at the start of every session
+    (Miller SD, Duncan BL, Brown J, Sorrell R, Chalk MB (2006). Using formal client feedback to
+    improve retention and outcome: making ongoing, real-time assessment feasible. Journal of Brief
+    Therapy, 5(1), 5-22); the default 3 is our choice.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> sessions = [SessionPoint(n, date(2025, 1, n)) for n in (1, 2, 3)]
+    >>> series = EpisodeSeries("e1", "ors", True, 25.0, 5.0, sessions)
+    >>> [a.session for a in no_outcome_measure(series)]
+    [3]
+    """
+    alerts, run, start = [], 0, 0
+    for point in series.sessions:
+        if point.status != "attended":
+            continue
+        run, start = (run + 1, start if run else point.number) if point.outcome is None else (0, 0)
+        if run >= settings.missing_outcome_streak:
+            evidence = {"sessions_without_outcome": run, "first_session_without_outcome": start}
+            advice = ADVICE["record_outcome"]
+            alerts.append(_alert("no_outcome_measure", "low", point, evidence, advice))
+    return alerts
+
+
+Rule = Callable[[EpisodeSeries, SignalSettings], list[Alert]]
+
+# Caseload order (DESIGN.md): risk first, then not on track, then alliance alerts, then ghosting.
+RULES: tuple[Rule, ...] = (
+    risk_answer,
+    not_on_track,
+    reliable_deterioration,
+    low_alliance,
+    alliance_drop,
+    rating_discrepancy,
+    ghosting_risk,
+    perfect_alliance_streak,
+    no_outcome_measure,
+)
+_RULE_RANK = {rule.__name__: rank for rank, rule in enumerate(RULES)}
+
+
+def caseload_priority(rule: str) -> int:
+    """Where an open alert of this rule puts a client on the caseload: lower comes first.
+
+    The order of :data:`RULES`: risk answers first, then not on track, then alliance alerts,
+    then ghosting risk (DESIGN.md, "Caseload").
+
+    Examples
+    --------
+    >>> caseload_priority("risk_answer") < caseload_priority("not_on_track")
+    True
+    """
+    try:
+        return _RULE_RANK[rule]
+    except KeyError:
+        raise ValueError(f"rule: must be one of {', '.join(_RULE_RANK)}, got {rule!r}") from None
+
+
+def _priority(alert: Alert) -> tuple[int, int, int]:
+    return (SEVERITIES.index(alert.severity), -alert.session, _RULE_RANK[alert.rule])
+
+
+def evaluate(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
+    """Run every rule in :data:`RULES` over one episode and order the alerts.
+
+    Order: severity (critical, high, medium, low), then the most recent session first, then the
+    order of :data:`RULES` (risk, not on track, deterioration, alliance, ghosting, streaks).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> a = SessionPoint(1, date(2025, 1, 1), outcome=20.0, alliance=35.0)
+    >>> b = SessionPoint(2, date(2025, 1, 8), status="no_show")
+    >>> [x.rule for x in evaluate(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (a, b)))]
+    ['ghosting_risk', 'low_alliance']
+    """
+    return sorted((alert for rule in RULES for alert in rule(series, settings)), key=_priority)
+
+
+def evaluate_many(
+    episodes: Iterable[EpisodeSeries], settings: SignalSettings = DEFAULT_SETTINGS
+) -> dict[str, list[Alert]]:
+    """:func:`evaluate` for many episodes at once (batch jobs, imports, the research CLI).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> s = SessionPoint(1, date(2025, 1, 1), alliance=40.0)
+    >>> evaluate_many([EpisodeSeries("e1", "ors", True, 25.0, 5.0, (s,))])
+    {'e1': []}
+    """
+    return {series.episode: evaluate(series, settings) for series in episodes}
