@@ -26,6 +26,7 @@ from alliance.care.models import (
     Session,
     Setting,
 )
+from alliance.feedback.models import Alert
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
@@ -127,10 +128,12 @@ def _remove_earlier_demo() -> None:
     Response.objects.filter(session__episode__in=episodes).delete()
     episodes.delete()
     Client.objects.filter(organisation=organisation).delete()
-    staff = User.objects.filter(memberships__organisation=organisation).distinct()
+    staff = list(
+        User.objects.filter(memberships__organisation=organisation).values_list("pk", flat=True)
+    )
     Team.objects.filter(organisation=organisation).delete()
     organisation.memberships.all().delete()
-    staff.delete()
+    User.objects.filter(pk__in=staff).delete()
     organisation.delete()
 
 
@@ -147,6 +150,7 @@ class _DemoWriter:
         self._sessions()
         responses = self._responses()
         alerts_refresh(self.episodes.values())
+        self._acknowledge_history()
         return DemoSummary(
             organisation=self.organisation,
             users=len(self.users) + 1,
@@ -307,6 +311,27 @@ class _DemoWriter:
             prorated=score.prorated,
             answered_at=session.starts_at,
             idempotency_key=uuid.uuid4(),
+        )
+
+    def _acknowledge_history(self) -> None:
+        """A real clinic has discussed most past alerts: leave open only those of an active
+        episode's last two sessions, so the caseload shows what a clinician would face today."""
+        last: dict[object, int] = {}
+        for sim_id, number in self.sessions:
+            last[sim_id] = max(last.get(sim_id, 0), number)
+        ended = {sim_id for sim_id, episode in self.episodes.items() if episode.ended_on}
+        sim_id_of = {episode.pk: sim_id for sim_id, episode in self.episodes.items()}
+        alerts = Alert.objects.filter(episode__in=self.episodes.values()).select_related("session")
+        discussed = []
+        for alert in alerts:
+            sim_id = sim_id_of[alert.episode_id]
+            if sim_id in ended or alert.session.number < last[sim_id] - 1:
+                alert.acknowledged_at = alert.session.starts_at + dt.timedelta(hours=1)
+                alert.acknowledged_by = self.users[self.primary[sim_id]]
+                alert.acknowledgement_note = "Discussed with the client."
+                discussed.append(alert)
+        Alert.objects.bulk_update(
+            discussed, ["acknowledged_at", "acknowledged_by", "acknowledgement_note"], 500
         )
 
     def _client_method(self) -> str:

@@ -1,6 +1,6 @@
 """Reads for the clinician's pages. Every query starts from ``alliance.access``."""
 
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from alliance import access
 from alliance.accounts.models import User
@@ -30,7 +30,8 @@ def caseload(user: User) -> QuerySet[Episode]:
             latest_outcome=_latest_total("outcome_measure"),
             latest_alliance=_latest_total("alliance_measure"),
         )
-        .order_by("top_priority", "started_on", "pk")
+        # Clients without open alerts come last, whatever the database's default for NULLs.
+        .order_by(F("top_priority").asc(nulls_last=True), "started_on", "pk")
     )
 
 
