@@ -255,7 +255,7 @@ def test_estimates_never_exceed_their_raw_residuals_and_sit_inside_their_interva
     seed: int, spread: float, n_clinicians: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    sizes = rng.integers(1, 25, n_clinicians)
+    sizes = rng.integers(2, 25, n_clinicians)  # at least 3 rows in all
     clinician = np.repeat(np.arange(n_clinicians), sizes)
     effect = rng.normal(0, spread, n_clinicians)[clinician]
     frame = pd.DataFrame(
