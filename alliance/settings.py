@@ -189,6 +189,8 @@ ALLIANCE = {
     "ADMIN_SEES_CLINICAL_DATA": env_bool("ALLIANCE_ADMIN_SEES_CLINICAL_DATA", False),
     # A folder of site-supplied licensed item wording (e.g. WAI-SR); never committed.
     "SITE_ITEM_TEXT_DIR": Path(env_str("ALLIANCE_SITE_ITEM_TEXT_DIR", str(BASE_DIR / "local"))),
+    # Open episodes with no attended session for longer than this close as "ghosted".
+    "GHOSTED_AFTER_DAYS": env_int("ALLIANCE_GHOSTED_AFTER_DAYS", 60, minimum=1),
 }
 
 LOGGING = {
