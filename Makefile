@@ -13,9 +13,9 @@ DEMO_ENV := ALLIANCE_ENV=demo DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB)
 PYTHON_BOOT := $(shell for p in python3.14 python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 python3; do \
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: install python-packages frontend browser demo demo-data serve test test-sqlite test-postgres lint check bench clean
+.PHONY: install python-packages frontend browser translations demo demo-data serve test test-sqlite test-postgres lint check bench clean
 
-install: python-packages frontend browser
+install: python-packages frontend browser translations
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "Alliance needs Python 3.12 or newer (Django 6). Install one (for example with pyenv) and run make again."; exit 1; }
@@ -35,6 +35,12 @@ $(VENDOR)/.installed: package.json package-lock.json
 	touch $@
 
 frontend: $(VENDOR)/.installed
+
+# Compiled catalogues are build output (git-ignored); the .po files are the source.
+translations: python-packages
+	@command -v msgfmt >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null; }
+	ALLIANCE_ENV=test $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 # Browser tests drive Debian's chromium; nothing is downloaded at run time.
 browser:

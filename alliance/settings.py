@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "alliance.measures",
     "alliance.feedback",
     "alliance.clinic",
+    "alliance.portal",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "alliance.portal.middleware.HandoffLockMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"

@@ -17,14 +17,19 @@ def test_every_shipped_measure_is_offered() -> None:
 
 
 def test_a_site_supplied_wording_file_is_merged(tmp_path: Path, settings: object) -> None:
-    (tmp_path / "wai_sr.json").write_text(json.dumps({
-        "instrument": "wai_sr",
-        "items": {"wai_sr_1": {"text": {"en": "Licensed wording of the first item"}}},
-    }))
+    (tmp_path / "wai_sr.json").write_text(
+        json.dumps(
+            {
+                "instrument": "wai_sr",
+                "items": {"wai_sr_1": {"text": {"en": "Licensed wording of the first item"}}},
+            }
+        )
+    )
     catalogue.instruments.cache_clear()
     try:
-        with override_settings(ALLIANCE={"SITE_ITEM_TEXT_DIR": tmp_path,
-                                         "ADMIN_SEES_CLINICAL_DATA": False}):
+        with override_settings(
+            ALLIANCE={"SITE_ITEM_TEXT_DIR": tmp_path, "ADMIN_SEES_CLINICAL_DATA": False}
+        ):
             first = catalogue.instrument("wai_sr").items[0]
             assert first.text is not None
             assert first.text["en"] == "Licensed wording of the first item"
@@ -33,13 +38,17 @@ def test_a_site_supplied_wording_file_is_merged(tmp_path: Path, settings: object
 
 
 def test_a_broken_site_file_stops_loading_and_names_the_file(tmp_path: Path) -> None:
-    (tmp_path / "wai_sr.json").write_text(json.dumps({
-        "instrument": "wai_sr", "items": {"wai_sr_13": {"text": {"en": "?"}}}}))
+    (tmp_path / "wai_sr.json").write_text(
+        json.dumps({"instrument": "wai_sr", "items": {"wai_sr_13": {"text": {"en": "?"}}}})
+    )
     catalogue.instruments.cache_clear()
     try:
-        with override_settings(ALLIANCE={"SITE_ITEM_TEXT_DIR": tmp_path,
-                                         "ADMIN_SEES_CLINICAL_DATA": False}), \
-                pytest.raises(ValueError, match=r"wai_sr\.json: items\.wai_sr_13"):
+        with (
+            override_settings(
+                ALLIANCE={"SITE_ITEM_TEXT_DIR": tmp_path, "ADMIN_SEES_CLINICAL_DATA": False}
+            ),
+            pytest.raises(ValueError, match=r"wai_sr\.json: items\.wai_sr_13"),
+        ):
             catalogue.instruments()
     finally:
         catalogue.instruments.cache_clear()

@@ -1,6 +1,9 @@
 """Every page, tried as every role: the expected answer for each, and nothing clinical leaks."""
 
+import importlib
+import pkgutil
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -8,106 +11,25 @@ from django.test import Client as Browser
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import PASSWORD
+from tests.platform.roles import ROLES
 
-ROLES = [
-    "anonymous",
-    "clinician",
-    "colleague",
-    "supervisor",
-    "other_supervisor",
-    "administrator",
-    "outsider",
-]
 
-# For each page: how to build its URL, and the status each role must get.
+def _collect() -> tuple[
+    dict[str, tuple[Callable[[SimpleNamespace], str], dict[str, int]]], set[str]
+]:
+    pages: dict[str, tuple[Callable[[SimpleNamespace], str], dict[str, int]]] = {}
+    not_get: set[str] = set()
+    for module_info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if module_info.name.startswith("pages_"):
+            module = importlib.import_module(f"tests.platform.{module_info.name}")
+            pages |= module.PAGES
+            not_get |= getattr(module, "NOT_GET_PAGES", set())
+    return pages, not_get
+
+
 # 302 for anonymous means "sent to the log-in page"; 404 means "not yours": the page does not
 # reveal whether the record exists.
-PAGES: dict[str, tuple[Callable[[SimpleNamespace], str], dict[str, int]]] = {
-    "clinic:home": (
-        lambda c: reverse("clinic:home"),
-        {
-            "anonymous": 302,
-            "clinician": 302,
-            "colleague": 302,
-            "supervisor": 302,
-            "other_supervisor": 302,
-            "administrator": 302,
-            "outsider": 302,
-        },
-    ),
-    "clinic:caseload": (
-        lambda c: reverse("clinic:caseload"),
-        {
-            "anonymous": 302,
-            "clinician": 200,
-            "colleague": 200,
-            "supervisor": 200,
-            "other_supervisor": 200,
-            "administrator": 200,
-            "outsider": 200,
-        },
-    ),
-    "clinic:episode": (
-        lambda c: reverse("clinic:episode", args=[c.episode.pk]),
-        {
-            "anonymous": 302,
-            "clinician": 200,
-            "colleague": 404,
-            "supervisor": 200,
-            "other_supervisor": 404,
-            "administrator": 404,
-            "outsider": 404,
-        },
-    ),
-    "clinic:session": (
-        lambda c: reverse("clinic:session", args=[c.session.pk]),
-        {
-            "anonymous": 302,
-            "clinician": 200,
-            "colleague": 404,
-            "supervisor": 200,
-            "other_supervisor": 404,
-            "administrator": 404,
-            "outsider": 404,
-        },
-    ),
-    "login": (lambda c: reverse("login"), dict.fromkeys(ROLES, 200)),
-    "admin:index": (
-        lambda c: reverse("admin:index"),
-        {
-            "anonymous": 302,
-            "clinician": 302,
-            "colleague": 302,
-            "supervisor": 302,
-            "other_supervisor": 302,
-            "administrator": 200,
-            "outsider": 302,
-        },
-    ),
-    "admin:care_client_changelist": (
-        lambda c: reverse("admin:care_client_changelist"),
-        {
-            "anonymous": 302,
-            "clinician": 302,
-            "colleague": 302,
-            "supervisor": 302,
-            "other_supervisor": 302,
-            "administrator": 200,
-            "outsider": 302,
-        },
-    ),
-}
-
-# URL names that are not pages to visit with GET (they are tried elsewhere).
-NOT_GET_PAGES = {
-    "logout",
-    "password_change",
-    "password_change_done",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
-}
+PAGES, NOT_GET_PAGES = _collect()
 
 
 def _browser_for(clinic: SimpleNamespace, role: str) -> Browser:
