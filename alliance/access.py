@@ -7,6 +7,7 @@ The rules (docs/architecture.md, "Who sees what"):
 - an administrator manages users and settings, and sees clinical detail only where one of the rules
   above applies, unless the organisation (or the site setting ``ADMIN_SEES_CLINICAL_DATA``)
   widens it;
+- a clinician's reflection on a session is private to its author and the team's supervisors;
 - anyone else, including an anonymous visitor, sees nothing.
 
 Views, the admin, the API and reports call these functions; they never filter clinical data by hand.
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from alliance.accounts.models import Membership, Organisation, Role, Team, User
-from alliance.care.models import CareTeamMember, Client, Episode, Session
+from alliance.care.models import CareTeamMember, Client, Episode, Reflection, Session
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 
@@ -28,6 +29,7 @@ __all__ = [
     "visible_alerts",
     "visible_clients",
     "visible_episodes",
+    "visible_reflections",
     "visible_responses",
     "visible_sessions",
 ]
@@ -91,6 +93,15 @@ def visible_responses(user: User) -> QuerySet[Response]:
 
 def visible_alerts(user: User) -> QuerySet[Alert]:
     return Alert.objects.filter(episode__in=visible_episodes(user))
+
+
+def visible_reflections(user: User) -> QuerySet[Reflection]:
+    """A clinician's reflection on a session is private to its author and the supervisors of
+    the episode's team: other care-team members and administrators never see it."""
+    if not _is_staff_user(user):
+        return Reflection.objects.none()
+    private = Q(author=user) | Q(session__episode__team__in=supervised_teams(user))
+    return Reflection.objects.filter(session__in=visible_sessions(user)).filter(private)
 
 
 def can_see_episode(user: User, episode: Episode) -> bool:

@@ -6,5 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("rate/", include("alliance.portal.urls")),
     path("care/", include("alliance.care.urls")),
+    path("feedback/", include("alliance.feedback.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("alliance.clinic.urls")),
 ]

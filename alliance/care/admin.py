@@ -6,7 +6,17 @@ from django.http import HttpRequest
 
 from alliance import access
 from alliance.accounts.admin import AdministratorOnly
-from alliance.care.models import CareTeamMember, Client, Episode, Session
+from alliance.care.models import (
+    CareTeamMember,
+    Client,
+    Episode,
+    Goal,
+    GoalRating,
+    GoalVersion,
+    Rupture,
+    Session,
+    Task,
+)
 
 
 class ScopedAdmin(AdministratorOnly, admin.ModelAdmin):
@@ -45,3 +55,62 @@ class SessionAdmin(ScopedAdmin):
     scope = "visible_sessions"
     list_display = ["episode", "number", "starts_at", "status"]
     raw_id_fields = ["episode", "attended_by"]
+
+
+class AllianceWorkAdmin(ScopedAdmin):
+    """Goals, ratings, tasks and ruptures, read-only: they are written on the clinician's pages,
+    whose services keep every earlier version; an admin edit would bypass that history.
+    ``episode_path`` leads from the record to its episode, which ``access`` scopes.
+    Reflections are not here at all: they are private to their author and supervisor."""
+
+    episode_path = "episode"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        visible = access.visible_episodes(request.user)
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        return queryset.filter(**{f"{self.episode_path}__in": visible})
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class GoalVersionInline(AdministratorOnly, admin.TabularInline):
+    model = GoalVersion
+    extra = 0
+    fields = ["version", "text", "agreed", "status", "note", "recorded_at", "recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False
+
+
+@admin.register(Goal)
+class GoalAdmin(AllianceWorkAdmin):
+    list_display = ["text", "episode", "status", "agreed", "version"]
+    list_filter = ["status"]
+    inlines = [GoalVersionInline]
+
+
+@admin.register(GoalRating)
+class GoalRatingAdmin(AllianceWorkAdmin):
+    episode_path = "goal__episode"
+    list_display = ["goal", "session", "rating"]
+
+
+@admin.register(Task)
+class TaskAdmin(AllianceWorkAdmin):
+    list_display = ["what", "episode", "agreed_in", "client_agreed", "outcome"]
+    list_filter = ["outcome", "client_agreed"]
+
+
+@admin.register(Rupture)
+class RuptureAdmin(AllianceWorkAdmin):
+    episode_path = "session__episode"
+    list_display = ["session", "noticed_by", "resolution", "recorded_at"]
+    list_filter = ["resolution", "noticed_by"]

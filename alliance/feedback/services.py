@@ -6,13 +6,15 @@ The rules themselves live in the science core; this module only translates.
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import replace
 
 from django.db import transaction
 from django.utils import timezone
 
+from alliance.accounts.models import User
 from alliance.care.models import Episode, Session, SessionStatus
+from alliance.care.selectors import new_task_sessions
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
@@ -43,6 +45,7 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
     by_id = {episode.pk: episode for episode in episodes}
     sessions = _sessions_by_episode(by_id)
     responses = _responses_by_session(by_id)
+    new_tasks = new_task_sessions(by_id)
     known = set(
         Alert.objects.filter(episode_id__in=by_id).values_list("episode_id", "session_id", "rule")
     )
@@ -51,7 +54,9 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
         episode_sessions = sessions.get(episode_id, [])
         if not episode_sessions:
             continue
-        series = episode_series(episode, episode_sessions, responses)
+        series = episode_series(
+            episode, episode_sessions, responses, new_tasks.get(episode_id, set())
+        )
         numbered = {session.number: session for session in episode_sessions}
         for found in signals.evaluate(series):
             session = numbered[found.session]
@@ -91,14 +96,21 @@ def _alert_row(episode: Episode, session: Session, found: signals.Alert) -> Aler
 
 
 def episode_series(
-    episode: Episode, sessions: Sequence[Session], responses: Mapping[int, list[Response]]
+    episode: Episode,
+    sessions: Sequence[Session],
+    responses: Mapping[int, list[Response]],
+    new_tasks: Set[int] = frozenset(),
 ) -> EpisodeSeries:
-    """The science core's view of one episode: scores per session and the expected boundary."""
+    """The science core's view of one episode: scores per session, the sessions in which a new
+    task was agreed, and the expected boundary."""
     outcome = catalogue.instrument(episode.outcome_measure)
     age_group = episode.client.age_group
     cutoff = cutoff_for(outcome, age_group)
     change = reliable_change_for(outcome, age_group)
-    points = [_point(episode, session, responses.get(session.pk, [])) for session in sessions]
+    points = [
+        _point(episode, session, responses.get(session.pk, []), session.number in new_tasks)
+        for session in sessions
+    ]
     points = _with_expected_boundary(episode.outcome_measure, outcome, points)
     return EpisodeSeries(
         episode=str(episode.pk),
@@ -110,7 +122,9 @@ def episode_series(
     )
 
 
-def _point(episode: Episode, session: Session, responses: list[Response]) -> SessionPoint:
+def _point(
+    episode: Episode, session: Session, responses: list[Response], new_task: bool
+) -> SessionPoint:
     def client_total(measure: str) -> Response | None:
         return next(
             (
@@ -140,6 +154,7 @@ def _point(episode: Episode, session: Session, responses: list[Response]) -> Ses
         alliance_items=_aspect_items(alliance) if alliance else {},
         clinician_alliance=clinician.total if clinician else None,
         risk_answers=tuple(_risk_answers(responses)),
+        new_task=new_task,
     )
 
 
@@ -182,11 +197,20 @@ def _with_expected_boundary(
     return [replace(p, expected_boundary=float(b)) for p, b in zip(points, edge, strict=True)]
 
 
-def alert_acknowledge(*, alert: Alert, by: object, note: str = "") -> Alert:
-    """Mark an alert as discussed; the note says what was talked about or changed."""
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at = timezone.now()
-        alert.acknowledged_by = by  # type: ignore[assignment]
-        alert.acknowledgement_note = note.strip()
-        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
+    """Mark an alert as discussed; the note says what was talked about or changed.
+
+    Acknowledging twice keeps the first acknowledgement (who, when and the note): the row is
+    locked so two clicks at once cannot overwrite each other. Checking that ``by`` may see the
+    episode is the caller's job (``alliance.access.visible_alerts``).
+    """
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if locked.acknowledged_at is None:
+        locked.acknowledged_at = timezone.now()
+        locked.acknowledged_by = by
+        locked.acknowledgement_note = note.strip()
+        locked.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+    for name in ("acknowledged_at", "acknowledged_by", "acknowledgement_note"):
+        setattr(alert, name, getattr(locked, name))
     return alert

@@ -102,3 +102,20 @@ def test_refresh_takes_the_same_number_of_queries_for_1_and_12_episodes(
     with CaptureQueriesContext(connection) as twelve:
         alerts_refresh(many)
     assert len(one) == len(twelve)
+
+
+def test_an_alliance_drop_after_a_new_task_suggests_renegotiating_the_task(
+    clinic: SimpleNamespace,
+) -> None:
+    from alliance.care.services import task_agree
+
+    _rate(clinic.session, "srs", _srs(10, 10, 10, 10))
+    task_agree(
+        session=clinic.session, what="Keep a sleep diary", client_agreed=True, by=clinic.clinician
+    )
+    second = make_session(clinic.episode, 2)
+    _rate(second, "srs", _srs(9.5, 9.5, 8.0, 9.5))
+    alerts_refresh([clinic.episode])
+    drop = Alert.objects.get(rule="alliance_drop")
+    assert drop.advice_code == "renegotiate_task"
+    assert drop.pathway == "immediate_repair"

@@ -1,0 +1,251 @@
+"""Reads for the alliance work (goals, goal ratings, tasks, ruptures, reflections).
+
+Every query of clinical data starts from ``alliance.access``; each read takes a fixed number of
+queries, whatever the number of goals, tasks, ruptures or sessions.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from alliance import access
+from alliance.accounts.models import User
+from alliance.care.models import (
+    MAX_ACTIVE_GOALS,
+    Episode,
+    Goal,
+    GoalRating,
+    GoalStatus,
+    GoalVersion,
+    Reflection,
+    Rupture,
+    Session,
+    Task,
+    TaskOutcome,
+)
+from alliance.measures import catalogue
+from alliance.science.change import ChangeClass, classify_change
+from alliance.science.instruments import reliable_change_for
+from alliance.science.ruptures import (
+    Adherence,
+    RecordedRupture,
+    RuptureSummary,
+    summarise_ruptures,
+    task_adherence,
+)
+
+CHANGE_LABELS: dict[str, Promise] = {
+    "recovered": _("recovered"),
+    "reliably_improved": _("reliably closer to the goal"),
+    "no_reliable_change": _("no reliable change yet"),
+    "reliably_deteriorated": _("reliably further from the goal"),
+}
+
+
+def visible_goals(user: User) -> QuerySet[Goal]:
+    return Goal.objects.filter(episode__in=access.visible_episodes(user))
+
+
+def visible_tasks(user: User) -> QuerySet[Task]:
+    return Task.objects.filter(episode__in=access.visible_episodes(user))
+
+
+def visible_ruptures(user: User) -> QuerySet[Rupture]:
+    return Rupture.objects.filter(session__in=access.visible_sessions(user))
+
+
+def visible_reflections(user: User, session: Session | None = None) -> QuerySet[Reflection]:
+    """Reflections the user may read (the rule is ``access.visible_reflections``), optionally
+    for one session."""
+    found = access.visible_reflections(user)
+    return found if session is None else found.filter(session=session)
+
+
+def new_task_sessions(episode_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Episode id -> numbers of the sessions in which a new task was agreed (one query). The
+    alert rules read it to suggest renegotiating a task after an alliance drop."""
+    found: dict[int, set[int]] = defaultdict(set)
+    pairs = Task.objects.filter(episode_id__in=list(episode_ids)).values_list(
+        "episode_id", "agreed_in__number"
+    )
+    for episode_id, number in pairs:
+        found[episode_id].add(number)
+    return dict(found)
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    """A goal with its ratings in session order and the change from the first to the latest
+    (None until rated twice)."""
+
+    goal: Goal
+    ratings: tuple[GoalRating, ...]
+    change: ChangeClass | None
+
+    @property
+    def first(self) -> GoalRating | None:
+        return self.ratings[0] if self.ratings else None
+
+    @property
+    def latest(self) -> GoalRating | None:
+        return self.ratings[-1] if self.ratings else None
+
+    @property
+    def change_label(self) -> Promise | None:
+        return CHANGE_LABELS[self.change.value] if self.change else None
+
+
+def _ratings_prefetch() -> Prefetch:
+    ordered = GoalRating.objects.select_related("session").order_by("session__number")
+    return Prefetch("ratings", queryset=ordered)
+
+
+def _progress(goal: Goal, age_group: str) -> GoalProgress:
+    ratings = tuple(goal.ratings.all())
+    change = None
+    if len(ratings) >= 2:
+        # Goal-based outcomes have no clinical cutoff: change is judged per goal against the
+        # GBO file's reliable-change value (docs/science/change.md).
+        gbo = catalogue.instrument("gbo")
+        threshold = reliable_change_for(gbo, age_group)
+        if threshold is not None:
+            change = classify_change(
+                ratings[0].rating,
+                ratings[-1].rating,
+                cutoff=None,
+                reliable_change=threshold.points,
+                higher_is_better=gbo.higher_is_better,
+            )
+    return GoalProgress(goal, ratings, change)
+
+
+@dataclass(frozen=True)
+class EpisodeWork:
+    """The alliance work of one episode, for the client page."""
+
+    active_goals: tuple[GoalProgress, ...]
+    closed_goals: tuple[GoalProgress, ...]
+    tasks: tuple[Task, ...]
+    adherence: Adherence
+    ruptures: tuple[Rupture, ...]
+    rupture_summary: RuptureSummary
+
+    @property
+    def room_for_a_goal(self) -> bool:
+        return len(self.active_goals) < MAX_ACTIVE_GOALS
+
+
+def episode_work(user: User, episode: Episode) -> EpisodeWork:
+    """Goals with their first and latest ratings and the change between them, tasks with
+    adherence, and ruptures with their summary, in four queries."""
+    visible = access.visible_episodes(user)
+    goals = (
+        Goal.objects.filter(episode=episode, episode__in=visible)
+        .prefetch_related(_ratings_prefetch())
+        .order_by("pk")
+    )
+    progress = [_progress(goal, episode.client.age_group) for goal in goals]
+    tasks = tuple(
+        Task.objects.filter(episode=episode, episode__in=visible)
+        .select_related("goal", "agreed_in", "reviewed_in")
+        .order_by("-agreed_in__number", "-pk")
+    )
+    found = tuple(
+        Rupture.objects.filter(session__episode=episode, session__episode__in=visible)
+        .select_related("session")
+        .order_by("-session__number", "-pk")
+    )
+    return EpisodeWork(
+        active_goals=tuple(p for p in progress if p.goal.is_active),
+        closed_goals=tuple(p for p in progress if not p.goal.is_active),
+        tasks=tasks,
+        adherence=task_adherence(task.outcome for task in tasks),
+        ruptures=found,
+        rupture_summary=summarise_ruptures(
+            RecordedRupture(r.markers, r.strategies, r.resolution) for r in found
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SessionGoal:
+    """An active goal as the session page shows it: this session's rating, if any, and the
+    one before."""
+
+    goal: Goal
+    rating: GoalRating | None
+    previous: GoalRating | None
+
+
+@dataclass(frozen=True)
+class SessionWork:
+    """The alliance work recorded in one session, and what is waiting to be recorded."""
+
+    session: Session
+    goals: tuple[SessionGoal, ...]
+    tasks_agreed: tuple[Task, ...]
+    tasks_to_review: tuple[Task, ...]
+    ruptures: tuple[Rupture, ...]
+    reflections: tuple[Reflection, ...]
+    own_reflection: Reflection | None
+    user_id: int
+
+    @property
+    def room_for_a_goal(self) -> bool:
+        return len(self.goals) < MAX_ACTIVE_GOALS
+
+    @property
+    def active_goals(self) -> tuple[Goal, ...]:
+        return tuple(entry.goal for entry in self.goals)
+
+    @property
+    def others_reflections(self) -> tuple[Reflection, ...]:
+        return tuple(r for r in self.reflections if r.author_id != self.user_id)
+
+
+def _session_goal(goal: Goal, session: Session) -> SessionGoal:
+    ratings = [r for r in goal.ratings.all() if r.session.number <= session.number]
+    this = next((r for r in ratings if r.session_id == session.pk), None)
+    earlier = [r for r in ratings if r.session_id != session.pk]
+    return SessionGoal(goal, this, earlier[-1] if earlier else None)
+
+
+def _review_due(task: Task, session: Session) -> bool:
+    """Open tasks agreed up to this session, and those reviewed in it (to correct)."""
+    if task.reviewed_in_id == session.pk:
+        return True
+    return task.outcome == TaskOutcome.NOT_REVIEWED and task.agreed_in.number <= session.number
+
+
+def session_work(user: User, session: Session) -> SessionWork:
+    """Active goals with this session's ratings, tasks agreed here and tasks to review, the
+    session's ruptures, and the reflections the user may read, in five queries."""
+    visible = access.visible_sessions(user).filter(pk=session.pk)
+    episode_goals = Goal.objects.filter(
+        episode__sessions__in=visible, status=GoalStatus.ACTIVE
+    ).prefetch_related(_ratings_prefetch())
+    tasks = list(
+        Task.objects.filter(episode__sessions__in=visible)
+        .select_related("goal", "agreed_in")
+        .order_by("agreed_in__number", "pk")
+    )
+    reflections = tuple(visible_reflections(user, session).select_related("author"))
+    return SessionWork(
+        session=session,
+        goals=tuple(_session_goal(goal, session) for goal in episode_goals.order_by("pk")),
+        tasks_agreed=tuple(t for t in tasks if t.agreed_in_id == session.pk),
+        tasks_to_review=tuple(t for t in tasks if _review_due(t, session)),
+        ruptures=tuple(Rupture.objects.filter(session__in=visible).order_by("pk")),
+        reflections=reflections,
+        own_reflection=next((r for r in reflections if r.author_id == user.pk), None),
+        user_id=user.pk,
+    )
+
+
+def goal_history(goal: Goal) -> tuple[GoalVersion, ...]:
+    """Every version of a goal, newest first, with who recorded it."""
+    return tuple(goal.versions.select_related("recorded_by").order_by("-version"))
