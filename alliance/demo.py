@@ -17,19 +17,27 @@ from django.utils import timezone
 
 from alliance.accounts.models import Organisation, Role, Team, User
 from alliance.accounts.services import membership_grant
+from alliance.care import services as care
 from alliance.care.models import (
     CareRole,
     CareTeamMember,
     Client,
     Ending,
     Episode,
+    Goal,
+    GoalRating,
+    GoalVersion,
+    Reflection,
+    Rupture,
     Session,
     Setting,
+    Task,
 )
 from alliance.feedback.models import Alert
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
+from alliance.portal.models import Invitation
 from alliance.science.instruments import score_response, validate_values
 from alliance.science.simulate import SimulatedClinic, demo_clinic_parameters, simulate_clinic
 
@@ -124,8 +132,15 @@ def _remove_earlier_demo() -> None:
     if organisation is None:
         return
     episodes = Episode.objects.filter(client__organisation=organisation)
+    # Clinical records are protected from accidental deletion; the demo removes its own in order.
+    in_demo = {"session__episode__in": episodes}
+    for model in (Rupture, Reflection, GoalRating, Invitation):
+        model.objects.filter(**in_demo).delete()
+    Task.objects.filter(episode__in=episodes).delete()
+    GoalVersion.objects.filter(goal__episode__in=episodes).delete()
+    Goal.objects.filter(episode__in=episodes).delete()
     ResponseVersion.objects.filter(response__session__episode__in=episodes).delete()
-    Response.objects.filter(session__episode__in=episodes).delete()
+    Response.objects.filter(**in_demo).delete()
     episodes.delete()
     Client.objects.filter(organisation=organisation).delete()
     staff = list(
@@ -149,6 +164,7 @@ class _DemoWriter:
         self._episodes()
         self._sessions()
         responses = self._responses()
+        _AllianceWork(self).write()
         alerts_refresh(self.episodes.values())
         self._acknowledge_history()
         return DemoSummary(
@@ -336,6 +352,121 @@ class _DemoWriter:
 
     def _client_method(self) -> str:
         return str(self.rng.choice([Method.TABLET, Method.LINK, Method.KIOSK], p=[0.6, 0.3, 0.1]))
+
+
+GOALS = (
+    "Get back to sleeping through the night",
+    "Stop the arguments with my partner turning into shouting",
+    "Go back to work, even part time",
+    "Feel less on edge when I'm around people",
+    "Be able to talk about what happened without falling apart",
+    "Get out of the house most days",
+    "Worry less about things I can't change",
+    "Have one friend I can call",
+    "Stop drinking on weeknights",
+    "Feel like myself again",
+)
+TASKS = (
+    ("Keep a sleep diary every morning", "See what helps with sleeping through"),
+    ("Take a ten-minute walk after lunch", "A first step to getting out most days"),
+    ("Write down one worry and what I can do about it", "Practise sorting what I can change"),
+    ("Try the breathing exercise before the team meeting", "Feel less on edge with people"),
+    ("Send one message to an old friend", "Towards having someone to call"),
+)
+
+
+class _AllianceWork:
+    """Goals rated as sessions go, agreed tasks and their review, ruptures where the alliance
+    dipped, and a few reflections, all through the care services like a clinician's entries."""
+
+    def __init__(self, writer: "_DemoWriter") -> None:
+        self.w = writer
+        ratings = writer.clinic.ratings
+        client = ratings[ratings["rater"] == "client"]
+        self.outcome = {
+            (r.episode_id, int(r.session)): r.score
+            for r in client[client["measure"].isin(["ors", "cors"])].itertuples()
+        }
+        self.alliance = {
+            (r.episode_id, int(r.session)): r.score
+            for r in client[client["measure"].isin(["srs", "csrs"])].itertuples()
+        }
+
+    def write(self) -> None:
+        by_episode: dict[object, list[Session]] = {}
+        for (sim_id, _number), session in sorted(self.w.sessions.items(), key=lambda kv: kv[0]):
+            if session.status == "attended":
+                by_episode.setdefault(sim_id, []).append(session)
+        for sim_id, sessions in by_episode.items():
+            self._episode(sim_id, sessions)
+
+    def _episode(self, sim_id: object, sessions: list[Session]) -> None:
+        clinician = self.w.users[self.w.primary[sim_id]]
+        episode = self.w.episodes[sim_id]
+        n = int(sim_id)  # type: ignore[call-overload]
+        goals = [
+            care.goal_add(
+                episode=episode,
+                text=GOALS[(n + k) % len(GOALS)],
+                agreed=True,
+                by=clinician,
+                session=sessions[0],
+            )
+            for k in range(1 + n % 3)
+        ]
+        intake = self.outcome.get((sim_id, sessions[0].number))
+        task = None
+        for index, session in enumerate(sessions):
+            score = self.outcome.get((sim_id, session.number), intake)
+            progress = 2 + (score - intake) / 3 if score is not None and intake else 2 + index
+            care.goal_ratings_record(
+                session=session,
+                by=clinician,
+                ratings={
+                    g.pk: int(min(10, max(0, round(progress + k)))) for k, g in enumerate(goals)
+                },
+            )
+            if task is not None:
+                outcome = ("done", "partly", "not_done")[(n + index) % 3]
+                care.task_review(task=task, session=session, outcome=outcome, by=clinician)
+                task = None
+            if index % 2 == 0 and index < len(sessions) - 1:
+                what, why = TASKS[(n + index) % len(TASKS)]
+                task = care.task_agree(
+                    session=session,
+                    what=what,
+                    rationale=why,
+                    goal=goals[0],
+                    client_agreed=(n + index) % 5 != 0,
+                    by=clinician,
+                )
+            self._rupture(sim_id, session, clinician, index)
+
+    def _rupture(self, sim_id: object, session: Session, clinician: User, index: int) -> None:
+        now = self.alliance.get((sim_id, session.number))
+        before = self.alliance.get((sim_id, session.number - 1))
+        if now is None or before is None or before - now < 2:
+            return
+        n = int(sim_id)  # type: ignore[call-overload]
+        withdrawal = n % 2 == 0
+        care.rupture_record(
+            session=session,
+            by=clinician,
+            markers=["minimal_response", "deferential_appeasing"]
+            if withdrawal
+            else ["complaints_about_activities"],
+            noticed_by="clinician" if withdrawal else "client",
+            strategies=["invite_discussion", "acknowledge_contribution"]
+            if withdrawal
+            else ["give_rationale", "change_task_or_goal"],
+            resolution=("resolved", "partly_resolved", "not_resolved")[index % 3],
+        )
+        care.reflection_save(
+            session=session,
+            author=clinician,
+            experiences=["self_doubt"] if withdrawal else ["frustration_anger"],
+            text="I noticed I wanted to move on quickly; worth slowing down next time.",
+        )
 
 
 def _demo_user(username: str, first: str, last: str) -> User:

@@ -174,6 +174,7 @@ SECURE_CSP = {
     "frame-ancestors": ["'none'"],
 }
 
+DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")
 MAILERS = {
     "default": {
         "BACKEND": env_str(
@@ -193,6 +194,25 @@ ALLIANCE = {
     "SITE_ITEM_TEXT_DIR": Path(env_str("ALLIANCE_SITE_ITEM_TEXT_DIR", str(BASE_DIR / "local"))),
     # Open episodes with no attended session for longer than this close as "ghosted".
     "GHOSTED_AFTER_DAYS": env_int("ALLIANCE_GHOSTED_AFTER_DAYS", 60, minimum=1),
+    # Client portal (docs/portal.md). A link sent by e-mail or text works once, for this long.
+    "LINK_HOURS": env_int("ALLIANCE_LINK_HOURS", 72, minimum=1),
+    # A kiosk code works once, for this long; short because it is only 6 characters.
+    "KIOSK_MINUTES": env_int("ALLIANCE_KIOSK_MINUTES", 30, minimum=1),
+    # After this many wrong kiosk codes from one address within the window, refuse for a while.
+    "KIOSK_ATTEMPTS": env_int("ALLIANCE_KIOSK_ATTEMPTS", 5, minimum=1),
+    "KIOSK_WINDOW_MINUTES": env_int("ALLIANCE_KIOSK_WINDOW_MINUTES", 15, minimum=1),
+    # A tablet hand-off form stays open this long; the tablet stays locked until a password.
+    "HANDOFF_MINUTES": env_int("ALLIANCE_HANDOFF_MINUTES", 60, minimum=1),
+    # Wrong passwords allowed when taking a tablet back before it logs out completely.
+    "HANDOFF_UNLOCK_ATTEMPTS": env_int("ALLIANCE_HANDOFF_UNLOCK_ATTEMPTS", 5, minimum=1),
+    # Where text messages go: a class in alliance.portal.sms or a site's own backend.
+    "SMS_BACKEND": env_str(
+        "ALLIANCE_SMS_BACKEND",
+        {
+            "test": "alliance.portal.sms.LocmemBackend",
+            "demo": "alliance.portal.sms.ConsoleBackend",
+        }.get(ALLIANCE_ENV, "alliance.portal.sms.DisabledBackend"),
+    ),
 }
 
 LOGGING = {

@@ -1,2 +1,16 @@
+from django.urls import path
+from django.views.i18n import set_language
+
+from alliance.portal import views
+
 app_name = "portal"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("tablet/", views.tablet, name="tablet"),
+    path("tablet/return/", views.tablet_return, name="tablet_return"),
+    path("l/<str:token>/", views.link, name="link"),
+    path("kiosk/", views.kiosk, name="kiosk"),
+    path("thanks/", views.thanks, name="thanks"),
+    path("language/", set_language, name="language"),
+    path("sessions/<int:session_id>/invite/", views.invite, name="invite"),
+    path("invitations/<int:invitation_id>/code/", views.kiosk_code, name="kiosk_code"),
+]

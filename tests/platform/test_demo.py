@@ -1,4 +1,7 @@
-"""The demo clinic: what `make demo` loads is realistic, complete and logs in as documented."""
+"""The demo clinic: what `make demo` loads is realistic, complete and logs in as documented.
+
+Loading takes seconds, so each test checks several things on one loaded clinic.
+"""
 
 import datetime as dt
 
@@ -6,27 +9,21 @@ import pytest
 from django.test import Client as Browser
 
 from alliance.accounts.models import Role, Team, User
-from alliance.care.models import Client, Episode, Session
+from alliance.care.models import Client, Episode, Goal, Rupture, Session, Task
 from alliance.demo import DEMO_PASSWORD, load_demo
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 
 pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 20)
 
 
-@pytest.fixture
-def demo() -> object:
-    return load_demo(seed=7, today=dt.date(2026, 11, 20))
-
-
-def test_the_demo_clinic_has_the_documented_shape(demo: object) -> None:
+def test_the_demo_clinic_has_the_documented_shape_users_and_roles() -> None:
+    load_demo(seed=7, today=TODAY)
     assert Team.objects.count() == 2
     assert 100 <= Client.objects.count() <= 140
-    assert set(Session.objects.values_list("status", flat=True)) == {
-        "attended",
-        "cancelled",
-        "no_show",
-    }
+    statuses = set(Session.objects.values_list("status", flat=True))
+    assert statuses == {"attended", "cancelled", "no_show"}
     numbers = Session.objects.values_list("number", flat=True)
     assert min(numbers) == 1 and max(numbers) <= 30
     measures = set(Response.objects.values_list("instrument", flat=True))
@@ -35,16 +32,11 @@ def test_the_demo_clinic_has_the_documented_shape(demo: object) -> None:
     assert Episode.objects.filter(ended_on__isnull=True).exists()
     assert Episode.objects.filter(ending="ghosted").exists()
     assert Alert.objects.filter(acknowledged_at__isnull=True).exists()
+    assert Goal.objects.exists() and Task.objects.exists() and Rupture.objects.exists()
 
+    for username in ("therapist", "therapist2", "prescriber", "supervisor", "admin"):
+        assert Browser().login(username=username, password=DEMO_PASSWORD), username
 
-@pytest.mark.parametrize(
-    "username", ["therapist", "therapist2", "prescriber", "supervisor", "admin"]
-)
-def test_each_demo_user_logs_in_with_the_documented_password(demo: object, username: str) -> None:
-    assert Browser().login(username=username, password=DEMO_PASSWORD)
-
-
-def test_the_demo_roles_are_as_documented(demo: object) -> None:
     def roles(username: str) -> set[str]:
         return set(User.objects.get(username=username).memberships.values_list("role", flat=True))
 
@@ -53,8 +45,6 @@ def test_the_demo_roles_are_as_documented(demo: object) -> None:
     assert Role.SUPERVISOR in roles("supervisor")
     assert roles("admin") == {Role.ADMINISTRATOR}
 
-
-def test_the_therapist_has_active_clients_on_the_caseload(demo: object) -> None:
     browser = Browser()
     browser.login(username="therapist", password=DEMO_PASSWORD)
     response = browser.get("/caseload/")
@@ -62,8 +52,9 @@ def test_the_therapist_has_active_clients_on_the_caseload(demo: object) -> None:
     assert len(response.context["episodes"]) >= 3
 
 
-def test_loading_the_demo_again_replaces_it(demo: object) -> None:
+def test_loading_the_demo_again_replaces_it() -> None:
+    load_demo(seed=7, today=TODAY)
     clients = Client.objects.count()
-    load_demo(seed=7, today=dt.date(2026, 11, 20))
+    load_demo(seed=7, today=TODAY)
     assert Client.objects.count() == clients
     assert User.objects.filter(username="therapist").count() == 1

@@ -1,0 +1,111 @@
+"""Invitations for a client to answer measures, and the kiosk's record of wrong codes."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliance.care.models import Session
+from alliance.measures.models import Response
+
+
+class Channel(models.TextChoices):
+    TABLET = "tablet", _("Clinic tablet")
+    LINK = "link", _("Link sent to the client")
+    KIOSK = "kiosk", _("Waiting-room kiosk code")
+
+
+class Delivery(models.TextChoices):
+    NONE = "", _("Not sent")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message")
+
+
+class Invitation(models.Model):
+    """An invitation for the client to answer one or more measures for one session, by tablet,
+    link or kiosk code.
+
+    Only a hash of a link token or kiosk code is stored, so a copy of the database opens no
+    form. An invitation is used once every measure in it has been answered; it then opens
+    nothing, and neither does an expired one.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invitations")
+    measures = models.JSONField(_("measures"), help_text=_("Instrument codes, in order."))
+    about_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For alliance measures: the care-team member rated; empty means the team."),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    delivery = models.CharField(
+        _("sent by"), max_length=10, choices=Delivery.choices, blank=True, default=Delivery.NONE
+    )
+    secret_hash = models.CharField(
+        _("hash of the link token or kiosk code"), max_length=64, blank=True, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_created"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    responses = models.ManyToManyField(
+        Response, blank=True, related_name="invitations", verbose_name=_("responses")
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="invitation_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="invitation_delivery_valid"
+            ),
+            # A link or a code is only as good as its secret; a tablet needs none.
+            models.CheckConstraint(
+                condition=Q(channel=Channel.TABLET, secret_hash="")
+                | (~Q(channel=Channel.TABLET) & ~Q(secret_hash="")),
+                name="invitation_secret_matches_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_creation",
+            ),
+            # Kiosk codes are short and may recur over the years; link tokens never do.
+            models.UniqueConstraint(
+                fields=["secret_hash"],
+                condition=Q(channel=Channel.LINK),
+                name="invitation_link_token_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for {self.session}"
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Not used and not expired."""
+        return self.used_at is None and self.expires_at > (now or timezone.now())
+
+
+class KioskAttempt(models.Model):
+    """A wrong code typed at a kiosk, counted per address to slow down guessing. The address is
+    stored only as a keyed hash."""
+
+    address_hash = models.CharField(_("hash of the address"), max_length=64, db_index=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("wrong kiosk code")
+        verbose_name_plural = _("wrong kiosk codes")
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:8]} at {self.at:%Y-%m-%d %H:%M}"

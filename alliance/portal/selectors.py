@@ -1,0 +1,102 @@
+"""Reads for the client portal. Staff-facing reads start from ``alliance.access``."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from alliance import access
+from alliance.accounts.models import User
+from alliance.care.models import CareTeamMember, Episode, Session
+from alliance.measures import catalogue
+from alliance.measures.models import Rater, Response
+from alliance.portal.models import Invitation
+from alliance.portal.wording import in_language
+
+
+def care_team_sessions(user: User) -> QuerySet[Session]:
+    """Sessions of the episodes whose care team the user is on: only they invite the client
+    (a supervisor may read the record but does not hand over tablets)."""
+    return access.visible_sessions(user).filter(episode__care_team__member=user)
+
+
+def session_for_inviting(user: User, session_id: int) -> Session:
+    """Raises Session.DoesNotExist when the user is not on the session's care team."""
+    return care_team_sessions(user).select_related("episode__client").get(pk=session_id)
+
+
+def invitation_for_creator(user: User, invitation_id: int) -> Invitation:
+    """An invitation the user made for a client on their care team."""
+    return Invitation.objects.filter(session__in=care_team_sessions(user), created_by=user).get(
+        pk=invitation_id
+    )
+
+
+def care_team(episode: Episode) -> QuerySet[CareTeamMember]:
+    return episode.care_team.select_related("member").order_by("role", "member__last_name")
+
+
+def care_team_users(episode: Episode) -> QuerySet[User]:
+    """The staff an alliance rating can be about."""
+    return User.objects.filter(care_roles__episode=episode)
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    session: int
+    date: dt.date
+    score: float
+
+
+@dataclass(frozen=True)
+class ClientProgress:
+    """The client's outcome scores over sessions, for the chart they may see."""
+
+    measure: str
+    name: str
+    minimum: float
+    maximum: float
+    higher_is_better: bool
+    points: tuple[ProgressPoint, ...]
+
+    @property
+    def first(self) -> ProgressPoint:
+        return self.points[0]
+
+    @property
+    def latest(self) -> ProgressPoint:
+        return self.points[-1]
+
+
+def client_progress(episode: Episode) -> ClientProgress | None:
+    """The client's own outcome scores, one per session, in one query; None when the clinician
+    has not chosen to share them or there is no score yet."""
+    if not episode.share_progress_with_client:
+        return None
+    instrument = catalogue.instrument(episode.outcome_measure)
+    responses = (
+        Response.objects.filter(
+            session__episode=episode,
+            instrument=instrument.code,
+            rater=Rater.CLIENT,
+            about_member__isnull=True,
+        )
+        .select_related("session")
+        .order_by("session__number", "answered_at")
+    )
+    by_session: dict[int, ProgressPoint] = {}
+    for response in responses:
+        number = response.session.number
+        date = timezone.localdate(response.session.starts_at)
+        by_session.setdefault(number, ProgressPoint(number, date, response.total))
+    if not by_session:
+        return None
+    return ClientProgress(
+        measure=instrument.code,
+        name=in_language(instrument.name),
+        minimum=instrument.scoring.min,
+        maximum=instrument.scoring.max,
+        higher_is_better=instrument.higher_is_better,
+        points=tuple(by_session.values()),
+    )

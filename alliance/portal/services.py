@@ -1,0 +1,365 @@
+"""Writing for the client portal: invitations made, sent, opened by token or code, and answered.
+
+Secrets are never stored: a link token (``secrets.token_urlsafe(32)``, 256 bits) is kept as its
+SHA-256 hash, a kiosk code as an HMAC-SHA-256 keyed with the site's secret key (a six-character
+code is guessable offline from a plain hash). Every answer goes through
+``measures.services.response_record`` and then ``feedback.services.alerts_refresh``, so the
+clinician's alerts are current at once.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance.accounts.models import User
+from alliance.care.models import Session, SessionStatus
+from alliance.feedback.services import alerts_refresh
+from alliance.measures import catalogue
+from alliance.measures.models import Rater, Response
+from alliance.measures.services import response_record
+from alliance.portal import sms
+from alliance.portal.models import Channel, Delivery, Invitation, KioskAttempt
+
+__all__ = [
+    "KIOSK_ALPHABET",
+    "KIOSK_CODE_LENGTH",
+    "InvitationClosed",
+    "InvitationNotFound",
+    "KioskLocked",
+    "code_display",
+    "code_format",
+    "code_hash",
+    "invitation_answer",
+    "invitation_by_kiosk_code",
+    "invitation_by_token",
+    "invitation_create",
+    "invitation_next_measure",
+    "invitation_send_link",
+    "kiosk_is_locked",
+    "token_hash",
+    "whole_setting",
+]
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: nothing a tired eye or a shaky finger can mix up.
+KIOSK_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+KIOSK_CODE_LENGTH = 6
+# Scopes the submission key to its invitation, so a made-up key in a form can never match
+# someone else's stored response.
+_KEY_NAMESPACE = uuid.UUID("6f1d3c1e-52a8-4c55-9a43-2f6c0f1d9b7e")
+
+
+class InvitationNotFound(Exception):
+    """No invitation has this token or code."""
+
+
+class InvitationClosed(Exception):
+    """The invitation exists but is used or expired; ``invitation`` says which."""
+
+    def __init__(self, invitation: Invitation) -> None:
+        super().__init__("closed")
+        self.invitation = invitation
+
+
+class KioskLocked(Exception):
+    """Too many wrong codes from this address lately."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def code_format(code: str) -> str:
+    """A kiosk code as typed: upper case, no spaces or dashes (``"k7p 3qx"`` -> ``"K7P3QX"``)."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def code_display(code: str) -> str:
+    """A kiosk code as shown to the clinician, in two groups of three (``"K7P 3QX"``)."""
+    plain = code_format(code)
+    return f"{plain[:3]} {plain[3:]}"
+
+
+def code_hash(code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, code_format(code).encode(), hashlib.sha256).hexdigest()
+
+
+def _check_measures(session: Session, measures: Sequence[str]) -> None:
+    if not measures:
+        raise ValidationError({"measures": _("Choose at least one measure.")})
+    for code in measures:
+        instrument = catalogue.instrument(code)
+        if Rater.CLIENT not in instrument.respondents:
+            raise ValidationError(
+                {"measures": _("%(measure)s is not answered by clients.") % {"measure": code}}
+            )
+
+
+def _check_about_member(session: Session, about_member: User | None) -> None:
+    if (
+        about_member is not None
+        and not session.episode.care_team.filter(member=about_member).exists()
+    ):
+        raise ValidationError(
+            {"about_member": _("Choose a member of this client's care team, or the whole team.")}
+        )
+
+
+def whole_setting(name: str) -> int:
+    """A whole-number key of ``settings.ALLIANCE`` (read by strict helpers in settings.py)."""
+    value = settings.ALLIANCE[name]
+    if not isinstance(value, int):
+        raise ImproperlyConfigured(f"ALLIANCE[{name!r}] must be a whole number; got {value!r}.")
+    return value
+
+
+def _lifetime(channel: str) -> dt.timedelta:
+    if channel == Channel.LINK:
+        return dt.timedelta(hours=whole_setting("LINK_HOURS"))
+    if channel == Channel.KIOSK:
+        return dt.timedelta(minutes=whole_setting("KIOSK_MINUTES"))
+    return dt.timedelta(minutes=whole_setting("HANDOFF_MINUTES"))
+
+
+def _new_secret(channel: str, now: dt.datetime) -> tuple[str, str]:
+    if channel == Channel.LINK:
+        token = secrets.token_urlsafe(32)
+        return token, token_hash(token)
+    if channel == Channel.TABLET:
+        return "", ""
+    while True:
+        code = "".join(secrets.choice(KIOSK_ALPHABET) for _ in range(KIOSK_CODE_LENGTH))
+        hashed = code_hash(code)
+        # Two open kiosk invitations must never share a code; old ones may.
+        if not _open_kiosk(hashed, now).exists():
+            return code, hashed
+
+
+def _open_kiosk(hashed: str, now: dt.datetime) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        channel=Channel.KIOSK, secret_hash=hashed, used_at__isnull=True, expires_at__gt=now
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    session: Session,
+    measures: Sequence[str],
+    channel: str,
+    created_by: User,
+    about_member: User | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Invitation, str]:
+    """Make an invitation; returns it with its secret (the link token, the kiosk code, or ``""``
+    for a tablet). The secret is shown or sent once and never stored."""
+    if channel not in Channel.values:
+        raise ValidationError(
+            {"channel": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(Channel.values)}}
+        )
+    _check_measures(session, measures)
+    _check_about_member(session, about_member)
+    moment = now or timezone.now()
+    secret, hashed = _new_secret(channel, moment)
+    invitation = Invitation.objects.create(
+        session=session,
+        measures=list(measures),
+        about_member=about_member,
+        channel=channel,
+        secret_hash=hashed,
+        created_by=created_by,
+        created_at=moment,
+        expires_at=moment + _lifetime(channel),
+    )
+    return invitation, secret
+
+
+def _link_text(template: str, url: str) -> str:
+    hours = whole_setting("LINK_HOURS")
+    return render_to_string(f"portal/{template}", {"url": url, "hours": hours}).strip() + "\n"
+
+
+@transaction.atomic
+def invitation_send_link(
+    *,
+    session: Session,
+    measures: Sequence[str],
+    created_by: User,
+    link_for: Callable[[str], str],
+    about_member: User | None = None,
+) -> Invitation:
+    """Make a link invitation and send it: by e-mail when the client has an address, otherwise
+    by text message. Only with the client's consent to electronic contact; when it cannot be
+    sent, nothing is kept and a ValidationError says why."""
+    client = session.episode.client
+    if not client.consents_to_electronic_contact:
+        raise ValidationError(
+            _(
+                "This client has not agreed to e-mail or text messages. Hand over the tablet or "
+                "make a kiosk code instead."
+            )
+        )
+    if not client.email and not client.phone:
+        raise ValidationError(
+            _("There is no e-mail address or mobile number for this client. Add one first.")
+        )
+    invitation, token = invitation_create(
+        session=session,
+        measures=measures,
+        channel=Channel.LINK,
+        created_by=created_by,
+        about_member=about_member,
+    )
+    invitation.delivery = _deliver(client.email, client.phone, link_for(token))
+    invitation.save(update_fields=["delivery"])
+    return invitation
+
+
+def _deliver(email: str, phone: str, url: str) -> str:
+    if email:
+        body = _link_text("link_email.txt", url)
+        EmailMessage(subject=_("A short form from your clinic"), body=body, to=[email]).send()
+        return Delivery.EMAIL
+    try:
+        sms.send_text(phone, _link_text("link_sms.txt", url))
+    except sms.SmsNotSent as error:
+        raise ValidationError(str(error)) from None
+    return Delivery.SMS
+
+
+def invitation_by_token(token: str) -> Invitation:
+    """The link invitation for this token; InvitationClosed when used or expired."""
+    invitation = (
+        Invitation.objects.select_related("session__episode__client")
+        .filter(channel=Channel.LINK, secret_hash=token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationNotFound
+    if not invitation.is_open():
+        raise InvitationClosed(invitation)
+    return invitation
+
+
+def _address_hash(address: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"kiosk:{address}".encode(), hashlib.sha256).hexdigest()
+
+
+def kiosk_is_locked(address: str, now: dt.datetime | None = None) -> bool:
+    """Whether this address typed too many wrong codes within the window."""
+    since = (now or timezone.now()) - dt.timedelta(minutes=whole_setting("KIOSK_WINDOW_MINUTES"))
+    wrong = KioskAttempt.objects.filter(address_hash=_address_hash(address), at__gt=since)
+    return wrong.count() >= whole_setting("KIOSK_ATTEMPTS")
+
+
+def _kiosk_wrong(address: str, now: dt.datetime) -> None:
+    window = dt.timedelta(minutes=whole_setting("KIOSK_WINDOW_MINUTES"))
+    KioskAttempt.objects.filter(at__lt=now - window).delete()
+    KioskAttempt.objects.create(address_hash=_address_hash(address), at=now)
+
+
+def invitation_by_kiosk_code(
+    code: str, *, address: str, now: dt.datetime | None = None
+) -> Invitation:
+    """The open kiosk invitation for this code.
+
+    Raises KioskLocked after too many wrong codes from this address, InvitationNotFound for a
+    wrong code (and counts it), InvitationClosed for a code that has expired or was used.
+    """
+    moment = now or timezone.now()
+    if kiosk_is_locked(address, moment):
+        raise KioskLocked
+    hashed = code_hash(code)
+    found = _open_kiosk(hashed, moment).select_related("session__episode__client").first()
+    if found is not None:
+        return found
+    closed = Invitation.objects.filter(channel=Channel.KIOSK, secret_hash=hashed).last()
+    if closed is not None:
+        raise InvitationClosed(closed)
+    _kiosk_wrong(address, moment)
+    raise InvitationNotFound
+
+
+def invitation_next_measure(invitation: Invitation) -> str | None:
+    """The first measure of the invitation not answered yet, or None when all are."""
+    answered = {response.instrument for response in invitation.responses.all()}
+    return next((code for code in invitation.measures if code not in answered), None)
+
+
+def _stored_key(invitation: Invitation, measure: str, form_key: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(_KEY_NAMESPACE, f"{invitation.pk}:{measure}:{form_key}")
+
+
+def _earlier_answer(invitation: Invitation, measure: str) -> Response | None:
+    return Response.objects.filter(
+        session=invitation.session,
+        instrument=measure,
+        rater=Rater.CLIENT,
+        about_member=invitation.about_member,
+    ).first()
+
+
+def invitation_answer(
+    *,
+    invitation: Invitation,
+    measure: str,
+    values: Mapping[str, object],
+    form_key: uuid.UUID,
+) -> Response:
+    """Store the client's answers to one measure of an invitation and refresh the alerts.
+
+    Idempotent: a measure already answered through this invitation (a double tap, a retry, a
+    reload) returns the stored response, even after the invitation is used; concurrent
+    submissions are serialised by a row lock and the submission key. A measure the client
+    already answered for this session by another route is not stored twice: the earlier answer
+    stands. Raises InvitationClosed when the invitation is used or expired, ValidationError
+    naming the item and the allowed values for a bad answer (nothing is stored then).
+    """
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        answered = locked.responses.filter(instrument=measure).first()
+        if answered is not None:
+            return answered
+        if not locked.is_open():
+            raise InvitationClosed(locked)
+        if measure not in locked.measures:
+            raise ValidationError({"measure": _("This form is not part of the invitation.")})
+        response = _earlier_answer(locked, measure) or response_record(
+            session=locked.session,
+            instrument_code=measure,
+            values=values,
+            rater=Rater.CLIENT,
+            method=locked.channel,
+            idempotency_key=_stored_key(locked, measure, form_key),
+            about_member=locked.about_member,
+        )
+        locked.responses.add(response)
+        _mark_attended(locked)
+        if invitation_next_measure(locked) is None:
+            locked.used_at = timezone.now()
+            locked.save(update_fields=["used_at"])
+        alerts_refresh([locked.session.episode])
+    return response
+
+
+def _mark_attended(invitation: Invitation) -> None:
+    # A client answering on the clinic's tablet or kiosk is in the clinic: a session still
+    # marked "scheduled" was attended (alerts only read attended, cancelled or missed sessions).
+    # A link may be answered from home before the session, so it says nothing about attendance.
+    if invitation.channel in (Channel.TABLET, Channel.KIOSK):
+        Session.objects.filter(pk=invitation.session_id, status=SessionStatus.SCHEDULED).update(
+            status=SessionStatus.ATTENDED
+        )

@@ -1,0 +1,330 @@
+"""The client portal: the three ways to answer (tablet hand-off, link, kiosk code), the form,
+the thank-you page, and the clinician's buttons that start each way."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from alliance.accounts.models import User
+from alliance.care.models import Session
+from alliance.measures import catalogue
+from alliance.portal import charts, selectors, services, visits
+from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
+from alliance.portal.models import Channel, Invitation
+from alliance.portal.questions import measure_page
+
+
+def _invitation(pk: int | None) -> Invitation | None:
+    if pk is None:
+        return None
+    return (
+        Invitation.objects.select_related("session__episode__client", "about_member")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _nothing_here(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/nothing_here.html", status=404)
+
+
+def _closed(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    return render(request, "portal/closed.html", {"invitation": invitation}, status=410)
+
+
+# The form: one measure per screen, shared by the three ways to answer.
+
+
+def _answer(request: HttpRequest, invitation: Invitation, form_url: str) -> HttpResponse:
+    """Show the next measure of the invitation, or store the answers posted to it."""
+    measure = services.invitation_next_measure(invitation)
+    posted = request.POST.get("measure", "") if request.method == "POST" else ""
+    if posted and posted in invitation.measures and posted != measure:
+        # The same form sent again (a double tap or a reload): it is already stored.
+        return redirect(form_url)
+    if measure is None:
+        return _finished(request, invitation)
+    if not invitation.is_open():
+        return _closed(request, invitation)
+    instrument = catalogue.instrument(measure)
+    language = get_language() or settings.LANGUAGE_CODE
+    if request.method != "POST":
+        form = MeasureForm(instrument, language, initial={"form_key": uuid.uuid4()})
+        return _form_page(request, invitation, form, measure)
+    return _store(request, invitation, MeasureForm(instrument, language, request.POST), form_url)
+
+
+def _store(
+    request: HttpRequest, invitation: Invitation, form: MeasureForm, form_url: str
+) -> HttpResponse:
+    measure = form.instrument.code
+    if form.is_valid():
+        try:
+            services.invitation_answer(
+                invitation=invitation,
+                measure=measure,
+                values=form.answers(),
+                form_key=form.cleaned_data["form_key"],
+            )
+        except services.InvitationClosed as closed:
+            return _closed(request, closed.invitation)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            if services.invitation_next_measure(invitation) is None:
+                return _finished(request, invitation)
+            return redirect(form_url)
+    return _form_page(request, invitation, form, measure, status=400)
+
+
+def _attach(form: MeasureForm, error: ValidationError) -> None:
+    fields = set(form.fields)
+    for field, problems in getattr(error, "error_dict", {"__all__": error.error_list}).items():
+        for problem in problems:
+            form.add_error(field if field in fields else None, problem)
+
+
+def _form_page(
+    request: HttpRequest, invitation: Invitation, form: MeasureForm, measure: str, status: int = 200
+) -> HttpResponse:
+    page = measure_page(form.instrument, form, get_language() or settings.LANGUAGE_CODE)
+    context = {
+        "invitation": invitation,
+        "page": page,
+        "form": form,
+        "step": invitation.measures.index(measure) + 1,
+        "steps": len(invitation.measures),
+        "errors": [q for q in page.questions if q.error],
+        "other_errors": form.non_field_errors(),
+        "about_team": invitation.session.episode.setting == "day_programme",
+    }
+    return render(request, "portal/measure.html", context, status=status)
+
+
+def _finished(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    visits.done_set(request.session, invitation.pk)
+    if invitation.channel == Channel.KIOSK:
+        visits.kiosk_end(request.session)
+    return redirect("portal:thanks")
+
+
+@never_cache
+def thanks(request: HttpRequest) -> HttpResponse:
+    invitation = _invitation(visits.done_invitation_id(request.session))
+    if invitation is None:
+        return _nothing_here(request)
+    progress = None
+    # A waiting-room kiosk is a shared screen: the chart is shown only on the client's own
+    # phone or on the tablet in the room with their clinician.
+    if invitation.channel != Channel.KIOSK:
+        progress = selectors.client_progress(invitation.session.episode)
+    context = {
+        "invitation": invitation,
+        "progress": progress,
+        "spec": charts.progress_spec(progress) if progress else None,
+    }
+    return render(request, "portal/thanks.html", context)
+
+
+# Link by e-mail or text message.
+
+
+@never_cache
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_by_token(token)
+    except services.InvitationNotFound:
+        return _nothing_here(request)
+    except services.InvitationClosed as closed:
+        if _resent_last_form(request, closed.invitation):
+            return _finished(request, closed.invitation)
+        return _closed(request, closed.invitation)
+    return _answer(request, invitation, request.path)
+
+
+def _resent_last_form(request: HttpRequest, invitation: Invitation) -> bool:
+    # A double tap on the last form arrives after the link is used: it was stored, say thanks.
+    posted = request.POST.get("measure", "") if request.method == "POST" else ""
+    return bool(posted) and invitation.responses.filter(instrument=posted).exists()
+
+
+# Waiting-room kiosk.
+
+
+def _client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@never_cache
+def kiosk(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "leave" in request.POST:
+        # The next person at the kiosk must see nothing of this one.
+        visits.kiosk_end(request.session)
+        visits.done_clear(request.session)
+        return redirect("portal:kiosk")
+    invitation = _invitation(visits.kiosk_invitation_id(request.session))
+    if invitation is not None:
+        if invitation.is_open() or _resent_last_form(request, invitation):
+            return _answer(request, invitation, reverse("portal:kiosk"))
+        visits.kiosk_end(request.session)
+    return _kiosk_code(request)
+
+
+def _kiosk_code(request: HttpRequest) -> HttpResponse:
+    form = KioskCodeForm(request.POST if request.method == "POST" else None)
+    if not form.is_bound:
+        return render(request, "portal/kiosk.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "portal/kiosk.html", {"form": form}, status=400)
+    address = _client_address(request)
+    try:
+        invitation = services.invitation_by_kiosk_code(form.cleaned_data["code"], address=address)
+    except (services.KioskLocked, services.InvitationNotFound, services.InvitationClosed) as no:
+        message, status = _kiosk_refusal(no)
+        form.add_error("code", message)
+        return render(request, "portal/kiosk.html", {"form": form}, status=status)
+    visits.kiosk_start(request.session, invitation.pk)
+    return redirect("portal:kiosk")
+
+
+def _kiosk_refusal(refusal: Exception) -> tuple[str, int]:
+    if isinstance(refusal, services.KioskLocked):
+        return _(
+            "Too many codes did not work. Please wait a few minutes, or ask at reception."
+        ), 429
+    if isinstance(refusal, services.InvitationClosed):
+        return _("This code has expired or was already used. Ask at reception for a new one."), 400
+    return _("That code does not work. Check it and try again."), 400
+
+
+# Tablet hand-off.
+
+
+@never_cache
+@login_required
+def tablet(request: HttpRequest) -> HttpResponse:
+    state = visits.handoff(request.session)
+    invitation = _invitation(state["invitation"]) if state else None
+    if invitation is None:
+        return _nothing_here(request)
+    return _answer(request, invitation, reverse("portal:tablet"))
+
+
+@never_cache
+@login_required
+def tablet_return(request: HttpRequest) -> HttpResponse:
+    state = visits.handoff(request.session)
+    if state is None:
+        return redirect("clinic:caseload")
+    form = UnlockForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        if request.user.check_password(form.cleaned_data["password"]):
+            return _take_back(request, state)
+        wrong = visits.handoff_wrong_password(request.session)
+        if wrong >= services.whole_setting("HANDOFF_UNLOCK_ATTEMPTS"):
+            # Someone may be guessing: end the session; only a full log-in opens it again.
+            logout(request)
+            return redirect(settings.LOGIN_URL)
+        form.add_error("password", _("That password is not right. Try again."))
+    return render(
+        request, "portal/tablet_return.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _take_back(request: HttpRequest, state: dict[str, object]) -> HttpResponse:
+    invitation = _invitation(int(str(state["invitation"])))
+    visits.handoff_end(request.session)
+    request.session.cycle_key()
+    if invitation is None:
+        return redirect("clinic:caseload")
+    return redirect("clinic:session", invitation.session_id)
+
+
+# The clinician's side: start a hand-off, send a link, make a kiosk code.
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, session_id: int) -> HttpResponse:
+    try:
+        session = selectors.session_for_inviting(request.user, session_id)  # type: ignore[arg-type]
+    except Session.DoesNotExist:
+        raise Http404 from None
+    episode = session.episode
+    form = InviteForm(
+        request.POST,
+        allowed_measures=[episode.outcome_measure, episode.alliance_measure],
+        members=selectors.care_team_users(episode),
+    )
+    back = reverse("clinic:session", args=[session.pk])
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    return _invite(request, session, form.cleaned_data, back)
+
+
+def _invite(
+    request: HttpRequest, session: Session, data: dict[str, Any], back: str
+) -> HttpResponse:
+    channel: str = data["channel"]
+    by: User = request.user  # type: ignore[assignment]
+    measures = [str(data["measure"])]
+    about: User | None = data["about_member"]
+    try:
+        if channel == Channel.LINK:
+            invitation = services.invitation_send_link(
+                session=session,
+                measures=measures,
+                created_by=by,
+                about_member=about,
+                link_for=lambda token: request.build_absolute_uri(
+                    reverse("portal:link", args=[token])
+                ),
+            )
+            messages.success(request, _link_sent_message(invitation))
+            return redirect(back)
+        invitation, secret = services.invitation_create(
+            session=session, measures=measures, channel=channel, created_by=by, about_member=about
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    if channel == Channel.TABLET:
+        visits.handoff_start(request.session, invitation.pk)
+        return redirect("portal:tablet")
+    visits.kiosk_code_keep(request.session, invitation.pk, secret)
+    return redirect("portal:kiosk_code", invitation.pk)
+
+
+def _link_sent_message(invitation: Invitation) -> str:
+    if invitation.delivery == "email":
+        return _("The link was sent to the client by e-mail.")
+    return _("The link was sent to the client by text message.")
+
+
+@never_cache
+@login_required
+def kiosk_code(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = selectors.invitation_for_creator(request.user, invitation_id)  # type: ignore[arg-type]
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+    code = visits.kiosk_code_take(request.session, invitation.pk)
+    context = {
+        "invitation": invitation,
+        "code": services.code_display(code) if code else "",
+        "minutes": services.whole_setting("KIOSK_MINUTES"),
+    }
+    return render(request, "portal/kiosk_code.html", context)

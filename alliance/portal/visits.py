@@ -1,0 +1,78 @@
+"""The state a browser session keeps for the portal: a tablet handed to the client, a kiosk
+visit, the finished form whose thank-you page is shown, and kiosk codes waiting to be shown once.
+
+Kept in Django's server-side session, so no clinical data and no secret travels in a URL.
+"""
+
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+
+HANDOFF = "portal.handoff"
+KIOSK = "portal.kiosk"
+DONE = "portal.done"
+KIOSK_CODES = "portal.kiosk_codes"
+
+
+def handoff_start(session: SessionBase, invitation_id: int) -> None:
+    session[HANDOFF] = {"invitation": invitation_id, "wrong": 0}
+    session.pop(DONE, None)
+
+
+def handoff(session: SessionBase) -> dict[str, Any] | None:
+    state = session.get(HANDOFF)
+    return state if isinstance(state, dict) else None
+
+
+def handoff_wrong_password(session: SessionBase) -> int:
+    """Count a wrong password; returns how many so far."""
+    state = handoff(session) or {}
+    wrong = int(state.get("wrong", 0)) + 1
+    session[HANDOFF] = {**state, "wrong": wrong}
+    return wrong
+
+
+def handoff_end(session: SessionBase) -> None:
+    session.pop(HANDOFF, None)
+    session.pop(DONE, None)
+
+
+def kiosk_start(session: SessionBase, invitation_id: int) -> None:
+    session[KIOSK] = {"invitation": invitation_id}
+    session.pop(DONE, None)
+
+
+def kiosk_invitation_id(session: SessionBase) -> int | None:
+    state = session.get(KIOSK)
+    return int(state["invitation"]) if isinstance(state, dict) else None
+
+
+def kiosk_end(session: SessionBase) -> None:
+    session.pop(KIOSK, None)
+
+
+def done_set(session: SessionBase, invitation_id: int) -> None:
+    session[DONE] = {"invitation": invitation_id}
+
+
+def done_clear(session: SessionBase) -> None:
+    session.pop(DONE, None)
+
+
+def done_invitation_id(session: SessionBase) -> int | None:
+    state = session.get(DONE)
+    return int(state["invitation"]) if isinstance(state, dict) else None
+
+
+def kiosk_code_keep(session: SessionBase, invitation_id: int, code: str) -> None:
+    codes = dict(session.get(KIOSK_CODES, {}))
+    codes[str(invitation_id)] = code
+    session[KIOSK_CODES] = codes
+
+
+def kiosk_code_take(session: SessionBase, invitation_id: int) -> str | None:
+    """The code, once: it is forgotten as it is shown."""
+    codes = dict(session.get(KIOSK_CODES, {}))
+    code = codes.pop(str(invitation_id), None)
+    session[KIOSK_CODES] = codes
+    return str(code) if code is not None else None
