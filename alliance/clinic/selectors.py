@@ -1,38 +1,192 @@
-"""Reads for the clinician's pages. Every query starts from ``alliance.access``."""
+"""Reads for the clinician's pages. Every query starts from ``alliance.access``.
 
-from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+Each page reads a fixed number of queries however many clients or sessions there are: related
+rows come with ``select_related``/``prefetch_related``, and the caseload's recent scores for all
+rows come in one windowed query.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import F, Min, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import CareTeamMember, Episode, Session
-from alliance.feedback.models import Alert
+from alliance.clinic.charts import Sparkline, sparkline
+from alliance.feedback.models import Alert, Severity
+from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 
+__all__ = [
+    "ALERTS_PER_ROW",
+    "SPARKLINE_SESSIONS",
+    "AlertGroup",
+    "CaseloadRow",
+    "OpenAlert",
+    "Trend",
+    "care_team_episode",
+    "caseload",
+    "caseload_rows",
+    "episode_detail",
+    "open_alerts",
+    "recent_scores",
+    "session_detail",
+]
 
-def _latest_total(measure_field: str) -> Subquery:
-    latest = Response.objects.filter(
-        session__episode=OuterRef("pk"), instrument=OuterRef(measure_field), rater=Rater.CLIENT
-    ).order_by("-session__number", "-answered_at")
-    return Subquery(latest.values("total")[:1])
+SPARKLINE_SESSIONS = 8
+"""How many of the latest scores a caseload row's small chart shows."""
 
 
 def caseload(user: User) -> QuerySet[Episode]:
     """The user's active episodes (where they are on the care team), most in need first: the
-    open alert with the highest priority decides, then the oldest episode."""
+    open alert with the lowest ``priority`` (risk answers, then not on track, then alliance
+    alerts, then ghosting risk: ``alliance.science.signals.caseload_priority``) decides, then
+    the oldest episode."""
     open_alerts = Q(alerts__acknowledged_at__isnull=True)
     return (
         access.visible_episodes(user)
         .filter(ended_on__isnull=True, care_team__member=user)
         .select_related("client", "team")
-        .annotate(
-            open_alert_count=Count("alerts", filter=open_alerts, distinct=True),
-            top_priority=Min("alerts__priority", filter=open_alerts),
-            latest_outcome=_latest_total("outcome_measure"),
-            latest_alliance=_latest_total("alliance_measure"),
-        )
+        .annotate(top_priority=Min("alerts__priority", filter=open_alerts))
         # Clients without open alerts come last, whatever the database's default for NULLs.
         .order_by(F("top_priority").asc(nulls_last=True), "started_on", "pk")
     )
+
+
+def open_alerts(episodes: Sequence[Episode]) -> dict[int, list["OpenAlert"]]:
+    """Every open alert of these episodes in one query, most urgent first, as light tuples: a
+    caseload row needs the rule, severity and session, not the evidence."""
+    rows = (
+        Alert.objects.filter(episode_id__in=[e.pk for e in episodes], acknowledged_at__isnull=True)
+        .order_by("priority", "-session__number", "pk")
+        .values_list("episode_id", "rule", "severity", "session__number")
+    )
+    found: dict[int, list[OpenAlert]] = defaultdict(list)
+    for episode_id, rule, severity, session in rows:
+        found[episode_id].append(OpenAlert(rule, severity, session))
+    return found
+
+
+def recent_scores(
+    episodes: Sequence[Episode], last: int = SPARKLINE_SESSIONS
+) -> dict[tuple[int, str], list[float]]:
+    """The client's latest ``last`` totals per episode and measure, oldest first, for every
+    episode in one query (a window function ranks each episode's scores newest first)."""
+    ranked = (
+        Response.objects.filter(
+            session__episode_id__in=[e.pk for e in episodes],
+            rater=Rater.CLIENT,
+            about_member__isnull=True,
+        )
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("session__episode_id"), F("instrument")],
+                order_by=[F("session__number").desc(), F("pk").desc()],
+            )
+        )
+        .filter(recency__lte=last)
+        .order_by("session__episode_id", "instrument", "session__number", "pk")
+        .values_list("session__episode_id", "instrument", "total")
+    )
+    scores: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for episode_id, instrument, total in ranked:
+        scores[(episode_id, instrument)].append(total)
+    return scores
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A measure's latest scores on one caseload row: the small chart and the newest value."""
+
+    measure: str
+    values: Sequence[float]
+    line: Sparkline
+
+    @property
+    def latest(self) -> float:
+        return self.values[-1]
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    rule: str
+    severity: str
+    session: int
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """One rule's open alerts on a caseload row: the rule once, with the sessions it fired at."""
+
+    rule: str
+    severity: str
+    severity_label: str
+    sessions: Sequence[int]
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    """One client on the caseload: the episode, its recent scores and its open alerts grouped by
+    rule, most urgent first; ``more`` counts the rules not shown on the row."""
+
+    episode: Episode
+    outcome: Trend | None
+    alliance: Trend | None
+    open_count: int = 0
+    alerts: Sequence[AlertGroup] = ()
+    more: int = 0
+
+
+ALERTS_PER_ROW = 3
+"""Rules shown on a caseload row; the client page lists every alert."""
+
+
+def _alert_groups(alerts: Sequence[OpenAlert]) -> list[AlertGroup]:
+    """Open alerts (already most urgent first) grouped by rule, keeping that order."""
+    grouped: dict[str, list[OpenAlert]] = {}
+    for alert in alerts:
+        grouped.setdefault(alert.rule, []).append(alert)
+    return [
+        AlertGroup(
+            rule,
+            same[0].severity,
+            str(Severity(same[0].severity).label),
+            sorted(a.session for a in same),
+        )
+        for rule, same in grouped.items()
+    ]
+
+
+def _trend(scores: dict[tuple[int, str], list[float]], episode: Episode, code: str) -> Trend | None:
+    values = scores.get((episode.pk, code))
+    if not values:
+        return None
+    scoring = catalogue.instrument(code).scoring
+    return Trend(code, values, sparkline(values, low=scoring.min, high=scoring.max))
+
+
+def caseload_rows(user: User) -> list[CaseloadRow]:
+    """The caseload with each row's recent scores and open alerts: three queries in all."""
+    episodes = list(caseload(user))
+    scores, alerts = recent_scores(episodes), open_alerts(episodes)
+    rows = []
+    for episode in episodes:
+        groups = _alert_groups(alerts.get(episode.pk, []))
+        rows.append(
+            CaseloadRow(
+                episode,
+                _trend(scores, episode, episode.outcome_measure),
+                _trend(scores, episode, episode.alliance_measure),
+                len(alerts.get(episode.pk, [])),
+                groups[:ALERTS_PER_ROW],
+                max(len(groups) - ALERTS_PER_ROW, 0),
+            )
+        )
+    return rows
 
 
 def episode_detail(user: User, episode_id: int) -> Episode:
@@ -46,13 +200,18 @@ def episode_detail(user: User, episode_id: int) -> Episode:
             Prefetch(
                 "sessions",
                 queryset=Session.objects.order_by("number").prefetch_related(
-                    Prefetch("responses", queryset=Response.objects.order_by("instrument"))
+                    Prefetch(
+                        "responses",
+                        queryset=Response.objects.select_related(
+                            "rater_user", "about_member"
+                        ).order_by("pk"),
+                    )
                 ),
             ),
             Prefetch(
                 "alerts",
                 queryset=Alert.objects.select_related("session", "acknowledged_by").order_by(
-                    "acknowledged_at", "priority", "-session__number"
+                    F("acknowledged_at").desc(nulls_first=True), "priority", "-session__number"
                 ),
             ),
         )
@@ -60,10 +219,41 @@ def episode_detail(user: User, episode_id: int) -> Episode:
     )
 
 
+def care_team_episode(user: User, episode_id: int) -> Episode:
+    """An episode the user may see, with its care team loaded (to check who may write)."""
+    return (
+        access.visible_episodes(user)
+        .select_related("client")
+        .prefetch_related(
+            Prefetch("care_team", queryset=CareTeamMember.objects.select_related("member"))
+        )
+        .get(pk=episode_id)
+    )
+
+
 def session_detail(user: User, session_id: int) -> Session:
+    """One session the user may see, with the episode's care team, the staff present, the
+    responses and the alerts raised at this session. Raises Session.DoesNotExist otherwise."""
     return (
         access.visible_sessions(user)
-        .select_related("episode__client")
-        .prefetch_related("attended_by", "responses__rater_user")
+        .select_related("episode__client", "episode__team")
+        .prefetch_related(
+            "attended_by",
+            Prefetch(
+                "episode__care_team", queryset=CareTeamMember.objects.select_related("member")
+            ),
+            Prefetch(
+                "responses",
+                queryset=Response.objects.select_related("rater_user", "about_member").order_by(
+                    "pk"
+                ),
+            ),
+            Prefetch(
+                "alerts",
+                queryset=Alert.objects.select_related("acknowledged_by").order_by(
+                    F("acknowledged_at").desc(nulls_first=True), "priority"
+                ),
+            ),
+        )
         .get(pk=session_id)
     )

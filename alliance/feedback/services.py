@@ -40,16 +40,22 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
     """Run every alert rule over these episodes and store the alerts not stored before.
 
     A fixed number of queries whatever the number of episodes. Alerts already stored keep
-    their acknowledgement; returns how many new alerts were raised.
+    their acknowledgement. An open alert whose rule no longer fires (the answers or the
+    attendance were corrected) is withdrawn; an acknowledged one stays, as the record of what
+    was discussed. Returns how many new alerts were raised.
     """
     by_id = {episode.pk: episode for episode in episodes}
     sessions = _sessions_by_episode(by_id)
     responses = _responses_by_session(by_id)
     new_tasks = new_task_sessions(by_id)
-    known = set(
-        Alert.objects.filter(episode_id__in=by_id).values_list("episode_id", "session_id", "rule")
-    )
+    known = {
+        (episode_id, session_id, rule): (pk, acknowledged is None)
+        for pk, episode_id, session_id, rule, acknowledged in Alert.objects.filter(
+            episode_id__in=by_id
+        ).values_list("pk", "episode_id", "session_id", "rule", "acknowledged_at")
+    }
     new: list[Alert] = []
+    firing: set[tuple[int, int, str]] = set()
     for episode_id, episode in by_id.items():
         episode_sessions = sessions.get(episode_id, [])
         if not episode_sessions:
@@ -60,9 +66,13 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
         numbered = {session.number: session for session in episode_sessions}
         for found in signals.evaluate(series):
             session = numbered[found.session]
+            firing.add((episode_id, session.pk, found.rule))
             if (episode_id, session.pk, found.rule) not in known:
                 new.append(_alert_row(episode, session, found))
     Alert.objects.bulk_create(new, ignore_conflicts=True)
+    stale = [pk for key, (pk, is_open) in known.items() if is_open and key not in firing]
+    if stale:
+        Alert.objects.filter(pk__in=stale, acknowledged_at__isnull=True).delete()
     return len(new)
 
 
@@ -136,21 +146,28 @@ def _point(
         )
 
     outcome = client_total(episode.outcome_measure)
-    alliance = client_total(episode.alliance_measure)
-    clinician = next(
-        (
-            r
-            for r in responses
-            if r.instrument == episode.alliance_measure and r.rater == Rater.CLINICIAN
-        ),
-        None,
+    # The rules refuse an alliance rating on a missed session; a stray one (e.g. entered before
+    # the attendance was corrected) is left out rather than stopping every alert.
+    attended = session.status == SessionStatus.ATTENDED
+    alliance = client_total(episode.alliance_measure) if attended else None
+    clinician = (
+        None
+        if not attended
+        else next(
+            (
+                r
+                for r in responses
+                if r.instrument == episode.alliance_measure and r.rater == Rater.CLINICIAN
+            ),
+            None,
+        )
     )
     return SessionPoint(
         number=session.number,
         date=timezone.localdate(session.starts_at),
         status=session.status,
         outcome=outcome.total if outcome else None,
-        alliance=alliance.total if alliance and session.status == SessionStatus.ATTENDED else None,
+        alliance=alliance.total if alliance else None,
         alliance_items=_aspect_items(alliance) if alliance else {},
         clinician_alliance=clinician.total if clinician else None,
         risk_answers=tuple(_risk_answers(responses)),

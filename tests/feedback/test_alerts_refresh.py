@@ -119,3 +119,39 @@ def test_an_alliance_drop_after_a_new_task_suggests_renegotiating_the_task(
     drop = Alert.objects.get(rule="alliance_drop")
     assert drop.advice_code == "renegotiate_task"
     assert drop.pathway == "immediate_repair"
+
+
+def test_an_open_alert_that_no_longer_fires_is_withdrawn_but_an_acknowledged_one_stays(
+    clinic: SimpleNamespace,
+) -> None:
+    from alliance.measures.models import Response
+    from alliance.measures.services import response_correct
+
+    _rate(clinic.session, "srs", _srs(8, 8, 8, 8))
+    second = make_session(clinic.episode, 2)
+    _rate(second, "srs", _srs(8, 8, 8, 8))
+    alerts_refresh([clinic.episode])
+    first_alert = Alert.objects.get(rule="low_alliance", session=clinic.session)
+    alert_acknowledge(alert=first_alert, by=clinic.clinician, note="Talked it through")
+    for session in (clinic.session, second):  # both were typed wrongly from paper
+        response = Response.objects.get(session=session)
+        response_correct(
+            response=response,
+            values=_srs(10, 10, 10, 10),
+            corrected_by=clinic.clinician,
+            reason="Typed from the wrong sheet",
+        )
+    alerts_refresh([clinic.episode])
+    assert list(Alert.objects.values_list("session__number", flat=True)) == [1]
+
+
+def test_a_stray_alliance_rating_on_a_missed_session_does_not_stop_the_alerts(
+    clinic: SimpleNamespace,
+) -> None:
+    missed = make_session(clinic.episode, 2)
+    _rate(missed, "srs", _srs(8, 8, 8, 8))
+    missed.status = "no_show"
+    missed.save(update_fields=["status"])
+    _rate(clinic.session, "phq9", {**{f"phq9_{n}": 1 for n in range(1, 9)}, "phq9_9": 1})
+    alerts_refresh([clinic.episode])
+    assert Alert.objects.filter(rule="risk_answer").exists()

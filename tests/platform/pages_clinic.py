@@ -12,7 +12,14 @@ PAGES = {
     "admin:care_client_changelist": (lambda c: reverse("admin:care_client_changelist"), ADMIN_PAGE),
 }
 
+# Writes: POST only, each tried by every role in tests/clinic/ (test_session_start.py,
+# test_session_page.py, test_acknowledge.py).
 NOT_GET_PAGES = {
+    "set_language",
+    "clinic:session_start",
+    "clinic:session_attendance",
+    "clinic:session_rating",
+    "feedback:alert_acknowledge",
     "logout",
     "password_change",
     "password_change_done",

@@ -1,13 +1,24 @@
 // Draws every chart on the page from its Vega-Lite specification.
 // Each chart is <figure data-chart="ID"> with the spec in <script type="application/json" id="ID">
 // (Django's json_script), so no inline script runs and the Content-Security-Policy stays strict.
+// `ast: true` makes Vega interpret expressions instead of compiling them with `new Function`
+// (which `script-src 'self'` forbids); the interpreter ships inside vega-embed's bundle.
+// Neither vega-embed nor its tooltip may inject a <style> element (style-src 'self'): their look
+// lives in alliance.css.
 (function () {
   "use strict";
+  var OPTIONS = {
+    actions: false,
+    renderer: "svg",
+    ast: true,
+    defaultStyle: false,
+    tooltip: { disableDefaultStyle: true },
+  };
   function draw(figure) {
     var source = document.getElementById(figure.dataset.chart);
-    if (!source || typeof vegaEmbed !== "function") { return; }
+    if (!source || typeof vegaEmbed !== "function" || figure.classList.contains("chart-drawn")) { return; }
     var target = figure.querySelector(".chart-canvas") || figure;
-    vegaEmbed(target, JSON.parse(source.textContent), { actions: false, renderer: "svg" })
+    vegaEmbed(target, JSON.parse(source.textContent), OPTIONS)
       .then(function () { figure.classList.add("chart-drawn"); })
       .catch(function (error) { figure.classList.add("chart-failed"); console.error(error); });
   }

@@ -1,0 +1,110 @@
+"""Forms of the clinician's pages. Each message names the field and the values it allows."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from alliance.care.models import CareTeamMember
+from alliance.clinic.explain import localized
+from alliance.clinic.services import ATTENDANCE_STATUSES
+from alliance.science.instrument_schema import Instrument, Item
+
+__all__ = ["AcknowledgementForm", "AttendanceForm", "ClinicianRatingForm"]
+
+
+class AcknowledgementForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note (optional)"),
+        required=False,
+        max_length=1000,
+        help_text=gettext_lazy("For example: discussed with the client; what you changed."),
+        error_messages={"max_length": gettext_lazy("Note: keep it under 1000 characters.")},
+    )
+
+
+class AttendanceForm(forms.Form):
+    """Whether the client came, and which members of the care team were there."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Did the client come?"),
+        choices=[(s.value, s.label) for s in ATTENDANCE_STATUSES],
+        widget=forms.RadioSelect,
+    )
+    present = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Care team present"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, care_team: Sequence[CareTeamMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        present = cast(forms.TypedMultipleChoiceField, self.fields["present"])
+        present.choices = [
+            (m.member_id, f"{m.member.get_full_name() or m.member} · {m.get_role_display()}")
+            for m in care_team
+        ]
+        allowed = ", ".join(str(s.label) for s in ATTENDANCE_STATUSES)
+        self.fields["status"].error_messages = {
+            "required": _("Attendance: choose one of %(allowed)s.") % {"allowed": allowed},
+            "invalid_choice": _("Attendance: choose one of %(allowed)s.") % {"allowed": allowed},
+        }
+        present.error_messages["invalid_choice"] = _(
+            "Care team present: choose people on this client's care team."
+        )
+
+
+def _item_field(item: Item) -> forms.Field:
+    scale, label = item.scale, localized(item.label, item.code)
+    if scale.type == "likert":
+        options = ", ".join(f"{o.value:g}" for o in scale.options)
+        return forms.TypedChoiceField(
+            label=label,
+            choices=[(f"{o.value:g}", f"{o.value:g} {localized(o.label)}") for o in scale.options],
+            coerce=float,
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": _("%(item)s: choose one of %(options)s.")
+                % {"item": label, "options": options},
+                "invalid_choice": _("%(item)s: choose one of %(options)s.")
+                % {"item": label, "options": options},
+            },
+        )
+    message = _("%(item)s: give a number from %(low)s to %(high)s, in steps of %(step)s.") % {
+        "item": label,
+        "low": f"{scale.min:g}",
+        "high": f"{scale.max:g}",
+        "step": f"{scale.step or 1:g}",
+    }
+    return forms.FloatField(
+        label=label,
+        min_value=scale.min,
+        max_value=scale.max,
+        step_size=scale.step or 1,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
+        help_text=_("%(low)s to %(high)s") % {"low": f"{scale.min:g}", "high": f"{scale.max:g}"},
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value", "step_size"), message
+        ),
+    )
+
+
+class ClinicianRatingForm(forms.Form):
+    """The clinician's own rating of the session on the episode's alliance measure: the same
+    items the client answers, built from the instrument file."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"idempotency_key": uuid.uuid4()})
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        for item in instrument.scored_items:
+            self.fields[item.code] = _item_field(item)
+
+    def item_values(self) -> dict[str, object]:
+        return {item.code: self.cleaned_data[item.code] for item in self.instrument.scored_items}

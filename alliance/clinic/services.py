@@ -1,0 +1,116 @@
+"""Writes from the clinician's pages: starting a session, recording attendance and the
+clinician's own alliance rating. Each write that can change what the rules see refreshes the
+episode's alerts at once (``alliance.feedback.services.alerts_refresh``)."""
+
+import uuid
+from collections.abc import Collection, Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance.accounts.models import User
+from alliance.care.models import Episode, Session, SessionStatus
+from alliance.feedback.services import alerts_refresh
+from alliance.measures.models import Method, Rater, Response
+from alliance.measures.services import response_record
+
+__all__ = [
+    "ATTENDANCE_STATUSES",
+    "clinician_rating_record",
+    "session_attendance_record",
+    "session_start",
+]
+
+ATTENDANCE_STATUSES = (SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
+
+
+@transaction.atomic
+def session_start(*, episode: Episode, by: User) -> Session:
+    """Open the episode's next session: number = last + 1, starting now, attended, with the
+    clinician who started it among the staff present.
+
+    The episode row is locked so two clinicians pressing "Start" at once get sessions N and
+    N + 1, never a clash.
+    """
+    locked = Episode.objects.select_for_update().get(pk=episode.pk)
+    if locked.ended_on is not None:
+        raise ValidationError(
+            {"episode": _("This episode has ended; reopen it before starting a session.")}
+        )
+    last = locked.sessions.aggregate(last=Max("number"))["last"] or 0
+    session = Session.objects.create(
+        episode=locked, number=last + 1, starts_at=timezone.now(), status=SessionStatus.ATTENDED
+    )
+    session.attended_by.add(by)
+    return session
+
+
+def _has_ratings(session: Session) -> bool:
+    return Response.objects.filter(
+        session=session, instrument=session.episode.alliance_measure
+    ).exists()
+
+
+def session_attendance_record(
+    *, session: Session, status: str, present: Collection[int], by: User
+) -> Session:
+    """Record whether the client came and which members of the care team were there.
+
+    A session with alliance ratings was attended: marking it missed is refused rather than
+    leaving ratings on a session that did not happen.
+    """
+    if status not in ATTENDANCE_STATUSES:
+        allowed = ", ".join(str(s.label) for s in ATTENDANCE_STATUSES)
+        raise ValidationError({"status": _("Choose one of: %(allowed)s.") % {"allowed": allowed}})
+    team = {member.member_id for member in session.episode.care_team.all()}
+    if not set(present) <= team:
+        raise ValidationError(
+            {"present": _("Only members of the care team can be marked present.")}
+        )
+    with transaction.atomic():
+        if status != SessionStatus.ATTENDED and _has_ratings(session):
+            raise ValidationError(
+                {"status": _("This session has alliance ratings, so it was attended.")}
+            )
+        session.status = status
+        session.save(update_fields=["status"])
+        session.attended_by.set(present)
+    alerts_refresh([session.episode])
+    return session
+
+
+def clinician_rating_record(
+    *,
+    session: Session,
+    values: Mapping[str, object],
+    by: User,
+    idempotency_key: uuid.UUID | None = None,
+) -> Response:
+    """Store the clinician's own rating of the session on the episode's alliance measure (for
+    the discrepancy signal: a clinician rating much higher than the client), then refresh the
+    alerts. Validation and scoring are ``response_record``'s; a repeated submission with the
+    same key stores nothing new."""
+    if session.status != SessionStatus.ATTENDED:
+        raise ValidationError({"status": _("Only an attended session can be rated.")})
+    earlier = Response.objects.filter(
+        session=session, instrument=session.episode.alliance_measure, rater_user=by
+    ).first()
+    if earlier is not None and earlier.idempotency_key == idempotency_key:
+        return earlier
+    if earlier is not None:
+        raise ValidationError({"items": _("You have already rated this session.")})
+    response = response_record(
+        session=session,
+        instrument_code=session.episode.alliance_measure,
+        values=values,
+        rater=Rater.CLINICIAN,
+        method=Method.CLINICIAN,
+        rater_user=by,
+        recorded_by=by,
+        idempotency_key=idempotency_key,
+    )
+    alerts_refresh([session.episode])
+    return response

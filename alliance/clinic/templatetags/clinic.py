@@ -1,0 +1,95 @@
+"""Template helpers of the clinician's pages: alerts in plain words, scores as the locale writes
+them, and whether to show the Administration link."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from alliance import access
+from alliance.accounts.models import User
+from alliance.clinic import explain
+from alliance.clinic.selectors import Trend
+from alliance.feedback.models import Alert
+
+register = template.Library()
+
+
+@register.simple_tag
+def is_administrator(user: object) -> bool:
+    """Whether the navigation shows Administration (``alliance.access.is_administrator``)."""
+    return isinstance(user, User) and user.is_authenticated and access.is_administrator(user)
+
+
+@register.filter
+def rule_name(rule: str) -> str:
+    return explain.rule_name(rule)
+
+
+@register.filter
+def reason(alert: Alert) -> str:
+    return explain.alert_reason(alert)
+
+
+@register.filter
+def advice(alert: Alert) -> str:
+    return explain.advice_text(alert)
+
+
+@register.filter
+def pathway_name(pathway: str) -> str:
+    return explain.pathway_name(pathway) if pathway else ""
+
+
+@register.filter
+def severity_icon(severity: str) -> str:
+    return explain.SEVERITY_ICONS.get(severity, "•")
+
+
+@register.filter
+def score(value: object) -> str:
+    return explain.number(value)
+
+
+@register.filter
+def scores(values: list[float]) -> str:
+    """A list of scores as the locale writes them: "18.0, 20.5, 24.0"."""
+    return ", ".join(explain.number(value) for value in values)
+
+
+@register.filter
+def item_label(code: str) -> str:
+    """An item's short label in the user's language ("srs_2" -> "Goals and topics")."""
+    return explain.item_label(code)
+
+
+@register.simple_tag
+def trend(line: Trend | None, measure: str) -> str:
+    """A caseload row's small chart of one measure, drawn server-side as SVG with the scores in
+    its accessible name, then the latest score. Built here rather than in an included template
+    because a caseload draws hundreds of them."""
+    name = format_html('<span class="trend-name">{}</span>', measure.upper())
+    if line is None:
+        return format_html(
+            '<span class="trend">{} <span class="muted">{}</span></span>', name, _("none yet")
+        )
+    label = _("%(measure)s, latest scores oldest first: %(values)s") % {
+        "measure": measure.upper(),
+        "values": scores(list(line.values)),
+    }
+    dot = (
+        format_html('<circle class="spark-dot" cx="{}" cy="{}" r="2.5"/>', *line.line.last)
+        if line.line.last
+        else ""
+    )
+    return format_html(
+        '<span class="trend">{name} <svg class="spark" viewBox="0 0 {w} {h}" width="{w}" '
+        'height="{h}" role="img" aria-label="{label}"><polyline class="spark-line" '
+        'points="{points}"/>{dot}</svg> <span class="trend-latest">{latest}</span></span>',
+        name=name,
+        w=line.line.width,
+        h=line.line.height,
+        label=label,
+        points=line.line.points,
+        dot=dot,
+        latest=explain.number(line.latest),
+    )

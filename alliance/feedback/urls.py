@@ -1,0 +1,10 @@
+"""Feedback URLs, included by the project at ``/feedback/``."""
+
+from django.urls import path
+
+from alliance.feedback import views
+
+app_name = "feedback"
+urlpatterns = [
+    path("alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+]
