@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
+from tests.portal.browser_helpers import check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,12 +30,17 @@ def test_a_clinician_logs_in_and_opens_a_client_from_the_caseload(
     screenshot(page, "platform-episode")
 
 
+def test_the_login_page_passes_axe(live_server: object, page: Page) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")  # type: ignore[attr-defined]
+    check_page(page, "platform-login")
+
+
 def test_a_wrong_password_gets_a_plain_message(
     live_server: object, page: Page, clinic: SimpleNamespace
 ) -> None:
     _log_in(page, live_server.url, "clinician", "not-the-password")  # type: ignore[attr-defined]
     expect(page.get_by_role("alert")).to_contain_text("do not match")
-    screenshot(page, "platform-login-refused")
+    check_page(page, "platform-login-refused")
 
 
 def test_a_colleague_off_the_care_team_cannot_open_the_client(
