@@ -24,6 +24,7 @@ from alliance.measures.models import Response
 __all__ = [
     "administered_organisations",
     "can_see_episode",
+    "episodes_for_agency_statistics",
     "is_administrator",
     "supervised_teams",
     "visible_alerts",
@@ -102,6 +103,15 @@ def visible_reflections(user: User) -> QuerySet[Reflection]:
         return Reflection.objects.none()
     private = Q(author=user) | Q(session__episode__team__in=supervised_teams(user))
     return Reflection.objects.filter(session__in=visible_sessions(user)).filter(private)
+
+
+def episodes_for_agency_statistics(user: User) -> QuerySet[Episode]:
+    """Every episode of the organisations the user belongs to, for aggregate statistics only:
+    e.g. the agency baseline a clinician's case-mix-adjusted outcome is compared with. Callers
+    turn these into numbers (no names, no free text) and never list them or show one alone."""
+    if not _is_staff_user(user):
+        return Episode.objects.none()
+    return Episode.objects.filter(team__organisation__memberships__user=user).distinct()
 
 
 def can_see_episode(user: User, episode: Episode) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance.clinic import views
+from alliance.clinic import supervision_views, views
 
 app_name = "clinic"
 urlpatterns = [
@@ -13,4 +13,10 @@ urlpatterns = [
         "sessions/<int:session_id>/attendance/", views.session_attendance, name="session_attendance"
     ),
     path("sessions/<int:session_id>/rating/", views.session_rating, name="session_rating"),
+    path("team/", supervision_views.team, name="team"),
+    path(
+        "clinicians/<int:clinician_id>/development/",
+        supervision_views.development,
+        name="development",
+    ),
 ]

@@ -1,0 +1,393 @@
+"""Reads for the supervision pages: a supervisor's team page and a clinician's development page.
+
+Every read of clinical rows starts from ``alliance.access``. The one exception is the agency-wide
+model behind the case-mix-adjusted outcome estimate: it needs the first and last outcome score of
+every episode in the organisation (numbers only, no names) so that each clinician is compared with
+the agency's average clinician; only the viewed clinician's own estimate leaves this module.
+
+Each page reads a fixed number of queries however many clients, sessions or alerts there are.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncQuarter
+
+from alliance import access
+from alliance.accounts.models import Membership, Role, Team, User
+from alliance.care.models import CareRole, CareTeamMember, Ending, Episode, Session
+from alliance.feedback.models import Alert
+from alliance.measures.models import Rater, Response
+from alliance.science.signals import DEFAULT_SETTINGS
+from alliance.science.therapists import (
+    ClinicianEffect,
+    clinician_effects,
+    distinguishable_groups,
+)
+
+__all__ = [
+    "ALERTS_SHOWN",
+    "EFFECT_MEASURE",
+    "NOT_ON_TRACK_SESSIONS",
+    "Development",
+    "OutcomeEstimate",
+    "Quarter",
+    "TeamOverview",
+    "clinician_development",
+    "development_clinician",
+    "outcome_estimate",
+    "team_overview",
+]
+
+NOT_ON_TRACK_SESSIONS = 3
+"""Consecutive measured sessions off track before a client shows in "not on track for several
+sessions" (the ``sessions_off_track`` count the not-on-track rule stores in its evidence)."""
+
+ALERTS_SHOWN = 100
+"""Open alerts listed on the team page (oldest first); the page says how many more there are."""
+
+EFFECT_MEASURE = "ors"
+"""The outcome measure the clinician estimate uses: scores on different measures cannot share one
+model, and the ORS is the default outcome measure of every episode."""
+
+ALLIANCE_MEASURE = "srs"
+"""The alliance measure whose mean and cutoff share the development page reports."""
+
+STAFF_ROLES = (Role.CLINICIAN, Role.PRESCRIBER, Role.SUPERVISOR)
+UNPLANNED_ENDINGS = (Ending.CLIENT_INITIATED, Ending.GHOSTED)
+
+
+def _primary(user: User) -> Exists:
+    return Exists(
+        CareTeamMember.objects.filter(
+            episode=OuterRef("pk"), member=user, role=CareRole.PRIMARY_THERAPIST
+        )
+    )
+
+
+def _primary_name() -> Subquery:
+    rows = CareTeamMember.objects.filter(
+        episode=OuterRef("episode"), role=CareRole.PRIMARY_THERAPIST
+    )
+    return Subquery(rows.values("member__username")[:1])
+
+
+# ---------------------------------------------------------------------------------- team page
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    """What a supervisor sees across their teams."""
+
+    teams: Sequence[Team]
+    open_alerts: Sequence[Alert]
+    open_count: int
+    not_on_track: Sequence[Alert]
+    undiscussed_low_alliance: Sequence[Alert]
+    clinicians: Sequence[User]
+
+
+def _team_alerts(user: User, teams: QuerySet[Team]) -> QuerySet[Alert]:
+    return (
+        access.visible_alerts(user)
+        .filter(episode__team__in=teams, acknowledged_at__isnull=True)
+        .select_related("episode__client", "episode__team", "session")
+        .annotate(primary=_primary_name())
+        .order_by("raised_at", "session__starts_at", "pk")
+    )
+
+
+def _longest_runs(alerts: QuerySet[Alert]) -> list[Alert]:
+    """Each episode's open not-on-track alert with the longest run, longest runs first."""
+    runs = alerts.filter(
+        rule="not_on_track", evidence__sessions_off_track__gte=NOT_ON_TRACK_SESSIONS
+    ).order_by("episode_id", "-session__number")
+    latest: dict[int, Alert] = {}
+    for alert in runs:
+        latest.setdefault(alert.episode_id, alert)
+    return sorted(latest.values(), key=lambda a: -int(a.evidence["sessions_off_track"]))
+
+
+def team_overview(user: User) -> TeamOverview:
+    """The supervisor's teams: every open alert (oldest first), the clients off track for
+    ``NOT_ON_TRACK_SESSIONS`` sessions or more, the low-alliance alerts nobody has acknowledged
+    yet, and the team's clinicians. Six queries however large the teams."""
+    teams = access.supervised_teams(user).select_related("organisation").order_by("name")
+    alerts = _team_alerts(user, teams)
+    clinicians = (
+        User.objects.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("pk"), team__in=teams, role__in=STAFF_ROLES
+                ).exclude(user=user)
+            )
+        )
+        .distinct()
+        .order_by("first_name", "username")
+    )
+    return TeamOverview(
+        teams=list(teams),
+        open_alerts=list(alerts[:ALERTS_SHOWN]),
+        open_count=alerts.count(),
+        not_on_track=_longest_runs(alerts),
+        undiscussed_low_alliance=list(alerts.filter(rule="low_alliance")),
+        clinicians=list(clinicians),
+    )
+
+
+# -------------------------------------------------------------------------- development page
+
+
+def development_clinician(viewer: User, clinician_id: int) -> User:
+    """The clinician whose development page ``viewer`` may open: their own, or a member of a
+    team the viewer supervises. Raises User.DoesNotExist otherwise."""
+    supervised = Membership.objects.filter(
+        user=OuterRef("pk"), team__in=access.supervised_teams(viewer)
+    )
+    if not viewer.is_authenticated or not viewer.is_active:
+        raise User.DoesNotExist
+    return User.objects.filter(Q(pk=viewer.pk) | Exists(supervised)).get(
+        pk=clinician_id, is_active=True
+    )
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """One calendar quarter of a clinician's work."""
+
+    start: dt.date
+    sessions: int
+    alliance_ratings: int
+    mean_alliance: float | None
+    at_or_below_cutoff: float | None
+    endings: int
+    unplanned_endings: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class OutcomeEstimate:
+    """The clinician's case-mix-adjusted outcome compared with the agency's average clinician.
+
+    ``effect`` is None when there is no model (too few episodes or clinicians in the agency);
+    ``category`` is ``above``, ``within``, ``below`` or ``hidden`` (caseload under the minimum).
+    """
+
+    effect: ClinicianEffect | None
+    category: str
+    episodes: int
+    min_caseload: int
+    agency_episodes: int
+    agency_clinicians: int
+    level: float
+
+    @property
+    def shown(self) -> bool:
+        return self.effect is not None and self.category != "hidden"
+
+    @property
+    def higher(self) -> bool:
+        """Whether the clients' final scores came out higher than the average clinician's."""
+        return self.effect is not None and self.effect.estimate >= 0
+
+    @property
+    def distance(self) -> float | None:
+        return abs(self.effect.estimate) if self.effect is not None else None
+
+
+@dataclass(frozen=True)
+class Development:
+    """Everything on a clinician's development page."""
+
+    clinician: User
+    active_episodes: int
+    ended_episodes: int
+    open_alerts: int
+    acknowledged_alerts: int
+    alliance_ratings: int
+    mean_alliance: float | None
+    at_or_below_cutoff: float | None
+    unplanned_endings: int
+    alliance_cutoff: float
+    estimate: OutcomeEstimate
+    quarters: Sequence[Quarter]
+
+    @property
+    def unplanned_share(self) -> float | None:
+        return self.unplanned_endings / self.ended_episodes if self.ended_episodes else None
+
+
+def _episodes(viewer: User, clinician: User) -> QuerySet[Episode]:
+    return access.visible_episodes(viewer).filter(_primary(clinician))
+
+
+def _alliance_ratings(episodes: QuerySet[Episode]) -> QuerySet[Response]:
+    return Response.objects.filter(
+        session__episode__in=episodes,
+        instrument=ALLIANCE_MEASURE,
+        rater=Rater.CLIENT,
+        about_member__isnull=True,
+    )
+
+
+def _quarters(episodes: QuerySet[Episode], cutoff: float) -> list[Quarter]:
+    """Per calendar quarter: attended sessions, client alliance ratings (count, mean and share
+    at or below the cutoff) and episode endings; three aggregate queries."""
+    sessions = {
+        _as_date(quarter): n
+        for quarter, n in Session.objects.filter(episode__in=episodes, status="attended")
+        .annotate(quarter=TruncQuarter("starts_at"))
+        .values("quarter")
+        .annotate(n=Count("pk"))
+        .values_list("quarter", "n")
+    }
+    ratings = {
+        _as_date(row["quarter"]): row
+        for row in _alliance_ratings(episodes)
+        .annotate(quarter=TruncQuarter("session__starts_at"))
+        .values("quarter")
+        .annotate(n=Count("pk"), mean=Avg("total"), low=Count("pk", filter=Q(total__lte=cutoff)))
+    }
+    # Endings are dates, sessions are times: every key becomes the quarter's first day.
+    endings = {
+        _as_date(row["quarter"]): row
+        for row in episodes.filter(ended_on__isnull=False)
+        .annotate(quarter=TruncQuarter("ended_on"))
+        .values("quarter")
+        .annotate(n=Count("pk"), unplanned=Count("pk", filter=Q(ending__in=UNPLANNED_ENDINGS)))
+    }
+    starts = sorted({*sessions, *ratings, *endings})
+    return [_quarter(start, sessions, ratings, endings) for start in starts]
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _quarter(
+    start: dt.date,
+    sessions: dict[dt.date, int],
+    ratings: dict[dt.date, dict[str, Any]],
+    endings: dict[dt.date, dict[str, Any]],
+) -> Quarter:
+    rated = ratings.get(start, {"n": 0, "mean": None, "low": 0})
+    ended = endings.get(start, {"n": 0, "unplanned": 0})
+    n = int(rated["n"])
+    return Quarter(
+        start=start,
+        sessions=sessions.get(start, 0),
+        alliance_ratings=n,
+        mean_alliance=rated["mean"],
+        at_or_below_cutoff=rated["low"] / n if n else None,
+        endings=ended["n"],
+        unplanned_endings=ended["unplanned"],
+    )
+
+
+def _agency_outcomes(clinician: User) -> pd.DataFrame:
+    """One row per episode of the agency with two or more client outcome ratings: the primary
+    therapist, the first (intake) and the last score. One query."""
+    scores = Response.objects.filter(
+        session__episode=OuterRef("pk"),
+        instrument=EFFECT_MEASURE,
+        rater=Rater.CLIENT,
+        about_member__isnull=True,
+    )
+    primary = CareTeamMember.objects.filter(episode=OuterRef("pk"), role=CareRole.PRIMARY_THERAPIST)
+    rows = (
+        access.episodes_for_agency_statistics(clinician)
+        .annotate(
+            clinician=Subquery(primary.values("member_id")[:1]),
+            ratings=Subquery(
+                scores.order_by().values("session__episode").annotate(n=Count("pk")).values("n")
+            ),
+            intake=Subquery(scores.order_by("session__number", "pk").values("total")[:1]),
+            final=Subquery(scores.order_by("-session__number", "-pk").values("total")[:1]),
+        )
+        .filter(ratings__gte=2, clinician__isnull=False)
+        .values_list("clinician", "intake", "final")
+    )
+    return pd.DataFrame(list(rows), columns=["clinician", "intake", "final"], dtype=float)
+
+
+def outcome_estimate(clinician: User, *, min_caseload: int, level: float = 0.95) -> OutcomeEstimate:
+    """The clinician's final outcome adjusted for intake, relative to the agency's clinicians
+    (``alliance.science.therapists``), with their plain-words group. Never a ranking: only this
+    clinician's estimate is returned."""
+    frame = _agency_outcomes(clinician)
+    own = int((frame["clinician"] == clinician.pk).sum())
+    frame["clinician"] = frame["clinician"].astype(int)
+    n_clinicians = frame["clinician"].nunique()
+    empty = OutcomeEstimate(None, "hidden", own, min_caseload, len(frame), n_clinicians, level)
+    if own == 0 or n_clinicians < 2:
+        return empty
+    try:
+        effects = clinician_effects(
+            frame,
+            clinician="clinician",
+            outcome="final",
+            covariates=("intake",),
+            min_caseload=min_caseload,
+            level=level,
+        )
+    except ValueError:  # e.g. every intake the same: no case-mix model can be fitted
+        return empty
+    effect = next(e for e in effects.clinicians if e.clinician == clinician.pk)
+    groups = distinguishable_groups(effects)
+    category = next(
+        name
+        for name in ("above", "within", "below", "hidden")
+        if clinician.pk in getattr(groups, name)
+    )
+    return OutcomeEstimate(
+        effect, category, own, min_caseload, effects.n_episodes, effects.n_clinicians, level
+    )
+
+
+def clinician_development(viewer: User, clinician: User) -> Development:
+    """The clinician's development page as ``viewer`` may see it: only the episodes the viewer
+    may see where the clinician is the primary therapist. A fixed number of queries."""
+    episodes = _episodes(viewer, clinician)
+    cutoff = DEFAULT_SETTINGS.alliance_cutoff
+    counts = episodes.aggregate(
+        active=Count("pk", filter=Q(ended_on__isnull=True)),
+        ended=Count("pk", filter=Q(ended_on__isnull=False)),
+        unplanned=Count("pk", filter=Q(ending__in=UNPLANNED_ENDINGS)),
+    )
+    alerts = Alert.objects.filter(episode__in=episodes).aggregate(
+        open=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+    )
+    ratings = _alliance_ratings(episodes).aggregate(
+        n=Count("pk"), mean=Avg("total"), low=Count("pk", filter=Q(total__lte=cutoff))
+    )
+    return Development(
+        clinician=clinician,
+        active_episodes=counts["active"],
+        ended_episodes=counts["ended"],
+        open_alerts=alerts["open"],
+        acknowledged_alerts=alerts["acknowledged"],
+        alliance_ratings=ratings["n"],
+        mean_alliance=ratings["mean"],
+        at_or_below_cutoff=ratings["low"] / ratings["n"] if ratings["n"] else None,
+        unplanned_endings=counts["unplanned"],
+        alliance_cutoff=cutoff,
+        estimate=outcome_estimate(clinician, min_caseload=settings.ALLIANCE["MIN_CASELOAD"]),
+        quarters=_quarters(episodes, cutoff),
+    )
