@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from alliance.accounts.models import Organisation, Role, Team, User
 from alliance.accounts.services import membership_grant
+from alliance.api.services import token_create
 from alliance.care import services as care
 from alliance.care.models import (
     CareRole,
@@ -107,6 +108,7 @@ class DemoSummary:
     episodes: int
     sessions: int
     responses: int
+    api_token: str
 
 
 def demo_usernames(roles: list[str]) -> list[str]:
@@ -174,6 +176,9 @@ class _DemoWriter:
             episodes=len(self.episodes),
             sessions=len(self.sessions),
             responses=responses,
+            api_token=token_create(
+                user=User.objects.get(username="therapist"), name="Demo", scope="read_write"
+            ).secret,
         )
 
     def _staff(self) -> None:

@@ -39,6 +39,7 @@ def test_demo_without_serving_loads_a_clinic_and_prints_the_log_ins(tmp_path: Pa
     result = _run("demo", "--no-serve", env={"DATABASE_URL": f"sqlite:///{database}"})
     assert result.returncode == 0, result.stderr
     assert "therapist" in result.stdout and "alliance-demo" in result.stdout
+    assert "API token for therapist: " in result.stdout
     assert database.stat().st_size > 100_000
 
 

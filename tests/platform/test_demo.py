@@ -52,6 +52,13 @@ def test_the_demo_clinic_has_the_documented_shape_users_and_roles() -> None:
     assert len(response.context["episodes"]) >= 3
 
 
+def test_the_printed_demo_token_reads_the_therapists_clients_through_the_api() -> None:
+    summary = load_demo(seed=7, today=TODAY)
+    response = Browser().get("/api/v1/clients", HTTP_AUTHORIZATION=f"Bearer {summary.api_token}")
+    assert response.status_code == 200
+    assert response.json()["count"] >= 3
+
+
 def test_loading_the_demo_again_replaces_it() -> None:
     load_demo(seed=7, today=TODAY)
     clients = Client.objects.count()

@@ -22,3 +22,4 @@ class Command(BaseCommand):
                 f"password {DEMO_PASSWORD}\n"
             )
         )
+        self.stdout.write(f"API token for therapist: {summary.api_token}  (see docs/api.md)")

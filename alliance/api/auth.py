@@ -1,0 +1,20 @@
+"""Bearer-token authentication shared by the REST API and the FHIR endpoints."""
+
+from django.http import HttpRequest
+
+from alliance.api.models import ApiToken
+from alliance.api.services import token_authenticate
+
+
+def bearer_secret(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+def token_of(request: HttpRequest) -> ApiToken | None:
+    """The live token the request carries, or ``None``."""
+    secret = bearer_secret(request)
+    return token_authenticate(secret) if secret else None

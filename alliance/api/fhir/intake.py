@@ -1,0 +1,184 @@
+"""Accepting a QuestionnaireResponse from an EHR: checked as FHIR R4, mapped onto an instrument's
+items, then scored and stored by ``response_record`` and the alerts refreshed, like any other
+response."""
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+from fhirclient.models.fhirabstractbase import FHIRValidationError
+from fhirclient.models.questionnaireresponse import QuestionnaireResponse
+
+from alliance import access
+from alliance.accounts.models import User
+from alliance.api.fhir.resources import DB_INT_MAX, ORDINAL_VALUE
+from alliance.care.models import Session
+from alliance.feedback.services import alerts_refresh
+from alliance.measures import catalogue
+from alliance.measures.models import Method, Rater, Response
+from alliance.measures.services import response_record
+from alliance.science.instrument_schema import Instrument, Item
+
+
+class IntakeError(Exception):
+    def __init__(
+        self,
+        diagnostics: str,
+        expression: str | None = None,
+        *,
+        status: int = 422,
+        code: str = "invalid",
+    ):
+        super().__init__(diagnostics)
+        self.status, self.code, self.expression = status, code, expression
+
+
+def _check_structure(body: Mapping[str, Any]) -> None:
+    if not isinstance(body, Mapping) or body.get("resourceType") != "QuestionnaireResponse":
+        raise IntakeError("Send a QuestionnaireResponse resource.", "resourceType")
+    try:
+        QuestionnaireResponse(dict(body), strict=True)
+    except FHIRValidationError as error:
+        raise IntakeError(f"Not a valid FHIR R4 QuestionnaireResponse: {error}") from None
+    if body.get("status") != "completed":
+        raise IntakeError("Only a completed QuestionnaireResponse can be recorded.", "status")
+
+
+def _instrument(body: Mapping[str, Any]) -> Instrument:
+    reference = str(body.get("questionnaire") or "")
+    code = reference.rstrip("/").rsplit("/", 1)[-1].split("|")[0]
+    found = catalogue.instruments().get(code)
+    if found is None:
+        known = ", ".join(sorted(catalogue.instruments()))
+        raise IntakeError(
+            f"questionnaire: unknown Questionnaire {reference!r}; use Questionnaire/<id> with "
+            f"one of {known}.",
+            "questionnaire",
+        )
+    return found
+
+
+def _reference_id(body: Mapping[str, Any], field: str, resource_type: str) -> int | None:
+    reference = str((body.get(field) or {}).get("reference") or "")
+    if not reference:
+        return None
+    kind, _, raw = reference.rpartition("/")
+    if not kind.endswith(resource_type) or not (raw.isascii() and raw.isdigit()):
+        raise IntakeError(f"{field}: expected a reference to {resource_type}/<id>.", field)
+    if int(raw) > DB_INT_MAX:  # too big for the database: nothing has that id
+        raise IntakeError(
+            f"{resource_type}/{raw} is not known.", field, status=404, code="not-found"
+        )
+    return int(raw)
+
+
+def _session(body: Mapping[str, Any], user: User) -> Session:
+    session_id = _reference_id(body, "encounter", "Encounter")
+    if session_id is None:
+        raise IntakeError(
+            "encounter: say which session (Encounter/<id>) was answered.", "encounter"
+        )
+    session = (
+        access.visible_sessions(user)
+        .select_related("episode__client")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise IntakeError(
+            f"Encounter/{session_id} is not known.", "encounter", status=404, code="not-found"
+        )
+    patient_id = _reference_id(body, "subject", "Patient")
+    if patient_id is not None and patient_id != session.episode.client_id:
+        raise IntakeError("subject: the Patient is not the one seen in this Encounter.", "subject")
+    return session
+
+
+def _flatten(items: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
+    for item in items:
+        yield item
+        yield from _flatten(item.get("item") or [])
+
+
+def _coded_value(item: Item, coding: Mapping[str, Any]) -> float:
+    for extension in coding.get("extension") or []:
+        if extension.get("url") == ORDINAL_VALUE and "valueDecimal" in extension:
+            return float(extension["valueDecimal"])
+    for option in item.scale.options:
+        if coding.get("code") in (option.loinc, f"{option.value:g}"):
+            return option.value
+    raise IntakeError(
+        f"{item.code}: answer code {coding.get('code')!r} is not an option.", item.code
+    )
+
+
+def _value(item: Item, answer: Mapping[str, Any]) -> float:
+    for key in ("valueDecimal", "valueInteger"):
+        if key in answer:
+            return float(answer[key])
+    if "valueCoding" in answer:
+        return _coded_value(item, answer["valueCoding"])
+    raise IntakeError(
+        f"{item.code}: answer with valueCoding, valueInteger or valueDecimal.", item.code
+    )
+
+
+def _values(body: Mapping[str, Any], instrument: Instrument) -> dict[str, float | None]:
+    by_code = {item.code: item for item in instrument.items}
+    values: dict[str, float | None] = {}
+    for entry in _flatten(body.get("item") or []):
+        item = by_code.get(str(entry.get("linkId")))
+        answers = entry.get("answer") or []
+        if item is None:
+            if answers:
+                raise IntakeError(
+                    f"item: linkId {entry.get('linkId')!r} is not an item of {instrument.code}.",
+                    "item",
+                )
+            continue
+        values[item.code] = _value(item, answers[0]) if answers else None
+    return values
+
+
+def _idempotency_key(body: Mapping[str, Any]) -> uuid.UUID | None:
+    value = str((body.get("identifier") or {}).get("value") or "").removeprefix("urn:uuid:")
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _authored(body: Mapping[str, Any]) -> datetime | None:
+    value = body.get("authored")
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if value and parsed is None:
+        raise IntakeError("authored: expected a date and time with a time zone.", "authored")
+    return parsed
+
+
+def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Response:
+    """Record a QuestionnaireResponse answered by the client, scored like any other response.
+
+    The EHR's ``identifier`` (a UUID) makes a repeated POST store nothing new."""
+    _check_structure(body)
+    instrument = _instrument(body)
+    session = _session(body, user)
+    try:
+        response = response_record(
+            session=session,
+            instrument_code=instrument.code,
+            values=_values(body, instrument),
+            rater=Rater.CLIENT,
+            method=Method.IMPORT,
+            idempotency_key=_idempotency_key(body),
+            recorded_by=user,
+            answered_at=_authored(body),
+        )
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise IntakeError(f"{field}: {' '.join(messages)}", field) from None
+    alerts_refresh([session.episode])
+    return response

@@ -1,0 +1,469 @@
+"""The REST API at /api/v1/ (django-ninja). Every read starts from ``alliance.access``; every
+write goes through the same services as the pages. See docs/api.md."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import PaginationBase, paginate
+from ninja.security import HttpBearer
+
+from alliance import access
+from alliance.accounts.models import User
+from alliance.api.models import ApiToken
+from alliance.api.services import token_authenticate
+from alliance.care import services as care
+from alliance.care.models import CareTeamMember, Goal, GoalStatus, Rupture, Task
+from alliance.feedback.services import alert_acknowledge, alerts_refresh
+from alliance.measures.models import STAFF_RATERS, Method, Rater
+from alliance.measures.services import response_record
+
+MAX_LIMIT = 100
+# Ids and offsets fit a database integer, so an absurd number is a 422, not a server error.
+DB_INT_MAX = 2_147_483_647
+RecordId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        return token_authenticate(token)
+
+
+api = NinjaAPI(
+    title="Alliance API",
+    version="1",
+    urls_namespace="api",
+    docs_url=None,
+    auth=TokenAuth(),
+    description="Clients, episodes, sessions, responses and feedback, scoped as on the pages.",
+)
+
+
+class Pagination(PaginationBase):
+    """limit/offset, at most ``MAX_LIMIT`` records a page; ``count`` is the total."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=DB_INT_MAX)
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+
+    items_attribute = "items"
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> dict[str, Any]:
+        end = pagination.offset + pagination.limit
+        return {"items": list(queryset[pagination.offset : end]), "count": queryset.count()}
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    fields = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    detail = [
+        {"loc": ["body", field], "msg": " ".join(messages), "type": "value_error"}
+        for field, messages in fields.items()
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+def _user(request: HttpRequest) -> User:
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    user: User = token.user
+    return user
+
+
+def _writer(request: HttpRequest) -> User:
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    if not token.can_write:
+        raise HttpError(403, "This token may only read.")
+    user: User = token.user
+    return user
+
+
+# Schemas -------------------------------------------------------------------------------------
+
+
+class ClientOut(Schema):
+    id: int
+    code: str
+    display_name: str
+    age_group: str
+    birth_year: int | None
+
+
+class EpisodeOut(Schema):
+    id: int
+    client_id: int
+    team_id: int
+    setting: str
+    started_on: date
+    ended_on: date | None
+    ending: str
+    outcome_measure: str
+    alliance_measure: str
+
+
+class CareTeamMemberOut(Schema):
+    member_id: int
+    name: str
+    role: str
+    joined_on: date | None
+
+    @staticmethod
+    def resolve_name(obj: CareTeamMember) -> str:
+        return str(obj.member)
+
+
+class SessionOut(Schema):
+    id: int
+    episode_id: int
+    number: int
+    starts_at: datetime
+    status: str
+
+
+class ResponseOut(Schema):
+    id: int
+    session_id: int
+    instrument: str
+    rater: str
+    method: str
+    items: dict[str, float | None]
+    total: float
+    subscales: dict[str, float]
+    band: str
+    risk_items: list[str]
+    prorated: bool
+    answered_at: datetime
+    version: int
+
+
+class ResponseIn(Schema):
+    session: RecordId
+    instrument: str
+    items: dict[str, float | None]
+    rater: str = Rater.CLIENT
+    idempotency_key: uuid.UUID | None = None
+    answered_at: datetime | None = None
+
+
+class AlertOut(Schema):
+    id: int
+    episode_id: int
+    session_id: int
+    rule: str
+    severity: str
+    evidence: dict[str, Any]
+    advice: str
+    pathway: str
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_id: int | None
+    acknowledgement_note: str
+
+
+class AcknowledgementIn(Schema):
+    note: str = Field("", max_length=1000)
+
+
+class GoalOut(Schema):
+    id: int
+    episode_id: int
+    text: str
+    agreed: bool
+    status: str
+    version: int
+    replaces_id: int | None
+    created_at: datetime
+
+
+class TaskOut(Schema):
+    id: int
+    episode_id: int
+    agreed_in_id: int
+    goal_id: int | None
+    what: str
+    rationale: str
+    client_agreed: bool
+    outcome: str
+    reviewed_in_id: int | None
+    review_note: str
+
+
+class RuptureOut(Schema):
+    id: int
+    session_id: int
+    markers: list[str]
+    noticed_by: str
+    strategies: list[str]
+    resolution: str
+    note: str
+    recorded_at: datetime
+
+
+class EpisodeFilter(Schema):
+    episode: RecordId | None = None
+
+
+# Clients and episodes ------------------------------------------------------------------------
+
+
+@api.get("/clients", response=list[ClientOut], tags=["clients"])
+@paginate(Pagination)
+def client_list(request: HttpRequest) -> QuerySet[Any]:
+    return access.visible_clients(_user(request)).order_by("pk")
+
+
+@api.get("/clients/{client_id}", response=ClientOut, tags=["clients"])
+def client_detail(request: HttpRequest, client_id: RecordId) -> Any:
+    return get_object_or_404(access.visible_clients(_user(request)), pk=client_id)
+
+
+class EpisodeListFilter(Schema):
+    client: RecordId | None = None
+    open: bool | None = None
+
+
+@api.get("/episodes", response=list[EpisodeOut], tags=["episodes"])
+@paginate(Pagination)
+def episode_list(request: HttpRequest, filters: Query[EpisodeListFilter]) -> QuerySet[Any]:
+    episodes = access.visible_episodes(_user(request)).order_by("pk")
+    if filters.client is not None:
+        episodes = episodes.filter(client_id=filters.client)
+    if filters.open is not None:
+        episodes = episodes.filter(ended_on__isnull=filters.open)
+    return episodes
+
+
+@api.get("/episodes/{episode_id}", response=EpisodeOut, tags=["episodes"])
+def episode_detail(request: HttpRequest, episode_id: RecordId) -> Any:
+    return get_object_or_404(access.visible_episodes(_user(request)), pk=episode_id)
+
+
+@api.get("/episodes/{episode_id}/care-team", response=list[CareTeamMemberOut], tags=["episodes"])
+@paginate(Pagination)
+def care_team(request: HttpRequest, episode_id: RecordId) -> QuerySet[Any]:
+    episode = get_object_or_404(access.visible_episodes(_user(request)), pk=episode_id)
+    return CareTeamMember.objects.filter(episode=episode).select_related("member").order_by("pk")
+
+
+# Sessions and responses ----------------------------------------------------------------------
+
+
+@api.get("/sessions", response=list[SessionOut], tags=["sessions"])
+@paginate(Pagination)
+def session_list(request: HttpRequest, filters: Query[EpisodeFilter]) -> QuerySet[Any]:
+    sessions = access.visible_sessions(_user(request)).order_by("episode_id", "number")
+    if filters.episode is not None:
+        sessions = sessions.filter(episode_id=filters.episode)
+    return sessions
+
+
+@api.get("/sessions/{session_id}", response=SessionOut, tags=["sessions"])
+def session_detail(request: HttpRequest, session_id: RecordId) -> Any:
+    return get_object_or_404(access.visible_sessions(_user(request)), pk=session_id)
+
+
+class ResponseFilter(Schema):
+    episode: RecordId | None = None
+    session: RecordId | None = None
+    instrument: str | None = None
+
+
+@api.get("/responses", response=list[ResponseOut], tags=["responses"])
+@paginate(Pagination)
+def response_list(request: HttpRequest, filters: Query[ResponseFilter]) -> QuerySet[Any]:
+    responses = access.visible_responses(_user(request)).order_by("pk")
+    if filters.episode is not None:
+        responses = responses.filter(session__episode_id=filters.episode)
+    if filters.session is not None:
+        responses = responses.filter(session_id=filters.session)
+    if filters.instrument is not None:
+        responses = responses.filter(instrument=filters.instrument)
+    return responses
+
+
+@api.get("/responses/{response_id}", response=ResponseOut, tags=["responses"])
+def response_detail(request: HttpRequest, response_id: RecordId) -> Any:
+    return get_object_or_404(access.visible_responses(_user(request)), pk=response_id)
+
+
+@api.post("/responses", response={201: ResponseOut}, tags=["responses"])
+def response_create(request: HttpRequest, payload: ResponseIn) -> Status[Any]:
+    """Record a response, scored like any other, then refresh the episode's alerts. Staff
+    ratings (clinician, team member) are recorded as the token's user."""
+    user = _writer(request)
+    session = get_object_or_404(
+        access.visible_sessions(user).select_related("episode__client"), pk=payload.session
+    )
+    response = response_record(
+        session=session,
+        instrument_code=payload.instrument,
+        values=payload.items,
+        rater=payload.rater,
+        method=Method.IMPORT,
+        idempotency_key=payload.idempotency_key,
+        rater_user=user if payload.rater in STAFF_RATERS else None,
+        recorded_by=user,
+        answered_at=payload.answered_at,
+    )
+    alerts_refresh([session.episode])
+    return Status(201, response)
+
+
+# Alerts --------------------------------------------------------------------------------------
+
+
+class AlertFilter(Schema):
+    episode: RecordId | None = None
+    open: bool | None = None
+
+
+@api.get("/alerts", response=list[AlertOut], tags=["alerts"])
+@paginate(Pagination)
+def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> QuerySet[Any]:
+    alerts = access.visible_alerts(_user(request)).order_by("priority", "pk")
+    if filters.episode is not None:
+        alerts = alerts.filter(episode_id=filters.episode)
+    if filters.open is not None:
+        alerts = alerts.filter(acknowledged_at__isnull=filters.open)
+    return alerts
+
+
+@api.get("/alerts/{alert_id}", response=AlertOut, tags=["alerts"])
+def alert_detail(request: HttpRequest, alert_id: RecordId) -> Any:
+    return get_object_or_404(access.visible_alerts(_user(request)), pk=alert_id)
+
+
+@api.post("/alerts/{alert_id}/acknowledge", response=AlertOut, tags=["alerts"])
+def alert_acknowledge_endpoint(
+    request: HttpRequest, alert_id: RecordId, payload: AcknowledgementIn
+) -> Any:
+    """Mark the alert as discussed; acknowledging twice keeps the first acknowledgement."""
+    user = _writer(request)
+    alert = get_object_or_404(access.visible_alerts(user), pk=alert_id)
+    return alert_acknowledge(alert=alert, by=user, note=payload.note)
+
+
+# Alliance work -------------------------------------------------------------------------------
+
+
+def _in_visible_episodes(
+    request: HttpRequest, records: QuerySet[Any], path: str, episode: int | None
+) -> QuerySet[Any]:
+    scoped = records.filter(**{f"{path}__in": access.visible_episodes(_user(request))})
+    if episode is not None:
+        scoped = scoped.filter(**{f"{path}_id": episode})
+    return scoped.order_by("pk")
+
+
+@api.get("/goals", response=list[GoalOut], tags=["alliance work"])
+@paginate(Pagination)
+def goal_list(request: HttpRequest, filters: Query[EpisodeFilter]) -> QuerySet[Any]:
+    return _in_visible_episodes(request, Goal.objects.all(), "episode", filters.episode)
+
+
+@api.get("/tasks", response=list[TaskOut], tags=["alliance work"])
+@paginate(Pagination)
+def task_list(request: HttpRequest, filters: Query[EpisodeFilter]) -> QuerySet[Any]:
+    return _in_visible_episodes(request, Task.objects.all(), "episode", filters.episode)
+
+
+@api.get("/ruptures", response=list[RuptureOut], tags=["alliance work"])
+@paginate(Pagination)
+def rupture_list(request: HttpRequest, filters: Query[EpisodeFilter]) -> QuerySet[Any]:
+    return _in_visible_episodes(request, Rupture.objects.all(), "session__episode", filters.episode)
+
+
+class GoalIn(Schema):
+    episode: RecordId
+    text: str
+    agreed: bool = False
+    session: RecordId | None = None
+
+
+class TaskIn(Schema):
+    session: RecordId
+    what: str
+    client_agreed: bool
+    goal: RecordId | None = None
+    rationale: str = ""
+
+
+class RuptureIn(Schema):
+    session: RecordId
+    markers: list[str]
+    noticed_by: str
+    strategies: list[str] = []
+    resolution: str
+    note: str = ""
+
+
+def _visible_session(user: User, session_id: int | None) -> Any:
+    if session_id is None:
+        return None
+    return get_object_or_404(access.visible_sessions(user), pk=session_id)
+
+
+@api.post("/goals", response={201: GoalOut}, tags=["alliance work"])
+def goal_create(request: HttpRequest, payload: GoalIn) -> Status[Any]:
+    """Record a goal in the client's own words (at most three active at once)."""
+    user = _writer(request)
+    episode = get_object_or_404(access.visible_episodes(user), pk=payload.episode)
+    goal = care.goal_add(
+        episode=episode,
+        text=payload.text,
+        agreed=payload.agreed,
+        by=user,
+        session=_visible_session(user, payload.session),
+    )
+    return Status(201, goal)
+
+
+@api.post("/tasks", response={201: TaskOut}, tags=["alliance work"])
+def task_create(request: HttpRequest, payload: TaskIn) -> Status[Any]:
+    """Record a task agreed in a session, optionally serving one of the episode's active goals."""
+    user = _writer(request)
+    session = _visible_session(user, payload.session)
+    goal = None
+    if payload.goal is not None:
+        goal = Goal.objects.filter(
+            episode_id=session.episode_id, status=GoalStatus.ACTIVE, pk=payload.goal
+        ).first()
+        if goal is None:
+            raise ValidationError({"goal": _("Choose one of this client's active goals, or none.")})
+    task = care.task_agree(
+        session=session,
+        what=payload.what,
+        client_agreed=payload.client_agreed,
+        by=user,
+        goal=goal,
+        rationale=payload.rationale,
+    )
+    return Status(201, task)
+
+
+@api.post("/ruptures", response={201: RuptureOut}, tags=["alliance work"])
+def rupture_create(request: HttpRequest, payload: RuptureIn) -> Status[Any]:
+    """Record a rupture: its 3RS markers, who noticed, repair strategies and resolution."""
+    user = _writer(request)
+    rupture = care.rupture_record(
+        session=_visible_session(user, payload.session),
+        markers=payload.markers,
+        noticed_by=payload.noticed_by,
+        strategies=payload.strategies,
+        resolution=payload.resolution,
+        by=user,
+        note=payload.note,
+    )
+    return Status(201, rupture)
