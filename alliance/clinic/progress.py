@@ -183,7 +183,7 @@ def outcome_figure(episode: Episode) -> Figure:
     name = localized(instrument.name, instrument.code.upper())
     scores = _outcome_scores(episode)
     last = max([s.session for s in scores] + [1])
-    model = trajectory_model(episode.outcome_measure)
+    model = trajectory_model(episode.outcome_measure, episode.client.organisation_id)
     band = _band(model, scores, last)
     markers = _markers(instrument, age_group, scores)
     cutoff = cutoff_for(instrument, age_group)

@@ -61,3 +61,70 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+
+class FitStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Fitting")
+    DONE = "done", _("Fitted")
+    FAILED = "failed", _("Failed")
+
+
+class TrajectoryFit(models.Model):
+    """One fit of a measure's expected-trajectory model on an organisation's closed episodes.
+
+    Every fit is kept. A refit is queued, run by the background worker (its state is recorded
+    here), and when done becomes a candidate; an administrator makes it the one in use. At most
+    one fit per organisation and measure is active; none active means the provisional default.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="trajectory_fits"
+    )
+    measure = models.CharField(_("measure"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=FitStatus.choices, default=FitStatus.QUEUED
+    )
+    message = models.TextField(_("message"), blank=True)
+    model_json = models.TextField(
+        _("model"), blank=True, help_text=_("TrajectoryModel.to_json() of the fitted model.")
+    )
+    n_episodes = models.PositiveIntegerField(_("closed episodes"), default=0)
+    n_ratings = models.PositiveIntegerField(_("ratings"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    is_active = models.BooleanField(_("in use"), default=False)
+    activated_at = models.DateTimeField(_("put in use"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trajectory fit")
+        verbose_name_plural = _("trajectory fits")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "measure"],
+                condition=Q(is_active=True),
+                name="one_active_trajectory_fit",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FitStatus.values), name="trajectory_fit_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(status=FitStatus.DONE),
+                name="only_a_finished_fit_is_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} fit {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (FitStatus.DONE, FitStatus.FAILED)

@@ -4,6 +4,7 @@ series, the rules run by ``alliance.science.signals``, and what they found store
 The rules themselves live in the science core; this module only translates.
 """
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
@@ -11,24 +12,44 @@ from dataclasses import replace
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from numpy.linalg import LinAlgError
 
-from alliance.accounts.models import User
+from alliance.accounts.models import Organisation, User
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.care.selectors import new_task_sessions
-from alliance.feedback.models import Alert
+from alliance.feedback.models import Alert, FitStatus, TrajectoryFit
+from alliance.feedback.selectors import (
+    TRAJECTORY_MEASURES,
+    DataSummary,
+    active_models,
+    closed_episode_ratings,
+    data_summary,
+)
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.science import signals
+from alliance.science.growth import fit_growth_model
 from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
 from alliance.science.series import EpisodeSeries, RiskAnswer, SessionPoint
-from alliance.science.trajectories import TrajectoryModel, default_model
+from alliance.science.trajectories import INTAKE, TIME, FittedOn, TrajectoryModel, default_model
+
+logger = logging.getLogger(__name__)
 
 RATED_STATUSES = (SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
 
 
-def trajectory_model(measure: str) -> TrajectoryModel | None:
-    """The expected-trajectory model in use for a measure: the provisional default until a
-    clinic has fitted its own. None for a measure without one (no not-on-track alert then)."""
+def trajectory_model(
+    measure: str, organisation: Organisation | int | None = None
+) -> TrajectoryModel | None:
+    """The expected-trajectory model in use for a measure: the organisation's active local fit
+    when it has one (one query), else the provisional default. None for a measure without one
+    (no not-on-track alert then)."""
+    if organisation is not None:
+        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+        local = active_models([organisation_id]).get((organisation_id, measure))
+        if local is not None:
+            return local
     try:
         return default_model(measure)
     except ValueError:
@@ -44,10 +65,13 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
     attendance were corrected) is withdrawn; an acknowledged one stays, as the record of what
     was discussed. Returns how many new alerts were raised.
     """
-    by_id = {episode.pk: episode for episode in episodes}
+    # Read afresh with their clients: the rules need the age group and the organisation, and
+    # callers pass episodes loaded in many ways.
+    by_id = Episode.objects.select_related("client").in_bulk([e.pk for e in episodes])
     sessions = _sessions_by_episode(by_id)
     responses = _responses_by_session(by_id)
     new_tasks = new_task_sessions(by_id)
+    local_models = active_models({e.client.organisation_id for e in by_id.values()})
     known = {
         (episode_id, session_id, rule): (pk, acknowledged is None)
         for pk, episode_id, session_id, rule, acknowledged in Alert.objects.filter(
@@ -61,7 +85,11 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
         if not episode_sessions:
             continue
         series = episode_series(
-            episode, episode_sessions, responses, new_tasks.get(episode_id, set())
+            episode,
+            episode_sessions,
+            responses,
+            new_tasks.get(episode_id, set()),
+            local_models=local_models,
         )
         numbered = {session.number: session for session in episode_sessions}
         for found in signals.evaluate(series):
@@ -110,9 +138,14 @@ def episode_series(
     sessions: Sequence[Session],
     responses: Mapping[int, list[Response]],
     new_tasks: Set[int] = frozenset(),
+    *,
+    local_models: Mapping[tuple[int, str], TrajectoryModel] | None = None,
 ) -> EpisodeSeries:
     """The science core's view of one episode: scores per session, the sessions in which a new
-    task was agreed, and the expected boundary."""
+    task was agreed, and the expected boundary.
+
+    ``local_models`` (``selectors.active_models``) saves the query for the organisation's model
+    when many episodes are read at once."""
     outcome = catalogue.instrument(episode.outcome_measure)
     age_group = episode.client.age_group
     cutoff = cutoff_for(outcome, age_group)
@@ -121,7 +154,14 @@ def episode_series(
         _point(episode, session, responses.get(session.pk, []), session.number in new_tasks)
         for session in sessions
     ]
-    points = _with_expected_boundary(episode.outcome_measure, outcome, points)
+    organisation_id = episode.client.organisation_id
+    if local_models is None:
+        model = trajectory_model(episode.outcome_measure, organisation_id)
+    else:
+        model = local_models.get((organisation_id, episode.outcome_measure)) or trajectory_model(
+            episode.outcome_measure
+        )
+    points = _with_expected_boundary(model, outcome, points)
     return EpisodeSeries(
         episode=str(episode.pk),
         measure=outcome.code,
@@ -203,9 +243,8 @@ def _risk_answers(responses: list[Response]) -> Iterable[RiskAnswer]:
 
 
 def _with_expected_boundary(
-    measure: str, outcome: Instrument, points: list[SessionPoint]
+    model: TrajectoryModel | None, outcome: Instrument, points: list[SessionPoint]
 ) -> list[SessionPoint]:
-    model = trajectory_model(measure)
     scored = [p for p in points if p.outcome is not None]
     if model is None or not scored:
         return points
@@ -231,3 +270,147 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
     for name in ("acknowledged_at", "acknowledged_by", "acknowledgement_note"):
         setattr(alert, name, getattr(locked, name))
     return alert
+
+
+class RefitRefused(Exception):
+    """A refit asked for when the clinic's closed episodes are too few; the message says how
+    many more are needed."""
+
+
+def refusal_message(data: DataSummary) -> str:
+    """Plain words for why a local fit is not possible yet."""
+    parts = []
+    if data.episodes_needed:
+        parts.append(
+            _("%(n)d more closed episodes with ratings (%(have)d of %(need)d)")
+            % {"n": data.episodes_needed, "have": data.n_episodes, "need": data.min_episodes}
+        )
+    if data.ratings_needed:
+        parts.append(
+            _("%(n)d more ratings (an average of %(per)s per episode is needed)")
+            % {"n": data.ratings_needed, "per": f"{data.min_ratings_per_episode:g}"}
+        )
+    return _("Not enough data for a local fit yet: it needs %(what)s.") % {
+        "what": _(" and ").join(parts)
+    }
+
+
+@transaction.atomic
+def trajectory_refit_request(
+    *, organisation: Organisation, measure: str, by: User | None
+) -> TrajectoryFit:
+    """Queue a refit of ``measure`` on the organisation's closed episodes for the worker.
+
+    Raises :class:`RefitRefused` below the threshold (``ALLIANCE["TRAJECTORY_MIN_EPISODES"]``)
+    or while another refit of the measure is still waiting or running. The caller checks that
+    ``by`` administers the organisation (``selectors.can_refit_trajectories``).
+    """
+    if measure not in TRAJECTORY_MEASURES:
+        raise RefitRefused(_("measure: choose one of %s.") % ", ".join(TRAJECTORY_MEASURES))
+    # Locking the organisation's row makes two clicks at once queue one refit, not two.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    busy = TrajectoryFit.objects.filter(
+        organisation=organisation,
+        measure=measure,
+        status__in=[FitStatus.QUEUED, FitStatus.RUNNING],
+    )
+    if busy.exists():
+        raise RefitRefused(_("A refit of this measure is already waiting or running."))
+    data = data_summary(organisation.pk, [measure])[measure]
+    if not data.enough:
+        raise RefitRefused(refusal_message(data))
+    fit = TrajectoryFit.objects.create(organisation=organisation, measure=measure, requested_by=by)
+    # Imported here: the task module imports this one.
+    from alliance.feedback.tasks import refit_trajectory
+
+    refit_trajectory.enqueue(fit.pk)
+    fit.refresh_from_db()
+    return fit
+
+
+def trajectory_fit_run(*, fit_id: int) -> TrajectoryFit:
+    """Fit the queued model (the worker calls this): ratings in one query, the growth model by
+    REML, the result stored as JSON with its provenance. Records running / done / failed and a
+    message as it goes; running it again on a finished fit does nothing."""
+    claimed = TrajectoryFit.objects.filter(pk=fit_id, status=FitStatus.QUEUED).update(
+        status=FitStatus.RUNNING, message=_("Reading the closed episodes.")
+    )
+    fit = TrajectoryFit.objects.get(pk=fit_id)
+    if not claimed:
+        return fit
+    try:
+        model, data = local_model_fit(fit.organisation_id, fit.measure)
+    except (ValueError, RefitRefused, ArithmeticError, LinAlgError) as error:
+        logger.warning("trajectory fit %s failed: %s", fit_id, error)
+        return _finish(fit, FitStatus.FAILED, str(error))
+    except Exception:
+        # Anything unforeseen: the page must not show "fitting" for ever; the task fails too.
+        logger.exception("trajectory fit %s stopped with an error", fit_id)
+        _finish(fit, FitStatus.FAILED, _("The fit stopped with an error; see the server log."))
+        raise
+    fit.model_json = model.to_json()
+    fit.n_episodes, fit.n_ratings = data.n_episodes, data.n_ratings
+    return _finish(fit, FitStatus.DONE, _("Fitted. Check the preview, then put it in use."))
+
+
+def _finish(fit: TrajectoryFit, status: str, message: str) -> TrajectoryFit:
+    fit.status, fit.message, fit.finished_at = status, message, timezone.now()
+    fit.save(
+        update_fields=["status", "message", "finished_at", "model_json", "n_episodes", "n_ratings"]
+    )
+    return fit
+
+
+def local_model_fit(organisation_id: int, measure: str) -> tuple[TrajectoryModel, DataSummary]:
+    """Fit a local model on the organisation's closed episodes now, without storing it (the
+    worker's fit, and the command's ``--preview``). Raises RefitRefused below the threshold and
+    ValueError when the fit fails."""
+    ratings = closed_episode_ratings(organisation_id, measure)
+    data = data_summary(organisation_id, [measure])[measure]
+    if not data.enough:
+        raise RefitRefused(refusal_message(data))
+    growth = fit_growth_model(
+        ratings, group="episode", time=TIME, outcome="score", covariates=[INTAKE]
+    )
+    if not growth.converged:
+        raise ValueError(_("The fit did not converge; the model in use is unchanged."))
+    scoring = catalogue.instrument(measure).scoring
+    dates = ratings["answered_at"]
+    fitted_on = FittedOn(
+        n_episodes=int(ratings["episode"].nunique()),
+        n_ratings=len(ratings),
+        first_rating=timezone.localdate(dates.min()) if len(dates) else None,
+        last_rating=timezone.localdate(dates.max()) if len(dates) else None,
+    )
+    model = TrajectoryModel.from_fit(
+        measure,
+        growth,
+        fitted_on=fitted_on,
+        fitted_at=timezone.now(),
+        score_range=(float(scoring.min), float(scoring.max)),
+    )
+    return model, data
+
+
+@transaction.atomic
+def trajectory_fit_activate(*, fit: TrajectoryFit) -> TrajectoryFit:
+    """Put a finished fit in use for its organisation and measure (also how an earlier fit is
+    restored); the fit in use before it is kept, inactive."""
+    locked = TrajectoryFit.objects.select_for_update().get(pk=fit.pk)
+    if locked.status != FitStatus.DONE:
+        raise RefitRefused(_("Only a finished fit can be put in use."))
+    TrajectoryFit.objects.filter(
+        organisation_id=locked.organisation_id, measure=locked.measure, is_active=True
+    ).exclude(pk=locked.pk).update(is_active=False)
+    locked.is_active, locked.activated_at = True, timezone.now()
+    locked.save(update_fields=["is_active", "activated_at"])
+    return locked
+
+
+@transaction.atomic
+def trajectory_default_restore(*, organisation: Organisation, measure: str) -> int:
+    """Go back to the provisional default for a measure; every fit is kept. Returns how many
+    fits were taken out of use (0 or 1)."""
+    return TrajectoryFit.objects.filter(
+        organisation=organisation, measure=measure, is_active=True
+    ).update(is_active=False)

@@ -1,0 +1,125 @@
+"""Show the expected-trajectory model in use for each measure, and queue refits.
+
+    manage.py refit_trajectories                       # every organisation and measure
+    manage.py refit_trajectories --organisation "Riverside Counselling" --measure ors --preview
+    manage.py refit_trajectories --measure ors --refit # queue a refit (db_worker runs it)
+    manage.py refit_trajectories --activate 12         # put fit 12 in use (or restore it)
+
+See docs/trajectories.md.
+"""
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import QuerySet
+
+from alliance.accounts.models import Organisation
+from alliance.clinic.explain import number
+from alliance.feedback import selectors, services
+from alliance.feedback.models import FitStatus, TrajectoryFit
+from alliance.feedback.trajectory_preview import preview_rows
+from alliance.science.trajectories import TrajectoryModel, default_model
+
+
+class Command(BaseCommand):
+    help = "Show the expected-trajectory model in use for each measure; queue or preview a refit."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--organisation", help="Name or id (default: every organisation).")
+        parser.add_argument(
+            "--measure",
+            choices=selectors.TRAJECTORY_MEASURES,
+            help="One measure (default: every measure with an expected trajectory).",
+        )
+        parser.add_argument(
+            "--preview",
+            action="store_true",
+            help="Fit now on the closed episodes (not stored) and show how the paths would change.",
+        )
+        parser.add_argument(
+            "--refit", action="store_true", help="Queue a refit for the background worker."
+        )
+        parser.add_argument(
+            "--activate", type=int, metavar="FIT_ID", help="Put a finished fit in use."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["activate"] is not None:
+            self._activate(options["activate"])
+            return
+        measures = [options["measure"]] if options["measure"] else selectors.TRAJECTORY_MEASURES
+        for organisation in self._organisations(options["organisation"]):
+            self.stdout.write(self.style.MIGRATE_HEADING(organisation.name))
+            for row in selectors.measure_trajectories(organisation, measures):
+                self._show(organisation, row, preview=options["preview"])
+                if options["refit"]:
+                    self._refit(organisation, row.measure)
+
+    def _organisations(self, wanted: str | None) -> QuerySet[Organisation]:
+        found = Organisation.objects.order_by("name")
+        if wanted:
+            by = {"pk": int(wanted)} if wanted.isdigit() else {"name": wanted}
+            found = found.filter(**by)
+            if not found.exists():
+                raise CommandError(f"organisation: no organisation {wanted!r}.")
+        return found
+
+    def _show(
+        self, organisation: Organisation, row: selectors.MeasureTrajectory, *, preview: bool
+    ) -> None:
+        out = self.stdout.write
+        if row.active:
+            out(f"  {row.measure}: local fit {row.active.pk}, {row.active.n_episodes} episodes")
+        else:
+            out(f"  {row.measure}: provisional default")
+        data = row.data
+        out(
+            f"    data: {data.n_episodes} closed episodes, {data.n_ratings} ratings "
+            f"(a local fit needs {data.min_episodes}, "
+            f"{data.min_ratings_per_episode:g} ratings each on average)"
+        )
+        if not data.enough:
+            out("    " + services.refusal_message(data))
+        for fit in row.fits:
+            used = " (in use)" if fit.is_active else ""
+            when = f"{fit.requested_at:%Y-%m-%d %H:%M}"
+            out(f"    fit {fit.pk}: {fit.status}{used}, {when} {fit.message}")
+        if preview and data.enough:
+            current = (
+                TrajectoryModel.from_json(row.active.model_json)
+                if row.active
+                else default_model(row.measure)
+            )
+            candidate, _ = services.local_model_fit(organisation.pk, row.measure)
+            self._preview(current, candidate)
+
+    def _preview(self, current: TrajectoryModel, candidate: TrajectoryModel) -> None:
+        self.stdout.write(
+            "    intake  session  in use (range)          candidate (range)       change"
+        )
+        for r in preview_rows(current, candidate):
+            now, then = r.current, r.candidate
+            self.stdout.write(
+                f"    {number(r.intake, 0):>6}  {r.session:>7}  "
+                f"{number(now[0]):>5} ({number(now[1])}-{number(now[2])})".ljust(40)
+                + f"{number(then[0]):>5} ({number(then[1])}-{number(then[2])})".ljust(24)
+                + f"{number(r.change):>6}"
+            )
+
+    def _refit(self, organisation: Organisation, measure: str) -> None:
+        try:
+            fit = services.trajectory_refit_request(
+                organisation=organisation, measure=measure, by=None
+            )
+        except services.RefitRefused as refusal:
+            self.stdout.write(self.style.WARNING(f"    refit refused: {refusal}"))
+            return
+        self.stdout.write(self.style.SUCCESS(f"    refit queued as fit {fit.pk} ({fit.status})"))
+
+    def _activate(self, fit_id: int) -> None:
+        fit = TrajectoryFit.objects.filter(pk=fit_id, status=FitStatus.DONE).first()
+        if fit is None:
+            raise CommandError(f"activate: no finished fit {fit_id}.")
+        services.trajectory_fit_activate(fit=fit)
+        self.stdout.write(self.style.SUCCESS(f"fit {fit.pk} is now in use for {fit.measure}"))

@@ -1,0 +1,195 @@
+"""Reading the expected-trajectory models: the one in use, the data a local fit rests on, the
+fits kept, and who may see them (docs/trajectories.md).
+
+Every function runs a fixed number of queries, whatever the number of episodes or fits.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from alliance import access
+from alliance.accounts.models import Organisation, User
+from alliance.feedback.models import FitStatus, TrajectoryFit
+from alliance.measures.models import Rater, Response
+from alliance.science.trajectories import INTAKE, TIME, TrajectoryModel, enough_for_local_fit
+
+__all__ = [
+    "TRAJECTORY_MEASURES",
+    "DataSummary",
+    "MeasureTrajectory",
+    "active_models",
+    "can_refit_trajectories",
+    "closed_episode_ratings",
+    "data_summary",
+    "measure_trajectories",
+    "trajectory_organisations",
+]
+
+# The measures with a provisional default model (alliance.science.trajectories.default_model).
+TRAJECTORY_MEASURES = ("ors", "phq9", "gad7")
+
+
+def trajectory_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations whose trajectory models the user may see: those they administer and
+    those with a team they supervise."""
+    teams = access.supervised_teams(user)
+    administered = access.administered_organisations(user)
+    return (
+        Organisation.objects.filter(Q(pk__in=administered.values("pk")) | Q(teams__in=teams))
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def can_refit_trajectories(user: User, organisation: Organisation) -> bool:
+    """Only an organisation's administrators refit and choose the model in use."""
+    return access.administered_organisations(user).filter(pk=organisation.pk).exists()
+
+
+def _closed_ratings(organisation_id: int, measures: Iterable[str]) -> QuerySet[Response]:
+    # The client's own rating of the episode's outcome measure, in episodes that have ended.
+    return Response.objects.filter(
+        session__episode__team__organisation_id=organisation_id,
+        session__episode__ended_on__isnull=False,
+        session__episode__outcome_measure__in=list(measures),
+        rater=Rater.CLIENT,
+        about_member__isnull=True,
+    )
+
+
+def closed_episode_ratings(organisation_id: int, measure: str) -> pd.DataFrame:
+    """Every client rating of ``measure`` in the organisation's closed episodes, in one query:
+    columns ``episode``, ``session``, ``log_session`` (ln session number), ``score``,
+    ``intake`` (the episode's first score) and ``answered_at``."""
+    rows = (
+        _closed_ratings(organisation_id, [measure])
+        .filter(instrument=measure)
+        .values_list("session__episode_id", "session__number", "total", "answered_at")
+        .order_by("session__episode_id", "session__number", "pk")
+    )
+    frame = pd.DataFrame(list(rows), columns=["episode", "session", "score", "answered_at"])
+    frame = frame.drop_duplicates(["episode", "session"], keep="last")
+    frame["score"] = frame["score"].astype(float)
+    frame[TIME] = [math.log(n) for n in frame["session"]]
+    frame[INTAKE] = frame.groupby("episode")["score"].transform("first")
+    return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """The closed episodes a local fit would rest on, and whether they are enough."""
+
+    n_episodes: int
+    n_ratings: int
+    min_episodes: int
+    min_ratings_per_episode: float
+
+    @property
+    def enough(self) -> bool:
+        return enough_for_local_fit(
+            self.n_episodes,
+            self.n_ratings,
+            min_episodes=self.min_episodes,
+            min_ratings_per_episode=self.min_ratings_per_episode,
+        )
+
+    @property
+    def episodes_needed(self) -> int:
+        return max(0, self.min_episodes - self.n_episodes)
+
+    @property
+    def ratings_needed(self) -> int:
+        """More ratings the present episodes need to reach the average per episode."""
+        wanted = math.ceil(self.min_ratings_per_episode * self.n_episodes)
+        return max(0, wanted - self.n_ratings)
+
+
+def _summary(n_episodes: int, n_ratings: int) -> DataSummary:
+    return DataSummary(
+        n_episodes=n_episodes,
+        n_ratings=n_ratings,
+        min_episodes=settings.ALLIANCE["TRAJECTORY_MIN_EPISODES"],
+        min_ratings_per_episode=float(settings.ALLIANCE["TRAJECTORY_MIN_RATINGS_PER_EPISODE"]),
+    )
+
+
+def data_summary(organisation_id: int, measures: Sequence[str]) -> dict[str, DataSummary]:
+    """Closed episodes and ratings per measure, in one grouped query."""
+    counts = {
+        row["instrument"]: row
+        for row in _closed_ratings(organisation_id, measures)
+        .filter(instrument__in=measures)
+        .values("instrument")
+        .annotate(episodes=Count("session__episode", distinct=True), ratings=Count("pk"))
+        .order_by()
+    }
+    # A rating in an episode whose outcome measure is another one is left out by _closed_ratings.
+    return {
+        measure: _summary(
+            counts.get(measure, {}).get("episodes", 0), counts.get(measure, {}).get("ratings", 0)
+        )
+        for measure in measures
+    }
+
+
+def active_models(organisation_ids: Iterable[int]) -> dict[tuple[int, str], TrajectoryModel]:
+    """The local models in use, keyed by (organisation id, measure), in one query."""
+    rows = TrajectoryFit.objects.filter(
+        organisation_id__in=list(organisation_ids), is_active=True
+    ).values_list("organisation_id", "measure", "model_json")
+    return {(org, measure): TrajectoryModel.from_json(text) for org, measure, text in rows}
+
+
+@dataclass(frozen=True)
+class MeasureTrajectory:
+    """Everything the trajectories page shows for one measure of one organisation."""
+
+    measure: str
+    data: DataSummary
+    active: TrajectoryFit | None
+    fits: Sequence[TrajectoryFit]
+
+    @property
+    def latest(self) -> TrajectoryFit | None:
+        return self.fits[0] if self.fits else None
+
+    @property
+    def candidate(self) -> TrajectoryFit | None:
+        """The newest finished fit that is not in use and is newer than the one in use."""
+        for fit in self.fits:
+            if fit.is_active:
+                return None
+            if fit.status == FitStatus.DONE:
+                return fit
+        return None
+
+    @property
+    def in_progress(self) -> bool:
+        return any(not fit.is_finished for fit in self.fits)
+
+
+def measure_trajectories(
+    organisation: Organisation, measures: Sequence[str] = TRAJECTORY_MEASURES
+) -> list[MeasureTrajectory]:
+    """Per measure: the data, the fit in use (None: the provisional default) and every fit
+    kept, newest first. Two queries."""
+    data = data_summary(organisation.pk, measures)
+    fits: dict[str, list[TrajectoryFit]] = defaultdict(list)
+    query = TrajectoryFit.objects.filter(organisation=organisation, measure__in=measures)
+    for fit in query.select_related("requested_by").order_by("-requested_at", "-pk"):
+        fits[fit.measure].append(fit)
+    return [
+        MeasureTrajectory(
+            measure=measure,
+            data=data[measure],
+            active=next((f for f in fits[measure] if f.is_active), None),
+            fits=fits[measure],
+        )
+        for measure in measures
+    ]

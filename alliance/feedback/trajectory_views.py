@@ -1,0 +1,150 @@
+"""The expected-trajectory pages (``/trajectories/``): the model in use for each measure, the
+data it rests on, refits run by the background worker with their progress, a preview of the
+change and every earlier fit, restorable.
+
+Administrators and supervisors of the organisation may look; only administrators refit and
+choose the model in use (docs/trajectories.md).
+"""
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from alliance.accounts.models import Organisation, User
+from alliance.clinic.explain import localized
+from alliance.feedback import selectors, services
+from alliance.feedback.models import FitStatus, TrajectoryFit
+from alliance.feedback.trajectory_preview import preview_figure
+from alliance.measures import catalogue
+from alliance.science.trajectories import TrajectoryModel, default_model
+
+
+def _organisation(request: HttpRequest) -> Organisation:
+    """The organisation whose models the user looks after; 403 for anyone else."""
+    user = cast(User, request.user)  # login_required guarantees a signed-in User
+    organisation = selectors.trajectory_organisations(user).first()
+    if organisation is None:
+        raise PermissionDenied
+    return organisation
+
+
+def _administered(request: HttpRequest) -> Organisation:
+    organisation = _organisation(request)
+    if not selectors.can_refit_trajectories(cast(User, request.user), organisation):
+        raise PermissionDenied
+    return organisation
+
+
+def _measure(measure: str) -> str:
+    if measure not in selectors.TRAJECTORY_MEASURES:
+        raise Http404
+    return measure
+
+
+def _name(measure: str) -> str:
+    instrument = catalogue.instrument(measure)
+    return localized(instrument.name, measure.upper())
+
+
+def _model_of(fit: TrajectoryFit | None, measure: str) -> TrajectoryModel:
+    return TrajectoryModel.from_json(fit.model_json) if fit else default_model(measure)
+
+
+@require_GET
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    rows = [(row, _name(row.measure)) for row in selectors.measure_trajectories(organisation)]
+    return render(request, "trajectories/index.html", {"organisation": organisation, "rows": rows})
+
+
+def _measure_context(
+    request: HttpRequest, organisation: Organisation, measure: str
+) -> dict[str, object]:
+    row = selectors.measure_trajectories(organisation, [measure])[0]
+    in_use = _model_of(row.active, measure)
+    candidate = row.candidate
+    preview = (
+        preview_figure(in_use, _model_of(candidate, measure), _name(measure)) if candidate else None
+    )
+    return {
+        "organisation": organisation,
+        "row": row,
+        "name": _name(measure),
+        "in_use": in_use,
+        "candidate": candidate,
+        "preview": preview,
+        # Each cell with its column's name, so the table reads as a list on a narrow screen.
+        "preview_rows": [
+            list(zip(preview.table.headers, r, strict=True)) for r in preview.table.rows
+        ]
+        if preview
+        else [],
+        "refusal": "" if row.data.enough else services.refusal_message(row.data),
+        "can_refit": selectors.can_refit_trajectories(cast(User, request.user), organisation),
+    }
+
+
+@require_GET
+@login_required
+def measure_page(request: HttpRequest, measure: str) -> HttpResponse:
+    organisation = _organisation(request)
+    context = _measure_context(request, organisation, _measure(measure))
+    return render(request, "trajectories/measure.html", context)
+
+
+@require_GET
+@login_required
+def measure_status(request: HttpRequest, measure: str) -> HttpResponse:
+    """The refit's progress, which the page polls with htmx while a refit waits or runs."""
+    organisation = _organisation(request)
+    row = selectors.measure_trajectories(organisation, [_measure(measure)])[0]
+    return render(request, "trajectories/_status.html", {"row": row})
+
+
+@require_POST
+@login_required
+def refit(request: HttpRequest, measure: str) -> HttpResponse:
+    organisation = _administered(request)
+    try:
+        services.trajectory_refit_request(
+            organisation=organisation, measure=_measure(measure), by=cast(User, request.user)
+        )
+    except services.RefitRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Refit queued. This page shows its progress."))
+    return redirect("trajectories:measure", measure=measure)
+
+
+@require_POST
+@login_required
+def activate(request: HttpRequest, fit_id: int) -> HttpResponse:
+    """Put a fit in use: a new candidate, or an earlier fit restored."""
+    organisation = _administered(request)
+    fit = TrajectoryFit.objects.filter(
+        organisation=organisation, pk=fit_id, status=FitStatus.DONE
+    ).first()
+    if fit is None:
+        raise Http404
+    services.trajectory_fit_activate(fit=fit)
+    messages.success(
+        request,
+        _("The fit of %(date)s is now in use.") % {"date": fit.requested_at.date().isoformat()},
+    )
+    return redirect("trajectories:measure", measure=fit.measure)
+
+
+@require_POST
+@login_required
+def use_default(request: HttpRequest, measure: str) -> HttpResponse:
+    organisation = _administered(request)
+    services.trajectory_default_restore(organisation=organisation, measure=_measure(measure))
+    messages.success(request, _("The provisional default is now in use; every fit is kept."))
+    return redirect("trajectories:measure", measure=measure)
