@@ -49,6 +49,19 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}.") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}; got {value}.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     return default if raw is None else [part.strip() for part in raw.split(",") if part.strip()]
@@ -81,6 +94,9 @@ INSTALLED_APPS = [
     "alliance.feedback",
     "alliance.clinic",
     "alliance.portal",
+    "alliance.reports",
+    "alliance.api",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +208,19 @@ ALLIANCE = {
     "ADMIN_SEES_CLINICAL_DATA": env_bool("ALLIANCE_ADMIN_SEES_CLINICAL_DATA", False),
     # A folder of site-supplied licensed item wording (e.g. WAI-SR); never committed.
     "SITE_ITEM_TEXT_DIR": Path(env_str("ALLIANCE_SITE_ITEM_TEXT_DIR", str(BASE_DIR / "local"))),
+    # The expected band: from this percentile of comparable clients to its mirror image
+    # (docs/science/trajectories.md). Below the band is "not on track".
+    "BAND_PERCENTILE": env_float("ALLIANCE_BAND_PERCENTILE", 25.0, minimum=1.0, maximum=49.0),
+    # Alert thresholds: names and defaults of alliance.science.signals.SignalSettings, each with
+    # its source in docs/science/signals.md.
+    "ALERTS": {
+        "alliance_cutoff": env_float("ALLIANCE_SRS_CUTOFF", 36.0, minimum=0, maximum=40),
+        "alliance_item_cutoff": env_float("ALLIANCE_SRS_ITEM_CUTOFF", 9.0, minimum=0, maximum=10),
+        "alliance_drop": env_float("ALLIANCE_SRS_DROP", 1.0, minimum=0.1, maximum=40),
+        "rating_discrepancy": env_float("ALLIANCE_RATING_GAP", 4.0, minimum=0.1, maximum=40),
+        "perfect_streak": env_int("ALLIANCE_PERFECT_STREAK", 3, minimum=2),
+        "missing_outcome_streak": env_int("ALLIANCE_MISSING_OUTCOME_STREAK", 3, minimum=1),
+    },
     # Open episodes with no attended session for longer than this close as "ghosted".
     "GHOSTED_AFTER_DAYS": env_int("ALLIANCE_GHOSTED_AFTER_DAYS", 60, minimum=1),
     # Client portal (docs/portal.md). A link sent by e-mail or text works once, for this long.
@@ -205,6 +234,8 @@ ALLIANCE = {
     "HANDOFF_MINUTES": env_int("ALLIANCE_HANDOFF_MINUTES", 60, minimum=1),
     # Wrong passwords allowed when taking a tablet back before it logs out completely.
     "HANDOFF_UNLOCK_ATTEMPTS": env_int("ALLIANCE_HANDOFF_UNLOCK_ATTEMPTS", 5, minimum=1),
+    # Fewest episodes before a clinician's adjusted outcome is shown (docs/science/therapists.md).
+    "MIN_CASELOAD": env_int("ALLIANCE_MIN_CASELOAD", 10, minimum=1),
     # Where text messages go: a class in alliance.portal.sms or a site's own backend.
     "SMS_BACKEND": env_str(
         "ALLIANCE_SMS_BACKEND",
@@ -213,6 +244,23 @@ ALLIANCE = {
             "demo": "alliance.portal.sms.ConsoleBackend",
         }.get(ALLIANCE_ENV, "alliance.portal.sms.DisabledBackend"),
     ),
+    # A clinic fits its own expected trajectories from this many closed episodes with this
+    # many ratings each on average (docs/science/trajectories.md, docs/trajectories.md).
+    "TRAJECTORY_MIN_EPISODES": env_int("ALLIANCE_TRAJECTORY_MIN_EPISODES", 300, minimum=30),
+    "TRAJECTORY_MIN_RATINGS_PER_EPISODE": env_int(
+        "ALLIANCE_TRAJECTORY_MIN_RATINGS_PER_EPISODE", 3, minimum=3
+    ),
+}
+
+# Background tasks (docs/trajectories.md): stored in the database, run by `manage.py db_worker`.
+# Tests run each task at once, in the same process.
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if ALLIANCE_ENV == "test"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
 }
 
 LOGGING = {

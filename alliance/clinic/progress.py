@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from alliance.care.models import Episode
 from alliance.clinic import charts
 from alliance.clinic.explain import localized, number
-from alliance.feedback.services import trajectory_model
+from alliance.feedback.services import band_percentile, trajectory_model
 from alliance.measures import catalogue
 from alliance.measures.models import STAFF_RATERS, Rater, Response
 from alliance.science.change import CHANGE_CLASSES, ChangeClass, classify_changes
@@ -77,7 +77,9 @@ def _band(
     if model is None or not scores:
         return []
     sessions = list(range(scores[0].session, last + 2))
-    path = model.expected_path(intake=scores[0].value, sessions=sessions)
+    path = model.expected_path(
+        intake=scores[0].value, sessions=sessions, percentile=band_percentile()
+    )
     return [
         charts.BandPoint(s, float(e), float(lo), float(hi))
         for s, e, lo, hi in zip(sessions, path.expected, path.lower, path.upper, strict=True)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import replace
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,17 @@ from alliance.science.trajectories import INTAKE, TIME, FittedOn, TrajectoryMode
 logger = logging.getLogger(__name__)
 
 RATED_STATUSES = (SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
+
+
+def alert_settings() -> signals.SignalSettings:
+    """The alert thresholds in force: the site's settings (``ALLIANCE["ALERTS"]``) over the
+    science core's documented defaults."""
+    return signals.SignalSettings(**settings.ALLIANCE["ALERTS"])
+
+
+def band_percentile() -> float:
+    """The expected band's lower percentile in force (setting ``ALLIANCE_BAND_PERCENTILE``)."""
+    return float(settings.ALLIANCE["BAND_PERCENTILE"])
 
 
 def trajectory_model(
@@ -92,7 +104,7 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
             local_models=local_models,
         )
         numbered = {session.number: session for session in episode_sessions}
-        for found in signals.evaluate(series):
+        for found in signals.evaluate(series, alert_settings()):
             session = numbered[found.session]
             firing.add((episode_id, session.pk, found.rule))
             if (episode_id, session.pk, found.rule) not in known:
@@ -248,7 +260,11 @@ def _with_expected_boundary(
     scored = [p for p in points if p.outcome is not None]
     if model is None or not scored:
         return points
-    path = model.expected_path(intake=scored[0].outcome, sessions=[p.number for p in points])
+    path = model.expected_path(
+        intake=scored[0].outcome,
+        sessions=[p.number for p in points],
+        percentile=band_percentile(),
+    )
     edge = path.lower if outcome.higher_is_better else path.upper
     return [replace(p, expected_boundary=float(b)) for p, b in zip(points, edge, strict=True)]
 

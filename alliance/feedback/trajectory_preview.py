@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from alliance.clinic.charts import SCHEMA, Spec
 from alliance.clinic.explain import number
 from alliance.clinic.progress import DataTable, Figure
+from alliance.feedback.services import band_percentile
 from alliance.science.trajectories import TrajectoryModel
 
 __all__ = ["PREVIEW_SESSIONS", "PreviewRow", "preview_figure", "preview_intakes", "preview_rows"]
@@ -45,7 +46,9 @@ class PreviewRow:
 def _paths(
     model: TrajectoryModel, intakes: Sequence[float], sessions: Sequence[int]
 ) -> list[list[tuple[float, float, float]]]:
-    path = model.expected_path(intake=list(intakes), sessions=list(sessions))
+    path = model.expected_path(
+        intake=list(intakes), sessions=list(sessions), percentile=band_percentile()
+    )
     return [
         [
             (float(path.expected[i][j]), float(path.lower[i][j]), float(path.upper[i][j]))

@@ -158,3 +158,13 @@ def test_a_stray_alliance_rating_on_a_missed_session_does_not_stop_the_alerts(
     _rate(clinic.session, "phq9", {**{f"phq9_{n}": 1 for n in range(1, 9)}, "phq9_9": 1})
     alerts_refresh([clinic.episode])
     assert Alert.objects.filter(rule="risk_answer").exists()
+
+
+def test_the_site_can_set_the_alliance_cutoff(clinic: SimpleNamespace, settings: object) -> None:
+    settings.ALLIANCE = {  # type: ignore[attr-defined]
+        **settings.ALLIANCE,  # type: ignore[attr-defined]
+        "ALERTS": {**settings.ALLIANCE["ALERTS"], "alliance_cutoff": 30.0},  # type: ignore[attr-defined]
+    }
+    _rate(clinic.session, "srs", _srs(9, 9, 9, 8.5))  # 35.5: a concern at 36, not at 30
+    alerts_refresh([clinic.episode])
+    assert not Alert.objects.filter(rule="low_alliance", severity="medium").exists()
