@@ -105,5 +105,36 @@ def export(
     raise typer.Exit(2)
 
 
+@app.command()
+def report(
+    organisation: Annotated[str, typer.Option(help="Name of the organisation.")],
+    date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day (included), YYYY-MM-DD.")],
+    output: Annotated[Path, typer.Option(help="File to write.")],
+    team: Annotated[str, typer.Option(help="Only this team.")] = "",
+    clinician: Annotated[str, typer.Option(help="Only this clinician (log-in name).")] = "",
+    measure: Annotated[str, typer.Option(help="Only this outcome measure (e.g. ors).")] = "",
+    format_: Annotated[str, typer.Option("--format", help="pdf, csv or json.")] = "pdf",
+) -> None:
+    """Write an agency report (see docs/reports.md); exits 2 when there is nothing to report."""
+    _django()
+    from alliance.reports.commands import report_write
+
+    problem = report_write(
+        organisation=organisation,
+        team=team,
+        clinician=clinician,
+        date_from=date_from,
+        date_to=date_to,
+        measure=measure,
+        fmt=format_,
+        output=output,
+    )
+    if problem:
+        typer.echo(f"alliance report: {problem}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"Wrote {output}")
+
+
 def main() -> None:  # pragma: no cover - console-script entry
     sys.exit(app())

@@ -7,6 +7,9 @@ urlpatterns = [
     path("rate/", include("alliance.portal.urls")),
     path("care/", include("alliance.care.urls")),
     path("feedback/", include("alliance.feedback.urls")),
+    path("trajectories/", include("alliance.feedback.trajectory_urls")),
+    path("reports/", include("alliance.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("alliance.api.urls")),
     path("", include("alliance.clinic.urls")),
 ]

@@ -1,0 +1,77 @@
+"""The printable report: the figures as tables and the page's charts, rendered with reportlab.
+
+Charts are the page's own Vega-Lite specs rendered to PNG by vl-convert, so print and screen
+show the same thing.
+"""
+
+import io
+
+import vl_convert
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from alliance.reports.charts import chart_title, report_charts
+from alliance.reports.labels import SECTIONS
+from alliance.reports.present import figure_label, figure_value, none_note
+from alliance.reports.selectors import Figure, Report
+
+__all__ = ["report_pdf"]
+
+
+def report_pdf(report: Report) -> bytes:
+    styles = getSampleStyleSheet()
+    scope = report.scope
+    story = [
+        Paragraph(_("Report: %(who)s") % {"who": scope.title}, styles["Title"]),
+        Paragraph(
+            _(
+                "From %(start)s to %(end)s. Every figure shows the number of episodes, sessions or "
+                "ratings it rests on (n)."
+            )
+            % {"start": scope.start, "end": scope.end},
+            styles["Normal"],
+        ),
+    ]
+    story += [Paragraph(none_note(), styles["Normal"])]
+    for _key, section, spec in report_charts(report):
+        png = vl_convert.vegalite_to_png(spec, scale=2)
+        image = Image(io.BytesIO(png))
+        image._restrictSize(16 * cm, 9 * cm)
+        story += [Spacer(1, 0.3 * cm), Paragraph(chart_title(section), styles["Heading3"]), image]
+    for section, title in SECTIONS.items():
+        figures = report.section(section)
+        if figures:
+            heading = Paragraph(str(title), styles["Heading2"])
+            story += [Spacer(1, 0.4 * cm), KeepTogether([heading, _table(figures)])]
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, title=_("Alliance report")).build(story)
+    return out.getvalue()
+
+
+def _table(figures: list[Figure]) -> Table:
+    rows = [[_("Figure"), _("Measure"), _("Value"), "n"]]
+    rows += [[figure_label(f), f.measure.upper(), figure_value(f), str(f.n)] for f in figures]
+    table = Table(rows, colWidths=[9 * cm, 2 * cm, 3 * cm, 2 * cm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ]
+        )
+    )
+    return table

@@ -1,0 +1,88 @@
+"""Report pages: the form and the report with charts, and the same report as CSV, JSON or PDF.
+
+Who may see which report is decided by ``selectors.report_scope`` (through alliance.access); an
+organisation, team or clinician the person may not report on answers 404, like an unknown name.
+"""
+
+from typing import cast
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from alliance.accounts.models import User
+from alliance.reports import formats, pdf
+from alliance.reports.charts import chart_title, report_charts
+from alliance.reports.forms import ReportForm
+from alliance.reports.labels import SECTIONS
+from alliance.reports.present import figure_label, figure_value, none_note
+from alliance.reports.selectors import Report, ReportError, report_build, report_scope
+
+
+def _report(request: HttpRequest, form: ReportForm) -> tuple[Report | None, int]:
+    """The report the valid form asks for, or None with the form's errors and a status."""
+    data = form.cleaned_data
+    try:
+        scope = report_scope(
+            viewer=cast(User, request.user),
+            organisation=data["organisation"],
+            team=data["team"],
+            clinician=data["clinician"],
+            start=data["date_from"],
+            end=data["date_to"],
+            measure=data["measure"],
+        )
+        return report_build(scope), 200
+    except ReportError as error:
+        form.add_error(error.field, error.message)
+        return None, 404 if error.refused else 200 if error.field == "date_from" else 400
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.GET:
+        return render(request, "reports/home.html", {"form": ReportForm()})
+    form = ReportForm(request.GET)
+    report, status = (None, 400) if not form.is_valid() else _report(request, form)
+    context: dict[str, object] = {"form": form, "report": report}
+    if report is not None:
+        context["sections"] = _sections(report)
+        context["charts"] = [(k, chart_title(s), spec) for k, s, spec in report_charts(report)]
+        context["none_note"] = none_note()
+        context["query"] = request.GET.urlencode()
+    return render(request, "reports/home.html", context, status=status)
+
+
+def _sections(report: Report) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
+    return [
+        (str(title), [(figure_label(f), f.measure.upper(), figure_value(f), f.n) for f in rows])
+        for key, title in SECTIONS.items()
+        if (rows := report.section(key))
+    ]
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "pdf": "application/pdf",
+}
+
+
+@require_GET
+@login_required
+def download(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    form = ReportForm(request.GET)
+    report, status = (None, 400) if not form.is_valid() else _report(request, form)
+    if report is None:
+        if status == 404:
+            raise Http404
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    body = {"csv": formats.report_csv, "json": formats.report_json, "pdf": pdf.report_pdf}[fmt]
+    response = HttpResponse(body(report), content_type=CONTENT_TYPES[fmt])
+    name = f"alliance-report-{report.scope.start}-{report.scope.end}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
