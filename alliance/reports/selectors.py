@@ -34,6 +34,7 @@ from alliance.feedback.models import Alert
 from alliance.feedback.services import trajectory_model
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
+from alliance.reports import split
 from alliance.reports.labels import CHANGE_LABELS
 from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
 from alliance.science.effects import pre_post_effect, severity_adjusted_effect
@@ -446,6 +447,11 @@ def _outcome_rows(scope: ReportScope) -> list[tuple[str, str, float, float, int,
                 output_field=IntegerField(),
             ),
             alliance_mean=Subquery(alliance, output_field=FloatField()),
+            clinician=Subquery(
+                CareTeamMember.objects.filter(
+                    episode=OuterRef("pk"), role=CareRole.PRIMARY_THERAPIST
+                ).values("member_id")[:1]
+            ),
         )
         .filter(n_rated__gte=2)
         .values_list(
@@ -455,6 +461,7 @@ def _outcome_rows(scope: ReportScope) -> list[tuple[str, str, float, float, int,
             "last",
             "last_session",
             "alliance_mean",
+            "clinician",
         )
     )
     return list(rows)
@@ -468,7 +475,20 @@ def _outcomes(scope: ReportScope) -> list[Figure]:
     for measure in measures:
         mine = [row for row in rows if row[0] == measure]
         figures += _measure_figures(measure, mine, classified_all)
-    return figures + _alliance_split(classified_all)
+    return figures + _alliance_split(classified_all) + _clinician_split(rows, measures)
+
+
+def _clinician_split(rows: list, measures: list[str]) -> list[Figure]:  # type: ignore[type-arg]
+    """Baldwin, Wampold & Imel's split of the alliance-outcome link, per outcome measure."""
+    figures = []
+    split_rows = [(r[0], r[2], r[3], r[5], r[6]) for r in rows]
+    for measure in measures:
+        frame = split.split_frame(split_rows, measure)
+        within, between = split.clinician_split(frame)
+        for key, value in (("alliance_within", within), ("alliance_between", between)):
+            label = str(split.LABELS[key])
+            figures.append(Figure("split", key, label, value, len(frame), "effect", measure))
+    return figures
 
 
 def _classify(

@@ -13,6 +13,7 @@ import pandas as pd
 
 from alliance.measures import catalogue
 from alliance.science.change import classify_episode, talking_therapies_outcome
+from alliance.science.therapists import alliance_outcome_split
 from alliance.science.trajectories import default_model
 
 Expected = dict[tuple[str, str], tuple[float | None, int]]
@@ -47,6 +48,7 @@ def expected_figures(
     out |= _sessions(clinic, episodes, ratings, first, last)
     out |= _alliance(episodes, ratings, first, last)
     out |= _outcomes(closed, ratings)
+    out |= _clinician_split(clinic, closed, ratings)
     out |= _talking_therapies(clinic, closed, ratings)
     return out
 
@@ -128,6 +130,49 @@ def _outcomes(closed: pd.DataFrame, ratings: pd.DataFrame) -> Expected:
             float(group["gain"].mean()) if len(group) else None,
             len(group),
         )
+    return out
+
+
+def _clinician_split(clinic: object, closed: pd.DataFrame, ratings: pd.DataFrame) -> Expected:
+    """Baldwin et al.'s between/within split from the simulated tables: the prescriber's
+    medication episodes have no primary therapist, so they are left out, as in the database."""
+    roles = clinic.clinicians.set_index("clinician_id")["role"]  # type: ignore[attr-defined]
+    client = ratings[ratings["rater"] == "client"]
+    out: Expected = {}
+    for measure, alliance_measure in (("ors", "srs"), ("cors", "csrs")):
+        mine = closed[closed["measure"] == measure]
+        mine = mine[mine["clinician_id"].map(roles) != "prescriber"]
+        scores = client[client["measure"] == measure].sort_values("session")
+        per = scores.groupby("episode_id")["score"].agg(["first", "last", "size"])
+        alliance = client[client["measure"] == alliance_measure].groupby("episode_id")["score"]
+        frame = (
+            mine.set_index("episode_id")[["clinician_id"]]
+            .join(per, how="inner")
+            .join(alliance.mean().rename("alliance"), how="inner")
+        )
+        frame = frame[frame["size"] >= 2]
+        frame = pd.DataFrame(
+            {
+                "clinician": frame["clinician_id"],
+                "alliance": frame["alliance"],
+                "intake": frame["first"],
+                "final": frame["last"],
+            }
+        )
+        frame = frame.sort_values(["alliance", "intake", "final"]).reset_index(drop=True)
+        try:
+            split = alliance_outcome_split(
+                frame,
+                clinician="clinician",
+                alliance="alliance",
+                outcome="final",
+                covariates=["intake"],
+            )
+            within, between = split.within.estimate, split.between.estimate
+        except ValueError:
+            within = between = None
+        out[("alliance_within", measure)] = (within, len(frame))
+        out[("alliance_between", measure)] = (between, len(frame))
     return out
 
 

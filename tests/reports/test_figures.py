@@ -24,15 +24,20 @@ def _reported(demo: SimpleNamespace, start: dt.date, end: dt.date, **names: str)
     return {(f.key, f.measure): (f.value, f.n) for f in report_build(scope).figures}
 
 
+# Figures from an iterative REML fit agree to the optimiser's tolerance, not to the last digit.
+FITTED = {"alliance_within", "alliance_between"}
+
+
 def _assert_same(reported: dict, expected: dict) -> None:
     assert set(expected) <= set(reported), set(expected) - set(reported)
     for key, (value, n) in expected.items():
         got_value, got_n = reported[key]
         assert got_n == n, f"n of {key}"
+        tolerance = 1e-6 if key[0] in FITTED else 1e-9
         if value is None:
             assert got_value is None, key
         else:
-            assert got_value == pytest.approx(value, rel=1e-9, abs=1e-9), key
+            assert got_value == pytest.approx(value, rel=tolerance, abs=tolerance), key
 
 
 @pytest.mark.parametrize("window", [WHOLE, SPRING], ids=["whole", "spring"])
