@@ -159,6 +159,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 first (OWASP's first choice for password storage); older hashes still verify and are
+# upgraded at the next log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 if ALLIANCE_ENV == "test":
     # Hashing is deliberately slow; tests log in hundreds of times.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -175,11 +182,22 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "alliance" / "static"]
 
 SESSION_COOKIE_AGE = env_int("ALLIANCE_SESSION_SECONDS", 60 * 60 * 8, minimum=60)
+# The session ends after this long without a request, not only at the end of the day.
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not IS_DEVELOPMENT
 CSRF_COOKIE_SECURE = not IS_DEVELOPMENT
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy in production (docs/settings.md): HTTPS only, and browsers told
+# to keep it that way.
+SECURE_SSL_REDIRECT = env_bool("ALLIANCE_SSL_REDIRECT", not IS_DEVELOPMENT)
+SECURE_HSTS_SECONDS = env_int("ALLIANCE_HSTS_SECONDS", 0 if IS_DEVELOPMENT else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not IS_DEVELOPMENT
+SECURE_HSTS_PRELOAD = env_bool("ALLIANCE_HSTS_PRELOAD", not IS_DEVELOPMENT)
+if env_bool("ALLIANCE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
