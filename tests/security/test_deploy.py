@@ -10,12 +10,18 @@ import sys
 from alliance.settings import BASE_DIR
 
 
+# The test process's own settings, and the browser tests' permission for async-unsafe calls,
+# must not leak into the production process.
+NOT_INHERITED = (
+    "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL",
+    "ALLIANCE_SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
 def _production(*args: str, secret: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "ALLIANCE_SECRET_KEY")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env |= {
         "ALLIANCE_ENV": "production",
         "ALLIANCE_ALLOWED_HOSTS": "alliance.example.org",
