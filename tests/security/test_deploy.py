@@ -9,7 +9,6 @@ import sys
 
 from alliance.settings import BASE_DIR
 
-
 # The test process's own settings, and the browser tests' permission for async-unsafe calls,
 # must not leak into the production process.
 NOT_INHERITED = (
