@@ -4,14 +4,16 @@ Who may see which report is decided by ``selectors.report_scope`` (through allia
 organisation, team or clinician the person may not report on answers 404, like an unknown name.
 """
 
+import datetime as dt
 from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from alliance.accounts.models import User
+from alliance.accounts.models import Organisation, User
 from alliance.reports import formats, pdf
 from alliance.reports.charts import chart_title, report_charts
 from alliance.reports.forms import ReportForm
@@ -39,11 +41,25 @@ def _report(request: HttpRequest, form: ReportForm) -> tuple[Report | None, int]
         return None, 404 if error.refused else 200 if error.field == "date_from" else 400
 
 
+def _starting_point(request: HttpRequest) -> dict[str, object]:
+    """The form starts filled in: the person's organisation and the last twelve months, so the
+    report is one click away."""
+    today = timezone.localdate()
+    organisation = Organisation.objects.filter(memberships__user=request.user).order_by("name")
+    return {
+        "organisation": organisation.values_list("name", flat=True).first() or "",
+        "date_from": today - dt.timedelta(days=365),
+        "date_to": today,
+    }
+
+
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if not request.GET:
-        return render(request, "reports/home.html", {"form": ReportForm()})
+        return render(
+            request, "reports/home.html", {"form": ReportForm(initial=_starting_point(request))}
+        )
     form = ReportForm(request.GET)
     report, status = (None, 400) if not form.is_valid() else _report(request, form)
     context: dict[str, object] = {"form": form, "report": report}

@@ -171,3 +171,13 @@ def test_the_report_takes_the_same_number_of_queries_for_a_small_and_a_large_cli
     with CaptureQueriesContext(connection) as large:
         assert b.get(url(clinic)).status_code == 200
     assert len(small) == len(large)
+
+
+def test_the_form_starts_with_the_persons_organisation_and_the_last_twelve_months(
+    clinic: SimpleNamespace,
+) -> None:
+    browser = Browser()
+    browser.force_login(clinic.supervisor)
+    form = browser.get("/reports/").context["form"]
+    assert form.initial["organisation"] == clinic.org.name
+    assert (form.initial["date_to"] - form.initial["date_from"]).days == 365
