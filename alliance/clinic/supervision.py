@@ -28,10 +28,11 @@ from django.db.models.functions import TruncQuarter
 
 from alliance import access
 from alliance.accounts.models import Membership, Role, Team, User
-from alliance.care.models import CareRole, CareTeamMember, Ending, Episode, Session
+from alliance.care.models import CareRole, CareTeamMember, Episode, Session
 from alliance.feedback.models import Alert
+from alliance.feedback.services import alert_settings
 from alliance.measures.models import Rater, Response
-from alliance.science.signals import DEFAULT_SETTINGS
+from alliance.science.engagement import UNPLANNED_ENDINGS
 from alliance.science.therapists import (
     ClinicianEffect,
     clinician_effects,
@@ -67,7 +68,6 @@ ALLIANCE_MEASURE = "srs"
 """The alliance measure whose mean and cutoff share the development page reports."""
 
 STAFF_ROLES = (Role.CLINICIAN, Role.PRESCRIBER, Role.SUPERVISOR)
-UNPLANNED_ENDINGS = (Ending.CLIENT_INITIATED, Ending.GHOSTED)
 
 
 def _primary(user: User) -> Exists:
@@ -364,7 +364,7 @@ def clinician_development(viewer: User, clinician: User) -> Development:
     """The clinician's development page as ``viewer`` may see it: only the episodes the viewer
     may see where the clinician is the primary therapist. A fixed number of queries."""
     episodes = _episodes(viewer, clinician)
-    cutoff = DEFAULT_SETTINGS.alliance_cutoff
+    cutoff = alert_settings().alliance_cutoff
     counts = episodes.aggregate(
         active=Count("pk", filter=Q(ended_on__isnull=True)),
         ended=Count("pk", filter=Q(ended_on__isnull=False)),

@@ -31,17 +31,17 @@ from alliance.access import administered_organisations, supervised_teams, visibl
 from alliance.accounts.models import Membership, Organisation, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Ending, Episode, Session, SessionStatus
 from alliance.feedback.models import Alert
-from alliance.feedback.services import trajectory_model
+from alliance.feedback.services import alert_settings, trajectory_model
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.reports import split
 from alliance.reports.labels import CHANGE_LABELS
 from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
 from alliance.science.effects import pre_post_effect, severity_adjusted_effect
+from alliance.science.engagement import UNPLANNED_ENDINGS
 from alliance.science.instruments import cutoff_for, reliable_change_for
 
 __all__ = [
-    "ALLIANCE_SPLIT_AT",
     "Figure",
     "Report",
     "ReportError",
@@ -51,11 +51,11 @@ __all__ = [
     "report_scope",
 ]
 
-ALLIANCE_SPLIT_AT = 36.0
-"""Mean client alliance above which an episode counts as a good alliance: the SRS concern
-cutoff (alliance.science.signals, Miller & Duncan [secondary])."""
 
-DROPOUT_ENDINGS = (Ending.CLIENT_INITIATED, Ending.GHOSTED)
+def _alliance_split_at() -> float:
+    """Mean client alliance above which an episode counts as a good alliance: the site's SRS
+    concern cutoff, the same one the low-alliance alert uses."""
+    return alert_settings().alliance_cutoff
 
 
 class ReportError(ValueError):
@@ -294,7 +294,7 @@ def _activity(scope: ReportScope) -> list[Figure]:
     episodes = scope.episodes.aggregate(
         opened=Count("pk", filter=Q(started_on__gte=scope.start, started_on__lte=scope.end)),
         closed=Count("pk", filter=closed),
-        dropout=Count("pk", filter=closed & Q(ending__in=DROPOUT_ENDINGS)),
+        dropout=Count("pk", filter=closed & Q(ending__in=UNPLANNED_ENDINGS)),
         ghosted=Count("pk", filter=closed & Q(ending=Ending.GHOSTED)),
     )
     sessions = _session_counts(scope, first, after)
@@ -580,28 +580,13 @@ def _severity_figure(
     return Figure("effects", "severity_adjusted", label, effect.effect, n, "effect", measure)
 
 
-def _above(alliance: float) -> bool:
-    return alliance > ALLIANCE_SPLIT_AT
-
-
-def _at_or_below(alliance: float) -> bool:
-    return alliance <= ALLIANCE_SPLIT_AT
-
-
 def _alliance_split(classified: list[tuple[int, float | None, float]]) -> list[Figure]:
     improved_codes = (0, 1)  # recovered or reliably improved
+    cut = _alliance_split_at()
     figures = []
     for key, label, keep in (
-        (
-            "good",
-            _("Alliance above %(cut)s") % {"cut": int(ALLIANCE_SPLIT_AT)},
-            _above,
-        ),
-        (
-            "low",
-            _("Alliance %(cut)s or below") % {"cut": int(ALLIANCE_SPLIT_AT)},
-            _at_or_below,
-        ),
+        ("good", _("Alliance above %(cut)s") % {"cut": f"{cut:g}"}, lambda a: a > cut),
+        ("low", _("Alliance %(cut)s or below") % {"cut": f"{cut:g}"}, lambda a: a <= cut),
     ):
         group = [(c, change) for c, a, change in classified if a is not None and keep(a)]
         part = sum(1 for c, _change in group if c in improved_codes)

@@ -10,7 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["DEFAULT_GHOSTED_AFTER_DAYS", "NoContact", "no_contact"]
+__all__ = ["DEFAULT_GHOSTED_AFTER_DAYS", "UNPLANNED_ENDINGS", "NoContact", "no_contact"]
+
+# Endings that count as dropout (unplanned): the client ended care, or stopped coming without a
+# word. Swift & Greenberg 2012 (J Consult Clin Psychol 80(4):547-559) define dropout as the
+# client ending treatment unilaterally before the agreed end; a transfer is neither.
+UNPLANNED_ENDINGS: tuple[str, ...] = ("client_initiated", "ghosted")
 
 # Assumption, a setting: about eight weekly appointments missed. No published standard exists;
 # services commonly discharge after a few weeks without contact and a letter. Document a site's

@@ -165,3 +165,14 @@ def test_the_chart_shows_only_this_clinicians_interval_around_the_agency_average
 def test_there_is_no_chart_below_the_minimum_caseload(clinic: SimpleNamespace) -> None:
     _agency(clinic, own=9)
     assert estimate_figure(supervision.outcome_estimate(clinic.clinician, min_caseload=10)) is None
+
+
+def test_the_alliance_share_follows_the_sites_cutoff(clinic: SimpleNamespace, settings) -> None:  # type: ignore[no-untyped-def]
+    rated_episode(clinic, [20.0, 20.0, 20.0, 20.0], [30.0, 38.0, 40.0, 34.0])
+    settings.ALLIANCE = {
+        **settings.ALLIANCE,
+        "ALERTS": {**settings.ALLIANCE["ALERTS"], "alliance_cutoff": 38.0},
+    }
+    found = supervision.clinician_development(clinic.clinician, clinic.clinician)
+    assert found.alliance_cutoff == 38.0
+    assert found.at_or_below_cutoff == pytest.approx(3 / 4)
