@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "alliance.portal",
     "alliance.reports",
     "alliance.api",
+    "alliance.audit",
     "django_tasks_db",
 ]
 
@@ -110,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "alliance.portal.middleware.HandoffLockMiddleware",
+    # Last, so it sees the user however they authenticated (session, token).
+    "alliance.audit.middleware.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("feedback/", include("alliance.feedback.urls")),
     path("trajectories/", include("alliance.feedback.trajectory_urls")),
     path("reports/", include("alliance.reports.urls")),
+    path("audit/", include("alliance.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("alliance.api.urls")),
     path("", include("alliance.clinic.urls")),
