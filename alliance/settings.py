@@ -6,6 +6,7 @@ otherwise.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -98,6 +99,11 @@ INSTALLED_APPS = [
     "alliance.api",
     "alliance.audit",
     "django_tasks_db",
+    # Two-factor log-in (authenticator apps, backup codes) and log-in lockout: docs/security.md.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -107,10 +113,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before the hand-off lock: a session that needs its two-factor code reaches no staff page.
+    "alliance.accounts.middleware.TwoFactorMiddleware",
     "alliance.portal.middleware.HandoffLockMiddleware",
+    # Turns a refused log-in into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
     # Last, so it sees the user however they authenticated (session, token).
     "alliance.audit.middleware.AuditMiddleware",
 ]
@@ -140,6 +151,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("ALLIANCE_DB_CONN_MAX_AGE", 60),
+        # A kept connection is checked before each request reuses it, so after the database
+        # restarts the next client's form is stored, not refused (tests/faults).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -155,6 +169,25 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clinic:caseload"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out user name before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (docs/security.md): counted per user name *and* address, so one person's typos do not
+# lock out a whole clinic behind one address, and a stranger cannot lock a named clinician out
+# from elsewhere. Every refused try restarts the cool-off.
+AXES_FAILURE_LIMIT = env_int("ALLIANCE_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ALLIANCE_LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "alliance.accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "alliance.accounts.lockout.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+# No start-up banner: it would precede the output of every `alliance` command.
+AXES_VERBOSE = False
+# The name authenticator apps show next to the six-digit code.
+OTP_TOTP_ISSUER = env_str("ALLIANCE_TWO_FACTOR_ISSUER", "Alliance")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,9 +231,12 @@ SECURE_SSL_REDIRECT = env_bool("ALLIANCE_SSL_REDIRECT", not IS_DEVELOPMENT)
 SECURE_HSTS_SECONDS = env_int("ALLIANCE_HSTS_SECONDS", 0 if IS_DEVELOPMENT else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not IS_DEVELOPMENT
 SECURE_HSTS_PRELOAD = env_bool("ALLIANCE_HSTS_PRELOAD", not IS_DEVELOPMENT)
-if env_bool("ALLIANCE_BEHIND_PROXY", False):
+ALLIANCE_BEHIND_PROXY = env_bool("ALLIANCE_BEHIND_PROXY", False)
+if ALLIANCE_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
+# Error reports never carry what a form said: goals, notes and answers are clinical.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "alliance.error_reports.NoClinicalDataFilter"
 SECURE_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
@@ -212,16 +248,24 @@ SECURE_CSP = {
 }
 
 DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")
-MAILERS = {
-    "default": {
-        "BACKEND": env_str(
-            "ALLIANCE_EMAIL_BACKEND",
-            "django.core.mail.backends.console.EmailBackend"
-            if IS_DEVELOPMENT
-            else "django.core.mail.backends.smtp.EmailBackend",
-        ),
+EMAIL_BACKEND_PATH = env_str(
+    "ALLIANCE_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if IS_DEVELOPMENT
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    # Django 6.1's SMTP mailer refuses to start without a host: every part comes from the
+    # environment (docs/deployment.md), STARTTLS on by default.
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("ALLIANCE_EMAIL_HOST", "localhost"),
+        "port": env_int("ALLIANCE_EMAIL_PORT", 587, minimum=1),
+        "username": env_str("ALLIANCE_EMAIL_USER", ""),
+        "password": env_str("ALLIANCE_EMAIL_PASSWORD", ""),
+        "use_tls": env_bool("ALLIANCE_EMAIL_USE_TLS", True),
+        "timeout": env_int("ALLIANCE_EMAIL_TIMEOUT_SECONDS", 10, minimum=1),
     }
-}
 
 # Clinical settings. Each default is documented in docs/settings.md with its source.
 ALLIANCE = {
@@ -251,6 +295,10 @@ ALLIANCE = {
     # After this many wrong kiosk codes from one address within the window, refuse for a while.
     "KIOSK_ATTEMPTS": env_int("ALLIANCE_KIOSK_ATTEMPTS", 5, minimum=1),
     "KIOSK_WINDOW_MINUTES": env_int("ALLIANCE_KIOSK_WINDOW_MINUTES", 15, minimum=1),
+    # After this many unknown link tokens from one address within the window, ask it to wait
+    # (open links still open). Higher than the kiosk's: clients may share one address.
+    "LINK_ATTEMPTS": env_int("ALLIANCE_LINK_ATTEMPTS", 20, minimum=1),
+    "LINK_WINDOW_MINUTES": env_int("ALLIANCE_LINK_WINDOW_MINUTES", 15, minimum=1),
     # A tablet hand-off form stays open this long; the tablet stays locked until a password.
     "HANDOFF_MINUTES": env_int("ALLIANCE_HANDOFF_MINUTES", 60, minimum=1),
     # Wrong passwords allowed when taking a tablet back before it logs out completely.

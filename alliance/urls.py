@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from alliance import health
+
 urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", include("alliance.accounts.urls")),
     path("admin/", admin.site.urls),
     path("rate/", include("alliance.portal.urls")),
     path("care/", include("alliance.care.urls")),
@@ -11,6 +14,7 @@ urlpatterns = [
     path("reports/", include("alliance.reports.urls")),
     path("audit/", include("alliance.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("alliance.api.urls")),
     path("", include("alliance.clinic.urls")),
 ]

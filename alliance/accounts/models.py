@@ -39,6 +39,14 @@ class Organisation(models.Model):
             "Off: administrators see clinical detail only for clients whose care team they are on."
         ),
     )
+    require_two_factor = models.BooleanField(
+        _("require two-factor log-in"),
+        default=False,
+        help_text=_(
+            "On: every member must set up a code from an app on their phone before they can "
+            "open any page (docs/security.md)."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
