@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from alliance.accounts.models import Membership, Organisation, Role, Team, User
+from alliance.audit.models import AuditEvent
 from alliance.care.models import CareTeamMember, Client, Episode, Reflection, Session
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
@@ -28,6 +29,7 @@ __all__ = [
     "is_administrator",
     "supervised_teams",
     "visible_alerts",
+    "visible_audit_events",
     "visible_clients",
     "visible_episodes",
     "visible_reflections",
@@ -116,3 +118,8 @@ def episodes_for_agency_statistics(user: User) -> QuerySet[Episode]:
 
 def can_see_episode(user: User, episode: Episode) -> bool:
     return visible_episodes(user).filter(pk=episode.pk).exists()
+
+
+def visible_audit_events(user: User) -> QuerySet[AuditEvent]:
+    """The audit log of the organisations the user administers; nothing for anyone else."""
+    return AuditEvent.objects.filter(organisation__in=administered_organisations(user))

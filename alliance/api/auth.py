@@ -17,4 +17,7 @@ def bearer_secret(request: HttpRequest) -> str | None:
 def token_of(request: HttpRequest) -> ApiToken | None:
     """The live token the request carries, or ``None``."""
     secret = bearer_secret(request)
-    return token_authenticate(secret) if secret else None
+    token = token_authenticate(secret) if secret else None
+    # The audit log records the token's user (alliance.audit.services).
+    request.api_token = token  # type: ignore[attr-defined]
+    return token

@@ -1,0 +1,130 @@
+"""Which named URLs show or change clinical data, and how each is recorded in the audit log.
+
+Every named URL outside the Django admin is in exactly one of ``CLINICAL`` or ``NOT_CLINICAL``;
+tests/audit/test_coverage.py fails when a new URL is in neither, so the log cannot silently fall
+behind the pages. A route in ``CLINICAL`` is recorded on every request, whatever the answer: a
+refused attempt (403, 404) or a redirect to the log-in page is worth knowing too.
+"""
+
+from dataclasses import dataclass
+
+from alliance.audit.models import Action
+
+
+@dataclass(frozen=True)
+class Audited:
+    """How one route is recorded.
+
+    ``kind`` names the record seen or changed and ``kwarg`` the URL argument holding its id (none
+    for a list). ``action`` is fixed for an export; otherwise it follows the method: a read is a
+    view, a POST a ``write`` (change, or create where ``write`` says so), a DELETE a delete.
+    ``portal`` marks a client's form, found from the browser session or the link, not the URL.
+    """
+
+    kind: str
+    kwarg: str | None = None
+    write: str = Action.CHANGE
+    action: str | None = None
+    portal: bool = False
+
+
+def _create(kind: str, kwarg: str | None = None) -> Audited:
+    return Audited(kind, kwarg, write=Action.CREATE)
+
+
+CLINICAL: dict[str, Audited] = {
+    # Staff pages.
+    "clinic:caseload": Audited("client"),
+    "clinic:episode": Audited("episode", "episode_id"),
+    "clinic:session": Audited("session", "session_id"),
+    "clinic:session_start": _create("episode", "episode_id"),
+    "clinic:session_attendance": Audited("session", "session_id"),
+    "clinic:session_rating": _create("session", "session_id"),
+    "clinic:team": Audited("team"),
+    "clinic:development": Audited("clinician", "clinician_id"),
+    "care:goal_add": _create("episode", "episode_id"),
+    "care:goal_edit": Audited("goal", "goal_id"),
+    "care:goal_ratings": Audited("session", "session_id"),
+    "care:task_add": _create("session", "session_id"),
+    "care:task_review": Audited("task", "task_id"),
+    "care:rupture_add": _create("session", "session_id"),
+    "care:rupture_edit": Audited("rupture", "rupture_id"),
+    "care:reflection": Audited("session", "session_id"),
+    "feedback:alert_acknowledge": Audited("alert", "alert_id"),
+    "portal:invite": _create("session", "session_id"),
+    "portal:kiosk_code": Audited("invitation", "invitation_id"),
+    "reports:home": Audited("report"),
+    "reports:download": Audited("report", action=Action.EXPORT),
+    # Clients answering: the tablet, a link, the kiosk, and the thank-you page with the chart.
+    # A POST there is a client sending answers, which creates a response.
+    "portal:tablet": Audited("invitation", write=Action.CREATE, portal=True),
+    "portal:link": Audited("invitation", write=Action.CREATE, portal=True),
+    "portal:kiosk": Audited("invitation", write=Action.CREATE, portal=True),
+    "portal:thanks": Audited("invitation", portal=True),
+    # REST API by token. A list and its create share a path, and Django resolves the path to
+    # the list's name: a POST to it is a create.
+    "api:client_list": Audited("client"),
+    "api:client_detail": Audited("client", "client_id"),
+    "api:episode_list": Audited("episode"),
+    "api:episode_detail": Audited("episode", "episode_id"),
+    "api:care_team": Audited("episode", "episode_id"),
+    "api:session_list": Audited("session"),
+    "api:session_detail": Audited("session", "session_id"),
+    "api:response_list": _create("response"),
+    "api:response_detail": Audited("response", "response_id"),
+    "api:response_create": _create("response"),
+    "api:alert_list": Audited("alert"),
+    "api:alert_detail": Audited("alert", "alert_id"),
+    "api:alert_acknowledge_endpoint": Audited("alert", "alert_id"),
+    "api:goal_list": _create("goal"),
+    "api:goal_create": _create("goal"),
+    "api:task_list": _create("task"),
+    "api:task_create": _create("task"),
+    "api:rupture_list": _create("rupture"),
+    "api:rupture_create": _create("rupture"),
+    # FHIR by token: the kind and id come from the resource type and id in the URL.
+    "fhir:search": _create("fhir"),
+    "fhir:read": Audited("fhir", "resource_id"),
+}
+
+# Why each of these shows no clinical data.
+NOT_CLINICAL: dict[str, str] = {
+    "login": "the log-in form; log-ins are recorded from Django's signals",
+    "logout": "ends the session; recorded from Django's signals",
+    "password_change": "the user's own password",
+    "password_change_done": "a confirmation",
+    "password_reset": "the user's own password",
+    "password_reset_done": "a confirmation",
+    "password_reset_confirm": "the user's own password",
+    "password_reset_complete": "a confirmation",
+    "accounts:two_factor": "the user's own second factor",
+    "accounts:two_factor_verify": "the user's own second factor",
+    "accounts:two_factor_remove": "the user's own second factor",
+    "accounts:organisation_security": "the organisation's security settings",
+    "set_language": "the interface language",
+    "portal:language": "the interface language",
+    "portal:tablet_return": "the password check that takes the tablet back",
+    "clinic:home": "a redirect to the caseload",
+    "healthz": "the server's health check",
+    "tokens:list": "the user's own API tokens",
+    "tokens:revoke": "the user's own API tokens",
+    "api:api-root": "the API's index",
+    "api:openapi-json": "the API's schema",
+    "fhir:metadata": "the FHIR capability statement",
+    "trajectories:index": "expected trajectories: statistics of the clinic, no client",
+    "trajectories:measure": "expected trajectories: statistics of the clinic, no client",
+    "trajectories:status": "expected trajectories: statistics of the clinic, no client",
+    "trajectories:refit": "expected trajectories: statistics of the clinic, no client",
+    "trajectories:use_default": "expected trajectories: statistics of the clinic, no client",
+    "trajectories:activate": "expected trajectories: statistics of the clinic, no client",
+    "audit:events": "the audit log: references only, never clinical content",
+    "audit:export": "the audit log's CSV; the view records the export itself",
+}
+
+# FHIR resource types and the record each one is.
+FHIR_KINDS = {
+    "Patient": "client",
+    "Encounter": "session",
+    "QuestionnaireResponse": "response",
+    "Observation": "response",
+}

@@ -1,0 +1,30 @@
+"""Log-ins, log-outs and failed log-ins, recorded from Django's authentication signals."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from alliance.audit.models import Action
+
+
+def logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    from alliance.audit.services import auth_event_record
+
+    auth_event_record(request=request, user=user, action=Action.LOG_IN)
+
+
+def logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    from alliance.audit.services import auth_event_record
+
+    if user is not None:
+        auth_event_record(request=request, user=user, action=Action.LOG_OUT)
+
+
+def login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    from alliance.audit.services import auth_event_record
+
+    # Only the username tried is kept (cut short); never the password Django already masked.
+    username = str(credentials.get("username", ""))[:150]
+    auth_event_record(request=request, user=None, action=Action.LOG_IN_FAILED, username=username)

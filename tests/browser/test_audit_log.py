@@ -1,0 +1,57 @@
+"""The audit log in a real browser: an administrator finds what a clinician looked at and
+downloads the search as CSV; axe-core checks the page."""
+
+import csv
+import io
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from alliance.audit.models import Action, AuditEvent, Via
+from alliance.audit.services import audit_record
+from tests.factories import PASSWORD
+from tests.portal.browser_helpers import check_page, watch_console
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_administrator_searches_the_log_and_downloads_it(
+    live_server: object, page: Page, clinic: SimpleNamespace
+) -> None:
+    for kind, object_id in [("episode", clinic.episode.pk), ("session", clinic.session.pk)]:
+        audit_record(
+            actor=clinic.clinician,
+            action=Action.VIEW,
+            organisation=clinic.org,
+            via=Via.PAGE,
+            object_kind=kind,
+            object_id=object_id,
+            address="192.0.2.7",
+        )
+    base = str(live_server)
+    problems = watch_console(page)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("User name").fill("administrator")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Person (username)").fill("clinician")
+    page.get_by_label("Client code").fill(clinic.episode.client.code)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="2 events")).to_be_visible()
+    expect(page.get_by_role("row", name=f"session {clinic.session.pk}")).to_be_visible()
+    check_page(page, "audit-search")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download these events as CSV").click()
+    download = waiting.value
+    assert download.suggested_filename.startswith("audit-")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(row["record_kind"], row["address"]) for row in rows] == [
+        ("session", "192.0.2.7"),
+        ("episode", "192.0.2.7"),
+    ]
+    assert AuditEvent.objects.filter(action=Action.EXPORT, actor=clinic.administrator).exists()
+    assert problems == []
