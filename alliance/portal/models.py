@@ -1,4 +1,4 @@
-"""Invitations for a client to answer measures, and the kiosk's record of wrong codes."""
+"""Invitations for a client to answer measures, and the record of wrong codes and links."""
 
 from datetime import datetime
 
@@ -96,16 +96,30 @@ class Invitation(models.Model):
         return self.used_at is None and self.expires_at > (now or timezone.now())
 
 
-class KioskAttempt(models.Model):
-    """A wrong code typed at a kiosk, counted per address to slow down guessing. The address is
-    stored only as a keyed hash."""
+class SecretKind(models.TextChoices):
+    KIOSK = "kiosk", _("Kiosk code")
+    LINK = "link", _("Link token")
 
+
+class WrongSecret(models.Model):
+    """A wrong kiosk code or an unknown link token, counted per address and kind to slow down
+    guessing. The address is stored only as a keyed hash; each kind has its own count, so
+    someone trying made-up links cannot lock the waiting-room kiosk."""
+
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=SecretKind.choices, default=SecretKind.KIOSK
+    )
     address_hash = models.CharField(_("hash of the address"), max_length=64, db_index=True)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = _("wrong kiosk code")
-        verbose_name_plural = _("wrong kiosk codes")
+        verbose_name = _("wrong code or link")
+        verbose_name_plural = _("wrong codes and links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SecretKind.values), name="wrong_secret_kind_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.address_hash[:8]} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.kind} {self.address_hash[:8]} at {self.at:%Y-%m-%d %H:%M}"

@@ -30,14 +30,15 @@ from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.measures.services import response_record
 from alliance.portal import sms
-from alliance.portal.models import Channel, Delivery, Invitation, KioskAttempt
+from alliance.portal.models import Channel, Delivery, Invitation, SecretKind, WrongSecret
 
 __all__ = [
     "KIOSK_ALPHABET",
     "KIOSK_CODE_LENGTH",
     "InvitationClosed",
     "InvitationNotFound",
-    "KioskLocked",
+    "TooManyWrongSecrets",
+    "address_is_locked",
     "code_display",
     "code_format",
     "code_hash",
@@ -72,8 +73,8 @@ class InvitationClosed(Exception):
         self.invitation = invitation
 
 
-class KioskLocked(Exception):
-    """Too many wrong codes from this address lately."""
+class TooManyWrongSecrets(Exception):
+    """Too many wrong kiosk codes, or unknown link tokens, from this address lately."""
 
 
 def token_hash(token: str) -> str:
@@ -239,36 +240,66 @@ def _deliver(email: str, phone: str, url: str) -> str:
     return Delivery.SMS
 
 
-def invitation_by_token(token: str) -> Invitation:
-    """The link invitation for this token; InvitationClosed when used or expired."""
+def invitation_by_token(
+    token: str, *, address: str | None = None, now: dt.datetime | None = None
+) -> Invitation:
+    """The open link invitation for this token.
+
+    Raises InvitationNotFound for an unknown token and InvitationClosed for a used or expired
+    one. With the client's ``address``, an unknown token is counted, and once the address has
+    too many within the window both raise TooManyWrongSecrets instead. An open link always
+    opens: its 256 bits, not the count, are what stop guessing, and a client must not be shut
+    out because others on their network mistyped. Without an address (a command) nothing is
+    counted.
+    """
+    moment = now or timezone.now()
     invitation = (
         Invitation.objects.select_related("session__episode__client")
         .filter(channel=Channel.LINK, secret_hash=token_hash(token))
         .first()
     )
-    if invitation is None:
-        raise InvitationNotFound
-    if not invitation.is_open():
+    if invitation is not None and invitation.is_open(moment):
+        return invitation
+    if address is not None and address_is_locked(SecretKind.LINK, address, moment):
+        raise TooManyWrongSecrets
+    if invitation is not None:
         raise InvitationClosed(invitation)
-    return invitation
+    if address is not None:
+        _wrong_secret(SecretKind.LINK, address, moment)
+    raise InvitationNotFound
 
 
 def _address_hash(address: str) -> str:
     key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"kiosk:{address}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"address:{address}".encode(), hashlib.sha256).hexdigest()
+
+
+def _limits(kind: str) -> tuple[int, dt.timedelta]:
+    if kind == SecretKind.LINK:
+        attempts, minutes = "LINK_ATTEMPTS", "LINK_WINDOW_MINUTES"
+    else:
+        attempts, minutes = "KIOSK_ATTEMPTS", "KIOSK_WINDOW_MINUTES"
+    return whole_setting(attempts), dt.timedelta(minutes=whole_setting(minutes))
+
+
+def address_is_locked(kind: str, address: str, now: dt.datetime | None = None) -> bool:
+    """Whether this address sent too many wrong secrets of this kind within the window."""
+    attempts, window = _limits(kind)
+    since = (now or timezone.now()) - window
+    wrong = WrongSecret.objects.filter(kind=kind, address_hash=_address_hash(address), at__gt=since)
+    return wrong.count() >= attempts
 
 
 def kiosk_is_locked(address: str, now: dt.datetime | None = None) -> bool:
-    """Whether this address typed too many wrong codes within the window."""
-    since = (now or timezone.now()) - dt.timedelta(minutes=whole_setting("KIOSK_WINDOW_MINUTES"))
-    wrong = KioskAttempt.objects.filter(address_hash=_address_hash(address), at__gt=since)
-    return wrong.count() >= whole_setting("KIOSK_ATTEMPTS")
+    """Whether this address typed too many wrong kiosk codes within the window."""
+    return address_is_locked(SecretKind.KIOSK, address, now)
 
 
-def _kiosk_wrong(address: str, now: dt.datetime) -> None:
-    window = dt.timedelta(minutes=whole_setting("KIOSK_WINDOW_MINUTES"))
-    KioskAttempt.objects.filter(at__lt=now - window).delete()
-    KioskAttempt.objects.create(address_hash=_address_hash(address), at=now)
+def _wrong_secret(kind: str, address: str, now: dt.datetime) -> None:
+    # Old rows are cleared as new ones come, so the table stays as small as the window.
+    _attempts, window = _limits(kind)
+    WrongSecret.objects.filter(kind=kind, at__lt=now - window).delete()
+    WrongSecret.objects.create(kind=kind, address_hash=_address_hash(address), at=now)
 
 
 def invitation_by_kiosk_code(
@@ -276,12 +307,12 @@ def invitation_by_kiosk_code(
 ) -> Invitation:
     """The open kiosk invitation for this code.
 
-    Raises KioskLocked after too many wrong codes from this address, InvitationNotFound for a
-    wrong code (and counts it), InvitationClosed for a code that has expired or was used.
+    Raises TooManyWrongSecrets after too many wrong codes from this address, InvitationNotFound
+    for a wrong code (and counts it), InvitationClosed for a code that has expired or was used.
     """
     moment = now or timezone.now()
     if kiosk_is_locked(address, moment):
-        raise KioskLocked
+        raise TooManyWrongSecrets
     hashed = code_hash(code)
     found = _open_kiosk(hashed, moment).select_related("session__episode__client").first()
     if found is not None:
@@ -289,7 +320,7 @@ def invitation_by_kiosk_code(
     closed = Invitation.objects.filter(channel=Channel.KIOSK, secret_hash=hashed).last()
     if closed is not None:
         raise InvitationClosed(closed)
-    _kiosk_wrong(address, moment)
+    _wrong_secret(SecretKind.KIOSK, address, moment)
     raise InvitationNotFound
 
 

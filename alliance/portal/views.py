@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from alliance.accounts.lockout import client_address
 from alliance.accounts.models import User
 from alliance.care.models import Session
 from alliance.measures import catalogue
@@ -24,6 +26,9 @@ from alliance.portal import charts, selectors, services, visits
 from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
 from alliance.portal.models import Channel, Invitation
 from alliance.portal.questions import measure_page
+
+# An error report (the administrators' e-mail) shows no posted answers or codes.
+ANSWERS_ARE_PRIVATE = sensitive_post_parameters()
 
 
 def _invitation(pk: int | None) -> Invitation | None:
@@ -142,9 +147,12 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@ANSWERS_ARE_PRIVATE
 def link(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        invitation = services.invitation_by_token(token)
+        invitation = services.invitation_by_token(token, address=_client_address(request))
+    except services.TooManyWrongSecrets:
+        return render(request, "portal/too_many_links.html", status=429)
     except services.InvitationNotFound:
         return _nothing_here(request)
     except services.InvitationClosed as closed:
@@ -164,10 +172,13 @@ def _resent_last_form(request: HttpRequest, invitation: Invitation) -> bool:
 
 
 def _client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    # The same address the log-in lockout counts by: behind the site's proxy, the one the proxy
+    # saw, so one person guessing does not pause everyone who comes through it.
+    return client_address(request)
 
 
 @never_cache
+@ANSWERS_ARE_PRIVATE
 def kiosk(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "leave" in request.POST:
         # The next person at the kiosk must see nothing of this one.
@@ -191,7 +202,11 @@ def _kiosk_code(request: HttpRequest) -> HttpResponse:
     address = _client_address(request)
     try:
         invitation = services.invitation_by_kiosk_code(form.cleaned_data["code"], address=address)
-    except (services.KioskLocked, services.InvitationNotFound, services.InvitationClosed) as no:
+    except (
+        services.TooManyWrongSecrets,
+        services.InvitationNotFound,
+        services.InvitationClosed,
+    ) as no:
         message, status = _kiosk_refusal(no)
         form.add_error("code", message)
         return render(request, "portal/kiosk.html", {"form": form}, status=status)
@@ -200,7 +215,7 @@ def _kiosk_code(request: HttpRequest) -> HttpResponse:
 
 
 def _kiosk_refusal(refusal: Exception) -> tuple[str, int]:
-    if isinstance(refusal, services.KioskLocked):
+    if isinstance(refusal, services.TooManyWrongSecrets):
         return _(
             "Too many codes did not work. Please wait a few minutes, or ask at reception."
         ), 429
@@ -213,6 +228,7 @@ def _kiosk_refusal(refusal: Exception) -> tuple[str, int]:
 
 
 @never_cache
+@ANSWERS_ARE_PRIVATE
 @login_required
 def tablet(request: HttpRequest) -> HttpResponse:
     state = visits.handoff(request.session)
