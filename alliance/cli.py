@@ -85,24 +85,39 @@ def analyze(
 @app.command("import")
 def import_(
     source: Annotated[Path, typer.Argument(help="A research CSV or a full export (.json).")],
-    organisation: Annotated[str, typer.Option(help="Name of the organisation to import into.")],
+    organisation: Annotated[
+        str,
+        typer.Option(help="Organisation to import into (a full export keeps its own by default)."),
+    ] = "",
 ) -> None:
     """Import historical ratings or a full export: all or nothing, safe to re-run."""
-    typer.echo("alliance import: not available yet (the interoperability issue adds it).", err=True)
-    raise typer.Exit(2)
+    _django()
+    from alliance.transfer.commands import import_run
+
+    raise typer.Exit(import_run(source, organisation))
 
 
 @app.command()
 def export(
-    destination: Annotated[Path, typer.Argument(help="File to write (.json).")],
+    destination: Annotated[
+        Path, typer.Argument(help="File to write (.json, or .csv for research).")
+    ],
     organisation: Annotated[str, typer.Option(help="Name of the organisation to export.")],
     pseudonymise: Annotated[
         bool, typer.Option(help="Research export: no names or free text.")
     ] = False,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="File holding the pseudonymisation key (else ALLIANCE_EXPORT_KEY)."),
+    ] = None,
 ) -> None:
     """Export an organisation's data, whole, or pseudonymised for research."""
-    typer.echo("alliance export: not available yet (the interoperability issue adds it).", err=True)
-    raise typer.Exit(2)
+    _django()
+    from alliance.transfer.commands import export_run
+
+    raise typer.Exit(
+        export_run(destination, organisation, pseudonymise=pseudonymise, key_file=key_file)
+    )
 
 
 @app.command()

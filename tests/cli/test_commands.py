@@ -1,11 +1,10 @@
 """The `alliance` console script, run as a user would run it: in a separate process."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 ALLIANCE = Path(sys.executable).with_name("alliance")
 
@@ -43,14 +42,87 @@ def test_demo_without_serving_loads_a_clinic_and_prints_the_log_ins(tmp_path: Pa
     assert database.stat().st_size > 100_000
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["import", "ratings.csv", "--organisation", "X"],
-        ["export", "out.json", "--organisation", "X"],
-    ],
-)
-def test_import_and_export_say_plainly_that_they_are_not_available_yet(command: list[str]) -> None:
-    result = _run(*command)
+def _migrated(tmp_path: Path) -> dict[str, str]:
+    """A fresh SQLite database for the import and export commands."""
+    env = {"ALLIANCE_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    manage = Path(__file__).resolve().parents[2] / "manage.py"
+    subprocess.run(
+        [sys.executable, str(manage), "migrate", "--no-input", "-v", "0"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return env
+
+
+def test_import_names_each_bad_row_and_column_and_exits_2(tmp_path: Path) -> None:
+    env = _migrated(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text(
+        "episode_id,clinician_id,session,measure,score,date\n"
+        "e1,c1,1,ors,41,2024-01-01\n"
+        "e1,c1,x,ors,20,2024-01-08\n",
+        encoding="utf-8",
+    )
+
+    result = _run("import", str(ratings), "--organisation", "Nowhere", env=env)
+
     assert result.returncode == 2
-    assert "not available yet" in result.stderr
+    assert "row 2, column score: 41 is outside ors's range 0 to 40" in result.stderr
+    assert "row 3, column session:" in result.stderr
+    assert "nothing was written" in result.stderr
+
+
+def test_import_of_a_research_csv_needs_an_existing_organisation(tmp_path: Path) -> None:
+    env = _migrated(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text(
+        "episode_id,clinician_id,session,measure,score,date\ne1,c1,1,ors,20,2024-01-01\n",
+        encoding="utf-8",
+    )
+
+    result = _run("import", str(ratings), "--organisation", "Nowhere", env=env)
+
+    assert result.returncode == 2
+    assert "there is no organisation named 'Nowhere'" in result.stderr
+
+
+def test_export_then_import_round_trips_through_the_command_line(tmp_path: Path) -> None:
+    env = _migrated(tmp_path)
+    document = {
+        "format": "alliance-export",
+        "version": 1,
+        "organisation": {"name": "Small clinic", "created_at": "2025-01-01T09:00:00+00:00"},
+        "teams": ["Adults"],
+        "users": [],
+        "memberships": [],
+        "clients": [],
+        "episodes": [],
+        "trajectory_fits": [],
+    }
+    source = tmp_path / "small.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+
+    imported = _run("import", str(source), env=env)
+    exported = _run("export", str(tmp_path / "out.json"), "--organisation", "Small clinic", env=env)
+
+    assert imported.returncode == 0, imported.stderr
+    assert "1 organisations, 1 teams" in imported.stdout
+    assert exported.returncode == 0, exported.stderr
+    written = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert written["teams"] == ["Adults"]
+    assert written["organisation"]["created_at"] == "2025-01-01T09:00:00+00:00"
+    assert (tmp_path / "out.json").stat().st_mode & 0o077 == 0
+
+
+def test_a_pseudonymised_export_without_a_key_is_refused(tmp_path: Path) -> None:
+    env = _migrated(tmp_path)
+    out = tmp_path / "research.csv"
+
+    no_key = {**env, "ALLIANCE_EXPORT_KEY": ""}
+    result = _run("export", str(out), "--organisation", "X", "--pseudonymise", env=no_key)
+
+    assert result.returncode == 2
+    assert "needs a secret key" in result.stderr
+    assert not out.exists()

@@ -1,0 +1,125 @@
+"""``alliance import`` and ``alliance export``: the IO shell around the transfer services.
+
+Exit codes as ``alliance analyze``: 0 done, 1 the import or export failed (nothing was written),
+2 bad input (every problem printed to stderr, nothing written).
+"""
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from alliance.analyze_command import BAD_INPUT, FAILED, OK, InputProblem, read_ratings_csv
+from alliance.analyze_command import _write_atomically as write_atomically
+from alliance.transfer.research import MIN_KEY_BYTES
+from alliance.transfer.services import Progress as ProgressCallback
+from alliance.transfer.services import (
+    TransferProblem,
+    organisation_export_text,
+    organisation_import,
+)
+
+__all__ = ["EXPORT_KEY_VARIABLE", "export_run", "import_run"]
+
+EXPORT_KEY_VARIABLE = "ALLIANCE_EXPORT_KEY"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[ProgressCallback]:
+    """One progress bar on stderr, shown only on a terminal so logs and pipes stay clean."""
+    console = Console(stderr=True)
+    bars = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bars.add_task(label, total=None)
+
+    def advance(done: int, total: int) -> None:
+        bars.update(task, completed=done, total=total)
+
+    with bars:
+        yield advance
+
+
+def _read_source(source: Path) -> object:
+    if not source.is_file():
+        raise InputProblem(f"{source} is not a file")
+    if source.suffix.lower() != ".json":
+        return read_ratings_csv(source)
+    try:
+        return json.loads(source.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputProblem(f"{source} is not a readable JSON export: {error}") from None
+
+
+def import_run(source: Path, organisation: str) -> int:
+    """Import ``source`` (a research CSV, or a full export ending in .json); the exit code."""
+    try:
+        data = _read_source(source)
+        if not isinstance(data, dict) and not organisation:
+            raise InputProblem("--organisation is needed to import a research CSV")
+        with _progress_bar("Importing") as progress:
+            outcome = organisation_import(source=data, organisation=organisation, progress=progress)
+    except (InputProblem, TransferProblem) as problem:
+        _say(f"alliance import: {problem}; nothing was written.")
+        return BAD_INPUT
+    except Exception as failure:  # any failure has rolled back; say so plainly
+        _say(f"alliance import: the import failed and nothing was written: {failure!r}")
+        return FAILED
+    if outcome.errors:
+        for bad in outcome.errors:
+            # A full export's problems have a JSON path, not a row.
+            _say(str(bad) if bad.row else f"{bad.column}: {bad.message}")
+        _say(f"alliance import: {len(outcome.errors)} problems in {source}; nothing was written.")
+        return BAD_INPUT
+    new = ", ".join(f"{n} {kind}" for kind, n in outcome.created.items() if n) or "nothing new"
+    print(f"Imported {source}: {new}.")
+    return OK
+
+
+def _research_key(key_file: Path | None) -> bytes:
+    if key_file is not None:
+        try:
+            key = key_file.read_bytes().strip()
+        except OSError as error:
+            raise InputProblem(f"cannot read the key file {key_file}: {error.strerror}") from None
+    else:
+        key = os.environ.get(EXPORT_KEY_VARIABLE, "").encode()
+    if len(key) < MIN_KEY_BYTES:
+        raise InputProblem(
+            f"a pseudonymised export needs a secret key of at least {MIN_KEY_BYTES} characters, "
+            f"in {EXPORT_KEY_VARIABLE} or a --key-file"
+        )
+    return key
+
+
+def export_run(
+    destination: Path, organisation: str, *, pseudonymise: bool, key_file: Path | None
+) -> int:
+    """Write the full export (JSON) or the pseudonymised research CSV; the exit code."""
+    try:
+        if not destination.parent.is_dir():
+            raise InputProblem(f"cannot write {destination}: {destination.parent} does not exist")
+        key = _research_key(key_file) if pseudonymise else None
+        text = organisation_export_text(organisation=organisation, research_key=key)
+    except (InputProblem, TransferProblem) as problem:
+        _say(f"alliance export: {problem}; nothing was written.")
+        return BAD_INPUT
+    write_atomically(destination, text)
+    os.chmod(destination, 0o600)  # health data: readable by its owner only
+    print(f"Exported {organisation} to {destination}.")
+    return OK

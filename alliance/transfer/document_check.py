@@ -1,0 +1,88 @@
+"""Checking a full export before anything is written: its format and version, and that every
+name it uses (team, member of staff, client, session number, goal position) is defined in it.
+Problems are reported as ``RowError`` with the JSON path in place of a row: ``row 0`` is the
+document as a whole."""
+
+from typing import Any
+
+from alliance.science.ratings_table import RowError
+from alliance.transfer.selectors import EXPORT_FORMAT, EXPORT_VERSION
+
+__all__ = ["document_problems"]
+
+_TOP = ("organisation", "teams", "users", "memberships", "clients", "episodes", "trajectory_fits")
+
+
+def document_problems(document: Any) -> list[RowError]:
+    """Every problem found; empty when the document can be restored."""
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        return [RowError(0, "format", f"not an Alliance export; expected {EXPORT_FORMAT!r}")]
+    if document.get("version") != EXPORT_VERSION:
+        return [
+            RowError(
+                0,
+                "version",
+                f"{document.get('version')!r} is not a version this Alliance reads; "
+                f"allowed {EXPORT_VERSION}",
+            )
+        ]
+    missing = [name for name in _TOP if name not in document]
+    if missing:
+        return [RowError(0, name, "missing from the export") for name in missing]
+    return _Names(document).problems()
+
+
+class _Names:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.doc = document
+        self.teams = set(document["teams"])
+        self.users = {u.get("username") for u in document["users"]}
+        self.clients = {c.get("code") for c in document["clients"]}
+        self.found: list[RowError] = []
+
+    def need(
+        self, where: str, value: Any, known: set[Any], what: str, *, blank_ok: bool = False
+    ) -> None:
+        if (value is None and blank_ok) or value in known:
+            return
+        self.found.append(RowError(0, where, f"{value!r} is not among the export's {what}"))
+
+    def problems(self) -> list[RowError]:
+        for i, m in enumerate(self.doc["memberships"]):
+            self.need(f"memberships[{i}].user", m.get("user"), self.users, "users")
+            self.need(f"memberships[{i}].team", m.get("team"), self.teams, "teams", blank_ok=True)
+        for i, episode in enumerate(self.doc["episodes"]):
+            self.episode(f"episodes[{i}]", episode)
+        return self.found
+
+    def episode(self, at: str, episode: dict[str, Any]) -> None:
+        self.need(f"{at}.client", episode.get("client"), self.clients, "clients")
+        self.need(f"{at}.team", episode.get("team"), self.teams, "teams")
+        numbers = {s.get("number") for s in episode.get("sessions", [])}
+        goals = set(range(1, len(episode.get("goals", [])) + 1))
+        for j, member in enumerate(episode.get("care_team", [])):
+            self.need(f"{at}.care_team[{j}].member", member.get("member"), self.users, "users")
+        for j, session in enumerate(episode.get("sessions", [])):
+            for k, response in enumerate(session.get("responses", [])):
+                for name in ("rater_user", "about_member"):
+                    where = f"{at}.sessions[{j}].responses[{k}].{name}"
+                    self.need(where, response.get(name), self.users, "users", blank_ok=True)
+        for j, goal in enumerate(episode.get("goals", [])):
+            self.need(
+                f"{at}.goals[{j}].set_in", goal.get("set_in"), numbers, "sessions", blank_ok=True
+            )
+            self.need(
+                f"{at}.goals[{j}].replaces", goal.get("replaces"), goals, "goals", blank_ok=True
+            )
+            for k, rating in enumerate(goal.get("ratings", [])):
+                self.need(
+                    f"{at}.goals[{j}].ratings[{k}].session",
+                    rating.get("session"),
+                    numbers,
+                    "sessions",
+                )
+        for j, task in enumerate(episode.get("tasks", [])):
+            self.need(f"{at}.tasks[{j}].agreed_in", task.get("agreed_in"), numbers, "sessions")
+            self.need(f"{at}.tasks[{j}].goal", task.get("goal"), goals, "goals", blank_ok=True)
+        for j, alert in enumerate(episode.get("alerts", [])):
+            self.need(f"{at}.alerts[{j}].session", alert.get("session"), numbers, "sessions")

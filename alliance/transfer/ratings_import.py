@@ -1,0 +1,282 @@
+"""Historical ratings from the research CSV (the format ``alliance analyze`` reads) into an
+organisation: clients, episodes, sessions and responses (method "import").
+
+The table is checked by :mod:`alliance.science.ratings_table` first; this module adds only what a
+database needs beyond the analysis: a date on every row (a session needs a day), a clinician id
+that is the log-in name of a clinician of the organisation, and item answers that add up to the
+score. Every row is keyed so a second run finds what the first wrote: the client by
+``client_id`` (or ``episode_id`` when there is none), the episode by client and first session
+date, the session by number, the response by a submission key derived from the organisation,
+episode, session, measure and rater.
+"""
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from django.db.models import Q
+from django.utils import timezone
+
+from alliance.accounts.models import Membership, Organisation, Role, Team, User
+from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session, SessionStatus
+from alliance.measures import catalogue
+from alliance.measures.models import Method, Rater, Response, ResponseVersion
+from alliance.measures.services import response_record
+from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
+from alliance.science.ratings_table import RatingsTable, RowError
+
+__all__ = ["RATINGS_NAMESPACE", "ratings_check", "ratings_write"]
+
+# Fixed for good: changing it would make a re-run write every response again.
+RATINGS_NAMESPACE = uuid.UUID("6f1d8a52-3a51-4f7e-9d55-2f0c1b6b8e1a")
+# A session in the research format is a day; it is stored at noon so no time zone moves it.
+SESSION_HOUR = dt.time(12, 0)
+_SCORE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class _Row:
+    row: int
+    episode_id: str
+    client_code: str
+    clinician: str
+    session: int
+    measure: str
+    rater: str
+    age_group: str
+    score: float
+    date: dt.date
+    items: dict[str, float]
+
+
+def _clinicians(organisation: Organisation) -> dict[str, Team]:
+    """Each clinician's log-in name and the team their episodes go to (their first team)."""
+    teams: dict[str, Team] = {}
+    memberships = (
+        Membership.objects.filter(organisation=organisation, team__isnull=False)
+        .filter(~Q(role=Role.SUPERVISOR))
+        .select_related("user", "team")
+        .order_by("pk")
+    )
+    for membership in memberships:
+        teams.setdefault(membership.user.username, membership.team)  # type: ignore[arg-type]
+    return teams
+
+
+def _items(
+    instrument: Instrument, record: pd.Series, item_columns: tuple[str, ...]
+) -> dict[str, Any]:
+    by_number = {item.number: item.code for item in instrument.items}
+    values: dict[str, Any] = {}
+    for column in item_columns:
+        value = record[column]
+        if not (isinstance(value, float) and math.isnan(value)):
+            values[by_number[int(column.split("_")[1])]] = value
+    return values
+
+
+def ratings_check(
+    table: RatingsTable, *, organisation: Organisation
+) -> tuple[list[_Row], list[RowError]]:
+    """The rows ready to write, and every reason a row cannot be imported."""
+    errors: list[RowError] = []
+    rows: list[_Row] = []
+    teams = _clinicians(organisation)
+    instruments = catalogue.instruments()
+    for record in table.ratings.to_dict("records"):
+        row = int(record["row"])
+        problems = len(errors)
+        if pd.isna(record["date"]):
+            errors.append(
+                RowError(row, "date", "missing; the import needs the day of each session")
+            )
+        if record["clinician_id"] not in teams:
+            errors.append(
+                RowError(
+                    row,
+                    "clinician_id",
+                    f"{record['clinician_id']!r} is not the log-in name of a clinician in a team "
+                    f"of {organisation.name}",
+                )
+            )
+        instrument = instruments[record["measure"]]
+        items = _items(instrument, pd.Series(record), table.item_columns)
+        clean = _scored_items(row, instrument, items, record, errors)
+        if len(errors) == problems:
+            rows.append(
+                _Row(
+                    row=row,
+                    episode_id=record["episode_id"],
+                    client_code=record["client_id"] or record["episode_id"],
+                    clinician=record["clinician_id"],
+                    session=int(record["session"]),
+                    measure=record["measure"],
+                    rater=record["rater"],
+                    age_group=record["age_group"],
+                    score=float(record["score"]),
+                    date=record["date"].date(),
+                    items=clean,
+                )
+            )
+    errors.extend(_clients_consistent(rows))
+    return rows, sorted(errors)
+
+
+def _scored_items(
+    row: int,
+    instrument: Instrument,
+    items: dict[str, Any],
+    record: dict[str, Any],
+    errors: list[RowError],
+) -> dict[str, float]:
+    """The item answers, checked to add up to the score (nothing when the row has only a score)."""
+    if not items:
+        return {}
+    try:
+        clean = validate_values(instrument, items)
+        total = score_response(instrument, clean, age_group=record["age_group"]).total
+    except (ResponseError, ValueError) as error:
+        errors.append(RowError(row, "score", f"the item answers cannot be scored: {error}"))
+        return {}
+    if abs(total - float(record["score"])) > _SCORE_TOLERANCE:
+        errors.append(
+            RowError(
+                row, "score", f"{record['score']:g} differs from the total of the items, {total:g}"
+            )
+        )
+    return clean
+
+
+def _clients_consistent(rows: list[_Row]) -> list[RowError]:
+    """One age group per client: it decides the cutoffs of every rating."""
+    seen: dict[str, _Row] = {}
+    errors = []
+    for row in rows:
+        first = seen.setdefault(row.client_code, row)
+        if first.age_group != row.age_group:
+            errors.append(
+                RowError(
+                    row.row,
+                    "age_group",
+                    f"{row.age_group!r} differs from {first.age_group!r} for the same client in "
+                    f"row {first.row}",
+                )
+            )
+    return errors
+
+
+def ratings_write(
+    rows: list[_Row], *, organisation: Organisation, after_row: Callable[[], None]
+) -> dict[str, int]:
+    """Write the checked rows that are not there yet (call inside one transaction)."""
+    writer = _RatingsWriter(organisation)
+    for row in rows:
+        earliest = writer.first_day.setdefault(row.episode_id, row.date)
+        writer.first_day[row.episode_id] = min(earliest, row.date)
+    for row in rows:
+        writer.write(row)
+        after_row()
+    return dict(writer.created)
+
+
+class _RatingsWriter:
+    def __init__(self, organisation: Organisation) -> None:
+        self.org = organisation
+        self.teams = _clinicians(organisation)
+        self.users = {u.username: u for u in User.objects.filter(username__in=self.teams)}
+        self.clients: dict[str, Client] = {}
+        self.episodes: dict[str, Episode] = {}
+        self.sessions: dict[tuple[str, int], Session] = {}
+        self.created = {"clients": 0, "episodes": 0, "sessions": 0, "responses": 0}
+        self.first_day: dict[str, dt.date] = {}
+
+    def write(self, row: _Row) -> None:
+        key = self._key(row)
+        if Response.objects.filter(idempotency_key=key).exists():
+            return
+        session = self._session(row)
+        rater_user = self.users[row.clinician] if row.rater == Rater.CLINICIAN else None
+        if row.items:
+            response_record(
+                session=session,
+                instrument_code=row.measure,
+                values=row.items,
+                rater=row.rater,
+                method=Method.IMPORT,
+                idempotency_key=key,
+                rater_user=rater_user,
+                answered_at=session.starts_at,
+            )
+        else:
+            _total_only(session, row, key, rater_user)
+        self.created["responses"] += 1
+
+    def _key(self, row: _Row) -> uuid.UUID:
+        name = f"{self.org.name}|{row.episode_id}|{row.session}|{row.measure}|{row.rater}"
+        return uuid.uuid5(RATINGS_NAMESPACE, name)
+
+    def _client(self, row: _Row) -> Client:
+        if row.client_code not in self.clients:
+            client, made = Client.objects.get_or_create(
+                organisation=self.org,
+                code=row.client_code,
+                defaults={"display_name": row.client_code, "age_group": row.age_group},
+            )
+            self.created["clients"] += int(made)
+            self.clients[row.client_code] = client
+        return self.clients[row.client_code]
+
+    def _episode(self, row: _Row) -> Episode:
+        if row.episode_id not in self.episodes:
+            client = self._client(row)
+            team = self.teams[row.clinician]
+            day = self.first_day[row.episode_id]
+            episode = Episode.objects.filter(client=client, started_on=day, team=team).first()
+            if episode is None:
+                episode = Episode.objects.create(client=client, team=team, started_on=day)
+                self.created["episodes"] += 1
+            self.episodes[row.episode_id] = episode
+        episode = self.episodes[row.episode_id]
+        user = self.users[row.clinician]
+        if not episode.care_team.filter(member=user).exists():
+            role = (
+                CareRole.TEAM_MEMBER if episode.care_team.exists() else CareRole.PRIMARY_THERAPIST
+            )
+            CareTeamMember.objects.create(episode=episode, member=user, role=role)
+        return episode
+
+    def _session(self, row: _Row) -> Session:
+        key = (row.episode_id, row.session)
+        if key not in self.sessions:
+            episode = self._episode(row)
+            starts = timezone.make_aware(dt.datetime.combine(row.date, SESSION_HOUR))
+            session, made = Session.objects.get_or_create(
+                episode=episode,
+                number=row.session,
+                defaults={"starts_at": starts, "status": SessionStatus.ATTENDED},
+            )
+            if made:
+                session.attended_by.add(self.users[row.clinician])
+            self.created["sessions"] += int(made)
+            self.sessions[key] = session
+        return self.sessions[key]
+
+
+def _total_only(session: Session, row: _Row, key: uuid.UUID, rater_user: User | None) -> None:
+    """A rating known only by its total (many research files hold no item answers)."""
+    response = Response.objects.create(
+        session=session,
+        instrument=row.measure,
+        rater=row.rater,
+        rater_user=rater_user,
+        method=Method.IMPORT,
+        items={},
+        total=row.score,
+        answered_at=session.starts_at,
+        idempotency_key=key,
+    )
+    ResponseVersion.objects.create(response=response, version=1, items={}, total=row.score)

@@ -1,0 +1,488 @@
+"""Writing a full export back (``docs/transfer.md``): every record found by its natural key first,
+so a second import of the same document writes nothing.
+
+Staff who are not in the database yet are created without a usable password: the export carries
+no password hashes, so after a restore each person sets a new password (``manage.py
+changepassword`` or the administrator's reset). Staff already in the database are left as they
+are. Timestamps the models set themselves (``created_at``, ``raised_at`` ...) are written back
+afterwards with ``bulk_update``, which does not touch them again, so the restore is exact.
+"""
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db.models import Model
+
+from alliance.accounts.models import Membership, Organisation, Team, User
+from alliance.care.models import (
+    CareTeamMember,
+    Client,
+    Episode,
+    Goal,
+    GoalRating,
+    GoalVersion,
+    Reflection,
+    Rupture,
+    Session,
+    Task,
+)
+from alliance.feedback.models import Alert, TrajectoryFit
+from alliance.measures.models import Response, ResponseVersion
+from alliance.transfer.selectors import episode_keys
+
+__all__ = ["RestoreConflict", "document_restore"]
+
+
+class RestoreConflict(ValueError):
+    """A record of the export is already stored for another episode (e.g. the same export
+    imported under a second organisation name): the whole import is rolled back."""
+
+
+Record = dict[str, Any]
+Step = Callable[[], None]
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def _day(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def document_restore(
+    document: Record, *, organisation_name: str, after_episode: Step
+) -> dict[str, int]:
+    """Write the document's records that are not there yet; return how many of each were new.
+    Call inside one transaction: ``after_episode`` runs after each episode (progress)."""
+    restorer = _Restorer(document, organisation_name)
+    restorer.top()
+    for record in document["episodes"]:
+        restorer.episode(record)
+        after_episode()
+    restorer.fix_timestamps()
+    return dict(restorer.created)
+
+
+class _Restorer:
+    def __init__(self, document: Record, organisation_name: str) -> None:
+        self.doc = document
+        self.name = organisation_name
+        self.created: dict[str, int] = defaultdict(int)
+        # Timestamps the models set themselves, written back once the objects exist (saving
+        # would set them to now): model -> field -> [(object, exported value)].
+        self.stamps: dict[type[Model], dict[str, list[tuple[Model, dt.datetime | None]]]] = (
+            defaultdict(lambda: defaultdict(list))
+        )
+
+    def _stamp(self, obj: Model, **values: str | None) -> None:
+        for name, text in values.items():
+            self.stamps[type(obj)][name].append((obj, _time(text)))
+
+    def _new(self, label: str, objects: list[Any]) -> list[Any]:
+        if objects:
+            model = type(objects[0])
+            objects = model.objects.bulk_create(objects)
+            self.created[label] += len(objects)
+        return objects
+
+    def top(self) -> None:
+        org_record = self.doc["organisation"]
+        self.org = Organisation.objects.filter(name=self.name).first()
+        if self.org is None:
+            settings = {k: v for k, v in org_record.items() if k not in ("name", "created_at")}
+            self.org = Organisation.objects.create(name=self.name, **settings)
+            self._stamp(self.org, created_at=org_record["created_at"])
+            self.created["organisations"] += 1
+        self.teams = {t.name: t for t in Team.objects.filter(organisation=self.org)}
+        missing = [
+            Team(organisation=self.org, name=n) for n in self.doc["teams"] if n not in self.teams
+        ]
+        self.teams.update({t.name: t for t in self._new("teams", missing)})
+        self._users()
+        self._memberships()
+        self._clients()
+        episodes = list(
+            Episode.objects.filter(client__organisation=self.org).select_related("client")
+        )
+        keys = episode_keys(episodes)
+        self.episodes = {keys[e.pk]: e for e in episodes}
+        self._fits()
+
+    def _users(self) -> None:
+        names = [u["username"] for u in self.doc["users"]]
+        self.users = {u.username: u for u in User.objects.filter(username__in=names)}
+        missing = []
+        for record in self.doc["users"]:
+            if record["username"] in self.users:
+                continue
+            user = User(**{k: v for k, v in record.items() if k != "date_joined"})
+            user.date_joined = _time(record["date_joined"])
+            user.set_unusable_password()
+            missing.append(user)
+        self.users.update({u.username: u for u in self._new("users", missing)})
+
+    def _user(self, username: str | None) -> User | None:
+        return None if username is None else self.users[username]
+
+    def _memberships(self) -> None:
+        have = set(
+            Membership.objects.filter(organisation=self.org).values_list(
+                "user__username", "team__name", "role"
+            )
+        )
+        missing = [
+            Membership(
+                user=self.users[m["user"]],
+                organisation=self.org,
+                team=self.teams[m["team"]] if m["team"] else None,
+                role=m["role"],
+            )
+            for m in self.doc["memberships"]
+            if (m["user"], m["team"], m["role"]) not in have
+        ]
+        self._new("memberships", missing)
+
+    def _clients(self) -> None:
+        self.clients = {c.code: c for c in Client.objects.filter(organisation=self.org)}
+        missing = []
+        for record in self.doc["clients"]:
+            if record["code"] not in self.clients:
+                client = Client(
+                    organisation=self.org, **{k: v for k, v in record.items() if k != "created_at"}
+                )
+                self._stamp(client, created_at=record["created_at"])
+                missing.append(client)
+        self.clients.update({c.code: c for c in self._new("clients", missing)})
+
+    def _fits(self) -> None:
+        have = set(
+            TrajectoryFit.objects.filter(organisation=self.org).values_list(
+                "measure", "requested_at"
+            )
+        )
+        missing = []
+        for record in self.doc["trajectory_fits"]:
+            if (record["measure"], _time(record["requested_at"])) in have:
+                continue
+            fit = TrajectoryFit(
+                organisation=self.org,
+                requested_by=self._user(record["requested_by"]),
+                finished_at=_time(record["finished_at"]),
+                activated_at=_time(record["activated_at"]),
+                **{
+                    k: record[k]
+                    for k in (
+                        "measure",
+                        "status",
+                        "message",
+                        "model_json",
+                        "n_episodes",
+                        "n_ratings",
+                        "is_active",
+                    )
+                },
+            )
+            self._stamp(fit, requested_at=record["requested_at"])
+            missing.append(fit)
+        self._new("trajectory fits", missing)
+
+    def episode(self, record: Record) -> None:
+        episode = self.episodes.get(record["key"])
+        if episode is None:
+            episode = Episode.objects.create(
+                client=self.clients[record["client"]],
+                team=self.teams[record["team"]],
+                started_on=_day(record["started_on"]),
+                ended_on=_day(record["ended_on"]),
+                **{
+                    k: record[k]
+                    for k in (
+                        "setting",
+                        "ending",
+                        "outcome_measure",
+                        "alliance_measure",
+                        "share_progress_with_client",
+                    )
+                },
+            )
+            self.episodes[record["key"]] = episode
+            self.created["episodes"] += 1
+        _EpisodeRestorer(self, episode, record).write()
+
+    def fix_timestamps(self) -> None:
+        for model, fields in self.stamps.items():
+            for name, pairs in fields.items():
+                for obj, value in pairs:
+                    setattr(obj, name, value)
+                objects = [obj for obj, _ in pairs]
+                model.objects.bulk_update(objects, [name], batch_size=500)
+
+
+class _EpisodeRestorer:
+    """One episode's children: what is there already is read once, only the rest is written."""
+
+    def __init__(self, parent: _Restorer, episode: Episode, record: Record) -> None:
+        self.parent = parent
+        self.episode = episode
+        self.record = record
+        self.user = parent._user
+
+    def write(self) -> None:
+        self._care_team()
+        self._sessions()
+        self._responses()
+        self._goals()
+        self._tasks()
+        self._session_notes()
+        self._alerts()
+
+    def _care_team(self) -> None:
+        have = set(self.episode.care_team.values_list("member__username", flat=True))
+        self.parent._new(
+            "care team members",
+            [
+                CareTeamMember(
+                    episode=self.episode,
+                    member=self.user(m["member"]),
+                    role=m["role"],
+                    joined_on=_day(m["joined_on"]),
+                )
+                for m in self.record["care_team"]
+                if m["member"] not in have
+            ],
+        )
+
+    def _sessions(self) -> None:
+        self.sessions = {s.number: s for s in self.episode.sessions.all()}
+        missing = [
+            Session(
+                episode=self.episode,
+                number=s["number"],
+                starts_at=_time(s["starts_at"]),
+                status=s["status"],
+            )
+            for s in self.record["sessions"]
+            if s["number"] not in self.sessions
+        ]
+        created = self.parent._new("sessions", missing)
+        self.sessions.update({s.number: s for s in created})
+        through = Session.attended_by.through
+        new_numbers = {s.number for s in created}
+        self.parent._new(
+            "session attendances",
+            [
+                through(session_id=self.sessions[s["number"]].pk, user_id=self.user(name).pk)
+                for s in self.record["sessions"]
+                if s["number"] in new_numbers
+                for name in s["attended_by"]
+            ],
+        )
+
+    def _responses(self) -> None:
+        records = [(s["number"], r) for s in self.record["sessions"] for r in s["responses"]]
+        keys = [uuid.UUID(r["idempotency_key"]) for _, r in records]
+        have = dict(
+            Response.objects.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", "session__episode_id"
+            )
+        )
+        elsewhere = [key for key, episode_id in have.items() if episode_id != self.episode.pk]
+        if elsewhere:
+            raise RestoreConflict(
+                f"episodes {self.record['key']}: response {elsewhere[0]} is already stored for "
+                "another episode; an export can be restored into one organisation only"
+            )
+        fresh = [(n, r) for n, r in records if uuid.UUID(r["idempotency_key"]) not in have]
+        copied = (
+            "instrument",
+            "rater",
+            "method",
+            "items",
+            "total",
+            "subscales",
+            "band",
+            "risk_items",
+            "prorated",
+            "version",
+        )
+        created = self.parent._new(
+            "responses",
+            [
+                Response(
+                    session=self.sessions[n],
+                    idempotency_key=uuid.UUID(r["idempotency_key"]),
+                    rater_user=self.user(r["rater_user"]),
+                    about_member=self.user(r["about_member"]),
+                    answered_at=_time(r["answered_at"]),
+                    **{k: r[k] for k in copied},
+                )
+                for n, r in fresh
+            ],
+        )
+        versions = []
+        for response, (_, record) in zip(created, fresh, strict=True):
+            for v in record["versions"]:
+                version = ResponseVersion(
+                    response=response,
+                    recorded_by=self.user(v["recorded_by"]),
+                    **{k: v[k] for k in ("version", "items", "total", "subscales", "reason")},
+                )
+                self.parent._stamp(version, recorded_at=v["recorded_at"])
+                versions.append(version)
+        self.parent._new("response versions", versions)
+
+    def _goals(self) -> None:
+        existing = list(self.episode.goals.order_by("pk"))
+        records = self.record["goals"]
+        fresh = records[len(existing) :]
+        created = []
+        for g in fresh:
+            goal = Goal(
+                episode=self.episode,
+                set_in=self.sessions[g["set_in"]] if g["set_in"] else None,
+                created_by=self.user(g["created_by"]),
+                **{k: g[k] for k in ("text", "agreed", "status", "version")},
+            )
+            self.parent._stamp(goal, created_at=g["created_at"])
+            created.append(goal)
+        self.goals = existing + self.parent._new("goals", created)
+        replaced = []
+        for goal, g in zip(self.goals[len(existing) :], fresh, strict=True):
+            if g["replaces"]:
+                goal.replaces = self.goals[g["replaces"] - 1]
+                replaced.append(goal)
+        if replaced:
+            Goal.objects.bulk_update(replaced, ["replaces"])
+        self._goal_children(self.goals[len(existing) :], fresh)
+
+    def _goal_children(self, goals: list[Goal], records: Iterable[Record]) -> None:
+        versions, ratings = [], []
+        for goal, g in zip(goals, records, strict=True):
+            for v in g["versions"]:
+                version = GoalVersion(
+                    goal=goal,
+                    recorded_by=self.user(v["recorded_by"]),
+                    **{k: v[k] for k in ("version", "text", "agreed", "status", "note")},
+                )
+                self.parent._stamp(version, recorded_at=v["recorded_at"])
+                versions.append(version)
+            for r in g["ratings"]:
+                rating = GoalRating(
+                    goal=goal,
+                    session=self.sessions[r["session"]],
+                    rating=r["rating"],
+                    earlier=r["earlier"],
+                    recorded_by=self.user(r["recorded_by"]),
+                )
+                self.parent._stamp(rating, recorded_at=r["recorded_at"])
+                ratings.append(rating)
+        self.parent._new("goal versions", versions)
+        self.parent._new("goal ratings", ratings)
+
+    def _tasks(self) -> None:
+        done = self.episode.tasks.count()
+        tasks = []
+        for t in self.record["tasks"][done:]:
+            task = Task(
+                episode=self.episode,
+                agreed_in=self.sessions[t["agreed_in"]],
+                goal=self.goals[t["goal"] - 1] if t["goal"] else None,
+                reviewed_in=self.sessions[t["reviewed_in"]] if t["reviewed_in"] else None,
+                created_by=self.user(t["created_by"]),
+                **{
+                    k: t[k]
+                    for k in (
+                        "what",
+                        "rationale",
+                        "client_agreed",
+                        "outcome",
+                        "review_note",
+                        "history",
+                    )
+                },
+            )
+            self.parent._stamp(task, created_at=t["created_at"])
+            tasks.append(task)
+        self.parent._new("tasks", tasks)
+
+    def _session_notes(self) -> None:
+        ruptures_had: dict[int, int] = defaultdict(int)
+        for session_id in Rupture.objects.filter(session__episode=self.episode).values_list(
+            "session_id", flat=True
+        ):
+            ruptures_had[session_id] += 1
+        authors = set(
+            Reflection.objects.filter(session__episode=self.episode).values_list(
+                "session_id", "author__username"
+            )
+        )
+        ruptures, reflections = [], []
+        for s in self.record["sessions"]:
+            session = self.sessions[s["number"]]
+            for r in s["ruptures"][ruptures_had[session.pk] :]:
+                rupture = Rupture(
+                    session=session,
+                    recorded_by=self.user(r["recorded_by"]),
+                    **{
+                        k: r[k]
+                        for k in (
+                            "markers",
+                            "noticed_by",
+                            "strategies",
+                            "resolution",
+                            "note",
+                            "history",
+                        )
+                    },
+                )
+                self.parent._stamp(rupture, recorded_at=r["recorded_at"])
+                ruptures.append(rupture)
+            for r in s["reflections"]:
+                if (session.pk, r["author"]) in authors:
+                    continue
+                reflection = Reflection(
+                    session=session,
+                    author=self.user(r["author"]),
+                    experiences=r["experiences"],
+                    text=r["text"],
+                    history=r["history"],
+                )
+                self.parent._stamp(
+                    reflection, created_at=r["created_at"], updated_at=r["updated_at"]
+                )
+                reflections.append(reflection)
+        self.parent._new("ruptures", ruptures)
+        self.parent._new("reflections", reflections)
+
+    def _alerts(self) -> None:
+        have = set(self.episode.alerts.values_list("session__number", "rule"))
+        alerts = []
+        for a in self.record["alerts"]:
+            if (a["session"], a["rule"]) in have:
+                continue
+            alert = Alert(
+                episode=self.episode,
+                session=self.sessions[a["session"]],
+                acknowledged_at=_time(a["acknowledged_at"]),
+                acknowledged_by=self.user(a["acknowledged_by"]),
+                **{
+                    k: a[k]
+                    for k in (
+                        "rule",
+                        "severity",
+                        "priority",
+                        "evidence",
+                        "advice_code",
+                        "advice",
+                        "pathway",
+                        "acknowledgement_note",
+                    )
+                },
+            )
+            self.parent._stamp(alert, raised_at=a["raised_at"])
+            alerts.append(alert)
+        self.parent._new("alerts", alerts)
