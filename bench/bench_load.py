@@ -1,0 +1,206 @@
+"""Load test: 100 simulated clients and clinicians for 60 seconds against gunicorn on 127.0.0.1.
+
+Run: ``python bench/bench_load.py`` (about two minutes; ``--help`` for the options). Prepares a
+file-backed database (SQLite in a temporary folder, or ``--database-url postgres://...`` naming
+a scratch database: the demo clinic is loaded into it), makes one-time answer links, starts
+gunicorn with deploy/gunicorn.conf.py on a free port, and runs locust headless with
+bench/load/locustfile.py: half the users are clients answering ORS then SRS by link, half are
+clinicians (sharing the demo's log-ins) opening the caseload and a client's page and
+acknowledging an alert.
+
+Prints p50 and p95 per request kind and overall, the failures, and the ratio of the overall
+p50 to a baseline measured in the same run: the health check alone, under the same number of
+users, for 10 seconds. Exits non-zero when any request failed. The server runs with the demo
+environment (plain HTTP on 127.0.0.1, Argon2 password hashing, DEBUG off): production without
+TLS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
+# The caller's own Django settings must not reach the server under test.
+NOT_INHERITED = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "ALLIANCE_SECRET_KEY")
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=100, help="simulated users (default 100)")
+    parser.add_argument("--spawn-rate", type=int, default=20, help="users started per second")
+    parser.add_argument("--seconds", type=int, default=60, help="length of the run")
+    parser.add_argument("--baseline-seconds", type=int, default=10, help="length of the baseline")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn processes")
+    parser.add_argument("--tokens", type=int, default=1500, help="answer links to make")
+    parser.add_argument(
+        "--database-url", default="", help="a scratch database (default: SQLite in a temp folder)"
+    )
+    return parser.parse_args()
+
+
+def _environment(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    return env | {
+        "ALLIANCE_ENV": "demo",
+        "ALLIANCE_DEBUG": "off",
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "alliance.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(server: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("gunicorn exited before serving; see its log above")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit("gunicorn did not answer the health check within 60 seconds")
+
+
+def _locust(
+    port: int,
+    users: list[str],
+    seconds: int,
+    options: argparse.Namespace,
+    result: Path,
+    env: dict[str, str],
+) -> dict[str, Any]:
+    command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
+    command += ["-u", str(options.users), "-r", str(options.spawn_rate), "-t", f"{seconds}s"]
+    command += ["--host", f"http://127.0.0.1:{port}", "--loglevel", "WARNING", *users]
+    with result.with_suffix(".log").open("wb") as log:
+        subprocess.run(
+            command,
+            env=env | {"LOAD_RESULT_FILE": str(result)},
+            check=False,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+    if not result.exists():
+        sys.exit(f"locust wrote no result:\n{result.with_suffix('.log').read_text()}")
+    return dict(json.loads(result.read_text()))
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"{'request':<34}{'count':>8}{'failed':>8}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
+    for row in rows:
+        print(
+            f"{row['name']:<34}{row['count']:>8}{row['failures']:>8}"
+            f"{row['p50']:>9.0f}{row['p95']:>9.0f}{row['per_second']:>8.1f}"
+        )
+
+
+def _overall(result: dict[str, Any]) -> dict[str, Any]:
+    return next(row for row in result["requests"] if row["name"] == "overall")
+
+
+def main() -> None:
+    options = _options()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        env = _environment(options.database_url or f"sqlite:///{folder / 'load.sqlite3'}")
+        tokens = folder / "tokens.txt"
+        started = time.perf_counter()
+        prepared = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "load" / "prepare.py"),
+                "--tokens",
+                str(options.tokens),
+                "--out",
+                str(tokens),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        cast = json.loads(prepared.stdout.strip().splitlines()[-1])
+        print(
+            f"prepared the demo clinic and {options.tokens} links in "
+            f"{time.perf_counter() - started:.0f} s; clinicians: {', '.join(cast['clinicians'])}"
+        )
+        env |= {
+            "LOAD_TOKENS_FILE": str(tokens),
+            "LOAD_CLINICIANS": ",".join(cast["clinicians"]),
+            "LOAD_PASSWORD": cast["password"],
+        }
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                "deploy/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(options.workers),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(folder / "gunicorn.log").open("wb"),
+        )
+        try:
+            _wait_for(server, port)
+            probe = ["Probe"]
+            baseline = _locust(
+                port, probe, options.baseline_seconds, options, folder / "b.json", env
+            )
+            both = ["Client", "Clinician"]
+            load = _locust(port, both, options.seconds, options, folder / "load.json", env)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        log = (folder / "gunicorn.log").read_text()
+        errors = [line for line in log.splitlines() if "Traceback" in line or "[ERROR]" in line]
+    database = "from --database-url" if options.database_url else "SQLite"
+    print(
+        f"\n{options.users} users for {options.seconds} s, gunicorn {options.workers} workers "
+        f"x 4 threads, database {database}"
+    )
+    _print_table(load["requests"])
+    print(f"\nbaseline: health check alone, {options.users} users for {options.baseline_seconds} s")
+    _print_table(baseline["requests"])
+    overall, health = _overall(load), _overall(baseline)
+    print(f"\nratio overall p50 / health-check p50: {overall['p50'] / max(health['p50'], 1):.1f}")
+    crashed = load["exceptions"] + baseline["exceptions"]
+    failed = overall["failures"] + health["failures"] + len(crashed)
+    print(f"failed requests: {failed}")
+    for line in load["failures"] + baseline["failures"] + crashed:
+        print(f"  {line}")
+    for line in errors:
+        print(f"  server: {line}")
+    if failed or errors or overall["count"] == 0:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
