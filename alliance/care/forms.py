@@ -161,6 +161,8 @@ class GoalEditForm(CareForm):
         required=False,
     )
     note = forms.CharField(label=_("Why it changed (optional)"), max_length=300, required=False)
+    # The version the form was loaded with, so a save over someone else's is noticed.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

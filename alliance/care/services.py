@@ -165,10 +165,15 @@ def goal_update(
     agreed: bool | None = None,
     status: str | None = None,
     note: str = "",
+    expected_version: int | None = None,
 ) -> Goal:
     """Change a goal's wording, agreement or status (active, achieved, dropped), keeping every
-    earlier version. A goal that changes into another goes through :func:`goal_replace`."""
+    earlier version. A goal that changes into another goes through :func:`goal_replace`.
+
+    ``expected_version`` is the version the person's form showed: when someone else saved the
+    goal since, the change is refused rather than silently undoing theirs."""
     locked = Goal.objects.select_for_update().get(pk=goal.pk)
+    _check_goal_version(locked, expected_version)
     changes = _goal_changes(locked, text=text, agreed=agreed, status=status)
     if not changes:
         return locked
@@ -184,6 +189,22 @@ def goal_update(
     locked.save(update_fields=[*changes, "version"])
     _keep_goal_version(locked, by=by, note=note.strip())
     return locked
+
+
+def _check_goal_version(goal: Goal, expected_version: int | None) -> None:
+    # Two clinicians with the same goal open: the second save would put back the wording its
+    # form was loaded with. Both versions would be in the history, but the first person's change
+    # would be undone without anyone noticing; so the second person is asked to look first.
+    if expected_version is not None and expected_version != goal.version:
+        raise ValidationError(
+            _(
+                "Someone else saved this goal while you had it open (it is now version "
+                "%(now)s; you started from version %(then)s). Their version is in the history "
+                "below and your words are still in the form: check, then save again."
+            ),
+            code="stale",
+            params={"now": goal.version, "then": expected_version},
+        )
 
 
 def _goal_changes(
@@ -209,11 +230,13 @@ def goal_replace(
     by: User,
     note: str = "",
     session: Session | None = None,
+    expected_version: int | None = None,
 ) -> Goal:
     """The client's goal has changed into another: the old goal is marked "changed" (its
     history kept) and the new one, in the client's words, replaces it. Returns the new goal."""
     _same_episode(session, goal.episode_id)
     locked = Goal.objects.select_for_update().get(pk=goal.pk)
+    _check_goal_version(locked, expected_version)
     if locked.status != GoalStatus.ACTIVE:
         raise ValidationError({"status": _("Only an active goal can change into another.")})
     new_text = _words(text, "new_text", limit=GOAL_TEXT_MAX)

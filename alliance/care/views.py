@@ -108,7 +108,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     goals = selectors.visible_goals(request.user).select_related("episode__client", "replaces")
     goal: Goal = get_object_or_404(goals, pk=goal_id)
     initial = {"text": goal.text, "agreed": goal.agreed, "status": goal.status}
-    form = GoalEditForm(_posted(request), initial=initial)
+    form = GoalEditForm(_posted(request), initial=initial | {"version": goal.version})
     editable = goal.status != GoalStatus.CHANGED
     if request.method == "POST" and not editable:
         form.add_error(None, _("This goal changed into another one; edit the new goal instead."))
@@ -117,6 +117,10 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
         if saved is not None:
             messages.success(request, _("Goal saved; the earlier version is kept."))
             return _back(request, _episode_page(goal.episode_id))
+        goal.refresh_from_db()
+        # The person has now seen the newer version: saving again is their informed choice.
+        form.data = form.data.copy()
+        form.data["version"] = str(goal.version)
     return _page(
         request,
         "goal_edit.html",
@@ -137,6 +141,7 @@ def _goal_write(goal: Goal, data: dict[str, Any], request: HttpRequest) -> Goal:
             agreed=data["agreed"],
             by=request.user,
             note=data["note"],
+            expected_version=data["version"],
         )
     return services.goal_update(
         goal=goal,
@@ -145,6 +150,7 @@ def _goal_write(goal: Goal, data: dict[str, Any], request: HttpRequest) -> Goal:
         status=data["status"],
         by=request.user,
         note=data["note"],
+        expected_version=data["version"],
     )
 
 

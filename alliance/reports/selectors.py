@@ -454,6 +454,9 @@ def _outcome_rows(scope: ReportScope) -> list[tuple[str, str, float, float, int,
             ),
         )
         .filter(n_rated__gte=2)
+        # A fixed order by natural keys: floating-point sums then come out the same to the last
+        # bit on every run, and after a restore (docs/transfer.md).
+        .order_by("client__code", "started_on", "pk")
         .values_list(
             "measure_code",
             "client__age_group",

@@ -246,3 +246,17 @@ class TestTheThreeGoalRule(TestCase):  # type: ignore[misc]
             except ValidationError:
                 pass
             assert Goal.objects.filter(episode=cast.episode, status="active").count() <= 3
+
+
+def test_a_change_from_an_older_version_is_refused_and_writes_nothing(
+    clinic: SimpleNamespace,
+) -> None:
+    goal = _goal(clinic)
+    goal_update(goal=goal, text="Sleep six hours", by=clinic.colleague)
+    with pytest.raises(ValidationError, match="Someone else saved this goal"):
+        goal_update(goal=goal, agreed=False, by=clinic.clinician, expected_version=1)
+    with pytest.raises(ValidationError, match="Someone else saved this goal"):
+        goal_replace(goal=goal, text="Nap", agreed=True, by=clinic.clinician, expected_version=1)
+    goal.refresh_from_db()
+    assert (goal.version, goal.agreed, goal.status) == (2, True, GoalStatus.ACTIVE)
+    assert goal.versions.count() == 2

@@ -230,6 +230,33 @@ def test_the_goal_page_shows_its_history(clinic: SimpleNamespace) -> None:
     assert "Sleep six hours" in body and "“Sleep”" in body and "her words" in body
 
 
+def test_a_save_over_a_newer_version_is_refused_and_then_allowed(
+    clinic: SimpleNamespace,
+) -> None:
+    goal = goal_of(clinic)
+    url = reverse("care:goal_edit", args=[goal.pk])
+    opened_at = goal.version
+    other = {
+        "text": "Sleep six hours",
+        "agreed": "on",
+        "status": "active",
+        "version": opened_at,
+    }
+    # Another person, or the same clinician in another tab: both start from the same version.
+    _browser().post(url, other)
+    mine = {"text": goal.text, "status": "active", "note": "not agreed", "version": opened_at}
+    page = unescape(_browser().post(url, mine).content.decode())
+    assert "Someone else saved this goal while you had it open" in page
+    goal.refresh_from_db()
+    assert (goal.text, goal.agreed) == ("Sleep six hours", True)
+    # The form now carries the version the clinician has seen: saving again is their choice.
+    assert f'name="version" value="{goal.version}"' in page
+    _browser().post(url, mine | {"version": goal.version})
+    goal.refresh_from_db()
+    assert (goal.text, goal.agreed) == ("Sleep better", False)
+    assert goal.version == opened_at + 2 and goal.versions.count() == 2
+
+
 def test_a_changed_goal_cannot_be_edited_any_more(clinic: SimpleNamespace) -> None:
     goal = goal_of(clinic)
     goal.status = "changed"

@@ -59,3 +59,17 @@ def test_passwords_are_hashed_with_argon2_in_production() -> None:
     )
     result = _production("-c", probe)
     assert result.stdout.split() == ["argon2", "argon2"], result.stderr
+
+
+def test_production_e_mail_goes_to_the_smtp_server_the_environment_names() -> None:
+    # Django 6.1's SMTP mailer refuses to start without a host; links by e-mail depended on it.
+    probe = (
+        "import os, django; os.environ['ALLIANCE_EMAIL_HOST'] = 'smtp.example.org'; "
+        "os.environ['ALLIANCE_EMAIL_PORT'] = '2525'; django.setup(); "
+        "from django.core.mail import mailers; m = mailers['default']; "
+        "print(type(m).__name__, m.host, m.port, m.use_tls)"
+    )
+    result = _production("-c", probe)
+    assert result.stdout.split() == ["EmailBackend", "smtp.example.org", "2525", "True"], (
+        result.stderr
+    )

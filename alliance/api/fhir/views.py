@@ -92,8 +92,14 @@ def _reference_id(value: str, resource_type: str, parameter: str) -> int:
 
 
 def _is_id(raw: str) -> bool:
-    """A whole number that fits a database integer (a longer one would be a server error)."""
-    return raw.isascii() and raw.isdigit() and 0 < int(raw) <= DB_INT_MAX
+    """A whole number that fits a database integer (a longer one would be a server error, and
+    one of thousands of digits cannot even be converted)."""
+    return (
+        raw.isascii()
+        and raw.isdigit()
+        and len(raw) <= len(str(DB_INT_MAX))
+        and 0 < int(raw) <= DB_INT_MAX
+    )
 
 
 def _instruments_for_codes(value: str) -> list[str]:
