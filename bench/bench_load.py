@@ -179,8 +179,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=60)
-        log = (folder / "gunicorn.log").read_text()
-        errors = [line for line in log.splitlines() if "Traceback" in line or "[ERROR]" in line]
+        errors = _server_errors((folder / "gunicorn.log").read_text())
     database = "from --database-url" if options.database_url else "SQLite"
     print(
         f"\n{options.users} users for {options.seconds} s, gunicorn {options.workers} workers "
@@ -200,6 +199,17 @@ def main() -> None:
         print(f"  server: {line}")
     if failed or errors or overall["count"] == 0:
         sys.exit(1)
+
+
+def _server_errors(log: str) -> list[str]:
+    """Each error the server logged, with its whole traceback (the folder is deleted after)."""
+    errors: list[str] = []
+    for line in log.splitlines():
+        if "Traceback" in line or "[ERROR]" in line:
+            errors.append(line)
+        elif errors and (line.startswith((" ", "\t")) or not line.startswith("[")):
+            errors[-1] += "\n    " + line
+    return errors
 
 
 if __name__ == "__main__":
