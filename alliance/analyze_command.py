@@ -27,7 +27,15 @@ from alliance.science.analysis import AnalysisSettings, analyze_ratings
 from alliance.science.instruments import Instrument, load_instruments
 from alliance.science.ratings_table import RatingsError, RatingsTable, read_ratings
 
-__all__ = ["BAD_INPUT", "FAILED", "OK", "read_ratings_csv", "run"]
+__all__ = [
+    "BAD_INPUT",
+    "FAILED",
+    "OK",
+    "progress_bars",
+    "read_ratings_csv",
+    "run",
+    "write_atomically",
+]
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -61,7 +69,7 @@ def run(ratings: Path, json_out: Path, report: Path | None) -> int:
         _say(f"alliance analyze: the analysis failed, nothing was written: {error}")
         return FAILED
     for path, text in outputs:
-        _write_atomically(path, text)
+        write_atomically(path, text)
     print(f"Analysed {ratings}; wrote {', '.join(str(path) for path, _ in outputs)}.")
     return OK
 
@@ -76,7 +84,7 @@ def _outputs(
 ) -> list[tuple[Path, str]]:
     """Every output's full text, made before anything is written."""
     settings = AnalysisSettings(fitted_at=started)
-    with _progress_bars() as progress:
+    with progress_bars() as progress:
         analysis = analyze_ratings(
             table, instruments=instruments, settings=settings, progress=progress
         )
@@ -138,8 +146,9 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 @contextmanager
-def _progress_bars() -> Iterator[ProgressCallback]:
-    """Progress bars on stderr (only on a terminal: logs and pipes stay clean)."""
+def progress_bars() -> Iterator[ProgressCallback]:
+    """Progress bars on stderr, one per stage (only on a terminal: logs and pipes stay clean).
+    Shared by the commands that take a while: ``alliance analyze``, ``import`` and ``export``."""
     console = Console(stderr=True)
     bars = Progress(
         TextColumn("{task.description:<22}"),
@@ -161,7 +170,7 @@ def _progress_bars() -> Iterator[ProgressCallback]:
         yield advance
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path`` in one step, so a
     reader never sees half a file and a failure leaves the old file untouched."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

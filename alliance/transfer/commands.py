@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from alliance.analyze_command import BAD_INPUT, FAILED, OK, InputProblem, read_ratings_csv
-from alliance.analyze_command import _write_atomically as write_atomically
+from alliance.analyze_command import (
+    BAD_INPUT,
+    FAILED,
+    OK,
+    InputProblem,
+    progress_bars,
+    read_ratings_csv,
+    write_atomically,
+)
 from alliance.transfer.research import MIN_KEY_BYTES
 from alliance.transfer.services import Progress as ProgressCallback
 from alliance.transfer.services import (
@@ -35,24 +39,9 @@ def _say(message: str) -> None:
 
 @contextmanager
 def _progress_bar(label: str) -> Iterator[ProgressCallback]:
-    """One progress bar on stderr, shown only on a terminal so logs and pipes stay clean."""
-    console = Console(stderr=True)
-    bars = Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
-    task = bars.add_task(label, total=None)
-
-    def advance(done: int, total: int) -> None:
-        bars.update(task, completed=done, total=total)
-
-    with bars:
-        yield advance
+    """One progress bar labelled ``label`` (see ``alliance.analyze_command.progress_bars``)."""
+    with progress_bars() as advance:
+        yield lambda done, total: advance(label, done, total)
 
 
 def _read_source(source: Path) -> object:
