@@ -77,6 +77,7 @@ def _two_factor_set_up(request: HttpRequest, user: User, form: CodeForm) -> Http
         "qr_code": _qr_code(device),
         "secret": _secret(device),
         "required": selectors.two_factor_state(user).required,
+        "organisations": access.administered_organisations(user),
         "next": _next_url(request),
     }
     return render(request, "accounts/two_factor_set_up.html", context, status=_status(form))

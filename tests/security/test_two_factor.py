@@ -145,6 +145,15 @@ def test_removing_the_app_takes_a_current_code(clinic: SimpleNamespace) -> None:
     assert not StaticToken.objects.filter(device__user=clinic.clinician).exists()
 
 
+def test_an_administrator_finds_the_organisation_setting_before_setting_up_their_own(
+    clinic: SimpleNamespace,
+) -> None:
+    setting = reverse("accounts:organisation_security", args=[clinic.org.pk])
+    own = reverse("accounts:two_factor")
+    assert setting in _logged_in(clinic.administrator).get(own).content.decode()
+    assert setting not in _logged_in(clinic.clinician).get(own).content.decode()
+
+
 def test_an_administrator_requires_it_from_the_organisation_page(clinic: SimpleNamespace) -> None:
     page = reverse("accounts:organisation_security", args=[clinic.org.pk])
     assert _logged_in(clinic.clinician).post(page, {"require_two_factor": "on"}).status_code == 404
