@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
@@ -21,7 +21,7 @@ from alliance.api.models import ApiToken
 from alliance.api.services import token_authenticate
 from alliance.care import services as care
 from alliance.care.models import CareTeamMember, Goal, GoalStatus, Rupture, Task
-from alliance.feedback.services import alert_acknowledge, alerts_refresh
+from alliance.feedback.services import AlertWithdrawn, alert_acknowledge, alerts_refresh
 from alliance.measures.models import STAFF_RATERS, Method, Rater
 from alliance.measures.services import response_record
 
@@ -352,7 +352,11 @@ def alert_acknowledge_endpoint(
     """Mark the alert as discussed; acknowledging twice keeps the first acknowledgement."""
     user = _writer(request)
     alert = get_object_or_404(access.visible_alerts(user), pk=alert_id)
-    return alert_acknowledge(alert=alert, by=user, note=payload.note)
+    try:
+        return alert_acknowledge(alert=alert, by=user, note=payload.note)
+    except AlertWithdrawn:
+        # Withdrawn by a rating that arrived after the lookup: gone, as for any other caller.
+        raise Http404 from None
 
 
 # Alliance work -------------------------------------------------------------------------------

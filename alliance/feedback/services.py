@@ -269,6 +269,10 @@ def _with_expected_boundary(
     return [replace(p, expected_boundary=float(b)) for p, b in zip(points, edge, strict=True)]
 
 
+class AlertWithdrawn(Alert.DoesNotExist):
+    """The alert was withdrawn (its rule no longer fires) after the caller found it."""
+
+
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
     """Mark an alert as discussed; the note says what was talked about or changed.
@@ -277,7 +281,10 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
     locked so two clicks at once cannot overwrite each other. Checking that ``by`` may see the
     episode is the caller's job (``alliance.access.visible_alerts``).
     """
-    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    locked = Alert.objects.select_for_update().filter(pk=alert.pk).first()
+    if locked is None:
+        # A rating that arrived a moment ago withdrew it (alerts_refresh).
+        raise AlertWithdrawn(alert.pk)
     if locked.acknowledged_at is None:
         locked.acknowledged_at = timezone.now()
         locked.acknowledged_by = by

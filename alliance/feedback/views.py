@@ -4,7 +4,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,21 +26,31 @@ def _back(request: HttpRequest, alert: Alert) -> str:
     return target if safe and target else reverse("clinic:episode", args=[alert.episode_id])
 
 
+def _no_longer_open(request: HttpRequest) -> HttpResponse:
+    """Withdrawn a moment ago (a newer rating no longer shows the problem), never there, or not
+    the person's to see: one answer, so a URL reveals nothing about who is in care. A click on
+    the page (htmx) reloads it, so the clinician sees the alerts as they are now."""
+    if not request.headers.get("HX-Request"):
+        raise Http404
+    response = HttpResponseNotFound(_("This alert is no longer open."))
+    response["HX-Refresh"] = "true"
+    return response
+
+
 @require_POST
 @login_required
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     """htmx posts here and gets the alert's card back to swap in; without JavaScript the same
     form posts here and comes back to the page it was sent from."""
     user = cast(User, request.user)  # login_required guarantees a signed-in User
+    form = AcknowledgementForm(request.POST)
     try:
         alert = access.visible_alerts(user).select_related("session", "episode").get(pk=alert_id)
-    except Alert.DoesNotExist:
-        # Not found and not allowed look the same, so a URL reveals nothing about who is in care.
-        raise Http404 from None
-    form = AcknowledgementForm(request.POST)
-    acknowledged = form.is_valid()
-    if acknowledged:
-        acknowledge(alert=alert, by=user, note=form.cleaned_data["note"])
+        acknowledged = form.is_valid()
+        if acknowledged:
+            acknowledge(alert=alert, by=user, note=form.cleaned_data["note"])
+    except Alert.DoesNotExist:  # AlertWithdrawn included
+        return _no_longer_open(request)
     if request.headers.get("HX-Request"):
         # htmx swaps only successful answers, so a refused note comes back as a 200 card with
         # the message in it.

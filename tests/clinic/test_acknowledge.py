@@ -126,3 +126,24 @@ def test_the_episode_page_keeps_acknowledged_alerts_apart_with_who_and_the_note(
     body = browser.get(reverse("clinic:episode", args=[alert.episode_id])).content.decode()
     assert "No open alerts." in body
     assert "1 acknowledged alert" in body and "“Talked it through”" in body
+
+
+def test_an_alert_withdrawn_between_the_page_and_the_click_reloads_the_page(
+    clinic: SimpleNamespace, alert: Alert
+) -> None:
+    # A rating that arrived a moment ago made the rule stop firing (alerts_refresh withdraws it).
+    url = _url(alert)
+    alert.delete()
+    answer = _browser(clinic).post(url, {"note": ""}, **HTMX)
+    assert answer.status_code == 404 and answer["HX-Refresh"] == "true"
+    assert _browser(clinic).post(url, {"note": ""}).status_code == 404
+
+
+def test_an_alert_withdrawn_after_the_lookup_is_not_found_rather_than_a_server_error(
+    clinic: SimpleNamespace, alert: Alert
+) -> None:
+    from alliance.feedback.services import AlertWithdrawn, alert_acknowledge
+
+    Alert.objects.filter(pk=alert.pk).delete()  # the caller still holds the object it found
+    with pytest.raises(AlertWithdrawn):
+        alert_acknowledge(alert=alert, by=clinic.clinician)
