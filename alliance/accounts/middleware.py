@@ -41,6 +41,9 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Read by the page header: while a code is awaited, it offers only "log out", since
+        # every other link would lead back to the code page.
+        request.two_factor_pending = False  # type: ignore[attr-defined]
         user = request.user
         if user.is_authenticated and not user.is_verified():  # type: ignore[attr-defined]
             view_name = self._view_name(request)
@@ -49,6 +52,7 @@ class TwoFactorMiddleware:
                 if target is not None and view_name != target:
                     query = urlencode({"next": request.get_full_path()})
                     return HttpResponseRedirect(f"{reverse(target)}?{query}")
+                request.two_factor_pending = target is not None  # type: ignore[attr-defined]
         return self.get_response(request)
 
     @staticmethod

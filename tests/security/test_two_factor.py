@@ -297,3 +297,26 @@ def test_an_administrator_of_another_organisation_cannot_change_this_one(
     assert _logged_in(stranger).post(page, {"require_two_factor": "on"}).status_code == 404
     clinic.org.refresh_from_db()
     assert not clinic.org.require_two_factor
+
+
+def test_while_a_code_is_awaited_the_header_offers_only_logging_out(
+    clinic: SimpleNamespace,
+) -> None:
+    _, _device, codes = _set_up(clinic.clinician)
+    browser = _logged_in(clinic.clinician)
+    waiting = browser.get(VERIFY).content.decode()
+    assert f'href="{reverse("clinic:caseload")}"' not in waiting
+    assert reverse("logout") in waiting
+    assert browser.post(VERIFY, {"code": codes[0]}).status_code == 302
+    assert f'href="{reverse("clinic:caseload")}"' in browser.get(SET_UP).content.decode()
+
+
+def test_when_required_the_set_up_page_offers_logging_out_not_skipping(
+    clinic: SimpleNamespace,
+) -> None:
+    voluntary = _logged_in(clinic.clinician).get(SET_UP + "?next=/caseload/").content.decode()
+    assert "Not now" in voluntary and "Log out instead" not in voluntary
+    organisation_two_factor_set(organisation=clinic.org, required=True)
+    required = _logged_in(clinic.clinician).get(SET_UP).content.decode()
+    assert "Log out instead" in required and "Not now" not in required
+    assert f'href="{reverse("clinic:caseload")}"' not in required
