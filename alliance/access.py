@@ -7,6 +7,8 @@ The rules (docs/architecture.md, "Who sees what"):
 - an administrator manages users and settings, and sees clinical detail only where one of the rules
   above applies, unless the organisation (or the site setting ``ADMIN_SEES_CLINICAL_DATA``)
   widens it;
+- only the episode's care team records its sessions (attendance, clinician ratings and the
+  client's answers); supervisors and administrators read them;
 - a clinician's reflection on a session is private to its author and the team's supervisors;
 - anyone else, including an anonymous visitor, sees nothing.
 
@@ -27,6 +29,7 @@ __all__ = [
     "can_see_episode",
     "episodes_for_agency_statistics",
     "is_administrator",
+    "is_on_care_team",
     "supervised_teams",
     "visible_alerts",
     "visible_audit_events",
@@ -118,6 +121,15 @@ def episodes_for_agency_statistics(user: User) -> QuerySet[Episode]:
 
 def can_see_episode(user: User, episode: Episode) -> bool:
     return visible_episodes(user).filter(pk=episode.pk).exists()
+
+
+def is_on_care_team(user: User, episode: Episode) -> bool:
+    """Whether the user may record the episode's sessions: attendance, their own rating and
+    the client's answers. Seeing a session (``visible_sessions``) is not enough: a supervisor
+    reads the sessions of their team but does not record them."""
+    if not _is_staff_user(user):
+        return False
+    return CareTeamMember.objects.filter(episode=episode, member=user).exists()
 
 
 def visible_audit_events(user: User) -> QuerySet[AuditEvent]:

@@ -82,6 +82,11 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+NOT_ON_CARE_TEAM = (
+    "Only the client's care team records a session's answers; you may read this session."
+)
+
+
 def _writer(request: HttpRequest) -> User:
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     if not token.can_write:
@@ -306,6 +311,8 @@ def response_create(request: HttpRequest, payload: ResponseIn) -> Status[Any]:
     session = get_object_or_404(
         access.visible_sessions(user).select_related("episode__client"), pk=payload.session
     )
+    if not access.is_on_care_team(user, session.episode):
+        raise HttpError(403, NOT_ON_CARE_TEAM)
     response = response_record(
         session=session,
         instrument_code=payload.instrument,

@@ -17,6 +17,16 @@ from tests.platform.roles import ROLES
 STAFF_ROLES = [role for role in ROLES if role != "anonymous"]
 # Who sees the clinician's client: the clinician (care team) and the team's supervisor.
 SEES = {"clinician", "supervisor"}
+# Who records its sessions (the client's answers, attendance, ratings): the care team only. The
+# supervisor reads them, as on the pages.
+RECORDS = {"clinician"}
+
+
+def expected_record_status(role: str) -> int:
+    """The answer to recording a response on the clinician's session, as ``role``."""
+    if role == "anonymous":
+        return 401
+    return 201 if role in RECORDS else 403 if role in SEES else 404
 
 PHQ9_MILD = {f"phq9_{n}": 1 for n in range(1, 10)} | {"phq9_9": 0}
 

@@ -91,6 +91,13 @@ def _session(body: Mapping[str, Any], user: User) -> Session:
         raise IntakeError(
             f"Encounter/{session_id} is not known.", "encounter", status=404, code="not-found"
         )
+    if not access.is_on_care_team(user, session.episode):
+        raise IntakeError(
+            f"Encounter/{session_id}: only the client's care team records a session's answers.",
+            "encounter",
+            status=403,
+            code="forbidden",
+        )
     patient_id = _reference_id(body, "subject", "Patient")
     if patient_id is not None and patient_id != session.episode.client_id:
         raise IntakeError("subject: the Patient is not the one seen in this Encounter.", "subject")
