@@ -111,6 +111,7 @@ NOT_CLINICAL: dict[str, str] = {
     "api:api-root": "the API's index",
     "api:openapi-json": "the API's schema",
     "fhir:metadata": "the FHIR capability statement",
+    "fhir:unknown": "an unknown FHIR path: an OperationOutcome, no data",
     "trajectories:index": "expected trajectories: statistics of the clinic, no client",
     "trajectories:measure": "expected trajectories: statistics of the clinic, no client",
     "trajectories:status": "expected trajectories: statistics of the clinic, no client",

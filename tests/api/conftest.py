@@ -28,6 +28,7 @@ def expected_record_status(role: str) -> int:
         return 401
     return 201 if role in RECORDS else 403 if role in SEES else 404
 
+
 PHQ9_MILD = {f"phq9_{n}": 1 for n in range(1, 10)} | {"phq9_9": 0}
 
 

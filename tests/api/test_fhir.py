@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from alliance.api.models import Scope
 from alliance.api.services import token_create
+from alliance.care.models import Client as ClientRecord
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Response
@@ -243,6 +244,53 @@ def test_errors_are_operation_outcomes(cast: SimpleNamespace) -> None:
         "/fhir/QuestionnaireResponse", "{", "application/fhir+json"
     )
     assert not_json.status_code == 400
+    assert valid(not_json.json())["issue"][0]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("path", ["", "Patient/1/_history", "Patient/1/$everything", "a/b/c/d"])
+def test_a_path_not_served_is_an_operation_outcome_not_an_html_page(
+    cast: SimpleNamespace, path: str
+) -> None:
+    answer = fhir(cast, "clinician", path)
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/fhir+json"
+    assert valid(answer.json())["issue"][0]["code"] == "not-supported"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("put", "Patient/{client}", "GET"),
+        ("delete", "Patient/{client}", "GET"),
+        ("patch", "Encounter/{session}", "GET"),
+        ("delete", "Patient", "GET, POST"),
+        ("post", "metadata", "GET"),
+    ],
+)
+def test_a_method_a_route_does_not_take_is_a_405_operation_outcome(
+    cast: SimpleNamespace, method: str, path: str, allowed: str
+) -> None:
+    url = "/fhir/" + path.format(client=cast.episode.client_id, session=cast.session.pk)
+    answer = getattr(api_as(cast, "clinician").browser, method)(url)
+    assert answer.status_code == 405
+    assert answer["Allow"] == allowed
+    assert valid(answer.json())["issue"][0]["code"] == "not-supported"
+    assert ClientRecord.objects.filter(pk=cast.episode.client_id).exists()
+
+
+def test_a_server_failure_is_a_logged_500_operation_outcome(
+    cast: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(client: object) -> dict[str, Any]:
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr("alliance.api.fhir.resources.patient", broken)
+    answer = fhir(cast, "clinician", f"Patient/{cast.episode.client_id}")
+    assert answer.status_code == 500
+    assert valid(answer.json())["issue"][0]["code"] == "exception"
+    assert "simulated failure" not in answer.content.decode()
+    logged = [record for record in caplog.records if record.name == "django.request"]
+    assert logged and logged[0].exc_info is not None
 
 
 def test_an_absurdly_large_id_is_not_found_rather_than_a_server_error(

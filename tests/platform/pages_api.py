@@ -34,4 +34,5 @@ NOT_GET_PAGES = {
     "fhir:metadata",
     "fhir:search",
     "fhir:read",
+    "fhir:unknown",
 }

@@ -7,14 +7,15 @@ come back as an ``OperationOutcome``.
 
 import json
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access
 from alliance.accounts.models import User
@@ -33,9 +34,17 @@ DEFAULT_COUNT = 50
 
 
 class FhirError(Exception):
-    def __init__(self, status: int, code: str, diagnostics: str, expression: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        diagnostics: str,
+        expression: str | None = None,
+        *,
+        allow: str | None = None,
+    ):
         super().__init__(diagnostics)
-        self.status, self.code, self.expression = status, code, expression
+        self.status, self.code, self.expression, self.allow = status, code, expression, allow
 
 
 def fhir_response(body: dict[str, Any], status: int = 200, **headers: str) -> HttpResponse:
@@ -48,6 +57,8 @@ def fhir_response(body: dict[str, Any], status: int = 200, **headers: str) -> Ht
 def _outcome(error: FhirError) -> HttpResponse:
     body = resources.operation_outcome(error.code, str(error), error.expression)
     headers = {"WWW_Authenticate": 'Bearer realm="fhir"'} if error.status == 401 else {}
+    if error.allow:
+        headers["Allow"] = error.allow
     return fhir_response(body, status=error.status, **headers)
 
 
@@ -62,19 +73,48 @@ def _token(request: HttpRequest) -> ApiToken:
     return token
 
 
-def _fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except FhirError as error:
-            return _outcome(error)
+def _fhir_view(
+    *methods: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Every answer under /fhir/ is FHIR JSON: a method the route does not take (405), a
+    refusal, and an unexpected failure (500, logged like any server error) each come back as an
+    ``OperationOutcome``. Writes run in their own transactions, so a failure has written
+    nothing by the time it is caught here."""
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if request.method not in methods:
+                    allowed = ", ".join(methods)
+                    raise FhirError(
+                        405,
+                        "not-supported",
+                        f"{request.method} is not supported here; use {allowed}.",
+                        allow=allowed,
+                    )
+                return view(request, *args, **kwargs)
+            except FhirError as error:
+                return _outcome(error)
+            except Exception as error:
+                failed = _outcome(
+                    FhirError(500, "exception", "The server failed; the error has been logged.")
+                )
+                log_response(
+                    "Internal Server Error: %s",
+                    request.path,
+                    response=failed,
+                    request=request,
+                    exception=error,
+                )
+                return failed
+
+        return wrapped
+
+    return decorate
 
 
-@require_GET
+@_fhir_view("GET")
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement; public, as FHIR clients fetch it before they authenticate."""
     return fhir_response(capability_statement(base_url(request)))
@@ -254,8 +294,7 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
-@_fhir_view
+@_fhir_view("GET", "POST")
 def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
     """Search with GET; POST accepts a ``QuestionnaireResponse`` only."""
     token = _token(request)
@@ -278,8 +317,15 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
     return fhir_response(created, status=201, Location=location)
 
 
-@require_GET
-@_fhir_view
+@csrf_exempt
+@_fhir_view("GET")
 def resource(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     token = _token(request)
     return fhir_response(_read(request, resource_type, resource_id, token.user))
+
+
+@csrf_exempt
+@_fhir_view("GET", "POST", "PUT", "PATCH", "DELETE")
+def unknown(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other path under /fhir/ (``_history``, operations, the bare base): served nowhere."""
+    raise FhirError(404, "not-supported", f"/fhir/{path} is not served here; see /fhir/metadata.")
