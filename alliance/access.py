@@ -12,6 +12,10 @@ The rules (docs/architecture.md, "Who sees what"):
 - a clinician's reflection on a session is private to its author and the team's supervisors;
 - anyone else, including an anonymous visitor, sees nothing.
 
+In the admin site an administrator manages the people and teams of the organisations they
+administer (``managed_*``); a superuser is the site's operator (``createsuperuser``), who manages
+every organisation's people and teams but sees clinical records only by the rules above.
+
 Views, the admin, the API and reports call these functions; they never filter clinical data by hand.
 """
 
@@ -30,6 +34,10 @@ __all__ = [
     "episodes_for_agency_statistics",
     "is_administrator",
     "is_on_care_team",
+    "managed_organisations",
+    "managed_teams",
+    "managed_users",
+    "may_use_admin",
     "supervised_teams",
     "visible_alerts",
     "visible_audit_events",
@@ -62,6 +70,35 @@ def administered_organisations(user: User) -> QuerySet[Organisation]:
 def is_administrator(user: User) -> bool:
     """Whether the user administers any organisation (and so may use the admin site)."""
     return administered_organisations(user).exists()
+
+
+def may_use_admin(user: User) -> bool:
+    """Administrators of an organisation, and the site's operator (a superuser)."""
+    return _is_staff_user(user) and (user.is_superuser or is_administrator(user))
+
+
+def managed_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations whose people and teams the user manages in the admin site."""
+    if _is_staff_user(user) and user.is_superuser:
+        return Organisation.objects.all()
+    return administered_organisations(user)
+
+
+def managed_teams(user: User) -> QuerySet[Team]:
+    return Team.objects.filter(organisation__in=managed_organisations(user))
+
+
+def managed_users(user: User) -> QuerySet[User]:
+    """People with a role in an organisation the user administers. An administrator never
+    manages a superuser (they could take over the site by resetting its password)."""
+    if not _is_staff_user(user):
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    roles = Membership.objects.filter(
+        user=OuterRef("pk"), organisation__in=administered_organisations(user)
+    )
+    return User.objects.filter(Exists(roles), is_superuser=False)
 
 
 def _episode_rule(user: User) -> Q:

@@ -28,6 +28,16 @@ def membership_grant(
     return membership
 
 
+def staff_access_sync(*, user: User) -> User:
+    """Admin-site access follows the administrator role: granted with it, ended when the last
+    one is taken away (a superuser, the site's operator, keeps it)."""
+    wanted = user.is_superuser or user.memberships.filter(role=Role.ADMINISTRATOR).exists()
+    if user.is_staff != wanted:
+        user.is_staff = wanted
+        user.save(update_fields=["is_staff"])
+    return user
+
+
 @transaction.atomic
 def organisation_two_factor_set(*, organisation: Organisation, required: bool) -> Organisation:
     """Require (or stop requiring) two-factor log-in. Members already verified stay verified;

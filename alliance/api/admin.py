@@ -19,13 +19,8 @@ class ApiTokenAdmin(AdministratorOnly, admin.ModelAdmin):
     actions = ["revoke"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
-        organisations = access.administered_organisations(request.user)  # type: ignore[arg-type]
-        return (
-            super()
-            .get_queryset(request)
-            .filter(user__memberships__organisation__in=organisations)
-            .distinct()
-        )
+        people = access.managed_users(request.user)  # type: ignore[arg-type]
+        return super().get_queryset(request).filter(user__in=people.values("pk"))
 
     readonly_fields = ["user", "name", "scope"]
 

@@ -1,11 +1,14 @@
 """Clinical records in the admin are scoped by ``alliance.access`` like every other page."""
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from alliance import access
-from alliance.accounts.admin import AdministratorOnly
+from alliance.accounts.admin import AdministratorOnly, ScopedChoices
+from alliance.accounts.models import User
 from alliance.care.models import (
     CareTeamMember,
     Client,
@@ -19,8 +22,10 @@ from alliance.care.models import (
 )
 
 
-class ScopedAdmin(AdministratorOnly, admin.ModelAdmin):
-    """Shows only the rows the user may see; ``scope`` names the function in ``access``."""
+class ScopedAdmin(ScopedChoices, AdministratorOnly, admin.ModelAdmin):
+    """Shows only the rows the user may see; ``scope`` names the function in ``access``. Its
+    forms point only at records the user may see, and nothing clinical is deleted here (a
+    client's records are never lost by a click; episodes end, they are not removed)."""
 
     scope = "visible_episodes"
 
@@ -28,8 +33,22 @@ class ScopedAdmin(AdministratorOnly, admin.ModelAdmin):
         visible = getattr(access, self.scope)(request.user)
         return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
+    def extra_choices(self, user: User) -> dict[type[Model], QuerySet[Any]]:
+        return clinical_choices(user)
 
-class CareTeamInline(AdministratorOnly, admin.TabularInline):
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+def clinical_choices(user: User) -> dict[type[Model], QuerySet[Any]]:
+    return {
+        Client: access.visible_clients(user),
+        Episode: access.visible_episodes(user),
+        Session: access.visible_sessions(user),
+    }
+
+
+class CareTeamInline(ScopedChoices, AdministratorOnly, admin.TabularInline):
     model = CareTeamMember
     extra = 0
     raw_id_fields = ["member"]
@@ -45,7 +64,8 @@ class ClientAdmin(ScopedAdmin):
 @admin.register(Episode)
 class EpisodeAdmin(ScopedAdmin):
     list_display = ["client", "team", "setting", "started_on", "ended_on", "ending"]
-    list_filter = ["setting", "ending", "team"]
+    # Only the teams in the list: the plain filter would name every team on the site.
+    list_filter = ["setting", "ending", ("team", admin.RelatedOnlyFieldListFilter)]
     raw_id_fields = ["client"]
     inlines = [CareTeamInline]
 
