@@ -1,6 +1,7 @@
 """Which named URLs show or change clinical data, and how each is recorded in the audit log.
 
-Every named URL outside the Django admin is in exactly one of ``CLINICAL`` or ``NOT_CLINICAL``;
+Every named URL outside the Django admin is in exactly one of ``CLINICAL`` or ``NOT_CLINICAL``,
+and the admin's pages of clinical models are in ``CLINICAL`` too;
 tests/audit/test_coverage.py fails when a new URL is in neither, so the log cannot silently fall
 behind the pages. A route in ``CLINICAL`` is recorded on every request, whatever the answer: a
 refused attempt (403, 404) or a redirect to the log-in page is worth knowing too.
@@ -86,6 +87,35 @@ CLINICAL: dict[str, Audited] = {
     "fhir:search": _create("fhir"),
     "fhir:read": Audited("fhir", "resource_id"),
 }
+
+# The admin site's pages of the models that hold clinical data: each list, record, history,
+# addition and deletion is recorded like a page. Their names are "admin:<app>_<model>_<page>";
+# tests/audit/test_coverage.py fails when a clinical app registers a model not listed here.
+ADMIN_CLINICAL_MODELS = {
+    "care_client": "client",
+    "care_episode": "episode",
+    "care_session": "session",
+    "care_goal": "goal",
+    "care_goalrating": "goal_rating",
+    "care_task": "task",
+    "care_rupture": "rupture",
+    "measures_response": "response",
+    "feedback_alert": "alert",
+}
+
+
+def _admin_routes(model: str, kind: str) -> dict[str, Audited]:
+    return {
+        f"admin:{model}_changelist": Audited(kind),
+        f"admin:{model}_add": _create(kind),
+        f"admin:{model}_change": Audited(kind, "object_id"),
+        f"admin:{model}_history": Audited(kind, "object_id"),
+        f"admin:{model}_delete": Audited(kind, "object_id", write=Action.DELETE),
+    }
+
+
+for _model, _kind in ADMIN_CLINICAL_MODELS.items():
+    CLINICAL |= _admin_routes(_model, _kind)
 
 # Why each of these shows no clinical data.
 NOT_CLINICAL: dict[str, str] = {

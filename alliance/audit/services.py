@@ -22,7 +22,7 @@ from alliance.accounts.models import Membership, Organisation, User
 from alliance.api.models import ApiToken
 from alliance.audit.models import USER_AGENT_LENGTH, Action, AuditEvent, Via
 from alliance.audit.registry import CLINICAL, FHIR_KINDS, Audited
-from alliance.care.models import Client, Episode, Goal, Rupture, Session, Task
+from alliance.care.models import Client, Episode, Goal, GoalRating, Rupture, Session, Task
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 from alliance.portal import visits
@@ -37,6 +37,7 @@ RECORDS: dict[str, tuple[type[Model], str]] = {
     "episode": (Episode, "client_id"),
     "session": (Session, "episode__client_id"),
     "goal": (Goal, "episode__client_id"),
+    "goal_rating": (GoalRating, "goal__episode__client_id"),
     "task": (Task, "episode__client_id"),
     "rupture": (Rupture, "session__episode__client_id"),
     "alert": (Alert, "episode__client_id"),

@@ -4,16 +4,19 @@ clinical pages as the clinician leaves exactly one event each, with the right de
 from types import SimpleNamespace
 
 import pytest
-from django.urls import get_resolver
+from django.contrib import admin
+from django.urls import get_resolver, reverse
 
 from alliance.audit.models import Action, Via
-from alliance.audit.registry import CLINICAL, NOT_CLINICAL
+from alliance.audit.registry import ADMIN_CLINICAL_MODELS, CLINICAL, NOT_CLINICAL
+from alliance.care import services
+from alliance.care.models import Client
 from tests.audit.conftest import request_events
 from tests.platform.test_urls_by_role import PAGES, _named_patterns
 
 # The role table's staff GET pages that show clinical data, by their route (entries such as
 # "reports:home (team)" are the same route with other arguments). The clients' portal pages
-# are walked in test_portal_events.py, each with an invitation.
+# are walked in test_requests.py, each with an invitation.
 CLINICAL_PAGES = sorted(
     page
     for page in PAGES
@@ -36,9 +39,104 @@ def test_no_url_is_both_audited_and_not_clinical() -> None:
     assert set(CLINICAL) & set(NOT_CLINICAL) == set()
 
 
+def _admin_url_names() -> set[str]:
+    names = set()
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        names |= {prefix + page for page in ("changelist", "add", "change", "history", "delete")}
+    return names
+
+
 def test_the_registry_names_no_url_that_is_gone() -> None:
-    named = _named_patterns(get_resolver())
+    named = _named_patterns(get_resolver()) | _admin_url_names()
     assert (set(CLINICAL) | set(NOT_CLINICAL)) - named == set()
+
+
+CLINICAL_APPS = {"care", "measures", "feedback"}
+
+
+def test_every_clinical_model_in_the_admin_is_audited() -> None:
+    in_admin = {
+        f"{model._meta.app_label}_{model._meta.model_name}"
+        for model in admin.site._registry
+        if model._meta.app_label in CLINICAL_APPS
+    }
+    assert in_admin == set(ADMIN_CLINICAL_MODELS)
+    for model in in_admin:
+        for page in ("changelist", "add", "change", "history", "delete"):
+            assert f"admin:{model}_{page}" in CLINICAL
+
+
+@pytest.fixture
+def administrator_who_sees_clinical_data(clinic: SimpleNamespace, browser_as):  # type: ignore[no-untyped-def]
+    clinic.org.admin_sees_clinical_data = True
+    clinic.org.save(update_fields=["admin_sees_clinical_data"])
+    return browser_as("administrator")
+
+
+@pytest.mark.parametrize("page", ["changelist", "change", "history"])
+def test_looking_at_a_client_in_the_admin_records_one_event(
+    clinic: SimpleNamespace, administrator_who_sees_clinical_data, page: str
+) -> None:  # type: ignore[no-untyped-def]
+    client = clinic.episode.client
+    args = [] if page == "changelist" else [client.pk]
+    before = len(request_events())
+    answer = administrator_who_sees_clinical_data.get(
+        reverse(f"admin:care_client_{page}", args=args)
+    )
+    assert answer.status_code == 200
+    [event] = request_events()[before:]
+    assert (event.actor, event.action, event.object_kind) == (
+        clinic.administrator,
+        Action.VIEW,
+        "client",
+    )
+    assert event.route == f"admin:care_client_{page}"
+    if page != "changelist":
+        assert (event.object_id, event.client_id) == (client.pk, client.pk)
+
+
+def test_changing_a_client_in_the_admin_records_who_changed_which_client(
+    clinic: SimpleNamespace, administrator_who_sees_clinical_data
+) -> None:  # type: ignore[no-untyped-def]
+    client = clinic.episode.client
+    url = reverse("admin:care_client_change", args=[client.pk])
+    form = {
+        "code": client.code,
+        "display_name": "Renamed R.",
+        "age_group": client.age_group,
+        "birth_year": client.birth_year or "",
+        "organisation": clinic.org.pk,
+    }
+    answer = administrator_who_sees_clinical_data.post(url, form)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert Client.objects.get(pk=client.pk).display_name == "Renamed R."
+    [event] = [e for e in request_events() if e.method == "POST"]
+    assert (event.action, event.object_kind, event.client_id) == (
+        Action.CHANGE,
+        "client",
+        client.pk,
+    )
+    assert event.organisation_id == clinic.org.pk
+
+
+def test_a_goal_rating_in_the_admin_is_traced_to_its_client(
+    clinic: SimpleNamespace, administrator_who_sees_clinical_data
+) -> None:  # type: ignore[no-untyped-def]
+    goal = services.goal_add(
+        episode=clinic.episode, text="Sleep", agreed=True, by=clinic.clinician, session=None
+    )
+    rating = services.goal_ratings_record(
+        session=clinic.session, ratings={goal.pk: 4}, by=clinic.clinician
+    )[0]
+    url = reverse("admin:care_goalrating_change", args=[rating.pk])
+    assert administrator_who_sees_clinical_data.get(url).status_code == 200
+    [event] = request_events()
+    assert (event.object_kind, event.object_id, event.client_id) == (
+        "goal_rating",
+        rating.pk,
+        clinic.episode.client_id,
+    )
 
 
 def test_the_walk_covers_every_kind_of_staff_page() -> None:
