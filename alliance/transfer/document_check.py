@@ -6,7 +6,7 @@ document as a whole."""
 from typing import Any
 
 from alliance.science.ratings_table import RowError
-from alliance.transfer.selectors import EXPORT_FORMAT, EXPORT_VERSION
+from alliance.transfer.selectors import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
 
 __all__ = ["document_problems"]
 
@@ -48,6 +48,13 @@ class _Names:
         self.found.append(RowError(0, where, f"{value!r} is not among the export's {what}"))
 
     def problems(self) -> list[RowError]:
+        allowed = ", ".join(USER_FIELDS)
+        for i, user in enumerate(self.doc["users"]):
+            for name in sorted(set(user) - set(USER_FIELDS)):
+                message = f"not a field an import takes; allowed: {allowed}"
+                self.found.append(RowError(0, f"users[{i}].{name}", message))
+            if "username" not in user or "date_joined" not in user:
+                self.found.append(RowError(0, f"users[{i}]", "needs username and date_joined"))
         for i, m in enumerate(self.doc["memberships"]):
             self.need(f"memberships[{i}].user", m.get("user"), self.users, "users")
             self.need(f"memberships[{i}].team", m.get("team"), self.teams, "teams", blank_ok=True)

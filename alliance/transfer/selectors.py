@@ -34,6 +34,17 @@ __all__ = ["EXPORT_FORMAT", "EXPORT_VERSION", "episode_keys", "organisation_expo
 
 EXPORT_FORMAT = "alliance-export"
 EXPORT_VERSION = 1
+# What an export says of each member of staff, and all an import takes: never a password, and
+# never the site operator's flag (``is_superuser``).
+USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "date_joined",
+)
 
 Record = dict[str, Any]
 
@@ -159,16 +170,7 @@ class _Exporter:
         }
 
     def _user_records(self) -> list[Record]:
-        fields = (
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "is_active",
-            "is_staff",
-            "date_joined",
-        )
-        rows = User.objects.filter(pk__in=self.users).order_by("username").values(*fields)
+        rows = User.objects.filter(pk__in=self.users).order_by("username").values(*USER_FIELDS)
         return [{**row, "date_joined": _when(row["date_joined"])} for row in rows]
 
     @staticmethod

@@ -126,3 +126,82 @@ def test_a_pseudonymised_export_without_a_key_is_refused(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "needs a secret key" in result.stderr
     assert not out.exists()
+
+
+def _run_on_a_terminal(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal as its output, as a user at a shell sees it."""
+    import pty
+
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "ALLIANCE_ENV", "DATABASE_URL")
+    }
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(ALLIANCE), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        env={**clean, **env, "COLUMNS": "100", "TERM": "xterm"},
+    )
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(controller)
+    return process.wait(timeout=300), seen.decode("utf-8", "replace")
+
+
+def test_an_import_at_a_terminal_shows_a_progress_bar_and_a_pipe_gets_none(tmp_path: Path) -> None:
+    env = _migrated(tmp_path)
+    clinic = tmp_path / "clinic.json"
+    clinic.write_text(
+        json.dumps(
+            {
+                "format": "alliance-export",
+                "version": 1,
+                "organisation": {"name": "Small clinic", "created_at": "2025-01-01T09:00:00Z"},
+                "teams": ["Adults"],
+                "users": [
+                    {
+                        "username": "c1",
+                        "first_name": "",
+                        "last_name": "",
+                        "email": "",
+                        "is_active": True,
+                        "is_staff": False,
+                        "date_joined": "2025-01-01T09:00:00Z",
+                    }
+                ],
+                "memberships": [{"user": "c1", "team": "Adults", "role": "clinician"}],
+                "clients": [],
+                "episodes": [],
+                "trajectory_fits": [],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert _run("import", str(clinic), env=env).returncode == 0
+    rows = [f"e{n},c1,{s},ors,{20 + s},2024-01-{s:02d}" for n in range(1, 41) for s in (1, 2, 3)]
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text(
+        "episode_id,clinician_id,session,measure,score,date\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+
+    code, seen = _run_on_a_terminal(
+        "import", str(ratings), "--organisation", "Small clinic", env=env
+    )
+
+    assert code == 0, seen
+    assert "Importing" in seen and "120/120" in seen
+    piped = _run("import", str(ratings), "--organisation", "Small clinic", env=env)
+    assert piped.returncode == 0
+    assert "Importing" not in piped.stderr and "\x1b[" not in piped.stderr

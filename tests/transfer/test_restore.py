@@ -167,6 +167,21 @@ def test_it_refuses_an_export_naming_someone_it_does_not_hold_and_writes_nothing
 
 
 @pytest.mark.django_db
+def test_it_takes_no_password_or_superuser_flag_from_a_file(clinic) -> None:
+    document = organisation_export(organisation=clinic.org)
+    document["organisation"]["name"] = "Elsewhere"
+    document["users"][0] |= {"is_superuser": True, "password": "pbkdf2_sha256$1$x$y"}
+    counts = _counts()
+
+    outcome = organisation_import(source=document, organisation="", progress=lambda *_: None)
+
+    assert [str(e.column) for e in outcome.errors] == ["users[0].is_superuser", "users[0].password"]
+    assert "allowed: username, first_name" in outcome.errors[0].message
+    assert _counts() == counts
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.django_db
 def test_it_refuses_a_document_that_is_not_an_alliance_export() -> None:
     outcome = organisation_import(
         source={"format": "something-else"}, organisation="", progress=lambda *_: None
