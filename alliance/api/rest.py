@@ -36,7 +36,62 @@ class TokenAuth(HttpBearer):
         return token_authenticate(token)
 
 
-api = NinjaAPI(
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_INVALID = {
+    "type": "object",
+    "properties": {
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
+                "required": ["loc", "msg"],
+            },
+        }
+    },
+    "required": ["detail"],
+}
+_ERRORS = {
+    "401": ("No token, a made-up one or a revoked one.", "Error"),
+    "403": ("A write with a read-only token, or one these rules refuse.", "Error"),
+    "404": ("No such record, or one you may not see (they look the same).", "Error"),
+    "422": ("Bad input: each problem names its field (loc) and says why (msg).", "Invalid"),
+}
+
+_BODY_ERRORS = {"400": ("The body is not JSON.", "Error")}
+
+
+class AllianceApi(NinjaAPI):
+    """Its schema also documents the error answers every operation may give, so a client (and
+    the schemathesis test) knows each status and body it can meet."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components |= {"Error": _ERROR, "Invalid": _INVALID}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                errors = _ERRORS | (_BODY_ERRORS if "requestBody" in operation else {})
+                for status, (description, name) in sorted(errors.items()):
+                    operation["responses"].setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": f"#/components/schemas/{name}"}
+                                }
+                            },
+                        },
+                    )
+        return schema
+
+
+api = AllianceApi(
     title="Alliance API",
     version="1",
     urls_namespace="api",

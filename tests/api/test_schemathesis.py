@@ -12,7 +12,11 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +37,17 @@ def _one_connection_for_the_test() -> Iterator[None]:
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_api_keeps_to_its_schema(case: Any, cast: SimpleNamespace) -> None:
     case.call_and_validate(
         headers={"Authorization": f"Bearer {cast.secrets['clinician']}"},
-        checks=[not_a_server_error, response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
     )
