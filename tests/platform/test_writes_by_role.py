@@ -1,0 +1,125 @@
+"""Every write a page takes, tried as every role (issue 6 §5): the answer each role gets, and that
+the record changed only for those allowed. The alliance-work forms have the same table in
+tests/care/test_views.py (``POSTS``); the hand-over in tests/portal/test_tablet.py."""
+
+import uuid
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client as Browser
+from django.urls import reverse
+
+from alliance.care.models import Goal, Rupture, Session, SessionStatus
+from alliance.feedback.models import Alert
+from alliance.measures.models import Response
+from tests.clinic.builders import srs
+from tests.factories import PASSWORD
+from tests.platform.pages_care import goal_of, rupture_of
+from tests.platform.roles import CARE_TEAM_PAGE, ROLES
+
+# Only the care team records a session; the team's supervisor reads it (403), everyone else
+# is told it does not exist (404); a visitor is sent to log in.
+CARE_TEAM_WRITE = {
+    "anonymous": 302,
+    "clinician": 302,
+    "colleague": 404,
+    "supervisor": 403,
+    "other_supervisor": 404,
+    "administrator": 404,
+    "outsider": 404,
+}
+# Whoever sees the episode may write (the pages' table, with a redirect for success).
+SEES_WRITE = {role: 302 if status == 200 else status for role, status in CARE_TEAM_PAGE.items()}
+
+
+def _alert(cast: SimpleNamespace) -> Alert:
+    alert, _ = Alert.objects.get_or_create(
+        episode=cast.episode,
+        rule="test_rule",
+        defaults={
+            "session": cast.session,
+            "severity": "low",
+            "priority": 9,
+            "evidence": {"why": "a test"},
+            "advice_code": "test",
+            "advice": "Talk it through.",
+        },
+    )
+    return alert
+
+
+Write = tuple[
+    Callable[[SimpleNamespace], str],
+    Callable[[SimpleNamespace], dict[str, object]],
+    Callable[[SimpleNamespace], object],
+    dict[str, int],
+]
+WRITES: dict[str, Write] = {
+    "clinic:session_start": (
+        lambda c: reverse("clinic:session_start", args=[c.episode.pk]),
+        lambda c: {},
+        lambda c: Session.objects.filter(episode=c.episode).count(),
+        CARE_TEAM_WRITE,
+    ),
+    "clinic:session_attendance": (
+        lambda c: reverse("clinic:session_attendance", args=[c.session.pk]),
+        lambda c: {"status": "cancelled", "present": []},
+        lambda c: Session.objects.get(pk=c.session.pk).status,
+        CARE_TEAM_WRITE,
+    ),
+    "clinic:session_rating": (
+        lambda c: reverse("clinic:session_rating", args=[c.session.pk]),
+        lambda c: {**srs(36.0), "idempotency_key": str(uuid.uuid4())},
+        lambda c: Response.objects.filter(session=c.session).count(),
+        CARE_TEAM_WRITE,
+    ),
+    "feedback:alert_acknowledge": (
+        lambda c: reverse("feedback:alert_acknowledge", args=[_alert(c).pk]),
+        lambda c: {"note": "Talked it through together."},
+        lambda c: Alert.objects.filter(acknowledged_at__isnull=False).count(),
+        SEES_WRITE,
+    ),
+    "care:goal_edit": (
+        lambda c: reverse("care:goal_edit", args=[goal_of(c).pk]),
+        lambda c: {"text": "Sleep six hours", "status": "active", "version": goal_of(c).version},
+        lambda c: Goal.objects.get(pk=goal_of(c).pk).text,
+        SEES_WRITE,
+    ),
+    "care:rupture_edit": (
+        lambda c: reverse("care:rupture_edit", args=[rupture_of(c).pk]),
+        lambda c: {
+            "rupture-withdrawal": ["minimal_response"],
+            "rupture-noticed_by": "both",
+            "rupture-resolution": "resolved",
+        },
+        lambda c: Rupture.objects.get(pk=rupture_of(c).pk).resolution,
+        SEES_WRITE,
+    ),
+}
+
+
+def _browser(cast: SimpleNamespace, role: str) -> Browser:
+    browser = Browser()
+    if role != "anonymous":
+        assert browser.login(username=getattr(cast, role).username, password=PASSWORD)
+    return browser
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_each_role_gets_the_expected_answer_and_changes_only_what_it_may(
+    clinic: SimpleNamespace, write: str, role: str
+) -> None:
+    clinic.session.status = SessionStatus.ATTENDED
+    clinic.session.save(update_fields=["status"])
+    url, data, state, expected = WRITES[write]
+    target, payload = url(clinic), data(clinic)
+    before = state(clinic)
+    answer = _browser(clinic, role).post(target, payload)
+    assert answer.status_code == expected[role], answer.content.decode()[:1500]
+    if role == "anonymous":
+        assert answer["Location"].startswith(reverse("login"))
+    changed = state(clinic) != before
+    allowed = role == "clinician" or (expected[role] == 302 and role != "anonymous")
+    assert changed == allowed, (write, role, before, state(clinic))
