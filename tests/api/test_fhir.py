@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from alliance.api.models import Scope
 from alliance.api.services import token_create
@@ -219,7 +220,8 @@ def test_a_read_token_may_not_post(cast: SimpleNamespace) -> None:
         ({"status": "in-progress"}, "status"),
         ({"subject": {"reference": "Patient/999999"}}, "subject"),
         ({"item": [{"linkId": "phq9_1", "answer": [{"valueInteger": 9}]}]}, "phq9_1"),
-        ({"authored": 12}, None),
+        ({"authored": 12}, "authored"),
+        ({"authored": "2026-01-05T10:30:00"}, "authored"),
     ],
 )
 def test_a_bad_questionnaire_response_is_refused_naming_the_field(
@@ -230,6 +232,16 @@ def test_a_bad_questionnaire_response_is_refused_naming_the_field(
     issue = valid(answer.json())["issue"][0]
     assert issue.get("expression", [None]) == [field]
     assert Response.objects.count() == 1
+
+
+def test_a_date_alone_is_the_start_of_that_day_in_the_sites_time_zone(
+    cast: SimpleNamespace,
+) -> None:
+    answer = post(cast, "clinician", qr_body(cast) | {"authored": "2026-01-05"})
+    assert answer.status_code == 201
+    stored = Response.objects.get(pk=answer.json()["id"])
+    local = timezone.localtime(stored.answered_at)
+    assert (local.date().isoformat(), local.hour, local.minute) == ("2026-01-05", 0, 0)
 
 
 def test_errors_are_operation_outcomes(cast: SimpleNamespace) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from fhirclient.models.fhirabstractbase import FHIRValidationError
 from fhirclient.models.questionnaireresponse import QuestionnaireResponse
@@ -36,13 +37,33 @@ class IntakeError(Exception):
         self.status, self.code, self.expression = status, code, expression
 
 
+def _first_problem(error: BaseException) -> tuple[str | None, str]:
+    """The FHIRPath (``item[0].answer[0].valueInteger``) and words of the first problem
+    fhirclient found."""
+    path = ""
+    while isinstance(error, FHIRValidationError):
+        step = str(error.path) if error.path is not None else ""
+        if step.isdigit():
+            path += f"[{step}]"
+        elif step:
+            path += f".{step}" if path else step
+        if not error.errors:
+            break
+        error = error.errors[0]
+    return (path or None), str(error).strip().splitlines()[-1].strip()
+
+
 def _check_structure(body: Mapping[str, Any]) -> None:
     if not isinstance(body, Mapping) or body.get("resourceType") != "QuestionnaireResponse":
         raise IntakeError("Send a QuestionnaireResponse resource.", "resourceType")
     try:
         QuestionnaireResponse(dict(body), strict=True)
     except FHIRValidationError as error:
-        raise IntakeError(f"Not a valid FHIR R4 QuestionnaireResponse: {error}") from None
+        path, problem = _first_problem(error)
+        where = f" at {path}" if path else ""
+        raise IntakeError(
+            f"Not a valid FHIR R4 QuestionnaireResponse{where}: {problem}", path
+        ) from None
     if body.get("status") != "completed":
         raise IntakeError("Only a completed QuestionnaireResponse can be recorded.", "status")
 
@@ -159,10 +180,18 @@ def _idempotency_key(body: Mapping[str, Any]) -> uuid.UUID | None:
 
 
 def _authored(body: Mapping[str, Any]) -> datetime | None:
+    """FHIR's dateTime: a time needs its time zone; a date alone (``2026-11-02``) is taken as
+    the start of that day in the site's time zone."""
     value = body.get("authored")
     parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed) if "T" not in str(value) else None
     if value and parsed is None:
-        raise IntakeError("authored: expected a date and time with a time zone.", "authored")
+        raise IntakeError(
+            "authored: expected a date (2026-11-02) or a date and time with its time zone "
+            "(2026-11-02T10:30:00+01:00).",
+            "authored",
+        )
     return parsed
 
 
