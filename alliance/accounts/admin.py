@@ -66,6 +66,9 @@ class ScopedChoices:
         choices = scoped_choices(user) | self.extra_choices(user)  # type: ignore[arg-type]
         if db_field.related_model in choices:
             kwargs["queryset"] = choices[db_field.related_model]
+            only = list(kwargs["queryset"][:2]) if db_field.related_model is Organisation else []
+            if len(only) == 1:  # an administrator of one organisation need not pick it
+                kwargs["initial"] = only[0]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 

@@ -89,6 +89,15 @@ def _role(user: User, organisation: Organisation, team: Team | None, role: str) 
     }
 
 
+def test_the_add_form_starts_with_the_administrators_only_organisation(
+    clinic: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    page = _logged_in(clinic.administrator).get(reverse("admin:accounts_user_add"))
+    body = page.content.decode()
+    assert f'<option value="{clinic.org.pk}" selected>' in body
+    assert other.org.name not in body
+
+
 def test_an_administrator_lists_only_their_organisations_people(
     clinic: SimpleNamespace, other: SimpleNamespace
 ) -> None:
