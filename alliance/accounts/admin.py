@@ -178,6 +178,7 @@ class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
 class TeamAdmin(ScopedChoices, AdministratorOnly, admin.ModelAdmin):
     list_display = ["name", "organisation"]
     search_fields = ["name"]
+    ordering = ["organisation__name", "name"]
     # Only the organisations in the list: the plain filter would name every organisation.
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter)]
 
