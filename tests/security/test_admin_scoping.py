@@ -37,6 +37,11 @@ def _logged_in(user: User) -> Browser:
     return browser
 
 
+def _administrators_see_clinical_data(organisation: Organisation) -> None:
+    organisation.admin_sees_clinical_data = True
+    organisation.save(update_fields=["admin_sees_clinical_data"])
+
+
 def _operator() -> User:
     return User.objects.create_superuser(username="operator", password=PASSWORD)
 
@@ -275,8 +280,7 @@ def test_teams_of_other_organisations_are_not_listed_named_or_chosen(
 def test_the_episode_list_names_no_team_of_another_organisation(
     clinic: SimpleNamespace, other: SimpleNamespace
 ) -> None:
-    clinic.org.admin_sees_clinical_data = True
-    clinic.org.save(update_fields=["admin_sees_clinical_data"])
+    _administrators_see_clinical_data(clinic.org)
     page = _logged_in(clinic.administrator).get(reverse("admin:care_episode_changelist"))
     assert page.status_code == 200
     assert clinic.team_a.name in page.content.decode()
@@ -286,8 +290,7 @@ def test_the_episode_list_names_no_team_of_another_organisation(
 def test_an_episode_cannot_be_moved_to_another_organisations_client_or_team(
     clinic: SimpleNamespace, other: SimpleNamespace
 ) -> None:
-    clinic.org.admin_sees_clinical_data = True
-    clinic.org.save(update_fields=["admin_sees_clinical_data"])
+    _administrators_see_clinical_data(clinic.org)
     episode = clinic.episode
     url = reverse("admin:care_episode_change", args=[episode.pk])
     form = {
@@ -309,8 +312,7 @@ def test_an_episode_cannot_be_moved_to_another_organisations_client_or_team(
 
 @pytest.mark.parametrize("model", ["client", "episode", "session"])
 def test_nothing_clinical_is_deleted_from_the_admin(clinic: SimpleNamespace, model: str) -> None:
-    clinic.org.admin_sees_clinical_data = True
-    clinic.org.save(update_fields=["admin_sees_clinical_data"])
+    _administrators_see_clinical_data(clinic.org)
     record = {"client": clinic.episode.client, "episode": clinic.episode, "session": clinic.session}
     url = reverse(f"admin:care_{model}_delete", args=[record[model].pk])
     assert _logged_in(clinic.administrator).post(url, {"post": "yes"}).status_code == 403
