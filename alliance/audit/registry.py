@@ -114,8 +114,11 @@ def _admin_routes(model: str, kind: str) -> dict[str, Audited]:
     }
 
 
-for _model, _kind in ADMIN_CLINICAL_MODELS.items():
-    CLINICAL |= _admin_routes(_model, _kind)
+CLINICAL |= {
+    name: rule
+    for model, kind in ADMIN_CLINICAL_MODELS.items()
+    for name, rule in _admin_routes(model, kind).items()
+}
 
 # Why each of these shows no clinical data.
 NOT_CLINICAL: dict[str, str] = {
