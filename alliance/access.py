@@ -31,6 +31,7 @@ from alliance.measures.models import Response
 __all__ = [
     "administered_organisations",
     "can_see_episode",
+    "care_team_sessions",
     "episodes_for_agency_statistics",
     "is_administrator",
     "is_on_care_team",
@@ -163,10 +164,17 @@ def can_see_episode(user: User, episode: Episode) -> bool:
 def is_on_care_team(user: User, episode: Episode) -> bool:
     """Whether the user may record the episode's sessions: attendance, their own rating and
     the client's answers. Seeing a session (``visible_sessions``) is not enough: a supervisor
-    reads the sessions of their team but does not record them."""
+    reads the sessions of their team but does not record them. Reads the episode's care team
+    once (a page that prefetched it asks the database nothing)."""
     if not _is_staff_user(user):
         return False
-    return CareTeamMember.objects.filter(episode=episode, member=user).exists()
+    return any(member.member_id == user.pk for member in episode.care_team.all())
+
+
+def care_team_sessions(user: User) -> QuerySet[Session]:
+    """``is_on_care_team`` as a query: the sessions the user may record, and so hand to the
+    client (tablet, link, kiosk code)."""
+    return visible_sessions(user).filter(episode__care_team__member=user)
 
 
 def visible_audit_events(user: User) -> QuerySet[AuditEvent]:

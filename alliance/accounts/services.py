@@ -22,9 +22,8 @@ def membership_grant(
     membership, _ = Membership.objects.get_or_create(
         user=user, organisation=organisation, team=team, role=role
     )
-    if role == Role.ADMINISTRATOR and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    if role == Role.ADMINISTRATOR:
+        staff_access_sync(user=user)
     return membership
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import Episode, Session
 from alliance.clinic import progress, selectors, services
@@ -24,10 +25,6 @@ from alliance.measures.models import STAFF_RATERS
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)  # login_required guarantees a signed-in User
-
-
-def _on_care_team(user: User, episode: Episode) -> bool:
-    return any(member.member_id == user.pk for member in episode.care_team.all())
 
 
 @require_GET
@@ -58,7 +55,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         "episode": found,
         "sessions": sessions,
         "next_number": (sessions[-1].number if sessions else 0) + 1,
-        "on_care_team": _on_care_team(_user(request), found),
+        "on_care_team": access.is_on_care_team(_user(request), found),
         "figures": [progress.outcome_figure(found), *progress.alliance_figures(found)],
         "open_alerts": [alert for alert in alerts if alert.is_open],
         "acknowledged_alerts": [alert for alert in alerts if not alert.is_open],
@@ -75,7 +72,7 @@ def session_start(request: HttpRequest, episode_id: int) -> HttpResponse:
         found = selectors.care_team_episode(user, episode_id)
     except Episode.DoesNotExist:
         raise Http404 from None
-    if not _on_care_team(user, found):
+    if not access.is_on_care_team(user, found):
         raise PermissionDenied(_("Only the client's care team can start a session."))
     try:
         session = services.session_start(episode=found, by=user)
@@ -120,7 +117,7 @@ def _session_page(
     context = {
         "session": session,
         "episode": session.episode,
-        "on_care_team": _on_care_team(user, session.episode),
+        "on_care_team": access.is_on_care_team(user, session.episode),
         "attendance_form": attendance
         or AttendanceForm(
             initial={"status": session.status, "present": present}, care_team=care_team
@@ -142,7 +139,7 @@ def session(request: HttpRequest, session_id: int) -> HttpResponse:
 
 def _writable_session(request: HttpRequest, session_id: int) -> Session:
     found = _session_or_404(request, session_id)
-    if not _on_care_team(_user(request), found.episode):
+    if not access.is_on_care_team(_user(request), found.episode):
         raise PermissionDenied(_("Only the client's care team can record this session."))
     return found
 

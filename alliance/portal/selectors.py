@@ -15,22 +15,16 @@ from alliance.portal.models import Invitation
 from alliance.portal.wording import in_language
 
 
-def care_team_sessions(user: User) -> QuerySet[Session]:
-    """Sessions of the episodes whose care team the user is on: only they invite the client
-    (a supervisor may read the record but does not hand over tablets)."""
-    return access.visible_sessions(user).filter(episode__care_team__member=user)
-
-
 def session_for_inviting(user: User, session_id: int) -> Session:
     """Raises Session.DoesNotExist when the user is not on the session's care team."""
-    return care_team_sessions(user).select_related("episode__client").get(pk=session_id)
+    return access.care_team_sessions(user).select_related("episode__client").get(pk=session_id)
 
 
 def invitation_for_creator(user: User, invitation_id: int) -> Invitation:
     """An invitation the user made for a client on their care team."""
-    return Invitation.objects.filter(session__in=care_team_sessions(user), created_by=user).get(
-        pk=invitation_id
-    )
+    return Invitation.objects.filter(
+        session__in=access.care_team_sessions(user), created_by=user
+    ).get(pk=invitation_id)
 
 
 def care_team(episode: Episode) -> QuerySet[CareTeamMember]:
