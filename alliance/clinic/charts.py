@@ -9,6 +9,7 @@ Direct labels on the chart (the cutoff's name and value, the marker shapes) and 
 alternative beside it mean no meaning rests on colour alone.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +22,13 @@ __all__ = [
     "Line",
     "OutcomeText",
     "ScorePoint",
+    "SeverityRange",
     "Sparkline",
     "Spec",
     "alliance_items_spec",
     "alliance_totals_spec",
+    "data_domain",
+    "goals_spec",
     "outcome_spec",
     "sparkline",
 ]
@@ -40,6 +44,10 @@ EXPECTED = "#3d4556"
 BAND = "#9db7e0"
 CUTOFF = "#a3141c"
 IMPROVED = "#1a7f37"
+# Severity bands: light greys growing darker with severity, so they print as distinct shades;
+# each band's name is written inside it.
+SEVERITY_FILLS = ("#f5f7fa", "#eaeef4", "#dfe5ee", "#d3dbe7", "#c8d1e0", "#bcc7d9")
+SEVERITY_TEXT = "#3d4556"
 SERIES_COLOURS = ("#1f5fbf", "#b34700", "#6b3fa0", "#1a7f37", "#7a5a00", "#3d4556")
 SERIES_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down")
 SERIES_DASHES = ((1, 0), (6, 3), (2, 2), (8, 2, 2, 2), (4, 4), (1, 3))
@@ -84,6 +92,16 @@ class Line:
     """A horizontal reference line (a clinical cutoff) with the words written beside it."""
 
     value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class SeverityRange:
+    """A severity band drawn behind the scores: from ``lower`` (inclusive) to ``upper``, with its
+    name written in it (PHQ-9 "Moderate", 10 to 15)."""
+
+    lower: float
+    upper: float
     label: str
 
 
@@ -159,10 +177,98 @@ def _with_axes(layers: list[Spec], x: Spec, y: Spec) -> list[Spec]:
     """
     for layer in layers:
         encoding = layer["encoding"]
-        if layer.get("name") != "cutoff":
+        if layer.get("name") not in _FULL_WIDTH:
             encoding["x"] = {**x, **encoding.get("x", {})}
         encoding["y"] = {**y, **encoding["y"]}
     return layers
+
+
+# Layers drawn across the whole width, whatever the sessions: they take no session position.
+_FULL_WIDTH = frozenset({"cutoff", "severity_bands", "severity_labels"})
+
+
+def _severity_layers(ranges: Sequence[SeverityRange]) -> list[Spec]:
+    """The severity bands as shaded strips across the chart, each with its name at the right."""
+    if not ranges:
+        return []
+    values = [
+        {
+            "lower": r.lower,
+            "upper": r.upper,
+            "middle": (r.lower + r.upper) / 2,
+            "label": r.label,
+            "fill": SEVERITY_FILLS[min(i, len(SEVERITY_FILLS) - 1)],
+        }
+        for i, r in enumerate(ranges)
+    ]
+    return [
+        {
+            "name": "severity_bands",
+            "data": {"values": values},
+            "mark": {"type": "rect", "opacity": 0.9},
+            "encoding": {
+                "y": {"field": "lower", "type": "quantitative"},
+                "y2": {"field": "upper"},
+                "fill": {"field": "fill", "type": "nominal", "scale": None, "legend": None},
+            },
+        },
+        {
+            "name": "severity_labels",
+            "data": {"values": values},
+            "mark": {
+                "type": "text",
+                "align": "right",
+                "baseline": "middle",
+                "dx": -4,
+                "color": SEVERITY_TEXT,
+                "fontSize": 10,
+                "opacity": 0.9,
+            },
+            "encoding": {
+                "x": {"value": "width"},
+                "y": {"field": "middle", "type": "quantitative"},
+                "text": {"field": "label"},
+            },
+        },
+    ]
+
+
+def data_domain(
+    values: Sequence[float],
+    *,
+    scale: tuple[float, float],
+    reference: Sequence[float | None] = (),
+    least_span: float | None = None,
+) -> tuple[float, float]:
+    """The score axis of a chart that must show a small change: it spans the scores and the
+    reference lines (a cutoff) with a little room, not the measure's whole range, so a 3-point
+    drop on the SRS fills a fifth of the chart instead of a fourteenth.
+
+    The ends are whole numbers within ``scale``; the span is at least ``least_span`` (a fifth of
+    the scale by default) so that noise of a tenth of a point is never blown up into a cliff.
+
+    >>> data_domain([38.0, 35.0], scale=(0, 40), reference=[36.0])
+    (32.0, 40.0)
+    >>> data_domain([], scale=(0, 10))
+    (0.0, 10.0)
+    """
+    low, high = float(scale[0]), float(scale[1])
+    if high <= low:
+        raise ValueError(f"scale: the top must be above the bottom ({low:g}), got {high:g}")
+    shown = [float(v) for v in [*values, *reference] if v is not None]
+    if not shown:
+        return low, high
+    span = high - low
+    least = span / 5 if least_span is None else min(float(least_span), span)
+    margin = span / 20
+    start, end = min(shown) - margin, max(shown) + margin
+    if end - start < least:
+        middle = (start + end) / 2
+        start, end = middle - least / 2, middle + least / 2
+    start, end = max(low, math.floor(start)), min(high, math.ceil(end))
+    if end - start < least:  # pushed against an end of the scale: widen towards the other
+        start, end = (low, low + least) if start == low else (high - least, high)
+    return float(max(low, math.floor(start))), float(min(high, math.ceil(end)))
 
 
 def _cutoff_layers(line: Line | None, x_at: int) -> list[Spec]:
@@ -301,12 +407,16 @@ def outcome_spec(
     markers: Sequence[ChangeMarker],
     domain: tuple[float, float],
     text: OutcomeText,
+    severity: Sequence[SeverityRange] = (),
 ) -> Spec:
-    """The outcome chart: the expected band and path (dashed), the clinical cutoff (dotted, with
-    its value written on it), the client's scores (solid line with dots) and triangles where the
-    change since intake is reliable. ``domain`` is the measure's score range (ORS 0-40)."""
+    """The outcome chart: the severity bands where the measure has them (PHQ-9 minimal to
+    severe, shaded and named), the expected band and path (dashed), the clinical cutoff or
+    caseness line (dotted, with its value written on it), the client's scores (solid line with
+    dots) and triangles where the change since intake is reliable. ``domain`` is the measure's
+    score range (ORS 0-40, PHQ-9 0-27)."""
     last = max([s.session for s in scores] + [b.session for b in band] + [1])
     layers = [
+        *_severity_layers(severity),
         *_band_layers(band, text),
         *_cutoff_layers(cutoff, 1),
         _score_layer(scores, text),
@@ -406,23 +516,43 @@ def alliance_items_spec(
     return _lines_spec(scores, cutoff, domain, text, height=200)
 
 
+def goals_spec(
+    *,
+    scores: Sequence[ScorePoint],
+    domain: tuple[float, float],
+    text: AllianceText,
+) -> Spec:
+    """The goal-based outcomes chart: one line per goal (how close the client is to it, 0 to
+    10), each with its own colour, dot shape and dash."""
+    return _lines_spec(scores, None, domain, text, height=200)
+
+
 @dataclass(frozen=True)
 class Sparkline:
     """A tiny line drawn server-side as SVG: ``points`` is the polyline's ``points`` attribute in
-    a ``width`` x ``height`` box, ``last`` the newest value's dot."""
+    a ``width`` x ``height`` box, ``last`` the newest value's dot, ``cutoff`` the height of the
+    cutoff's faint line (None when there is none or it is outside the box)."""
 
     points: str
     last: tuple[float, float] | None
     width: int
     height: int
+    cutoff: float | None = None
 
 
 def sparkline(
-    values: Sequence[float], *, low: float, high: float, width: int = 96, height: int = 24
+    values: Sequence[float],
+    *,
+    low: float,
+    high: float,
+    width: int = 96,
+    height: int = 24,
+    cutoff: float | None = None,
 ) -> Sparkline:
-    """Scale values (oldest first) into an SVG box: the scale's ``low`` at the bottom, ``high`` at
-    the top, so lines of different clients compare at a glance. A 1-pixel margin keeps the
-    stroke inside the box.
+    """Scale values (oldest first) into an SVG box: ``low`` at the bottom, ``high`` at the top.
+    The caseload passes :func:`data_domain` of the scores and the cutoff, so a 3-point drop
+    shows; ``cutoff`` adds the height of its line. A 1-pixel margin keeps the stroke inside the
+    box.
 
     >>> sparkline([0, 40], low=0, high=40, width=10, height=10).points
     '1.0,9.0 9.0,1.0'
@@ -431,16 +561,15 @@ def sparkline(
         raise ValueError(f"high: must be above low ({low}), got {high}")
     span, inner_w, inner_h = high - low, width - 2, height - 2
     step = inner_w / (len(values) - 1) if len(values) > 1 else 0.0
-    coords = [
-        (
-            round(1 + i * step, 1),
-            round(1 + inner_h * (1 - (min(max(v, low), high) - low) / span), 1),
-        )
-        for i, v in enumerate(values)
-    ]
+
+    def y(value: float) -> float:
+        return round(1 + inner_h * (1 - (min(max(value, low), high) - low) / span), 1)
+
+    coords = [(round(1 + i * step, 1), y(v)) for i, v in enumerate(values)]
     return Sparkline(
         points=" ".join(f"{x},{y}" for x, y in coords),
         last=coords[-1] if coords else None,
         width=width,
         height=height,
+        cutoff=y(cutoff) if cutoff is not None and low <= cutoff <= high else None,
     )

@@ -14,11 +14,13 @@ from django.db.models.functions import RowNumber
 
 from alliance import access
 from alliance.accounts.models import User
-from alliance.care.models import CareTeamMember, Episode, Session
-from alliance.clinic.charts import Sparkline, sparkline
+from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
+from alliance.clinic.charts import Sparkline, data_domain, sparkline
+from alliance.clinic.progress import GoalScore
 from alliance.feedback.models import Alert, Severity
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
+from alliance.science.instruments import cutoff_for
 
 __all__ = [
     "ALERTS_PER_ROW",
@@ -31,6 +33,7 @@ __all__ = [
     "caseload",
     "caseload_rows",
     "episode_detail",
+    "goal_scores",
     "open_alerts",
     "recent_scores",
     "session_detail",
@@ -105,6 +108,7 @@ class Trend:
     measure: str
     values: Sequence[float]
     line: Sparkline
+    cutoff: float | None = None
 
     @property
     def latest(self) -> float:
@@ -165,8 +169,14 @@ def _trend(scores: dict[tuple[int, str], list[float]], episode: Episode, code: s
     values = scores.get((episode.pk, code))
     if not values:
         return None
-    scoring = catalogue.instrument(code).scoring
-    return Trend(code, values, sparkline(values, low=scoring.min, high=scoring.max))
+    # Scaled to the scores and the cutoff, not the whole scale, so a 3-point drop shows.
+    instrument = catalogue.instrument(code)
+    found = cutoff_for(instrument, episode.client.age_group)
+    cutoff = found.total if found is not None else None
+    low, high = data_domain(
+        values, scale=(instrument.scoring.min, instrument.scoring.max), reference=[cutoff]
+    )
+    return Trend(code, values, sparkline(values, low=low, high=high, cutoff=cutoff), cutoff)
 
 
 def caseload_rows(user: User) -> list[CaseloadRow]:
@@ -217,6 +227,22 @@ def episode_detail(user: User, episode_id: int) -> Episode:
         )
         .get(pk=episode_id)
     )
+
+
+def goal_scores(user: User, episode: Episode) -> list[GoalScore]:
+    """Every goal-based outcome rating of the episode's goals (active and closed), for the
+    goals chart: one query, goals in the order they were set, sessions in order."""
+    rows = (
+        GoalRating.objects.filter(
+            goal__episode=episode, goal__episode__in=access.visible_episodes(user)
+        )
+        .order_by("goal_id", "session__number")
+        .values_list("goal_id", "goal__text", "session__number", "session__starts_at", "rating")
+    )
+    return [
+        GoalScore(goal, text, number, f"{starts:%Y-%m-%d}", float(rating))
+        for goal, text, number, starts, rating in rows
+    ]
 
 
 def care_team_episode(user: User, episode_id: int) -> Episode:

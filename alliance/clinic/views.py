@@ -56,7 +56,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         "sessions": sessions,
         "next_number": (sessions[-1].number if sessions else 0) + 1,
         "on_care_team": access.is_on_care_team(_user(request), found),
-        "figures": [progress.outcome_figure(found), *progress.alliance_figures(found)],
+        "figures": progress.episode_figures(found, selectors.goal_scores(_user(request), found)),
         "open_alerts": [alert for alert in alerts if alert.is_open],
         "acknowledged_alerts": [alert for alert in alerts if not alert.is_open],
         "ack_form": AcknowledgementForm(),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from alliance.accounts.models import User
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session, SessionStatus
+from alliance.care.services import goal_add, goal_ratings_record
 from alliance.feedback.services import alerts_refresh
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
 from alliance.measures.services import response_record
@@ -111,3 +112,49 @@ def _bulk_responses(sessions: Sequence[Session]) -> None:
     ResponseVersion.objects.bulk_create(
         ResponseVersion(response=r, version=1, items=r.items, total=r.total) for r in responses
     )
+
+
+def likert(prefix: str, items: int, total: int, *, low: int = 0, high: int = 3) -> dict[str, int]:
+    """Answers to a Likert measure (``prefix_1`` .. ``prefix_items``, each ``low``-``high``)
+    adding up to ``total``: PHQ-9 ``likert("phq9", 9, 17)``, WAI-SR ``likert("wai_sr", 12, 48,
+    low=1, high=5)``."""
+    if not items * low <= total <= items * high:
+        raise ValueError(f"total: must be between {items * low} and {items * high}, got {total}")
+    base, extra = divmod(total - items * low, items)
+    return {f"{prefix}_{n}": low + base + (1 if n <= extra else 0) for n in range(1, items + 1)}
+
+
+def measured_episode(
+    clinic: SimpleNamespace,
+    *,
+    phq9: Sequence[int] = (),
+    gad7: Sequence[int] = (),
+    wai_sr: Sequence[int] = (),
+    goals: Sequence[Sequence[float]] = (),
+    sessions: int | None = None,
+) -> Episode:
+    """An ORS/SRS episode of the standing clinic where the client also answered the PHQ-9, the
+    GAD-7 and the WAI-SR (one total per session, in order) and rated goals (one list of 0-10
+    ratings per goal, one rating per session), with alerts refreshed."""
+    count = sessions or max(len(phq9), len(gad7), len(wai_sr), *(len(g) for g in goals), 1)
+    episode = make_episode(clinic.team_a, clinic.clinician)
+    made = [make_session(episode, number) for number in range(1, count + 1)]
+    for session in made:
+        response_record(session=session, instrument_code="ors", values=ors(20.0))
+        response_record(session=session, instrument_code="srs", values=srs(38.0))
+    # PHQ-9 item 9 is answered 0 (no risk answer: these episodes are about the charts), so a
+    # PHQ-9 total here is at most 24.
+    for code, totals, items, low, high, extra in (
+        ("phq9", phq9, 8, 0, 3, {"phq9_9": 0}),
+        ("gad7", gad7, 7, 0, 3, {}),
+        ("wai_sr", wai_sr, 12, 1, 5, {}),
+    ):
+        for session, total in zip(made, totals, strict=False):
+            values = likert(code, items, total, low=low, high=high) | extra
+            response_record(session=session, instrument_code=code, values=values)
+    for n, ratings in enumerate(goals, start=1):
+        goal = goal_add(episode=episode, text=f"Goal number {n}", agreed=True, by=clinic.clinician)
+        for session, rating in zip(made, ratings, strict=False):
+            goal_ratings_record(session=session, ratings={goal.pk: rating}, by=clinic.clinician)
+    alerts_refresh([episode])
+    return episode

@@ -104,7 +104,7 @@ def test_recent_scores_are_the_clients_own_latest_oldest_first(clinic: SimpleNam
 def test_each_row_shows_a_small_chart_and_the_latest_score(clinic: SimpleNamespace) -> None:
     rated_episode(clinic, [14.0, 18.5, 22.0], [36.5, 38.0, 39.5])
     body = _browser().get(reverse("clinic:caseload")).content.decode()
-    assert 'aria-label="ORS, latest scores oldest first: 14.0, 18.5, 22.0"' in body
+    assert 'aria-label="ORS, latest scores oldest first: 14.0, 18.5, 22.0; cutoff 25"' in body
     assert '<polyline class="spark-line"' in body
     assert "22.0" in body and "39.5" in body
 

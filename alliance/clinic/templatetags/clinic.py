@@ -81,15 +81,24 @@ def trend(line: Trend | None, measure: str) -> str:
         if line.line.last
         else ""
     )
+    cutoff = ""
+    if line.line.cutoff is not None and line.cutoff is not None:
+        label += "; " + _("cutoff %(value)s") % {"value": explain.number(line.cutoff, 0)}
+        cutoff = format_html(
+            '<line class="spark-cutoff" x1="0" x2="{w}" y1="{y}" y2="{y}"/>',
+            w=line.line.width,
+            y=line.line.cutoff,
+        )
     return format_html(
         '<span class="trend">{name} <svg class="spark" viewBox="0 0 {w} {h}" width="{w}" '
-        'height="{h}" role="img" aria-label="{label}"><polyline class="spark-line" '
+        'height="{h}" role="img" aria-label="{label}">{cutoff}<polyline class="spark-line" '
         'points="{points}"/>{dot}</svg> <span class="trend-latest">{latest}</span></span>',
         name=name,
         w=line.line.width,
         h=line.line.height,
         label=label,
         points=line.line.points,
+        cutoff=cutoff,
         dot=dot,
         latest=explain.number(line.latest),
     )
