@@ -22,7 +22,7 @@ Views, the admin, the API and reports call these functions; they never filter cl
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from alliance.accounts.models import Membership, Organisation, Role, Team, User
+from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, Team, User
 from alliance.audit.models import AuditEvent
 from alliance.care.models import CareTeamMember, Client, Episode, Reflection, Session
 from alliance.feedback.models import Alert
@@ -39,6 +39,10 @@ __all__ = [
     "managed_teams",
     "managed_users",
     "may_use_admin",
+    "reportable_clinicians",
+    "reportable_organisations",
+    "reportable_teams",
+    "supervised_clinicians",
     "supervised_teams",
     "visible_alerts",
     "visible_audit_events",
@@ -59,6 +63,41 @@ def supervised_teams(user: User) -> QuerySet[Team]:
     if not _is_staff_user(user):
         return Team.objects.none()
     return Team.objects.filter(memberships__user=user, memberships__role=Role.SUPERVISOR)
+
+
+def supervised_clinicians(user: User) -> QuerySet[User]:
+    """The staff (clinicians, prescribers, supervisors) of the teams the user supervises,
+    the user excepted: the people a supervisor may pick on the team page and in reports."""
+    if not _is_staff_user(user):
+        return User.objects.none()
+    roles = Membership.objects.filter(
+        user=OuterRef("pk"), team__in=supervised_teams(user), role__in=TEAM_ROLES
+    )
+    return User.objects.filter(Exists(roles)).exclude(pk=user.pk)
+
+
+def reportable_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations the user has a role in, and so may ask a report about (what the report may
+    show is decided by the report's own rules)."""
+    if not _is_staff_user(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        Exists(Membership.objects.filter(user=user, organisation=OuterRef("pk")))
+    )
+
+
+def reportable_teams(user: User) -> QuerySet[Team]:
+    """Teams the user may ask a team report about: those they supervise (an administrator
+    reports on the whole organisation, not a team)."""
+    return supervised_teams(user)
+
+
+def reportable_clinicians(user: User) -> QuerySet[User]:
+    """Clinicians whose own report the user may see: themself, and the staff of the teams they
+    supervise."""
+    if not _is_staff_user(user):
+        return User.objects.none()
+    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=supervised_clinicians(user).values("pk")))
 
 
 def administered_organisations(user: User) -> QuerySet[Organisation]:

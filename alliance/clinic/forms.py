@@ -8,12 +8,21 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alliance import access
+from alliance.accounts.names import person_name
 from alliance.care.models import CareTeamMember
-from alliance.clinic.explain import localized
+from alliance.clinic.explain import localized, rule_name
 from alliance.clinic.services import ATTENDANCE_STATUSES
 from alliance.science.instrument_schema import Instrument, Item
+from alliance.science.signals import RULES
 
-__all__ = ["AcknowledgementForm", "AttendanceForm", "ClinicianRatingForm"]
+__all__ = [
+    "AcknowledgementForm",
+    "AttendanceForm",
+    "ClinicianRatingForm",
+    "PersonChoiceField",
+    "TeamFilterForm",
+]
 
 
 class AcknowledgementForm(forms.Form):
@@ -108,3 +117,53 @@ class ClinicianRatingForm(forms.Form):
 
     def item_values(self) -> dict[str, object]:
         return {item.code: self.cleaned_data[item.code] for item in self.instrument.scored_items}
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A select of people, each shown by name (never by log-in name)."""
+
+    def label_from_instance(self, obj: object) -> str:
+        return person_name(obj)  # type: ignore[arg-type]
+
+
+class TeamFilterForm(forms.Form):
+    """The team page's filters: a team, a clinician and a kind of alert, each picked from a list
+    of what the supervisor may see (``alliance.access``). An id typed into the address that is
+    not on the list is refused with the field's name, and the page shows everything."""
+
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Team"),
+        queryset=None,  # set per supervisor
+        required=False,
+        empty_label=gettext_lazy("All your teams"),
+        error_messages={
+            "invalid_choice": gettext_lazy("Team: choose one of the teams you supervise.")
+        },
+    )
+    clinician = PersonChoiceField(
+        label=gettext_lazy("Clinician"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("Every clinician"),
+        error_messages={
+            "invalid_choice": gettext_lazy("Clinician: choose one of the clinicians in your teams.")
+        },
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of alert"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("Kind of alert: choose one of the kinds listed.")
+        },
+    )
+
+    def __init__(self, *args: Any, supervisor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = cast(dict[str, Any], self.fields)
+        fields["team"].queryset = access.supervised_teams(supervisor).order_by("name")
+        fields["clinician"].queryset = access.supervised_clinicians(supervisor).order_by(
+            "first_name", "last_name", "pk"
+        )
+        fields["kind"].choices = [("", _("Every kind"))] + [
+            (rule.__name__, rule_name(rule.__name__)) for rule in RULES
+        ]

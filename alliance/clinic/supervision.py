@@ -17,19 +17,24 @@ import pandas as pd
 from django.conf import settings
 from django.db.models import (
     Avg,
+    Case,
+    CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncQuarter
+from django.db.models.functions import Concat, Trim, TruncQuarter
 
 from alliance import access
 from alliance.accounts.models import Membership, Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Episode, Session
-from alliance.feedback.models import Alert
+from alliance.feedback.models import Alert, Severity
 from alliance.feedback.services import alert_settings
 from alliance.measures.models import Rater, Response
 from alliance.science.engagement import UNPLANNED_ENDINGS
@@ -46,6 +51,7 @@ __all__ = [
     "Development",
     "OutcomeEstimate",
     "Quarter",
+    "TeamFilters",
     "TeamOverview",
     "clinician_development",
     "development_clinician",
@@ -58,7 +64,8 @@ NOT_ON_TRACK_SESSIONS = 3
 sessions" (the ``sessions_off_track`` count the not-on-track rule stores in its evidence)."""
 
 ALERTS_SHOWN = 100
-"""Open alerts listed on the team page (oldest first); the page says how many more there are."""
+"""Open alerts listed on the team page (most severe first, then the newest session); the page
+says how many more there are."""
 
 EFFECT_MEASURE = "ors"
 """The outcome measure the clinician estimate uses: scores on different measures cannot share one
@@ -79,18 +86,54 @@ def _primary(user: User) -> Exists:
 
 
 def _primary_name() -> Subquery:
-    rows = CareTeamMember.objects.filter(
-        episode=OuterRef("episode"), role=CareRole.PRIMARY_THERAPIST
+    """The primary therapist's full name (never the log-in name); empty when none is set."""
+    rows = (
+        CareTeamMember.objects.filter(episode=OuterRef("episode"), role=CareRole.PRIMARY_THERAPIST)
+        .annotate(
+            full_name=Trim(
+                Concat(
+                    "member__first_name",
+                    Value(" "),
+                    "member__last_name",
+                    output_field=CharField(),
+                )
+            )
+        )
+        .order_by("pk")
     )
-    return Subquery(rows.values("member__username")[:1])
+    return Subquery(rows.values("full_name")[:1], output_field=CharField())
+
+
+def _severity_rank() -> Case:
+    """Critical first, then high, medium and low (the order of ``Severity``)."""
+    return Case(
+        *(When(severity=code, then=Value(rank)) for rank, code in enumerate(Severity.values)),
+        default=Value(len(Severity.values)),
+        output_field=IntegerField(),
+    )
 
 
 # ---------------------------------------------------------------------------------- team page
 
 
 @dataclass(frozen=True)
+class TeamFilters:
+    """What the supervisor narrowed the team page to (None: everything). Each value has been
+    picked from what the supervisor may see (``alliance.clinic.forms.TeamFilterForm``)."""
+
+    team: Team | None = None
+    clinician: User | None = None
+    kind: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.team, self.clinician, self.kind))
+
+
+@dataclass(frozen=True)
 class TeamOverview:
-    """What a supervisor sees across their teams."""
+    """What a supervisor sees across their teams. ``risk_answers`` are every unacknowledged
+    risk answer of the teams, never filtered away; the other lists follow ``filters``."""
 
     teams: Sequence[Team]
     open_alerts: Sequence[Alert]
@@ -98,16 +141,32 @@ class TeamOverview:
     not_on_track: Sequence[Alert]
     undiscussed_low_alliance: Sequence[Alert]
     clinicians: Sequence[User]
+    risk_answers: Sequence[Alert] = ()
+    filters: TeamFilters = TeamFilters()
 
 
 def _team_alerts(user: User, teams: QuerySet[Team]) -> QuerySet[Alert]:
+    """Open alerts of the teams, most severe first, then the newest session."""
     return (
         access.visible_alerts(user)
         .filter(episode__team__in=teams, acknowledged_at__isnull=True)
         .select_related("episode__client", "episode__team", "session")
-        .annotate(primary=_primary_name())
-        .order_by("raised_at", "session__starts_at", "pk")
+        .annotate(primary=_primary_name(), severity_rank=_severity_rank())
+        .order_by("severity_rank", "-session__starts_at", "priority", "pk")
     )
+
+
+def _filtered(alerts: QuerySet[Alert], filters: TeamFilters) -> QuerySet[Alert]:
+    if filters.team is not None:
+        alerts = alerts.filter(episode__team=filters.team)
+    if filters.clinician is not None:
+        on_care_team = CareTeamMember.objects.filter(
+            episode=OuterRef("episode"), member=filters.clinician
+        )
+        alerts = alerts.filter(Exists(on_care_team))
+    if filters.kind is not None:
+        alerts = alerts.filter(rule=filters.kind)
+    return alerts
 
 
 def _longest_runs(alerts: QuerySet[Alert]) -> list[Alert]:
@@ -121,23 +180,17 @@ def _longest_runs(alerts: QuerySet[Alert]) -> list[Alert]:
     return sorted(latest.values(), key=lambda a: -int(a.evidence["sessions_off_track"]))
 
 
-def team_overview(user: User) -> TeamOverview:
-    """The supervisor's teams: every open alert (oldest first), the clients off track for
-    ``NOT_ON_TRACK_SESSIONS`` sessions or more, the low-alliance alerts nobody has acknowledged
-    yet, and the team's clinicians. Six queries however large the teams."""
+def team_overview(user: User, filters: TeamFilters | None = None) -> TeamOverview:
+    """The supervisor's teams: every unacknowledged risk answer first (whatever the filters),
+    then every open alert (most severe first, then the newest session), the clients off track
+    for ``NOT_ON_TRACK_SESSIONS`` sessions or more, the low-alliance alerts nobody has
+    acknowledged yet, and the team's clinicians; all but the risk answers narrowed by
+    ``filters``. Seven queries however large the teams."""
+    filters = filters or TeamFilters()
     teams = access.supervised_teams(user).select_related("organisation").order_by("name")
-    alerts = _team_alerts(user, teams)
-    clinicians = (
-        User.objects.filter(
-            Exists(
-                Membership.objects.filter(
-                    user=OuterRef("pk"), team__in=teams, role__in=STAFF_ROLES
-                ).exclude(user=user)
-            )
-        )
-        .distinct()
-        .order_by("first_name", "username")
-    )
+    everything = _team_alerts(user, teams)
+    alerts = _filtered(everything, filters)
+    clinicians = access.supervised_clinicians(user).order_by("first_name", "last_name", "pk")
     return TeamOverview(
         teams=list(teams),
         open_alerts=list(alerts[:ALERTS_SHOWN]),
@@ -145,6 +198,8 @@ def team_overview(user: User) -> TeamOverview:
         not_on_track=_longest_runs(alerts),
         undiscussed_low_alliance=list(alerts.filter(rule="low_alliance")),
         clinicians=list(clinicians),
+        risk_answers=list(everything.filter(rule="risk_answer")),
+        filters=filters,
     )
 
 

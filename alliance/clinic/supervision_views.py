@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from alliance import access
 from alliance.accounts.models import User
 from alliance.clinic import supervision
+from alliance.clinic.forms import TeamFilterForm
 from alliance.clinic.supervision_charts import estimate_figure
 
 
@@ -26,11 +27,22 @@ def team(request: HttpRequest) -> HttpResponse:
     if not access.supervised_teams(user).exists():
         # Only supervisors have a team page; others get the same answer as a missing page.
         raise Http404
+    form = TeamFilterForm(request.GET or None, supervisor=user)
+    filters, status = supervision.TeamFilters(), 200
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            filters = supervision.TeamFilters(
+                team=data["team"], clinician=data["clinician"], kind=data["kind"] or None
+            )
+        else:
+            status = 400  # a team or person not on the lists: refused, and nothing narrowed
     context = {
-        "overview": supervision.team_overview(user),
+        "overview": supervision.team_overview(user, filters),
         "several": supervision.NOT_ON_TRACK_SESSIONS,
+        "filter_form": form,
     }
-    return render(request, "clinic/supervision/team.html", context)
+    return render(request, "clinic/supervision/team.html", context, status=status)
 
 
 @require_GET

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from alliance import access
+from alliance.accounts import names
 from alliance.accounts.models import User
 from alliance.clinic import explain
 from alliance.clinic.selectors import Trend
@@ -102,3 +103,9 @@ def trend(line: Trend | None, measure: str) -> str:
         dot=dot,
         latest=explain.number(line.latest),
     )
+
+
+@register.filter
+def person_name(user: object) -> str:
+    """A member of staff by name, never by log-in name (``alliance.accounts.names``)."""
+    return names.person_name(user)  # type: ignore[arg-type]
