@@ -93,11 +93,16 @@ def reportable_teams(user: User) -> QuerySet[Team]:
 
 
 def reportable_clinicians(user: User) -> QuerySet[User]:
-    """Clinicians whose own report the user may see: themself, and the staff of the teams they
-    supervise."""
+    """Clinicians whose own report the user may see: themself when they work in a team, and
+    the staff of the teams they supervise."""
     if not _is_staff_user(user):
         return User.objects.none()
-    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=supervised_clinicians(user).values("pk")))
+    works_in_a_team = Exists(
+        Membership.objects.filter(user=OuterRef("pk"), team__isnull=False, role__in=TEAM_ROLES)
+    )
+    return User.objects.filter(
+        (Q(pk=user.pk) & Q(works_in_a_team)) | Q(pk__in=supervised_clinicians(user).values("pk"))
+    )
 
 
 def administered_organisations(user: User) -> QuerySet[Organisation]:

@@ -41,6 +41,12 @@ def _report(request: HttpRequest, form: ReportForm) -> tuple[Report | None, int]
         return None, 404 if error.refused else 200 if error.field == "date_from" else 400
 
 
+def _invalid(form: ReportForm) -> tuple[None, int]:
+    """No report: 404 for an organisation, team or clinician not on the person's lists (like
+    one that does not exist), 400 for anything else wrong with the form."""
+    return None, 404 if form.refused() else 400
+
+
 def _starting_point(request: HttpRequest) -> dict[str, object]:
     """The form starts filled in: the person's organisation and the last twelve months, so the
     report is one click away."""
@@ -57,11 +63,10 @@ def _starting_point(request: HttpRequest) -> dict[str, object]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if not request.GET:
-        return render(
-            request, "reports/home.html", {"form": ReportForm(initial=_starting_point(request))}
-        )
-    form = ReportForm(request.GET)
-    report, status = (None, 400) if not form.is_valid() else _report(request, form)
+        form = ReportForm(initial=_starting_point(request), viewer=cast(User, request.user))
+        return render(request, "reports/home.html", {"form": form})
+    form = ReportForm(request.GET, viewer=cast(User, request.user))
+    report, status = _invalid(form) if not form.is_valid() else _report(request, form)
     context: dict[str, object] = {"form": form, "report": report}
     if report is not None:
         context["sections"] = _sections(report)
@@ -91,8 +96,8 @@ CONTENT_TYPES = {
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404
-    form = ReportForm(request.GET)
-    report, status = (None, 400) if not form.is_valid() else _report(request, form)
+    form = ReportForm(request.GET, viewer=cast(User, request.user))
+    report, status = _invalid(form) if not form.is_valid() else _report(request, form)
     if report is None:
         if status == 404:
             raise Http404

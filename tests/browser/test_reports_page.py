@@ -24,9 +24,11 @@ def _log_in(page: Page, base: str) -> None:
 
 def _ask(page: Page, base: str, start: str, end: str) -> None:
     page.goto(f"{base}/reports/")
-    page.get_by_label("Organisation").fill("Riverside Counselling")
-    page.get_by_label("From (YYYY-MM-DD)").fill(start)
-    page.get_by_label("To (YYYY-MM-DD), included").fill(end)
+    # Picked from lists, never typed (issue 12); the dates are the browser's date inputs.
+    page.get_by_label("Organisation").select_option("Riverside Counselling")
+    page.get_by_label("Team (optional)").select_option(label="The whole organisation")
+    page.get_by_label("From", exact=True).fill(start)
+    page.get_by_label("To (included)", exact=True).fill(end)
     page.get_by_role("button", name="Show the report").click()
 
 
