@@ -104,10 +104,6 @@ def _measure_scores(ratings: Sequence[Rating], measure: str) -> list[charts.Scor
     ]
 
 
-def _outcome_scores(episode: Episode) -> list[charts.ScorePoint]:
-    return _measure_scores(_ratings(episode), episode.outcome_measure)
-
-
 def _band(
     model: TrajectoryModel | None, scores: Sequence[charts.ScorePoint], last: int
 ) -> list[charts.BandPoint]:
