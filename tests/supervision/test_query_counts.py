@@ -42,3 +42,13 @@ def test_the_development_page_takes_the_same_queries_for_10_and_100_clients(
     bulk_caseload(clinic, clients=90, sessions=3)
     rated_episodes(clinic.team_a, clinic.colleague, [(15.0, 20.0)] * 10, ending="ghosted")
     assert _queries(clinic.supervisor, url) == few
+
+
+def test_the_filtered_team_page_takes_the_same_queries_for_10_and_100_clients(
+    clinic: SimpleNamespace,
+) -> None:
+    url = reverse("clinic:team") + f"?clinician={clinic.clinician.pk}&kind=low_alliance"
+    bulk_caseload(clinic, clients=9, sessions=4)
+    few = _queries(clinic.supervisor, url)
+    bulk_caseload(clinic, clients=90, sessions=4)
+    assert _queries(clinic.supervisor, url) == few
