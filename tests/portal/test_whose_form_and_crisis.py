@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client as Browser
 from django.urls import reverse
+from django.utils import translation
 
 from alliance.care.models import Client
 from alliance.measures.models import Response
@@ -27,6 +29,13 @@ pytestmark = pytest.mark.django_db
 CHANNELS = ["tablet", "link", "kiosk"]
 KIOSK = "/rate/kiosk/"
 DEFAULT_CRISIS = "call your local emergency number"
+
+
+@pytest.fixture(autouse=True)
+def language_kept() -> Iterator[None]:
+    # A request in Dutch leaves Dutch active in the test's thread: no later test may inherit it.
+    with translation.override(translation.get_language()):
+        yield
 
 
 def _phq9(ninth: str) -> dict[str, str]:
