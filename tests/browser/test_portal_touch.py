@@ -178,3 +178,20 @@ def test_the_servers_error_summary_goes_too_once_the_line_is_answered(
     phone.get_by_role("button", name="Send my answers").tap()
     expect(phone.get_by_role("heading", name="Thank you")).to_be_visible()
     assert Response.objects.get().items["srs_4"] == 5.0
+
+
+def test_the_error_summary_goes_once_the_question_it_names_is_answered_on_the_phq9(
+    live_server: object, phone: Page, clinic: SimpleNamespace
+) -> None:
+    problems = watch_console(phone)
+    phone.goto(_link(live_server.url, clinic, "phq9"))  # type: ignore[attr-defined]
+    for number in range(1, 9):
+        phone.locator(f"#q-phq9_{number}").get_by_text("Not at all").tap()
+    phone.get_by_role("button", name="Send my answers").tap()
+    summary = phone.locator("#error-summary")
+    expect(summary).to_contain_text("Question 9 still needs an answer")
+    check_page(phone, "portal-touch-phq9-error-summary")
+    phone.locator("#q-phq9_9").get_by_text("Not at all").tap()
+    expect(summary).to_be_hidden()
+    expect(phone.locator(".question.has-error")).to_have_count(0)
+    assert problems == []
