@@ -6,6 +6,7 @@ otherwise.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -320,6 +321,40 @@ ALLIANCE = {
         "ALLIANCE_TRAJECTORY_MIN_RATINGS_PER_EPISODE", 3, minimum=3
     ),
 }
+
+# ---- Client portal: crisis information after a risk answer (docs/portal.md) ----------------
+# Markup in a plain-text setting: an HTML tag, comment or doctype, a character reference, or a
+# Markdown link or bold.
+PLAIN_TEXT_MARKUP = re.compile(
+    r"<\s*[/!?]?\s*[A-Za-z]|<!--"  # <b>, </p>, <!doctype>, <!-- -->
+    r"|&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);"  # &amp; &#39; &#x27;
+    r"|\[[^\]\n]*\]\([^)\n]*\)"  # [text](address)
+    r"|\*\*|__"  # **bold**, __bold__
+)
+
+
+def env_plain_text(name: str, default: str) -> str:
+    """A plain-text setting shown to clients as written; ``\\n`` in the value starts a new
+    line. Markup is refused (the page shows text, never HTML) with a message naming the
+    variable."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    text = raw.replace("\\n", "\n").strip()
+    if PLAIN_TEXT_MARKUP.search(text):
+        raise ImproperlyConfigured(
+            f"{name} must be plain text, without markup (HTML tags, character references such "
+            f"as &amp;, Markdown links or bold): write the words and numbers as they should "
+            f"appear; got {raw!r}."
+        )
+    return text
+
+
+# Shown to a client right after a risk answer (PHQ-9 item 9 above 0), with the site's phone
+# numbers. Empty: a kind default, in the client's language, to speak to the clinician now and
+# call the local emergency number.
+ALLIANCE["CRISIS_TEXT"] = env_plain_text("ALLIANCE_CRISIS_TEXT", "")
+# ---- end of client portal crisis information ---------------------------------------------------
 
 # Background tasks (docs/trajectories.md): stored in the database, run by `manage.py db_worker`.
 # Tests run each task at once, in the same process.

@@ -94,3 +94,21 @@ def client_progress(episode: Episode) -> ClientProgress | None:
         higher_is_better=instrument.higher_is_better,
         points=tuple(by_session.values()),
     )
+
+
+def client_first_name(invitation: Invitation) -> str:
+    """The name the form greets the client by, so a hand-off to the wrong client is noticed: the
+    first word of the client's display name ("Anna" of "Anna B."). Empty when the display name
+    has no word or its first word is the client's pseudonymous code, which the client would not
+    recognise and which must never be shown to them."""
+    client = invitation.session.episode.client
+    words = client.display_name.split()
+    if not words or words[0].casefold() == client.code.casefold():
+        return ""
+    return words[0]
+
+
+def invitation_has_risk_answer(invitation: Invitation) -> bool:
+    """Whether an answer given through this invitation has a risk item above its threshold
+    (PHQ-9 item 9 above 0): the client is then shown the site's crisis information."""
+    return any(response.risk_items for response in invitation.responses.all())

@@ -114,8 +114,19 @@ def _form_page(
         "errors": [q for q in page.questions if q.error],
         "other_errors": form.non_field_errors(),
         "about_team": invitation.session.episode.setting == "day_programme",
+        "client_name": selectors.client_first_name(invitation),
+        **_crisis(invitation),
     }
     return render(request, "portal/measure.html", context, status=status)
+
+
+def _crisis(invitation: Invitation) -> dict[str, object]:
+    # After a risk answer (PHQ-9 item 9 above 0) the client sees the site's crisis information on
+    # every page that follows, on every channel: the next form and the thank-you page.
+    return {
+        "crisis": selectors.invitation_has_risk_answer(invitation),
+        "crisis_text": settings.ALLIANCE.get("CRISIS_TEXT", ""),
+    }
 
 
 def _finished(request: HttpRequest, invitation: Invitation) -> HttpResponse:
@@ -139,6 +150,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
         "invitation": invitation,
         "progress": progress,
         "spec": charts.progress_spec(progress) if progress else None,
+        **_crisis(invitation),
     }
     return render(request, "portal/thanks.html", context)
 

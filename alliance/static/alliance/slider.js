@@ -13,7 +13,7 @@
     return text.indexOf(".") < 0 ? 0 : text.length - text.indexOf(".") - 1;
   }
 
-  function Line(box) {
+  function Line(box, answered) {
     var input = box.querySelector("input");
     var question = box.closest(".question");
     var label = question.querySelector(".question-label");
@@ -93,6 +93,7 @@
       render();
       if (error) { error.hidden = true; error.textContent = ""; }
       question.classList.remove("has-error");
+      answered(question);
     }
 
     function fromPointer(event) {
@@ -101,23 +102,43 @@
       set(Math.round(lowest + ratio * (highest - lowest)));
     }
 
-    // Mouse and pen set the mark at once; a finger sets it when it lifts or drags sideways, so
-    // scrolling the page past a line never answers it by accident (touch-action: pan-y).
-    var pressed = false;
+    // Mouse and pen set the mark at once. A finger only when the client meant it: a tap (lifted
+    // without moving far) or a drag that is mostly sideways. A finger that moves mostly up or down
+    // is scrolling the page past the line: the browser scrolls it (touch-action: pan-y) and sends
+    // pointercancel, and the pointermoves that come first must not answer the line.
+    var SLOP = 10; // CSS pixels a finger may wander before the gesture counts as a move
+    var pressed = null;
     slider.addEventListener("pointerdown", function (event) {
       if (event.button > 0) { return; }
-      pressed = true;
+      var touch = event.pointerType === "touch";
+      pressed = { id: event.pointerId, touch: touch, x: event.clientX, y: event.clientY,
+        gesture: touch ? "undecided" : "drag" };
+      if (touch) { return; }
       slider.focus();
       if (slider.setPointerCapture) { slider.setPointerCapture(event.pointerId); }
-      if (event.pointerType !== "touch") { fromPointer(event); }
+      fromPointer(event);
       event.preventDefault();
     });
-    slider.addEventListener("pointermove", function (event) { if (pressed) { fromPointer(event); } });
-    slider.addEventListener("pointerup", function (event) {
-      if (pressed) { fromPointer(event); }
-      pressed = false;
+    slider.addEventListener("pointermove", function (event) {
+      if (!pressed || event.pointerId !== pressed.id) { return; }
+      if (pressed.gesture === "undecided") {
+        var across = Math.abs(event.clientX - pressed.x);
+        var down = Math.abs(event.clientY - pressed.y);
+        if (Math.max(across, down) <= SLOP) { return; }
+        pressed.gesture = across > down ? "drag" : "scroll";
+        if (pressed.gesture === "drag") { slider.focus({ preventScroll: true }); }
+      }
+      if (pressed.gesture === "drag") { fromPointer(event); }
     });
-    slider.addEventListener("pointercancel", function () { pressed = false; });
+    slider.addEventListener("pointerup", function (event) {
+      if (!pressed || event.pointerId !== pressed.id) { return; }
+      var gesture = pressed.gesture;
+      pressed = null;
+      if (gesture === "scroll") { return; }
+      if (gesture === "undecided") { slider.focus({ preventScroll: true }); }
+      fromPointer(event);
+    });
+    slider.addEventListener("pointercancel", function () { pressed = null; });
 
     var steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
     steps.PageUp = perPoint;
@@ -136,7 +157,7 @@
     render();
   }
 
-  function Choice(fieldset) {
+  function Choice(fieldset, answered) {
     var error = fieldset.querySelector(".field-error");
     this.question = fieldset;
     this.slider = fieldset.querySelector("input");
@@ -146,6 +167,7 @@
     fieldset.addEventListener("change", function () {
       if (error) { error.hidden = true; error.textContent = ""; }
       fieldset.classList.remove("has-error");
+      answered(fieldset);
     });
   }
 
@@ -167,13 +189,30 @@
     summary.setAttribute("role", "alert");
   }
 
+  // Once a question named in the summary is answered, its entry goes; when none is left, the
+  // summary goes too (a message about the whole form, with no question to answer, stays).
+  function answeredIn(summary) {
+    return function (question) {
+      if (!summary || summary.hidden) { return; }
+      var list = summary.querySelector("ul");
+      Array.prototype.forEach.call(list.querySelectorAll("a"), function (link) {
+        if (link.getAttribute("href") === "#" + question.id) { list.removeChild(link.closest("li")); }
+      });
+      if (!list.querySelector("li")) {
+        summary.hidden = true;
+        summary.removeAttribute("role");
+      }
+    };
+  }
+
   function enhance(form) {
     var summary = form.querySelector(".error-summary");
+    var answered = answeredIn(summary);
     var lines = Array.prototype.map.call(form.querySelectorAll("[data-line]"), function (box) {
-      return new Line(box);
+      return new Line(box, answered);
     });
     var choices = Array.prototype.map.call(form.querySelectorAll("[data-choice]"), function (set) {
-      return new Choice(set);
+      return new Choice(set, answered);
     });
     // Our messages replace the browser's bubbles, which cannot point at a custom slider.
     form.setAttribute("novalidate", "");
