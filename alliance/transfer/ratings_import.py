@@ -6,11 +6,14 @@ database needs beyond the analysis: a date on every row (a session needs a day),
 that is the log-in name of a clinician of the organisation, and item answers that add up to the
 score. Every row is keyed so a second run finds what the first wrote: the client by
 ``client_id`` (or ``episode_id`` when there is none), the episode by client and first session
-date, the session by number, the response by a submission key derived from the organisation,
-episode, session, measure and rater.
+date, the session by number, the response by its session, measure and rater (and a submission
+key derived from those with a server-side secret, ``settings.IMPORT_KEY_SECRET``, so nobody
+without the secret can compute, read or pre-empt an import's key).
 """
 
 import datetime as dt
+import hashlib
+import hmac
 import math
 import uuid
 from collections.abc import Callable
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,13 +33,40 @@ from alliance.measures.services import response_record
 from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
 from alliance.science.ratings_table import RatingsTable, RowError
 
-__all__ = ["RATINGS_NAMESPACE", "ratings_check", "ratings_write"]
+__all__ = ["RATINGS_NAMESPACE", "RatingsConflict", "import_key", "ratings_check", "ratings_write"]
 
-# Fixed for good: changing it would make a re-run write every response again.
+# The namespace of the keys earlier versions derived without a secret (uuid5 of guessable text);
+# kept only so a rating imported by them is still recognised (never trusted from another record).
 RATINGS_NAMESPACE = uuid.UUID("6f1d8a52-3a51-4f7e-9d55-2f0c1b6b8e1a")
 # A session in the research format is a day; it is stored at noon so no time zone moves it.
 SESSION_HOUR = dt.time(12, 0)
 _SCORE_TOLERANCE = 1e-6
+
+
+class RatingsConflict(ValueError):
+    """A row's submission key is already used by another record: the import is rolled back."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(f"row {row}")
+        self.error = RowError(
+            row,
+            "idempotency_key",
+            "the submission key derived for this row is already used for another record; "
+            "nothing was written (ask the site's operator)",
+        )
+
+
+def import_key(name: str) -> uuid.UUID:
+    """The submission key of an imported rating: the first 128 bits of
+    HMAC-SHA256(``settings.IMPORT_KEY_SECRET``, ``name``), as a UUID (version 8, RFC 9562).
+    Stable for a given secret, so a re-run finds what the first run wrote; unguessable without
+    it."""
+    secret = settings.IMPORT_KEY_SECRET.encode()
+    digest = hmac.new(secret, f"ratings-import:{name}".encode(), hashlib.sha256).digest()
+    raw = bytearray(digest[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x80  # version 8: custom
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC variant
+    return uuid.UUID(bytes=bytes(raw))
 
 
 @dataclass(frozen=True)
@@ -196,10 +227,10 @@ class _RatingsWriter:
 
     def write(self, row: _Row) -> None:
         key = self._key(row)
-        if Response.objects.filter(idempotency_key=key).exists():
-            return
         session = self._session(row)
         rater_user = self.users[row.clinician] if row.rater == Rater.CLINICIAN else None
+        if self._already_there(row, session, key, rater_user):
+            return
         if row.items:
             response_record(
                 session=session,
@@ -215,9 +246,29 @@ class _RatingsWriter:
             _total_only(session, row, key, rater_user)
         self.created["responses"] += 1
 
+    def _name(self, row: _Row) -> str:
+        return f"{self.org.name}|{row.episode_id}|{row.session}|{row.measure}|{row.rater}"
+
     def _key(self, row: _Row) -> uuid.UUID:
-        name = f"{self.org.name}|{row.episode_id}|{row.session}|{row.measure}|{row.rater}"
-        return uuid.uuid5(RATINGS_NAMESPACE, name)
+        return import_key(self._name(row))
+
+    def _already_there(
+        self, row: _Row, session: Session, key: uuid.UUID, rater_user: User | None
+    ) -> bool:
+        """Whether this row's rating is stored already (a re-run). A key taken by a record of
+        another session is a conflict (nothing is said about that record). The rating is found
+        by its session, measure and rater, not by its key alone, so a re-run stays idempotent
+        when the secret changes and finds ratings imported with the earlier keys."""
+        if Response.objects.filter(idempotency_key=key).exclude(session=session).exists():
+            raise RatingsConflict(row.row)
+        found = Response.objects.filter(
+            session=session,
+            instrument=row.measure,
+            rater=row.rater,
+            rater_user=rater_user,
+            method=Method.IMPORT,
+        )
+        return found.exists() or Response.objects.filter(idempotency_key=key).exists()
 
     def _client(self, row: _Row) -> Client:
         if row.client_code not in self.clients:

@@ -162,11 +162,14 @@ def _import_ratings(frame: Any, organisation: str, progress: Progress) -> Import
         table = read_ratings(frame)
     except RatingsError as bad:
         return ImportOutcome(errors=list(bad.errors))
-    with transaction.atomic():
-        org = _organisation(organisation)
-        rows, errors = ratings_import.ratings_check(table, organisation=org)
-        if errors:
-            return ImportOutcome(errors=errors)
-        tick = _advancer(len(rows), progress)
-        created = ratings_import.ratings_write(rows, organisation=org, after_row=tick)
+    try:
+        with transaction.atomic():
+            org = _organisation(organisation)
+            rows, errors = ratings_import.ratings_check(table, organisation=org)
+            if errors:
+                return ImportOutcome(errors=errors)
+            tick = _advancer(len(rows), progress)
+            created = ratings_import.ratings_write(rows, organisation=org, after_row=tick)
+    except ratings_import.RatingsConflict as conflict:
+        return ImportOutcome(errors=[conflict.error])
     return ImportOutcome(created=created)
