@@ -218,10 +218,14 @@ class ResponseOut(Schema):
     version: int
 
 
+# An answer is a JSON number (or null for a missing one): never a boolean or a string ("5").
+Answer = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
 class ResponseIn(Schema):
     session: RecordId
     instrument: str
-    items: dict[str, float | None]
+    items: dict[str, Answer | None]
     rater: str = Rater.CLIENT
     idempotency_key: uuid.UUID | None = None
     answered_at: datetime | None = None

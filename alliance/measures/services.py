@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +20,27 @@ from alliance.science.instruments import (
     score_response,
     validate_values,
 )
+
+# Plausible values for records from outside (the API, FHIR, imports): a date before this is a
+# typing slip or a made-up year (0001), as is an answer time further ahead than a clock may be
+# off, or a session number above the most sessions one episode ever holds.
+EARLIEST_DATE = date(1900, 1, 1)
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_SESSION_NUMBER = 1000
+
+
+def answered_at_check(value: datetime, *, field: str = "answered_at") -> None:
+    """Refuse an answer time before 1900 or more than ``CLOCK_SKEW`` ahead of now, naming
+    ``field``."""
+    earliest = datetime.combine(EARLIEST_DATE, datetime.min.time(), tzinfo=UTC)
+    aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+    if aware < earliest or aware > timezone.now() + CLOCK_SKEW:
+        raise ValidationError(
+            {
+                field: _("%(value)s is not a plausible time; allowed from %(earliest)s up to now.")
+                % {"value": value.isoformat(), "earliest": EARLIEST_DATE.isoformat()}
+            }
+        )
 
 
 def _scored(
@@ -135,6 +156,8 @@ def response_record(
         raise ValidationError(
             {"method": _("Unknown method; choose one of %s.") % ", ".join(Method.values)}
         )
+    if answered_at is not None:
+        answered_at_check(answered_at)
     clean, score = _scored(instrument, values, session.episode.client.age_group)
     try:
         with transaction.atomic():

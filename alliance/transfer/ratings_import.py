@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,11 +30,11 @@ from alliance.accounts.models import Membership, Organisation, Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session, SessionStatus
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
-from alliance.measures.services import response_record
+from alliance.measures.services import EARLIEST_DATE, MAX_SESSION_NUMBER, response_record
 from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
 from alliance.science.ratings_table import RatingsTable, RowError
 
-__all__ = ["RATINGS_NAMESPACE", "RatingsConflict", "import_key", "ratings_check", "ratings_write"]
+__all__ = ["RATINGS_NAMESPACE", "RowRefused", "import_key", "ratings_check", "ratings_write"]
 
 # The namespace of the keys earlier versions derived without a secret (uuid5 of guessable text);
 # kept only so a rating imported by them is still recognised (never trusted from another record).
@@ -43,17 +44,13 @@ SESSION_HOUR = dt.time(12, 0)
 _SCORE_TOLERANCE = 1e-6
 
 
-class RatingsConflict(ValueError):
-    """A row's submission key is already used by another record: the import is rolled back."""
+class RowRefused(ValueError):
+    """A row found wrong while writing (its submission key taken by another record): the import
+    is rolled back and the row, column and reason reported."""
 
-    def __init__(self, row: int) -> None:
-        super().__init__(f"row {row}")
-        self.error = RowError(
-            row,
-            "idempotency_key",
-            "the submission key derived for this row is already used for another record; "
-            "nothing was written (ask the site's operator)",
-        )
+    def __init__(self, row: int, column: str, message: str) -> None:
+        super().__init__(f"row {row}, column {column}: {message}")
+        self.error = RowError(row, column, message)
 
 
 def import_key(name: str) -> uuid.UUID:
@@ -125,6 +122,17 @@ def ratings_check(
             errors.append(
                 RowError(row, "date", "missing; the import needs the day of each session")
             )
+        else:
+            _check_day(row, record["date"].date(), errors)
+        if int(record["session"]) > MAX_SESSION_NUMBER:
+            errors.append(
+                RowError(
+                    row,
+                    "session",
+                    f"{int(record['session'])} is not a plausible session number; allowed 1 to "
+                    f"{MAX_SESSION_NUMBER}",
+                )
+            )
         if record["clinician_id"] not in teams:
             errors.append(
                 RowError(
@@ -155,6 +163,20 @@ def ratings_check(
             )
     errors.extend(_clients_consistent(rows))
     return rows, sorted(errors)
+
+
+def _check_day(row: int, day: dt.date, errors: list[RowError]) -> None:
+    """A session of the history: not before 1900, not after today."""
+    today = timezone.localdate()
+    if not EARLIEST_DATE <= day <= today:
+        errors.append(
+            RowError(
+                row,
+                "date",
+                f"{day.isoformat()} is not a plausible session day; allowed "
+                f"{EARLIEST_DATE.isoformat()} to today ({today.isoformat()})",
+            )
+        )
 
 
 def _scored_items(
@@ -232,16 +254,21 @@ class _RatingsWriter:
         if self._already_there(row, session, key, rater_user):
             return
         if row.items:
-            response_record(
-                session=session,
-                instrument_code=row.measure,
-                values=row.items,
-                rater=row.rater,
-                method=Method.IMPORT,
-                idempotency_key=key,
-                rater_user=rater_user,
-                answered_at=session.starts_at,
-            )
+            try:
+                response_record(
+                    session=session,
+                    instrument_code=row.measure,
+                    values=row.items,
+                    rater=row.rater,
+                    method=Method.IMPORT,
+                    idempotency_key=key,
+                    rater_user=rater_user,
+                    # noon of a day that is today may be later than now
+                    answered_at=min(session.starts_at, timezone.now()),
+                )
+            except ValidationError as error:  # checked before; said as a row problem if not
+                field, messages = next(iter(error.message_dict.items()))
+                raise RowRefused(row.row, field, " ".join(messages)) from None
         else:
             _total_only(session, row, key, rater_user)
         self.created["responses"] += 1
@@ -260,7 +287,12 @@ class _RatingsWriter:
         by its session, measure and rater, not by its key alone, so a re-run stays idempotent
         when the secret changes and finds ratings imported with the earlier keys."""
         if Response.objects.filter(idempotency_key=key).exclude(session=session).exists():
-            raise RatingsConflict(row.row)
+            raise RowRefused(
+                row.row,
+                "idempotency_key",
+                "the submission key derived for this row is already used for another record; "
+                "nothing was written (ask the site's operator)",
+            )
         found = Response.objects.filter(
             session=session,
             instrument=row.measure,

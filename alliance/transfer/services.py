@@ -170,6 +170,6 @@ def _import_ratings(frame: Any, organisation: str, progress: Progress) -> Import
                 return ImportOutcome(errors=errors)
             tick = _advancer(len(rows), progress)
             created = ratings_import.ratings_write(rows, organisation=org, after_row=tick)
-    except ratings_import.RatingsConflict as conflict:
-        return ImportOutcome(errors=[conflict.error])
+    except ratings_import.RowRefused as refused:
+        return ImportOutcome(errors=[refused.error])
     return ImportOutcome(created=created)

@@ -225,6 +225,7 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
         ) from None
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
+        field = "authored" if field == "answered_at" else field  # FHIR's name for it
         raise IntakeError(f"{field}: {' '.join(messages)}", field) from None
     alerts_refresh([session.episode])
     return response
