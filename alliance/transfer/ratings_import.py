@@ -223,10 +223,16 @@ def _clients_consistent(rows: list[_Row]) -> list[RowError]:
 
 
 def ratings_write(
-    rows: list[_Row], *, organisation: Organisation, after_row: Callable[[], None]
+    rows: list[_Row],
+    *,
+    organisation: Organisation,
+    after_row: Callable[[], None],
+    allow_access_changes: bool = False,
 ) -> dict[str, int]:
-    """Write the checked rows that are not there yet (call inside one transaction)."""
-    writer = _RatingsWriter(organisation)
+    """Write the checked rows that are not there yet (call inside one transaction). A row that
+    would put a clinician on the care team of an episode already in the database raises
+    :class:`RowRefused` unless ``allow_access_changes``."""
+    writer = _RatingsWriter(organisation, allow_access_changes)
     for row in rows:
         earliest = writer.first_day.setdefault(row.episode_id, row.date)
         writer.first_day[row.episode_id] = min(earliest, row.date)
@@ -237,8 +243,10 @@ def ratings_write(
 
 
 class _RatingsWriter:
-    def __init__(self, organisation: Organisation) -> None:
+    def __init__(self, organisation: Organisation, allow_access: bool = False) -> None:
         self.org = organisation
+        self.allow_access = allow_access
+        self.made_here: set[int] = set()  # episodes this import created
         self.teams = _clinicians(organisation)
         self.users = {u.username: u for u in User.objects.filter(username__in=self.teams)}
         self.clients: dict[str, Client] = {}
@@ -322,10 +330,19 @@ class _RatingsWriter:
             if episode is None:
                 episode = Episode.objects.create(client=client, team=team, started_on=day)
                 self.created["episodes"] += 1
+                self.made_here.add(episode.pk)
             self.episodes[row.episode_id] = episode
         episode = self.episodes[row.episode_id]
         user = self.users[row.clinician]
         if not episode.care_team.filter(member=user).exists():
+            if episode.pk not in self.made_here and not self.allow_access:
+                raise RowRefused(
+                    row.row,
+                    "clinician_id",
+                    f"{row.clinician!r} is not on the care team of the client's episode that "
+                    "is already in the database; importing would give them access to it. "
+                    "Nothing was written; import with --allow-access-changes to allow it",
+                )
             role = (
                 CareRole.TEAM_MEMBER if episode.care_team.exists() else CareRole.PRIMARY_THERAPIST
             )
