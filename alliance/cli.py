@@ -89,12 +89,20 @@ def import_(
         str,
         typer.Option(help="Organisation to import into (a full export keeps its own by default)."),
     ] = "",
+    allow_access_changes: Annotated[
+        bool,
+        typer.Option(
+            "--allow-access-changes",
+            help="Into an organisation that exists already, allow new roles and care-team "
+            "members (refused otherwise).",
+        ),
+    ] = False,
 ) -> None:
     """Import historical ratings or a full export: all or nothing, safe to re-run."""
     _django()
     from alliance.transfer.commands import import_run
 
-    raise typer.Exit(import_run(source, organisation))
+    raise typer.Exit(import_run(source, organisation, allow_access_changes=allow_access_changes))
 
 
 @app.command()

@@ -373,3 +373,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "INFO")},
 }
+
+# --- Import submission keys (issue 13) -----------------------------------------------------
+# The secret the research-CSV import derives its submission keys with (HMAC-SHA256), so no one
+# can compute an import's key and read or pre-empt the rating (docs/transfer.md). Defaults to
+# SECRET_KEY; set it apart to rotate SECRET_KEY freely (a re-run stays idempotent either way).
+IMPORT_KEY_SECRET = env_str("ALLIANCE_IMPORT_KEY_SECRET", SECRET_KEY)

@@ -23,7 +23,7 @@ from alliance.care import services as care
 from alliance.care.models import CareTeamMember, Goal, GoalStatus, Rupture, Task
 from alliance.feedback.services import AlertWithdrawn, alert_acknowledge, alerts_refresh
 from alliance.measures.models import STAFF_RATERS, Method, Rater
-from alliance.measures.services import response_record
+from alliance.measures.services import SubmissionKeyConflict, response_record
 
 MAX_LIMIT = 100
 # Ids and offsets fit a database integer, so an absurd number is a 422, not a server error.
@@ -121,6 +121,16 @@ class Pagination(PaginationBase):
         return {"items": list(queryset[pagination.offset : end]), "count": queryset.count()}
 
 
+@api.exception_handler(SubmissionKeyConflict)
+def _key_conflict(request: HttpRequest, error: SubmissionKeyConflict) -> HttpResponse:
+    # Names the field only: nothing about the record the key belongs to.
+    detail = [
+        {"loc": ["body", error.field], "msg": " ".join(messages), "type": "conflict"}
+        for messages in error.message_dict.values()
+    ]
+    return api.create_response(request, {"detail": detail}, status=409)
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     fields = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
@@ -208,10 +218,14 @@ class ResponseOut(Schema):
     version: int
 
 
+# An answer is a JSON number (or null for a missing one): never a boolean or a string ("5").
+Answer = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
 class ResponseIn(Schema):
     session: RecordId
     instrument: str
-    items: dict[str, float | None]
+    items: dict[str, Answer | None]
     rater: str = Rater.CLIENT
     idempotency_key: uuid.UUID | None = None
     answered_at: datetime | None = None
@@ -358,7 +372,21 @@ def response_detail(request: HttpRequest, response_id: RecordId) -> Any:
     return get_object_or_404(access.visible_responses(_user(request)), pk=response_id)
 
 
-@api.post("/responses", response={201: ResponseOut}, tags=["responses"])
+_KEY_CONFLICT = {
+    "409": {
+        "description": "The idempotency_key is already used for another record (nothing about "
+        "that record is said): send a new key.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Invalid"}}},
+    }
+}
+
+
+@api.post(
+    "/responses",
+    response={201: ResponseOut},
+    tags=["responses"],
+    openapi_extra={"responses": _KEY_CONFLICT},
+)
 def response_create(request: HttpRequest, payload: ResponseIn) -> Status[Any]:
     """Record a response, scored like any other, then refresh the episode's alerts. Staff
     ratings (clinician, team member) are recorded as the token's user."""

@@ -5,7 +5,7 @@ episode's alerts at once (``alliance.feedback.services.alerts_refresh``)."""
 import uuid
 from collections.abc import Collection, Mapping
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,7 +15,7 @@ from alliance.accounts.models import User
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.feedback.services import alerts_refresh
 from alliance.measures.models import Method, Rater, Response
-from alliance.measures.services import response_record
+from alliance.measures.services import SubmissionKeyConflict, response_record
 
 __all__ = [
     "ATTENDANCE_STATUSES",
@@ -102,15 +102,26 @@ def clinician_rating_record(
         return earlier
     if earlier is not None:
         raise ValidationError({"items": _("You have already rated this session.")})
-    response = response_record(
-        session=session,
-        instrument_code=session.episode.alliance_measure,
-        values=values,
-        rater=Rater.CLINICIAN,
-        method=Method.CLINICIAN,
-        rater_user=by,
-        recorded_by=by,
-        idempotency_key=idempotency_key,
-    )
+    try:
+        response = response_record(
+            session=session,
+            instrument_code=session.episode.alliance_measure,
+            values=values,
+            rater=Rater.CLINICIAN,
+            method=Method.CLINICIAN,
+            rater_user=by,
+            recorded_by=by,
+            idempotency_key=idempotency_key,
+        )
+    except SubmissionKeyConflict:
+        # The form's key belongs to another record: nothing was saved, and the page says so.
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "Your rating was not saved: this form cannot be sent again. Reload the "
+                    "page and rate the session once more."
+                )
+            }
+        ) from None
     alerts_refresh([session.episode])
     return response

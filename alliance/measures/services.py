@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +20,27 @@ from alliance.science.instruments import (
     score_response,
     validate_values,
 )
+
+# Plausible values for records from outside (the API, FHIR, imports): a date before this is a
+# typing slip or a made-up year (0001), as is an answer time further ahead than a clock may be
+# off, or a session number above the most sessions one episode ever holds.
+EARLIEST_DATE = date(1900, 1, 1)
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_SESSION_NUMBER = 1000
+
+
+def answered_at_check(value: datetime, *, field: str = "answered_at") -> None:
+    """Refuse an answer time before 1900 or more than ``CLOCK_SKEW`` ahead of now, naming
+    ``field``."""
+    earliest = datetime.combine(EARLIEST_DATE, datetime.min.time(), tzinfo=UTC)
+    aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+    if aware < earliest or aware > timezone.now() + CLOCK_SKEW:
+        raise ValidationError(
+            {
+                field: _("%(value)s is not a plausible time; allowed from %(earliest)s up to now.")
+                % {"value": value.isoformat(), "earliest": EARLIEST_DATE.isoformat()}
+            }
+        )
 
 
 def _scored(
@@ -59,6 +80,41 @@ def _check_rater(instrument: Instrument, rater: str, rater_user: User | None) ->
         )
 
 
+class SubmissionKeyConflict(ValidationError):
+    """The submission key is already used for another record (another session, measure or
+    rater). Says nothing about that record: the caller answers 409 naming the key's field."""
+
+    def __init__(self, field: str = "idempotency_key") -> None:
+        super().__init__(
+            {
+                field: _(
+                    "This submission key is already used for another record; send a new key "
+                    "(a fresh UUID) for this one."
+                )
+            }
+        )
+        self.field = field
+
+
+def _same_record(
+    response: Response,
+    *,
+    session: Session,
+    instrument_code: str,
+    rater: str,
+    rater_user: User | None,
+    about_member: User | None,
+) -> bool:
+    """Whether a stored response is the one this submission is for (an idempotent repeat)."""
+    return (
+        response.session_id == session.pk
+        and response.instrument == instrument_code
+        and response.rater == rater
+        and response.rater_user_id == (rater_user.pk if rater_user else None)
+        and response.about_member_id == (about_member.pk if about_member else None)
+    )
+
+
 def response_record(
     *,
     session: Session,
@@ -74,20 +130,34 @@ def response_record(
 ) -> Response:
     """Validate, score and store one response with its first version.
 
-    Idempotent: submitting the same ``idempotency_key`` again returns the stored response and
-    writes nothing, so a client who taps "send" twice, or a retry after a dropped connection,
-    never creates a second record.
+    Idempotent: submitting the same ``idempotency_key`` again for the same session, measure
+    and rater returns the stored response and writes nothing, so a client who taps "send"
+    twice, or a retry after a dropped connection, never creates a second record. The key is
+    looked up only within that record: a key already used for any other record raises
+    :class:`SubmissionKeyConflict` (a ``ValidationError`` on ``idempotency_key``), which tells
+    nothing about the other record.
     """
     key = idempotency_key or uuid.uuid4()
+    same = {
+        "session": session,
+        "instrument_code": instrument_code,
+        "rater": rater,
+        "rater_user": rater_user,
+        "about_member": about_member,
+    }
     existing = Response.objects.filter(idempotency_key=key).first()
     if existing is not None:
-        return existing
+        if _same_record(existing, **same):
+            return existing
+        raise SubmissionKeyConflict()
     instrument = catalogue.instrument(instrument_code)
     _check_rater(instrument, rater, rater_user)
     if method not in Method.values:
         raise ValidationError(
             {"method": _("Unknown method; choose one of %s.") % ", ".join(Method.values)}
         )
+    if answered_at is not None:
+        answered_at_check(answered_at)
     clean, score = _scored(instrument, values, session.episode.client.age_group)
     try:
         with transaction.atomic():
@@ -109,8 +179,14 @@ def response_record(
             )
             _keep_version(response, recorded_by=recorded_by, reason="")
     except IntegrityError:
-        # A concurrent submission with the same key won the race: theirs is the record.
-        return Response.objects.get(idempotency_key=key)
+        # A concurrent submission with the same key won the race: theirs is the record, when
+        # it is for this one.
+        winner = Response.objects.filter(idempotency_key=key).first()
+        if winner is None:
+            raise
+        if _same_record(winner, **same):
+            return winner
+        raise SubmissionKeyConflict() from None
     return response
 
 

@@ -50,19 +50,31 @@ def _read_source(source: Path) -> object:
     if source.suffix.lower() != ".json":
         return read_ratings_csv(source)
     try:
-        return json.loads(source.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputProblem(f"{source} is not a readable JSON export: {error}") from None
+        document = json.loads(source.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        reason = "nested too deep" if isinstance(error, RecursionError) else str(error)
+        raise InputProblem(f"{source} is not a readable JSON export: {reason}") from None
+    if not isinstance(document, dict):
+        raise InputProblem(
+            f"{source}: format: not an Alliance export; the top level must be a JSON object, "
+            f"not a {type(document).__name__}"
+        )
+    return document
 
 
-def import_run(source: Path, organisation: str) -> int:
+def import_run(source: Path, organisation: str, *, allow_access_changes: bool = False) -> int:
     """Import ``source`` (a research CSV, or a full export ending in .json); the exit code."""
     try:
         data = _read_source(source)
         if not isinstance(data, dict) and not organisation:
             raise InputProblem("--organisation is needed to import a research CSV")
         with _progress_bar("Importing") as progress:
-            outcome = organisation_import(source=data, organisation=organisation, progress=progress)
+            outcome = organisation_import(
+                source=data,
+                organisation=organisation,
+                progress=progress,
+                allow_access_changes=allow_access_changes,
+            )
     except (InputProblem, TransferProblem) as problem:
         _say(f"alliance import: {problem}; nothing was written.")
         return BAD_INPUT
@@ -71,8 +83,8 @@ def import_run(source: Path, organisation: str) -> int:
         return FAILED
     if outcome.errors:
         for bad in outcome.errors:
-            # A full export's problems have a JSON path, not a row.
-            _say(str(bad) if bad.row else f"{bad.column}: {bad.message}")
+            # A full export's problems have a JSON path, not a row; each names the file.
+            _say(f"{source}: " + (str(bad) if bad.row else f"{bad.column}: {bad.message}"))
         _say(f"alliance import: {len(outcome.errors)} problems in {source}; nothing was written.")
         return BAD_INPUT
     new = ", ".join(f"{n} {kind}" for kind, n in outcome.created.items() if n) or "nothing new"

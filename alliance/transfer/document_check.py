@@ -1,11 +1,15 @@
-"""Checking a full export before anything is written: its format and version, and that every
-name it uses (team, member of staff, client, session number, goal position) is defined in it.
-Problems are reported as ``RowError`` with the JSON path in place of a row: ``row 0`` is the
-document as a whole."""
+"""Checking a full export before anything is written: its format and version, its shape (every
+field present with its JSON type, :mod:`alliance.transfer.document_shape`), that every name it
+uses (team, member of staff, client, session number, goal position) is defined in it, and its
+values as the form and the API check them (:mod:`alliance.transfer.document_values`). Problems
+are reported as ``RowError`` with the JSON path in place of a row: ``row 0`` is the document as
+a whole."""
 
 from typing import Any
 
 from alliance.science.ratings_table import RowError
+from alliance.transfer.document_shape import shape_problems
+from alliance.transfer.document_values import value_problems
 from alliance.transfer.selectors import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
 
 __all__ = ["document_problems"]
@@ -29,7 +33,11 @@ def document_problems(document: Any) -> list[RowError]:
     missing = [name for name in _TOP if name not in document]
     if missing:
         return [RowError(0, name, "missing from the export") for name in missing]
-    return _Names(document).problems()
+    extra = _Names.extra_user_fields(document)
+    shape = shape_problems(document)
+    if shape or extra:
+        return extra + shape
+    return _Names(document).problems() or value_problems(document)
 
 
 class _Names:
@@ -47,14 +55,19 @@ class _Names:
             return
         self.found.append(RowError(0, where, f"{value!r} is not among the export's {what}"))
 
-    def problems(self) -> list[RowError]:
+    @staticmethod
+    def extra_user_fields(document: dict[str, Any]) -> list[RowError]:
+        """Fields of a member of staff an import never takes (a password, the superuser flag)."""
+        found = []
         allowed = ", ".join(USER_FIELDS)
-        for i, user in enumerate(self.doc["users"]):
-            for name in sorted(set(user) - set(USER_FIELDS)):
+        users = document["users"] if isinstance(document["users"], list) else []
+        for i, user in enumerate(users):
+            for name in sorted(set(user) - set(USER_FIELDS)) if isinstance(user, dict) else []:
                 message = f"not a field an import takes; allowed: {allowed}"
-                self.found.append(RowError(0, f"users[{i}].{name}", message))
-            if "username" not in user or "date_joined" not in user:
-                self.found.append(RowError(0, f"users[{i}]", "needs username and date_joined"))
+                found.append(RowError(0, f"users[{i}].{name}", message))
+        return found
+
+    def problems(self) -> list[RowError]:
         for i, m in enumerate(self.doc["memberships"]):
             self.need(f"memberships[{i}].user", m.get("user"), self.users, "users")
             self.need(f"memberships[{i}].team", m.get("team"), self.teams, "teams", blank_ok=True)
@@ -70,10 +83,22 @@ class _Names:
         for j, member in enumerate(episode.get("care_team", [])):
             self.need(f"{at}.care_team[{j}].member", member.get("member"), self.users, "users")
         for j, session in enumerate(episode.get("sessions", [])):
+            here = f"{at}.sessions[{j}]"
+            for k, name in enumerate(session["attended_by"]):
+                self.need(f"{here}.attended_by[{k}]", name, self.users, "users")
             for k, response in enumerate(session.get("responses", [])):
                 for name in ("rater_user", "about_member"):
-                    where = f"{at}.sessions[{j}].responses[{k}].{name}"
+                    where = f"{here}.responses[{k}].{name}"
                     self.need(where, response.get(name), self.users, "users", blank_ok=True)
+                for v, version in enumerate(response["versions"]):
+                    where = f"{here}.responses[{k}].versions[{v}].recorded_by"
+                    self.need(where, version["recorded_by"], self.users, "users", blank_ok=True)
+            for k, rupture in enumerate(session["ruptures"]):
+                where = f"{here}.ruptures[{k}].recorded_by"
+                self.need(where, rupture["recorded_by"], self.users, "users")
+            for k, reflection in enumerate(session["reflections"]):
+                where = f"{here}.reflections[{k}].author"
+                self.need(where, reflection["author"], self.users, "users")
         for j, goal in enumerate(episode.get("goals", [])):
             self.need(
                 f"{at}.goals[{j}].set_in", goal.get("set_in"), numbers, "sessions", blank_ok=True
@@ -81,6 +106,10 @@ class _Names:
             self.need(
                 f"{at}.goals[{j}].replaces", goal.get("replaces"), goals, "goals", blank_ok=True
             )
+            self.need(f"{at}.goals[{j}].created_by", goal["created_by"], self.users, "users")
+            for k, version in enumerate(goal["versions"]):
+                where = f"{at}.goals[{j}].versions[{k}].recorded_by"
+                self.need(where, version["recorded_by"], self.users, "users")
             for k, rating in enumerate(goal.get("ratings", [])):
                 self.need(
                     f"{at}.goals[{j}].ratings[{k}].session",
@@ -88,8 +117,15 @@ class _Names:
                     numbers,
                     "sessions",
                 )
+                where = f"{at}.goals[{j}].ratings[{k}].recorded_by"
+                self.need(where, rating["recorded_by"], self.users, "users")
         for j, task in enumerate(episode.get("tasks", [])):
             self.need(f"{at}.tasks[{j}].agreed_in", task.get("agreed_in"), numbers, "sessions")
             self.need(f"{at}.tasks[{j}].goal", task.get("goal"), goals, "goals", blank_ok=True)
+            where = f"{at}.tasks[{j}].reviewed_in"
+            self.need(where, task["reviewed_in"], numbers, "sessions", blank_ok=True)
+            self.need(f"{at}.tasks[{j}].created_by", task["created_by"], self.users, "users")
         for j, alert in enumerate(episode.get("alerts", [])):
             self.need(f"{at}.alerts[{j}].session", alert.get("session"), numbers, "sessions")
+            where = f"{at}.alerts[{j}].acknowledged_by"
+            self.need(where, alert["acknowledged_by"], self.users, "users", blank_ok=True)

@@ -6,11 +6,14 @@ database needs beyond the analysis: a date on every row (a session needs a day),
 that is the log-in name of a clinician of the organisation, and item answers that add up to the
 score. Every row is keyed so a second run finds what the first wrote: the client by
 ``client_id`` (or ``episode_id`` when there is none), the episode by client and first session
-date, the session by number, the response by a submission key derived from the organisation,
-episode, session, measure and rater.
+date, the session by number, the response by its session, measure and rater (and a submission
+key derived from those with a server-side secret, ``settings.IMPORT_KEY_SECRET``, so nobody
+without the secret can compute, read or pre-empt an import's key).
 """
 
 import datetime as dt
+import hashlib
+import hmac
 import math
 import uuid
 from collections.abc import Callable
@@ -18,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,17 +30,40 @@ from alliance.accounts.models import Membership, Organisation, Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session, SessionStatus
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
-from alliance.measures.services import response_record
+from alliance.measures.services import EARLIEST_DATE, MAX_SESSION_NUMBER, response_record
 from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
 from alliance.science.ratings_table import RatingsTable, RowError
 
-__all__ = ["RATINGS_NAMESPACE", "ratings_check", "ratings_write"]
+__all__ = ["RATINGS_NAMESPACE", "RowRefused", "import_key", "ratings_check", "ratings_write"]
 
-# Fixed for good: changing it would make a re-run write every response again.
+# The namespace of the keys earlier versions derived without a secret (uuid5 of guessable text);
+# kept only so a rating imported by them is still recognised (never trusted from another record).
 RATINGS_NAMESPACE = uuid.UUID("6f1d8a52-3a51-4f7e-9d55-2f0c1b6b8e1a")
 # A session in the research format is a day; it is stored at noon so no time zone moves it.
 SESSION_HOUR = dt.time(12, 0)
 _SCORE_TOLERANCE = 1e-6
+
+
+class RowRefused(ValueError):
+    """A row found wrong while writing (its submission key taken by another record): the import
+    is rolled back and the row, column and reason reported."""
+
+    def __init__(self, row: int, column: str, message: str) -> None:
+        super().__init__(f"row {row}, column {column}: {message}")
+        self.error = RowError(row, column, message)
+
+
+def import_key(name: str) -> uuid.UUID:
+    """The submission key of an imported rating: the first 128 bits of
+    HMAC-SHA256(``settings.IMPORT_KEY_SECRET``, ``name``), as a UUID (version 8, RFC 9562).
+    Stable for a given secret, so a re-run finds what the first run wrote; unguessable without
+    it."""
+    secret = settings.IMPORT_KEY_SECRET.encode()
+    digest = hmac.new(secret, f"ratings-import:{name}".encode(), hashlib.sha256).digest()
+    raw = bytearray(digest[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x80  # version 8: custom
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC variant
+    return uuid.UUID(bytes=bytes(raw))
 
 
 @dataclass(frozen=True)
@@ -94,6 +122,17 @@ def ratings_check(
             errors.append(
                 RowError(row, "date", "missing; the import needs the day of each session")
             )
+        else:
+            _check_day(row, record["date"].date(), errors)
+        if int(record["session"]) > MAX_SESSION_NUMBER:
+            errors.append(
+                RowError(
+                    row,
+                    "session",
+                    f"{int(record['session'])} is not a plausible session number; allowed 1 to "
+                    f"{MAX_SESSION_NUMBER}",
+                )
+            )
         if record["clinician_id"] not in teams:
             errors.append(
                 RowError(
@@ -124,6 +163,20 @@ def ratings_check(
             )
     errors.extend(_clients_consistent(rows))
     return rows, sorted(errors)
+
+
+def _check_day(row: int, day: dt.date, errors: list[RowError]) -> None:
+    """A session of the history: not before 1900, not after today."""
+    today = timezone.localdate()
+    if not EARLIEST_DATE <= day <= today:
+        errors.append(
+            RowError(
+                row,
+                "date",
+                f"{day.isoformat()} is not a plausible session day; allowed "
+                f"{EARLIEST_DATE.isoformat()} to today ({today.isoformat()})",
+            )
+        )
 
 
 def _scored_items(
@@ -170,10 +223,16 @@ def _clients_consistent(rows: list[_Row]) -> list[RowError]:
 
 
 def ratings_write(
-    rows: list[_Row], *, organisation: Organisation, after_row: Callable[[], None]
+    rows: list[_Row],
+    *,
+    organisation: Organisation,
+    after_row: Callable[[], None],
+    allow_access_changes: bool = False,
 ) -> dict[str, int]:
-    """Write the checked rows that are not there yet (call inside one transaction)."""
-    writer = _RatingsWriter(organisation)
+    """Write the checked rows that are not there yet (call inside one transaction). A row that
+    would put a clinician on the care team of an episode already in the database raises
+    :class:`RowRefused` unless ``allow_access_changes``."""
+    writer = _RatingsWriter(organisation, allow_access_changes)
     for row in rows:
         earliest = writer.first_day.setdefault(row.episode_id, row.date)
         writer.first_day[row.episode_id] = min(earliest, row.date)
@@ -184,8 +243,10 @@ def ratings_write(
 
 
 class _RatingsWriter:
-    def __init__(self, organisation: Organisation) -> None:
+    def __init__(self, organisation: Organisation, allow_access: bool = False) -> None:
         self.org = organisation
+        self.allow_access = allow_access
+        self.made_here: set[int] = set()  # episodes this import created
         self.teams = _clinicians(organisation)
         self.users = {u.username: u for u in User.objects.filter(username__in=self.teams)}
         self.clients: dict[str, Client] = {}
@@ -196,28 +257,58 @@ class _RatingsWriter:
 
     def write(self, row: _Row) -> None:
         key = self._key(row)
-        if Response.objects.filter(idempotency_key=key).exists():
-            return
         session = self._session(row)
         rater_user = self.users[row.clinician] if row.rater == Rater.CLINICIAN else None
+        if self._already_there(row, session, key, rater_user):
+            return
         if row.items:
-            response_record(
-                session=session,
-                instrument_code=row.measure,
-                values=row.items,
-                rater=row.rater,
-                method=Method.IMPORT,
-                idempotency_key=key,
-                rater_user=rater_user,
-                answered_at=session.starts_at,
-            )
+            try:
+                response_record(
+                    session=session,
+                    instrument_code=row.measure,
+                    values=row.items,
+                    rater=row.rater,
+                    method=Method.IMPORT,
+                    idempotency_key=key,
+                    rater_user=rater_user,
+                    # noon of a day that is today may be later than now
+                    answered_at=min(session.starts_at, timezone.now()),
+                )
+            except ValidationError as error:  # checked before; said as a row problem if not
+                field, messages = next(iter(error.message_dict.items()))
+                raise RowRefused(row.row, field, " ".join(messages)) from None
         else:
             _total_only(session, row, key, rater_user)
         self.created["responses"] += 1
 
+    def _name(self, row: _Row) -> str:
+        return f"{self.org.name}|{row.episode_id}|{row.session}|{row.measure}|{row.rater}"
+
     def _key(self, row: _Row) -> uuid.UUID:
-        name = f"{self.org.name}|{row.episode_id}|{row.session}|{row.measure}|{row.rater}"
-        return uuid.uuid5(RATINGS_NAMESPACE, name)
+        return import_key(self._name(row))
+
+    def _already_there(
+        self, row: _Row, session: Session, key: uuid.UUID, rater_user: User | None
+    ) -> bool:
+        """Whether this row's rating is stored already (a re-run). A key taken by a record of
+        another session is a conflict (nothing is said about that record). The rating is found
+        by its session, measure and rater, not by its key alone, so a re-run stays idempotent
+        when the secret changes and finds ratings imported with the earlier keys."""
+        if Response.objects.filter(idempotency_key=key).exclude(session=session).exists():
+            raise RowRefused(
+                row.row,
+                "idempotency_key",
+                "the submission key derived for this row is already used for another record; "
+                "nothing was written (ask the site's operator)",
+            )
+        found = Response.objects.filter(
+            session=session,
+            instrument=row.measure,
+            rater=row.rater,
+            rater_user=rater_user,
+            method=Method.IMPORT,
+        )
+        return found.exists() or Response.objects.filter(idempotency_key=key).exists()
 
     def _client(self, row: _Row) -> Client:
         if row.client_code not in self.clients:
@@ -239,10 +330,19 @@ class _RatingsWriter:
             if episode is None:
                 episode = Episode.objects.create(client=client, team=team, started_on=day)
                 self.created["episodes"] += 1
+                self.made_here.add(episode.pk)
             self.episodes[row.episode_id] = episode
         episode = self.episodes[row.episode_id]
         user = self.users[row.clinician]
         if not episode.care_team.filter(member=user).exists():
+            if episode.pk not in self.made_here and not self.allow_access:
+                raise RowRefused(
+                    row.row,
+                    "clinician_id",
+                    f"{row.clinician!r} is not on the care team of the client's episode that "
+                    "is already in the database; importing would give them access to it. "
+                    "Nothing was written; import with --allow-access-changes to allow it",
+                )
             role = (
                 CareRole.TEAM_MEMBER if episode.care_team.exists() else CareRole.PRIMARY_THERAPIST
             )

@@ -6,6 +6,13 @@ no password hashes, so after a restore each person sets a new password (``manage
 changepassword`` or the administrator's reset). Staff already in the database are left as they
 are. Timestamps the models set themselves (``created_at``, ``raised_at`` ...) are written back
 afterwards with ``bulk_update``, which does not touch them again, so the restore is exact.
+
+Scores are never taken from the file: each response's total, subscales, band, risk answers and
+prorating are recomputed from its answers (``document_values.response_scores``), and an episode
+holding a risk answer without its risk alert has its alerts refreshed, as a form would. Into an
+organisation that already exists, nothing that widens access is written (a membership, a
+care-team member) unless the import is asked to (``allow_access_changes``, the command's
+``--allow-access-changes``).
 """
 
 import datetime as dt
@@ -30,15 +37,30 @@ from alliance.care.models import (
     Task,
 )
 from alliance.feedback.models import Alert, TrajectoryFit
+from alliance.feedback.services import alerts_refresh
 from alliance.measures.models import Response, ResponseVersion
+from alliance.transfer.document_values import response_scores
 from alliance.transfer.selectors import episode_keys
 
-__all__ = ["RestoreConflict", "document_restore"]
+# The flag that allows an import to change access in an existing organisation.
+ACCESS_FLAG = "--allow-access-changes"
+
+__all__ = ["AccessRefused", "RestoreConflict", "document_restore"]
 
 
 class RestoreConflict(ValueError):
     """A record of the export is already stored for another episode (e.g. the same export
-    imported under a second organisation name): the whole import is rolled back."""
+    imported under a second organisation name): the whole import is rolled back. ``at`` is the
+    JSON path of the record."""
+
+    def __init__(self, message: str, at: str = "episodes") -> None:
+        super().__init__(message)
+        self.at = at
+
+
+class AccessRefused(RestoreConflict):
+    """The import would give someone access in an organisation that exists already (a role, a
+    place on a care team) and was not asked to: the whole import is rolled back."""
 
 
 Record = dict[str, Any]
@@ -54,23 +76,33 @@ def _day(text: str | None) -> dt.date | None:
 
 
 def document_restore(
-    document: Record, *, organisation_name: str, after_episode: Step
+    document: Record,
+    *,
+    organisation_name: str,
+    after_episode: Step,
+    allow_access_changes: bool = False,
 ) -> dict[str, int]:
     """Write the document's records that are not there yet; return how many of each were new.
-    Call inside one transaction: ``after_episode`` runs after each episode (progress)."""
-    restorer = _Restorer(document, organisation_name)
+    Call inside one transaction: ``after_episode`` runs after each episode (progress). Raises
+    :class:`AccessRefused` when the organisation exists and the document would add a membership
+    or a care-team member, unless ``allow_access_changes``."""
+    restorer = _Restorer(document, organisation_name, allow_access_changes)
     restorer.top()
-    for record in document["episodes"]:
-        restorer.episode(record)
+    for index, record in enumerate(document["episodes"]):
+        restorer.episode(record, f"episodes[{index}]")
         after_episode()
     restorer.fix_timestamps()
+    restorer.raise_missing_risk_alerts()
     return dict(restorer.created)
 
 
 class _Restorer:
-    def __init__(self, document: Record, organisation_name: str) -> None:
+    def __init__(self, document: Record, organisation_name: str, allow_access: bool) -> None:
         self.doc = document
         self.name = organisation_name
+        self.allow_access = allow_access
+        self.existing = False
+        self.risky: set[int] = set()  # episodes holding a new response with a risk answer
         self.created: dict[str, int] = defaultdict(int)
         # Timestamps the models set themselves, written back once the objects exist (saving
         # would set them to now): model -> field -> [(object, exported value)].
@@ -92,6 +124,7 @@ class _Restorer:
     def top(self) -> None:
         org_record = self.doc["organisation"]
         self.org = Organisation.objects.filter(name=self.name).first()
+        self.existing = self.org is not None
         if self.org is None:
             settings = {k: v for k, v in org_record.items() if k not in ("name", "created_at")}
             self.org = Organisation.objects.create(name=self.name, **settings)
@@ -128,22 +161,37 @@ class _Restorer:
     def _user(self, username: str | None) -> User | None:
         return None if username is None else self.users[username]
 
+    def access_change(self, at: str, what: str) -> None:
+        """Refuse a new membership or care-team member in an existing organisation unless the
+        import was asked to make such changes."""
+        if self.existing and not self.allow_access:
+            raise AccessRefused(
+                f"{what}; {self.name} exists already, so this would change who has access "
+                f"there. Nothing was written; import with {ACCESS_FLAG} to allow it",
+                at,
+            )
+
     def _memberships(self) -> None:
         have = set(
             Membership.objects.filter(organisation=self.org).values_list(
                 "user__username", "team__name", "role"
             )
         )
-        missing = [
-            Membership(
-                user=self.users[m["user"]],
-                organisation=self.org,
-                team=self.teams[m["team"]] if m["team"] else None,
-                role=m["role"],
+        missing = []
+        for i, m in enumerate(self.doc["memberships"]):
+            if (m["user"], m["team"], m["role"]) in have:
+                continue
+            self.access_change(
+                f"memberships[{i}]", f"would give {m['user']!r} the role {m['role']}"
             )
-            for m in self.doc["memberships"]
-            if (m["user"], m["team"], m["role"]) not in have
-        ]
+            missing.append(
+                Membership(
+                    user=self.users[m["user"]],
+                    organisation=self.org,
+                    team=self.teams[m["team"]] if m["team"] else None,
+                    role=m["role"],
+                )
+            )
         self._new("memberships", missing)
 
     def _clients(self) -> None:
@@ -190,7 +238,7 @@ class _Restorer:
             missing.append(fit)
         self._new("trajectory fits", missing)
 
-    def episode(self, record: Record) -> None:
+    def episode(self, record: Record, at: str = "episodes") -> None:
         episode = self.episodes.get(record["key"])
         if episode is None:
             episode = Episode.objects.create(
@@ -211,7 +259,27 @@ class _Restorer:
             )
             self.episodes[record["key"]] = episode
             self.created["episodes"] += 1
-        _EpisodeRestorer(self, episode, record).write()
+        _EpisodeRestorer(self, episode, record, at).write()
+
+    def raise_missing_risk_alerts(self) -> None:
+        """An episode with a risk answer but no risk alert for it (the file left it out) gets
+        its alerts refreshed, as if the answers had just been given."""
+        if not self.risky:
+            return
+        alerted = set(
+            Alert.objects.filter(episode_id__in=self.risky, rule="risk_answer").values_list(
+                "session_id", flat=True
+            )
+        )
+        answers = Response.objects.filter(session__episode_id__in=self.risky).values_list(
+            "session_id", "session__episode_id", "risk_items"
+        )
+        unalerted = {
+            episode for session, episode, risk in answers if risk and session not in alerted
+        }
+        if unalerted:
+            episodes = list(Episode.objects.filter(pk__in=unalerted).order_by("pk"))
+            self.created["alerts"] += alerts_refresh(episodes)
 
     def fix_timestamps(self) -> None:
         for model, fields in self.stamps.items():
@@ -225,11 +293,13 @@ class _Restorer:
 class _EpisodeRestorer:
     """One episode's children: what is there already is read once, only the rest is written."""
 
-    def __init__(self, parent: _Restorer, episode: Episode, record: Record) -> None:
+    def __init__(self, parent: _Restorer, episode: Episode, record: Record, at: str) -> None:
         self.parent = parent
         self.episode = episode
         self.record = record
+        self.at = at
         self.user = parent._user
+        self.age_group = parent.clients[record["client"]].age_group
 
     def write(self) -> None:
         self._care_team()
@@ -242,19 +312,23 @@ class _EpisodeRestorer:
 
     def _care_team(self) -> None:
         have = set(self.episode.care_team.values_list("member__username", flat=True))
-        self.parent._new(
-            "care team members",
-            [
+        missing = []
+        for j, m in enumerate(self.record["care_team"]):
+            if m["member"] in have:
+                continue
+            self.parent.access_change(
+                f"{self.at}.care_team[{j}].member",
+                f"would put {m['member']!r} on the care team of {self.record['key']}",
+            )
+            missing.append(
                 CareTeamMember(
                     episode=self.episode,
                     member=self.user(m["member"]),
                     role=m["role"],
                     joined_on=_day(m["joined_on"]),
                 )
-                for m in self.record["care_team"]
-                if m["member"] not in have
-            ],
-        )
+            )
+        self.parent._new("care team members", missing)
 
     def _sessions(self) -> None:
         self.sessions = {s.number: s for s in self.episode.sessions.all()}
@@ -294,21 +368,11 @@ class _EpisodeRestorer:
         if elsewhere:
             raise RestoreConflict(
                 f"episodes {self.record['key']}: response {elsewhere[0]} is already stored for "
-                "another episode; an export can be restored into one organisation only"
+                "another episode; an export can be restored into one organisation only",
+                f"{self.at}.sessions[].responses[].idempotency_key",
             )
         fresh = [(n, r) for n, r in records if uuid.UUID(r["idempotency_key"]) not in have]
-        copied = (
-            "instrument",
-            "rater",
-            "method",
-            "items",
-            "total",
-            "subscales",
-            "band",
-            "risk_items",
-            "prorated",
-            "version",
-        )
+        copied = ("instrument", "rater", "method", "version")
         created = self.parent._new(
             "responses",
             [
@@ -319,17 +383,26 @@ class _EpisodeRestorer:
                     about_member=self.user(r["about_member"]),
                     answered_at=_time(r["answered_at"]),
                     **{k: r[k] for k in copied},
+                    # recomputed from the answers, never taken from the file
+                    **response_scores(r, self.age_group),
                 )
                 for n, r in fresh
             ],
         )
+        if any(response.risk_items for response in created):
+            self.parent.risky.add(self.episode.pk)
         versions = []
         for response, (_, record) in zip(created, fresh, strict=True):
             for v in record["versions"]:
+                scores = response_scores({**v, "instrument": response.instrument}, self.age_group)
                 version = ResponseVersion(
                     response=response,
                     recorded_by=self.user(v["recorded_by"]),
-                    **{k: v[k] for k in ("version", "items", "total", "subscales", "reason")},
+                    version=v["version"],
+                    reason=v["reason"],
+                    items=scores["items"],
+                    total=scores["total"],
+                    subscales=scores["subscales"],
                 )
                 self.parent._stamp(version, recorded_at=v["recorded_at"])
                 versions.append(version)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from alliance.accounts.models import Organisation
 from alliance.audit.models import Action, Via
@@ -118,19 +118,23 @@ def _advancer(total: int, progress: Progress) -> Callable[[], None]:
     return tick
 
 
-def organisation_import(*, source: Any, organisation: str, progress: Progress) -> ImportOutcome:
+def organisation_import(
+    *, source: Any, organisation: str, progress: Progress, allow_access_changes: bool = False
+) -> ImportOutcome:
     """Import a full export (a dict) or a research ratings table (a DataFrame of text cells).
 
     Returns the errors when there are any (nothing written), else the counts of new records.
     ``organisation`` is the organisation to import into (for a full export, "" keeps the name
-    in the document).
+    in the document). Into an existing organisation, an import that would add a membership or
+    a care-team member (to an episode already there, for a research CSV) is refused unless
+    ``allow_access_changes``.
     """
     # One transaction with the audit event: an import is never in the database unrecorded.
     with transaction.atomic():
         if isinstance(source, dict):
-            outcome = _import_document(source, organisation, progress)
+            outcome = _import_document(source, organisation, progress, allow_access_changes)
         else:
-            outcome = _import_ratings(source, organisation, progress)
+            outcome = _import_ratings(source, organisation, progress, allow_access_changes)
         if not outcome.errors:
             name = organisation or source["organisation"]["name"]
             transfer_record(action="import", organisation=name, detail=outcome.created)
@@ -138,7 +142,7 @@ def organisation_import(*, source: Any, organisation: str, progress: Progress) -
 
 
 def _import_document(
-    document: dict[str, Any], organisation: str, progress: Progress
+    document: dict[str, Any], organisation: str, progress: Progress, allow_access: bool
 ) -> ImportOutcome:
     problems = document_problems(document)
     if problems:
@@ -147,9 +151,18 @@ def _import_document(
     tick = _advancer(len(document["episodes"]), progress)
     try:
         with transaction.atomic():
-            created = document_restore(document, organisation_name=name, after_episode=tick)
+            created = document_restore(
+                document,
+                organisation_name=name,
+                after_episode=tick,
+                allow_access_changes=allow_access,
+            )
     except RestoreConflict as conflict:
-        return ImportOutcome(errors=[RowError(0, "episodes", str(conflict))])
+        return ImportOutcome(errors=[RowError(0, conflict.at, str(conflict))])
+    except (IntegrityError, DataError) as broken:
+        # A rule of the database the checks above did not foresee: rolled back, and named.
+        message = f"the export breaks a rule of the database ({broken}); nothing was written"
+        return ImportOutcome(errors=[RowError(0, "document", message)])
     except (KeyError, TypeError, ValueError) as damaged:
         # A field missing or of the wrong type deep in the document: rolled back, and said so.
         message = f"the export is damaged or edited by hand ({damaged!r})"
@@ -157,16 +170,23 @@ def _import_document(
     return ImportOutcome(created=created)
 
 
-def _import_ratings(frame: Any, organisation: str, progress: Progress) -> ImportOutcome:
+def _import_ratings(
+    frame: Any, organisation: str, progress: Progress, allow_access: bool
+) -> ImportOutcome:
     try:
         table = read_ratings(frame)
     except RatingsError as bad:
         return ImportOutcome(errors=list(bad.errors))
-    with transaction.atomic():
-        org = _organisation(organisation)
-        rows, errors = ratings_import.ratings_check(table, organisation=org)
-        if errors:
-            return ImportOutcome(errors=errors)
-        tick = _advancer(len(rows), progress)
-        created = ratings_import.ratings_write(rows, organisation=org, after_row=tick)
+    try:
+        with transaction.atomic():
+            org = _organisation(organisation)
+            rows, errors = ratings_import.ratings_check(table, organisation=org)
+            if errors:
+                return ImportOutcome(errors=errors)
+            tick = _advancer(len(rows), progress)
+            created = ratings_import.ratings_write(
+                rows, organisation=org, after_row=tick, allow_access_changes=allow_access
+            )
+    except ratings_import.RowRefused as refused:
+        return ImportOutcome(errors=[refused.error])
     return ImportOutcome(created=created)

@@ -231,8 +231,8 @@ def test_a_damaged_export_is_reported_and_rolled_back(clinic) -> None:
 
     outcome = organisation_import(source=document, organisation="", progress=lambda *_: None)
 
-    assert outcome.errors[0].column == "document"
-    assert "damaged" in outcome.errors[0].message
+    assert outcome.errors[0].column == "episodes[0].setting"
+    assert "missing" in outcome.errors[0].message
     assert _counts() == counts
 
 

@@ -20,7 +20,7 @@ from alliance.care.models import Session
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response
-from alliance.measures.services import response_record
+from alliance.measures.services import SubmissionKeyConflict, response_record
 from alliance.science.instrument_schema import Instrument, Item
 
 
@@ -198,7 +198,8 @@ def _authored(body: Mapping[str, Any]) -> datetime | None:
 def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Response:
     """Record a QuestionnaireResponse answered by the client, scored like any other response.
 
-    The EHR's ``identifier`` (a UUID) makes a repeated POST store nothing new."""
+    The EHR's ``identifier`` (a UUID) makes a repeated POST for the same session store nothing
+    new; an identifier already used for any other record is refused (409, ``identifier``)."""
     _check_structure(body)
     instrument = _instrument(body)
     session = _session(body, user)
@@ -213,8 +214,18 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
             recorded_by=user,
             answered_at=_authored(body),
         )
+    except SubmissionKeyConflict:
+        # Said without a word about the record that holds the identifier.
+        raise IntakeError(
+            "identifier: this identifier is already used for another QuestionnaireResponse; "
+            "send a new one (urn:uuid: and a fresh UUID).",
+            "identifier",
+            status=409,
+            code="conflict",
+        ) from None
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
+        field = "authored" if field == "answered_at" else field  # FHIR's name for it
         raise IntakeError(f"{field}: {' '.join(messages)}", field) from None
     alerts_refresh([session.episode])
     return response

@@ -1,0 +1,331 @@
+"""The shape of a full export (``docs/transfer.md``): every field the restore reads, with its
+JSON type, checked before anything else so a file with a missing key, a wrong type or the wrong
+top-level shape is refused naming the JSON path (``episodes[0].sessions[2].number``), never
+failing halfway.
+
+A type is one of the names below, ``(Optional, type)`` for a field that may be null, a list
+``[type]`` of such values, or a ``dict`` of field names (a record). Fields of a record are all
+required except those in its ``OPTIONAL`` entry.
+"""
+
+import datetime as dt
+import math
+import uuid
+from typing import Any
+
+from alliance.science.ratings_table import RowError
+
+__all__ = ["EXPORT_SHAPE", "MAX_JSON_DEPTH", "shape_problems"]
+
+DB_INT_MAX = 2_147_483_647  # what every database's integer holds
+# Free-form JSON (alert evidence, earlier versions) nested deeper than this is not an export.
+MAX_JSON_DEPTH = 20
+
+Optional = "optional"
+STR, INT, BOOL, NUMBER = "string", "whole number", "true or false", "number"
+DATE, DATETIME, UUID = "date", "date and time", "UUID"
+OBJECT, JSON_LIST, ANY = "JSON object", "JSON list", "JSON value"
+
+_VERSION = {
+    "version": INT,
+    "items": OBJECT,
+    "total": NUMBER,
+    "subscales": OBJECT,
+    "recorded_at": DATETIME,
+    "recorded_by": (Optional, STR),
+    "reason": STR,
+}
+_RESPONSE = {
+    "idempotency_key": UUID,
+    "instrument": STR,
+    "rater": STR,
+    "rater_user": (Optional, STR),
+    "about_member": (Optional, STR),
+    "method": STR,
+    "items": OBJECT,
+    "total": NUMBER,
+    "subscales": OBJECT,
+    "band": STR,
+    "risk_items": [STR],
+    "prorated": BOOL,
+    "answered_at": DATETIME,
+    "version": INT,
+    "versions": [_VERSION],
+}
+_SESSION = {
+    "number": INT,
+    "starts_at": DATETIME,
+    "status": STR,
+    "attended_by": [STR],
+    "responses": [_RESPONSE],
+    "ruptures": [
+        {
+            "markers": [STR],
+            "noticed_by": STR,
+            "strategies": [STR],
+            "resolution": STR,
+            "note": STR,
+            "history": JSON_LIST,
+            "recorded_at": DATETIME,
+            "recorded_by": STR,
+        }
+    ],
+    "reflections": [
+        {
+            "author": STR,
+            "experiences": [STR],
+            "text": STR,
+            "history": JSON_LIST,
+            "created_at": DATETIME,
+            "updated_at": DATETIME,
+        }
+    ],
+}
+_GOAL = {
+    "text": STR,
+    "agreed": BOOL,
+    "status": STR,
+    "set_in": (Optional, INT),
+    "replaces": (Optional, INT),
+    "version": INT,
+    "created_at": DATETIME,
+    "created_by": STR,
+    "versions": [
+        {
+            "version": INT,
+            "text": STR,
+            "agreed": BOOL,
+            "status": STR,
+            "note": STR,
+            "recorded_at": DATETIME,
+            "recorded_by": STR,
+        }
+    ],
+    "ratings": [
+        {
+            "session": INT,
+            "rating": INT,
+            "earlier": JSON_LIST,
+            "recorded_at": DATETIME,
+            "recorded_by": STR,
+        }
+    ],
+}
+_EPISODE = {
+    "key": STR,
+    "client": STR,
+    "team": STR,
+    "setting": STR,
+    "started_on": DATE,
+    "ended_on": (Optional, DATE),
+    "ending": STR,
+    "outcome_measure": STR,
+    "alliance_measure": STR,
+    "share_progress_with_client": BOOL,
+    "care_team": [{"member": STR, "role": STR, "joined_on": (Optional, DATE)}],
+    "sessions": [_SESSION],
+    "goals": [_GOAL],
+    "tasks": [
+        {
+            "agreed_in": INT,
+            "what": STR,
+            "goal": (Optional, INT),
+            "rationale": STR,
+            "client_agreed": BOOL,
+            "outcome": STR,
+            "reviewed_in": (Optional, INT),
+            "review_note": STR,
+            "history": JSON_LIST,
+            "created_at": DATETIME,
+            "created_by": STR,
+        }
+    ],
+    "alerts": [
+        {
+            "session": INT,
+            "rule": STR,
+            "severity": STR,
+            "priority": INT,
+            "evidence": OBJECT,
+            "advice_code": STR,
+            "advice": STR,
+            "pathway": STR,
+            "raised_at": DATETIME,
+            "acknowledged_at": (Optional, DATETIME),
+            "acknowledged_by": (Optional, STR),
+            "acknowledgement_note": STR,
+        }
+    ],
+}
+EXPORT_SHAPE: dict[str, Any] = {
+    # The organisation's settings are checked against the model (document_values).
+    "organisation": {"name": STR, "created_at": DATETIME},
+    "teams": [STR],
+    "users": [
+        {
+            "username": STR,
+            "first_name": STR,
+            "last_name": STR,
+            "email": STR,
+            "is_active": BOOL,
+            "is_staff": BOOL,
+            "date_joined": DATETIME,
+        }
+    ],
+    "memberships": [{"user": STR, "team": (Optional, STR), "role": STR}],
+    "clients": [
+        {
+            "code": STR,
+            "display_name": STR,
+            "birth_year": (Optional, INT),
+            "age_group": STR,
+            "email": STR,
+            "phone": STR,
+            "consents_to_electronic_contact": BOOL,
+            "created_at": DATETIME,
+        }
+    ],
+    "episodes": [_EPISODE],
+    "trajectory_fits": [
+        {
+            "measure": STR,
+            "status": STR,
+            "message": STR,
+            "model_json": STR,
+            "n_episodes": INT,
+            "n_ratings": INT,
+            "requested_by": (Optional, STR),
+            "requested_at": DATETIME,
+            "finished_at": (Optional, DATETIME),
+            "is_active": BOOL,
+            "activated_at": (Optional, DATETIME),
+        }
+    ],
+}
+# Fields an older export (or a hand-made one) may leave out: the model's default is used.
+OPTIONAL = {"first_name", "last_name", "email", "is_active", "is_staff"}
+_OPTIONAL_IN = {"users"}
+
+
+def _depth(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests no deeper than ``limit`` levels (without recursing)."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            if level > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return True
+
+
+def _scalar_ok(kind: str, value: Any) -> bool:
+    if kind == STR:
+        return isinstance(value, str)
+    if kind == INT:
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return whole and -DB_INT_MAX - 1 <= value <= DB_INT_MAX
+    if kind == BOOL:
+        return isinstance(value, bool)
+    if kind == NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return isinstance(value, int) or math.isfinite(value)
+    if kind in (OBJECT, JSON_LIST, ANY):
+        wanted = {OBJECT: dict, JSON_LIST: list, ANY: object}[kind]
+        return isinstance(value, wanted) and _depth(value, MAX_JSON_DEPTH)
+    if not isinstance(value, str):
+        return False
+    try:
+        if kind == DATE:
+            dt.date.fromisoformat(value)
+        elif kind == DATETIME:
+            return dt.datetime.fromisoformat(value).tzinfo is not None
+        elif kind == UUID:
+            uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+_EXAMPLES = {
+    INT: f" from {-DB_INT_MAX - 1} to {DB_INT_MAX}",
+    DATE: " (YYYY-MM-DD)",
+    DATETIME: " with its offset (2026-01-05T10:30:00+00:00)",
+    OBJECT: f" nested at most {MAX_JSON_DEPTH} deep",
+    JSON_LIST: f" nested at most {MAX_JSON_DEPTH} deep",
+}
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.found: list[RowError] = []
+
+    def bad(self, at: str, message: str) -> None:
+        self.found.append(RowError(0, at, message))
+
+    def walk(
+        self, at: str, spec: Any, value: Any, *, optional: frozenset[str] = frozenset()
+    ) -> None:
+        if isinstance(spec, tuple):
+            if value is not None:
+                self.walk(at, spec[1], value)
+            return
+        if isinstance(spec, list):
+            if not isinstance(value, list):
+                self.bad(at, f"expected a list, got {_kind(value)}")
+                return
+            for i, item in enumerate(value):
+                self.walk(f"{at}[{i}]", spec[0], item)
+            return
+        if isinstance(spec, dict):
+            self.record(at, spec, value, optional)
+            return
+        if not _scalar_ok(spec, value):
+            self.bad(at, f"expected a {spec}{_EXAMPLES.get(spec, '')}, got {_describe(value)}")
+
+    def record(self, at: str, spec: dict[str, Any], value: Any, optional: frozenset[str]) -> None:
+        if not isinstance(value, dict):
+            self.bad(at, f"expected a JSON object, got {_kind(value)}")
+            return
+        for name, field_spec in spec.items():
+            where = f"{at}.{name}" if at else name
+            if name not in value:
+                if name not in optional:
+                    self.bad(where, "missing; every record of this kind needs it")
+                continue
+            inner = frozenset(OPTIONAL) if name in _OPTIONAL_IN else frozenset()
+            if isinstance(field_spec, list) and isinstance(field_spec[0], dict) and inner:
+                items = value[name]
+                if not isinstance(items, list):
+                    self.bad(where, f"expected a list, got {_kind(items)}")
+                    continue
+                for i, item in enumerate(items):
+                    self.record(f"{where}[{i}]", field_spec[0], item, inner)
+                continue
+            self.walk(where, field_spec, value[name])
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a JSON object", list: "a list", str: "a string", bool: "true or false"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    return _kind(value)
+
+
+def shape_problems(document: dict[str, Any]) -> list[RowError]:
+    """Every field of the wrong JSON type or missing, by its JSON path; empty when the
+    document has the shape of an export."""
+    walker = _Walker()
+    walker.record("", EXPORT_SHAPE, document, frozenset())
+    return walker.found

@@ -1,0 +1,315 @@
+"""The values of a full export, checked as the form and the API check them (``docs/transfer.md``):
+every record's fields against its model (allowed choices, lengths, ranges), every response
+through the science core (known measure and items, answers on the scale, the rater the measure
+allows), session numbers and times plausible, nothing named twice. Scores are never taken from
+the file: :func:`response_scores` recomputes total, subscales, band, risk answers and prorating
+from the answers, and the restore stores those.
+
+Runs after :mod:`alliance.transfer.document_shape`, so every field has its JSON type.
+"""
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, User
+from alliance.care.models import (
+    AgeGroup,
+    CareRole,
+    CareTeamMember,
+    Client,
+    Episode,
+    Goal,
+    GoalRating,
+    GoalVersion,
+    Reflection,
+    Rupture,
+    Session,
+    Task,
+    TaskOutcome,
+)
+from alliance.feedback.models import Alert, FitStatus, TrajectoryFit
+from alliance.measures import catalogue
+from alliance.measures.models import STAFF_RATERS, Method, Rater
+from alliance.measures.services import CLOCK_SKEW, EARLIEST_DATE, MAX_SESSION_NUMBER
+from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
+from alliance.science.ratings_table import RowError
+
+__all__ = ["response_scores", "value_problems"]
+
+Record = dict[str, Any]
+# A session may be booked ahead; not this far.
+SESSIONS_AHEAD = dt.timedelta(days=5 * 366)
+
+
+def response_scores(record: Record, age_group: str) -> Record:
+    """The stored fields of a response computed from its answers (never from the file): the
+    clean items, total, subscales, band, risk answers and prorating. A response with no answers
+    (a research import knows only the total) keeps its total, checked against the measure's
+    range.
+
+    Raises ``ValueError`` naming the item (``phq9_3: ...``) for an answer the form would refuse.
+    """
+    instrument = catalogue.instruments()[record["instrument"]]
+    if not record["items"]:
+        low, high = instrument.scoring.min, instrument.scoring.max
+        if not low <= record["total"] <= high:
+            raise ValueError(f"total: {record['total']:g} is outside {low:g} to {high:g}")
+        return {
+            "items": {},
+            "total": float(record["total"]),
+            "subscales": {},
+            "band": "",
+            "risk_items": [],
+            "prorated": False,
+        }
+    clean = validate_values(instrument, record["items"])
+    score = score_response(instrument, clean, age_group=age_group)
+    return {
+        "items": clean,
+        "total": score.total,
+        "subscales": dict(score.subscales),
+        "band": score.band or "",
+        "risk_items": list(score.risk_items),
+        "prorated": score.prorated,
+    }
+
+
+def _fields(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
+    return {f.name: f for f in model._meta.concrete_fields if not f.is_relation}
+
+
+def _model_problems(at: str, model: type[models.Model], values: Record) -> list[RowError]:
+    """The record's fields as the model validates them (choices, lengths, ranges, e-mail ...)."""
+    known = _fields(model)
+    given = {k: v for k, v in values.items() if k in known}
+    instance = model(**given)
+    exclude = [name for name in known if name not in given]
+    exclude += [f.name for f in model._meta.concrete_fields if f.is_relation]
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as error:
+        found = []
+        for name, errors in error.error_dict.items():
+            for problem in errors:
+                # An empty list or object is a value here (e.g. no evidence recorded).
+                if problem.code == "blank" and given.get(name) in ([], {}):
+                    continue
+                found.append(RowError(0, f"{at}.{name}", " ".join(problem.messages)))
+        return found
+    return []
+
+
+def _no_time(record: Record, *names: str) -> Record:
+    """The record without its time stamps (set by the model) and children."""
+    return {k: v for k, v in record.items() if k not in names}
+
+
+class _Values:
+    def __init__(self, document: Record) -> None:
+        self.doc = document
+        self.found: list[RowError] = []
+        self.age_groups = {c["code"]: c["age_group"] for c in document["clients"]}
+        self.instruments = catalogue.instruments()
+
+    def bad(self, at: str, message: str) -> None:
+        self.found.append(RowError(0, at, message))
+
+    def model(self, at: str, model: type[models.Model], values: Record) -> None:
+        self.found.extend(_model_problems(at, model, values))
+
+    def once(self, at: str, values: list[Any], what: str) -> None:
+        for value, n in Counter(values).items():
+            if n > 1:
+                self.bad(at, f"{value!r} appears {n} times; each {what} once")
+
+    def problems(self) -> list[RowError]:
+        doc = self.doc
+        org = doc["organisation"]
+        allowed = sorted(set(_fields(Organisation)) - {"id"})
+        for name in sorted(set(org) - set(allowed)):
+            self.bad(f"organisation.{name}", f"not a setting; allowed: {', '.join(allowed)}")
+        self.model("organisation", Organisation, _no_time(org, "created_at"))
+        self.once("teams", doc["teams"], "team")
+        self.once("users", [u["username"] for u in doc["users"]], "log-in name")
+        self.once("clients", [c["code"] for c in doc["clients"]], "client code")
+        self.once("episodes", [e["key"] for e in doc["episodes"]], "episode key")
+        keys = [
+            r["idempotency_key"]
+            for e in doc["episodes"]
+            for s in e["sessions"]
+            for r in s["responses"]
+        ]
+        self.once("episodes[].sessions[].responses[].idempotency_key", keys, "submission key")
+        for i, user in enumerate(doc["users"]):
+            self.model(f"users[{i}]", User, _no_time(user, "date_joined"))
+        triples = [(m["user"], m["team"], m["role"]) for m in doc["memberships"]]
+        self.once("memberships", triples, "role in a team")
+        for i, m in enumerate(doc["memberships"]):
+            self.model(f"memberships[{i}]", Membership, m)
+            if (m["role"] == Role.ADMINISTRATOR) != (m["team"] is None):
+                self.bad(
+                    f"memberships[{i}].team",
+                    f"an administrator has no team; every other role ({', '.join(TEAM_ROLES)}) "
+                    "needs one",
+                )
+        for i, client in enumerate(doc["clients"]):
+            year = client["birth_year"]
+            if year is not None and not 1900 <= year <= 2100:
+                self.bad(
+                    f"clients[{i}].birth_year", f"{year} is not plausible; allowed 1900 to 2100"
+                )
+        for i, client in enumerate(doc["clients"]):
+            self.model(f"clients[{i}]", Client, _no_time(client, "created_at"))
+        active = [f["measure"] for f in doc["trajectory_fits"] if f["is_active"]]
+        self.once("trajectory_fits", active, "measure's active fit")
+        for i, fit in enumerate(doc["trajectory_fits"]):
+            at = f"trajectory_fits[{i}]"
+            if fit["is_active"] and fit["status"] != FitStatus.DONE:
+                self.bad(f"{at}.is_active", "only a finished fit can be in use")
+            self.measure(f"{at}.measure", fit["measure"])
+            self.model(
+                at, TrajectoryFit, _no_time(fit, "requested_at", "finished_at", "activated_at")
+            )
+        for i, episode in enumerate(doc["episodes"]):
+            self.episode(f"episodes[{i}]", episode)
+        return self.found
+
+    def measure(self, at: str, code: str) -> Instrument | None:
+        if code not in self.instruments:
+            known = ", ".join(sorted(self.instruments))
+            self.bad(at, f"unknown measure {code!r}; known measures: {known}")
+            return None
+        return self.instruments[code]
+
+    def moment(self, at: str, text: str | None, *, ahead: dt.timedelta = CLOCK_SKEW) -> None:
+        """A time not before 1900 and not further ahead of now than ``ahead``."""
+        if text is None:
+            return
+        value = dt.datetime.fromisoformat(text)
+        earliest = dt.datetime.combine(EARLIEST_DATE, dt.time(), tzinfo=dt.UTC)
+        latest = timezone.now() + ahead
+        if not earliest <= value <= latest:
+            self.bad(
+                at,
+                f"{text} is not a plausible time; allowed {EARLIEST_DATE} to "
+                f"{latest.date().isoformat()}",
+            )
+
+    def episode(self, at: str, episode: Record) -> None:
+        self.model(at, Episode, {k: v for k, v in episode.items() if not isinstance(v, list)})
+        self.measure(f"{at}.outcome_measure", episode["outcome_measure"])
+        self.measure(f"{at}.alliance_measure", episode["alliance_measure"])
+        for day in ("started_on", "ended_on"):
+            if episode[day] is not None and dt.date.fromisoformat(episode[day]) < EARLIEST_DATE:
+                self.bad(f"{at}.{day}", f"{episode[day]} is before {EARLIEST_DATE}")
+        if episode["ended_on"] is not None and episode["ended_on"] < episode["started_on"]:
+            self.bad(f"{at}.ended_on", "is before started_on")
+        if (episode["ended_on"] is None) != (episode["ending"] == ""):
+            self.bad(f"{at}.ending", "an ended episode says how it ended; an open one has none")
+        self.once(f"{at}.care_team", [m["member"] for m in episode["care_team"]], "member")
+        primaries = [m for m in episode["care_team"] if m["role"] == CareRole.PRIMARY_THERAPIST]
+        if len(primaries) > 1:
+            self.bad(f"{at}.care_team", "has more than one primary therapist")
+        for j, member in enumerate(episode["care_team"]):
+            self.model(f"{at}.care_team[{j}]", CareTeamMember, member)
+        self.once(f"{at}.sessions", [s["number"] for s in episode["sessions"]], "session number")
+        age_group = self.age_groups.get(episode["client"], "adult")
+        age_group = age_group if age_group in AgeGroup.values else "adult"  # reported with it
+        for j, session in enumerate(episode["sessions"]):
+            self.session(f"{at}.sessions[{j}]", session, age_group)
+        for j, goal in enumerate(episode["goals"]):
+            where = f"{at}.goals[{j}]"
+            self.model(where, Goal, _no_time(goal, "created_at", "versions", "ratings"))
+            for k, version in enumerate(goal["versions"]):
+                self.model(f"{where}.versions[{k}]", GoalVersion, _no_time(version, "recorded_at"))
+            for k, rating in enumerate(goal["ratings"]):
+                if not 0 <= rating["rating"] <= 10:
+                    self.bad(f"{where}.ratings[{k}].rating", "allowed 0 to 10")
+                self.model(f"{where}.ratings[{k}]", GoalRating, _no_time(rating, "recorded_at"))
+            self.once(f"{where}.ratings", [r["session"] for r in goal["ratings"]], "session")
+            self.once(f"{where}.versions", [v["version"] for v in goal["versions"]], "version")
+            if not goal["text"].strip():
+                self.bad(f"{where}.text", "empty; a goal says something")
+        for j, task in enumerate(episode["tasks"]):
+            self.model(f"{at}.tasks[{j}]", Task, _no_time(task, "created_at"))
+            if not task["what"].strip():
+                self.bad(f"{at}.tasks[{j}].what", "empty; a task says what to do")
+            if (task["outcome"] == TaskOutcome.NOT_REVIEWED) != (task["reviewed_in"] is None):
+                self.bad(
+                    f"{at}.tasks[{j}].reviewed_in",
+                    "a reviewed task names its review session; one not reviewed has none",
+                )
+        self.once(
+            f"{at}.alerts", [(a["session"], a["rule"]) for a in episode["alerts"]], "rule a session"
+        )
+        for j, alert in enumerate(episode["alerts"]):
+            where = f"{at}.alerts[{j}]"
+            self.model(where, Alert, _no_time(alert, "raised_at", "acknowledged_at"))
+            if (alert["acknowledged_at"] is None) != (alert["acknowledged_by"] is None):
+                self.bad(f"{where}.acknowledged_by", "an acknowledgement names who and when")
+
+    def session(self, at: str, session: Record, age_group: str) -> None:
+        if not 1 <= session["number"] <= MAX_SESSION_NUMBER:
+            self.bad(
+                f"{at}.number",
+                f"{session['number']} is not a plausible session number; allowed 1 to "
+                f"{MAX_SESSION_NUMBER}",
+            )
+        self.model(at, Session, {"status": session["status"]})
+        self.moment(f"{at}.starts_at", session["starts_at"], ahead=SESSIONS_AHEAD)
+        for k, response in enumerate(session["responses"]):
+            self.response(f"{at}.responses[{k}]", response, age_group)
+        for k, rupture in enumerate(session["ruptures"]):
+            self.model(f"{at}.ruptures[{k}]", Rupture, _no_time(rupture, "recorded_at"))
+            if not rupture["markers"]:
+                self.bad(f"{at}.ruptures[{k}].markers", "empty; a rupture has a marker")
+        self.once(f"{at}.reflections", [r["author"] for r in session["reflections"]], "author")
+        for k, reflection in enumerate(session["reflections"]):
+            where = f"{at}.reflections[{k}]"
+            self.model(where, Reflection, _no_time(reflection, "created_at", "updated_at"))
+            if not reflection["experiences"] and not reflection["text"].strip():
+                self.bad(where, "empty; a reflection holds a feeling or some text")
+
+    def response(self, at: str, response: Record, age_group: str) -> None:
+        instrument = self.measure(f"{at}.instrument", response["instrument"])
+        rater, method = response["rater"], response["method"]
+        if rater not in Rater.values:
+            self.bad(f"{at}.rater", f"{rater!r} is not allowed; allowed {', '.join(Rater.values)}")
+        elif instrument is not None and rater not in instrument.respondents:
+            allowed = ", ".join(instrument.respondents)
+            self.bad(f"{at}.rater", f"{instrument.code} is answered by {allowed}, not {rater}")
+        elif (rater in STAFF_RATERS) != (response["rater_user"] is not None):
+            self.bad(f"{at}.rater_user", "names the member of staff for a staff rating, only then")
+        if method not in Method.values:
+            allowed = ", ".join(Method.values)
+            self.bad(f"{at}.method", f"{method!r} is not allowed; allowed {allowed}")
+        self.moment(f"{at}.answered_at", response["answered_at"])
+        if instrument is None:
+            return
+        self.scored(at, response, age_group)
+        for k, version in enumerate(response["versions"]):
+            self.scored(
+                f"{at}.versions[{k}]", {**version, "instrument": instrument.code}, age_group
+            )
+        numbers = [v["version"] for v in response["versions"]]
+        if response["version"] < 1 or (numbers and response["version"] != max(numbers)):
+            self.bad(f"{at}.version", "must be 1 or more, the number of its latest version")
+
+    def scored(self, at: str, record: Record, age_group: str) -> None:
+        try:
+            response_scores(record, age_group)
+        except ResponseError as error:
+            self.bad(f"{at}.items.{error.item}" if error.item else f"{at}.items", str(error))
+        except ValueError as error:
+            field, _, message = str(error).partition(": ")
+            self.bad(f"{at}.{field if message else 'items'}", message or str(error))
+
+
+def value_problems(document: Record) -> list[RowError]:
+    """Every value the form or the API would refuse; empty when the document can be restored."""
+    return _Values(document).problems()
