@@ -338,3 +338,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "INFO")},
 }
+
+# Privileged changes (docs/security.md, "Privileged changes"). The most dangerous ones ask for
+# the password (and two-factor code) again unless it was typed within this many minutes.
+ALLIANCE["REAUTHENTICATE_MINUTES"] = env_int("ALLIANCE_REAUTHENTICATE_MINUTES", 10, minimum=1)
+# On: a site with a single administrator may give themselves a clinical role (audited). Off
+# (the default): another administrator must grant it.
+ALLIANCE["SINGLE_ADMINISTRATOR"] = env_bool("ALLIANCE_SINGLE_ADMINISTRATOR", False)
