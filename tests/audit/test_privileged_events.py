@@ -285,6 +285,8 @@ def test_a_failed_log_in_under_an_unknown_name_is_shown_to_administrators(
     assert "guessed password" not in " ".join(str(value) for value in vars(event).values())
     assert event in access.visible_audit_events(clinic.administrator)
     assert event not in access.visible_audit_events(clinic.clinician)
-    page = _logged_in(clinic.administrator).get(reverse("audit:events"), {"username": "nobody-here"})
+    page = _logged_in(clinic.administrator).get(
+        reverse("audit:events"), {"username": "nobody-here"}
+    )
     assert "nobody-here" in page.content.decode()
     assert "203.0.113.9" in page.content.decode()
