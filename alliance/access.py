@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, Team, User
-from alliance.audit.models import AuditEvent
+from alliance.audit.models import Action, AuditEvent
 from alliance.care.models import CareTeamMember, Client, Episode, Reflection, Session
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
@@ -222,5 +222,10 @@ def care_team_sessions(user: User) -> QuerySet[Session]:
 
 
 def visible_audit_events(user: User) -> QuerySet[AuditEvent]:
-    """The audit log of the organisations the user administers; nothing for anyone else."""
-    return AuditEvent.objects.filter(organisation__in=administered_organisations(user))
+    """The audit log of the organisations the user administers; nothing for anyone else.
+
+    A failed log-in under a name no one has belongs to no organisation; the log-in page is the
+    whole site's, so every administrator sees those attempts (the name typed and the address)."""
+    administered = administered_organisations(user)
+    unknown_name = Q(organisation__isnull=True, action=Action.LOG_IN_FAILED) & Exists(administered)
+    return AuditEvent.objects.filter(Q(organisation__in=administered) | unknown_name)

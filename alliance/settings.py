@@ -379,3 +379,10 @@ LOGGING = {
 # can compute an import's key and read or pre-empt the rating (docs/transfer.md). Defaults to
 # SECRET_KEY; set it apart to rotate SECRET_KEY freely (a re-run stays idempotent either way).
 IMPORT_KEY_SECRET = env_str("ALLIANCE_IMPORT_KEY_SECRET", SECRET_KEY)
+
+# Privileged changes (docs/security.md, "Privileged changes"). The most dangerous ones ask for
+# the password (and two-factor code) again unless it was typed within this many minutes.
+ALLIANCE["REAUTHENTICATE_MINUTES"] = env_int("ALLIANCE_REAUTHENTICATE_MINUTES", 10, minimum=1)
+# On: a site with a single administrator may give themselves a clinical role (audited). Off
+# (the default): another administrator must grant it.
+ALLIANCE["SINGLE_ADMINISTRATOR"] = env_bool("ALLIANCE_SINGLE_ADMINISTRATOR", False)

@@ -2,8 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 
 from alliance import health
+from alliance.accounts import views as accounts_views
 
 urlpatterns = [
+    # Django's own password pages, with each change recorded in the audit log.
+    path(
+        "accounts/password_change/",
+        accounts_views.PasswordChange.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts_views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/", include("alliance.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from django.utils import timezone
 
@@ -74,3 +75,16 @@ def make_clinic() -> dict[str, object]:
     cast["episode"] = episode
     cast["session"] = make_session(episode, 1)
     return cast
+
+
+def reauthenticated(browser: Any) -> Any:
+    """A logged-in test browser that has just typed its password again (see
+    ``alliance.accounts.reauth``), as a privileged change needs."""
+    import time
+
+    from alliance.accounts.reauth import SESSION_KEY
+
+    session = browser.session
+    session[SESSION_KEY] = time.time()
+    session.save()
+    return browser

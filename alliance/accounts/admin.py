@@ -6,17 +6,26 @@ organisations. Clinical records in it are scoped by ``alliance.access`` like eve
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance import access
-from alliance.accounts import services
+from alliance.accounts import reauth, services
 from alliance.accounts.models import Membership, Organisation, Team, User
+from alliance.audit.models import Action
+from alliance.audit.services import privilege_record, request_address
+
+# Organisation settings whose change is audited; the admin form may change these.
+AUDITED_SETTINGS = ("name", "admin_sees_clinical_data", "require_two_factor")
 
 # Fields only the site's operator sets: the rest of Django's permission system is not used, and
 # an administrator who could tick "superuser" could give themselves every organisation.
@@ -72,21 +81,36 @@ class ScopedChoices:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
+def reauthenticate_error(request: HttpRequest) -> ValidationError:
+    """The admin form's answer to a dangerous change without a fresh password: nothing saved."""
+    return ValidationError(
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("This change needs your password again."),
+            reauth.reauthenticate_url(request.get_full_path()),
+            _("Confirm it is you, then save again."),
+        )
+    )
+
+
 class MembershipFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
     """A person added by an administrator needs a role in their organisation: without one the
-    administrator could no longer see or manage them."""
+    administrator could no longer see or manage them. Any change of role needs a fresh password
+    (``alliance.accounts.reauth``), and nobody gives themselves a clinical role."""
 
     needs_a_role = False
+    request: HttpRequest | None = None
 
     def clean(self) -> None:
         super().clean()
-        if not self.needs_a_role:
-            return
         kept = [
             form
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
         ]
+        self._check_privileges(kept)
+        if not self.needs_a_role:
+            return
         if not kept:
             raise ValidationError(
                 _(
@@ -94,6 +118,25 @@ class MembershipFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
                     "prescriber, supervisor or administrator."
                 )
             )
+
+    def _check_privileges(self, kept: list[Any]) -> None:
+        # A form marked for deletion has changed too (its DELETE box).
+        request = self.request
+        if request is None or not any(form.has_changed() for form in self.forms):
+            return
+        if not reauth.reauthenticated_recently(request):
+            raise reauthenticate_error(request)
+        for form in kept:
+            if not form.has_changed():
+                continue
+            try:
+                services.self_grant_check(
+                    by=request.user,  # type: ignore[arg-type]
+                    user=self.instance,
+                    role=form.cleaned_data.get("role", ""),
+                )
+            except ValidationError as refused:
+                raise ValidationError(refused.message_dict["role"]) from refused
 
 
 class MembershipInline(ScopedChoices, AdministratorOnly, admin.TabularInline):
@@ -110,6 +153,7 @@ class MembershipInline(ScopedChoices, AdministratorOnly, admin.TabularInline):
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
         formset.needs_a_role = obj is None and not request.user.is_superuser
+        formset.request = request  # a class made for this request by the admin
         return formset
 
 
@@ -140,8 +184,53 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
     ) -> None:
+        # The roles before and after the inline saved them: one audit event if they differ.
+        before = _roles(form.instance)
         super().save_related(request, form, formsets, change)
         services.staff_access_sync(user=form.instance)
+        after = _roles(form.instance)
+        if before != after:
+            privilege_record(
+                actor=request.user,  # type: ignore[arg-type]
+                action=Action.CHANGE if before else Action.CREATE,
+                object_kind="user",
+                object_id=form.instance.pk,
+                detail="roles",
+                before="; ".join(before),
+                after="; ".join(after),
+                subject=form.instance,
+                address=request_address(request),
+            )
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Setting someone else's password needs a fresh password of one's own, and is audited
+        (the admin's form asks for no old password, even for one's own)."""
+        target = self.get_object(request, unquote(id))
+        if target is None:
+            return super().user_change_password(request, id, form_url)
+        for_someone_else = target.pk != request.user.pk
+        fresh = reauth.reauthenticated_recently(request)
+        if request.method == "POST" and for_someone_else and not fresh:
+            return reauth.reauthenticate_first(request)
+        before = target.password
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            target.refresh_from_db(fields=["password"])
+            if target.password != before:
+                privilege_record(
+                    actor=request.user,  # type: ignore[arg-type]
+                    action=Action.CHANGE,
+                    object_kind="user",
+                    object_id=target.pk,
+                    detail="password set for them" if for_someone_else else "own password set",
+                    before=_password_state(before),
+                    after=_password_state(target.password),
+                    subject=target,
+                    address=request_address(request),
+                )
+        return response
 
     @admin.action(description=gettext_lazy("Clear failed log-ins (end a lockout)"))
     def clear_lockout(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -149,11 +238,47 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
         self.message_user(request, _("Cleared %(count)d failed log-ins.") % {"count": cleared})
 
     @admin.action(description=gettext_lazy("Turn off two-factor log-in (lost phone)"))
-    def turn_off_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def turn_off_two_factor(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
         # Someone who lost their phone and backup codes: they set up a new app at next log-in.
+        if not reauth.reauthenticated_recently(request):
+            return reauth.reauthenticate_first(request, reverse("admin:accounts_user_changelist"))
+        by: User = request.user  # type: ignore[assignment]
         for user in queryset:
-            services.two_factor_remove(user=user)
+            services.two_factor_remove(user=user, by=by, address=request_address(request))
         self.message_user(request, _("Two-factor log-in is off for the selected people."))
+        return None
+
+
+def _roles(user: User) -> list[str]:
+    if not user.pk:
+        return []
+    memberships = Membership.objects.filter(user_id=user.pk).order_by("pk")
+    return [services.role_text(membership) for membership in memberships]
+
+
+def _password_state(encoded: str) -> str:
+    # Django marks an unusable password with "!"; the hash itself never goes in the log.
+    return "no password" if not encoded or encoded.startswith("!") else "a password"
+
+
+class OrganisationForm(ModelForm):  # type: ignore[type-arg]
+    """Letting administrators see clinical data, or no longer requiring two-factor log-in,
+    needs a fresh password."""
+
+    request: HttpRequest | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        instance = self.instance
+        widens = (
+            data.get("admin_sees_clinical_data") and not instance.admin_sees_clinical_data
+        ) or (instance.require_two_factor and data.get("require_two_factor") is False)
+        request = self.request
+        if instance.pk and widens and request and not reauth.reauthenticated_recently(request):
+            raise reauthenticate_error(request)
+        return data
 
 
 @admin.register(Organisation)
@@ -162,10 +287,31 @@ class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
     adds one. None is deleted here: its clients' records would go with it."""
 
     list_display = ["name", "admin_sees_clinical_data", "require_two_factor", "created_at"]
+    form = OrganisationForm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
         managed = access.managed_organisations(request.user)  # type: ignore[arg-type]
         return super().get_queryset(request).filter(pk__in=managed.values("pk"))
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request  # a class made for this request by the admin
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for field in AUDITED_SETTINGS:
+            if change and field in form.changed_data:
+                services.organisation_change_record(
+                    organisation=obj,
+                    field=field,
+                    before=form.initial.get(field),
+                    after=getattr(obj, field),
+                    by=request.user,  # type: ignore[arg-type]
+                    address=request_address(request),
+                )
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return access.may_use_admin(request.user) and request.user.is_superuser

@@ -1,29 +1,90 @@
-"""Writes for organisations, teams, memberships, two-factor devices and log-in lockouts."""
+"""Writes for organisations, teams, memberships, two-factor devices and log-in lockouts.
+
+Each privileged change is recorded in the audit log here, in the same transaction, with who made
+it (``by``; the user themselves where they act on their own account) and what it was before and
+after (docs/audit.md).
+"""
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance.accounts.models import Membership, Organisation, Role, Team, User
+from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, Team, User
+from alliance.audit.models import Action
+from alliance.audit.services import privilege_record
 
 BACKUP_CODES = 10
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 
 
+def on_off(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def role_text(membership: Membership) -> str:
+    """A role as the audit log writes it: ids, never names."""
+    if membership.team_id is None:
+        return f"{membership.role} of organisation {membership.organisation_id}"
+    return f"{membership.role} in team {membership.team_id}"
+
+
+def self_grant_check(*, by: User | None, user: User, role: str) -> None:
+    """An administrator does not give themselves a clinical role (a supervisor reads private
+    reflections): another administrator grants it, unless the site has said it has only one
+    (``ALLIANCE_SINGLE_ADMINISTRATOR``; the grant is then audited like any other)."""
+    if by is None or by.pk != user.pk or role not in TEAM_ROLES:
+        return
+    if settings.ALLIANCE["SINGLE_ADMINISTRATOR"]:
+        return
+    raise ValidationError(
+        {
+            "role": _(
+                "You cannot give yourself the %(role)s role: ask another administrator to give it "
+                "to you. A clinic with one administrator can allow it with the setting "
+                "ALLIANCE_SINGLE_ADMINISTRATOR."
+            )
+            % {"role": role}
+        }
+    )
+
+
 @transaction.atomic
 def membership_grant(
-    *, user: User, organisation: Organisation, role: str, team: Team | None = None
+    *,
+    user: User,
+    organisation: Organisation,
+    role: str,
+    team: Team | None = None,
+    by: User | None = None,
+    address: str | None = None,
 ) -> Membership:
     """Give a user a role. Administrators get access to the admin site; clinical roles do not
-    need it, since everything they do has its own page."""
-    membership, _ = Membership.objects.get_or_create(
+    need it, since everything they do has its own page. With ``by`` (a person granting it) the
+    grant is in the audit log, and granting oneself a clinical role is refused
+    (``self_grant_check``)."""
+    self_grant_check(by=by, user=user, role=role)
+    membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, team=team, role=role
     )
     if role == Role.ADMINISTRATOR:
         staff_access_sync(user=user)
+    if created and by is not None:
+        privilege_record(
+            actor=by,
+            action=Action.CREATE,
+            object_kind="user",
+            object_id=user.pk,
+            detail="role",
+            after=role_text(membership),
+            organisation=organisation,
+            address=address,
+        )
     return membership
 
 
@@ -38,12 +99,51 @@ def staff_access_sync(*, user: User) -> User:
 
 
 @transaction.atomic
-def organisation_two_factor_set(*, organisation: Organisation, required: bool) -> Organisation:
+def organisation_two_factor_set(
+    *,
+    organisation: Organisation,
+    required: bool,
+    by: User | None = None,
+    address: str | None = None,
+) -> Organisation:
     """Require (or stop requiring) two-factor log-in. Members already verified stay verified;
     everyone else is sent to set-up or to the code page at their next request."""
+    before = Organisation.objects.select_for_update().get(pk=organisation.pk).require_two_factor
     organisation.require_two_factor = required
     organisation.save(update_fields=["require_two_factor"])
+    if before != required:
+        organisation_change_record(
+            organisation=organisation,
+            field="require_two_factor",
+            before=before,
+            after=required,
+            by=by,
+            address=address,
+        )
     return organisation
+
+
+def organisation_change_record(
+    *,
+    organisation: Organisation,
+    field: str,
+    before: object,
+    after: object,
+    by: User | None,
+    address: str | None = None,
+) -> None:
+    """An organisation's setting changed (from its page or the admin site)."""
+    privilege_record(
+        actor=by,
+        action=Action.CHANGE,
+        object_kind="organisation",
+        object_id=organisation.pk,
+        detail=field,
+        before=on_off(before) if isinstance(before, bool) else str(before),
+        after=on_off(after) if isinstance(after, bool) else str(after),
+        organisation=organisation,
+        address=address,
+    )
 
 
 @transaction.atomic
@@ -69,7 +169,24 @@ def totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    _two_factor_record(user=user, by=user, before=False, after=True)
     return device, _backup_codes_replace(user)
+
+
+def _two_factor_record(
+    *, user: User, by: User | None, before: bool, after: bool, address: str | None = None
+) -> None:
+    privilege_record(
+        actor=by,
+        action=Action.CHANGE,
+        object_kind="user",
+        object_id=user.pk,
+        detail="two-factor app" if by is None or by.pk == user.pk else "two-factor app, for them",
+        before=on_off(before),
+        after=on_off(after),
+        subject=user,
+        address=address,
+    )
 
 
 def _backup_codes_replace(user: User) -> list[str]:
@@ -93,11 +210,15 @@ def two_factor_verify(*, user: User, code: str) -> Device | None:
 
 
 @transaction.atomic
-def two_factor_remove(*, user: User) -> None:
-    """Remove the app and the backup codes (the caller has checked a code, or an administrator
-    is helping someone who lost their phone)."""
+def two_factor_remove(*, user: User, by: User | None = None, address: str | None = None) -> None:
+    """Remove the app and the backup codes (the caller has checked a code, or an administrator,
+    ``by``, is helping someone who lost their phone). Recorded when there was an app to remove;
+    ``by`` defaults to the user themselves."""
+    had = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    if had:
+        _two_factor_record(user=user, by=by or user, before=True, after=False, address=address)
 
 
 def lockout_reset(*, username: str) -> int:

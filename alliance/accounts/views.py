@@ -2,12 +2,14 @@
 the app; and the administrator's switch that requires it for an organisation."""
 
 from base64 import b32encode
-from typing import cast
+from typing import Any, cast
 
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,9 +22,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance import access
-from alliance.accounts import selectors, services
-from alliance.accounts.forms import CodeForm, RequireTwoFactorForm
+from alliance.accounts import reauth, selectors, services
+from alliance.accounts.forms import CodeForm, ReauthenticateForm, RequireTwoFactorForm
 from alliance.accounts.models import User
+from alliance.audit.models import Action
+from alliance.audit.services import privilege_record, request_address
 
 WRONG_CODE = gettext_lazy(
     "That code did not work. Check the time on your phone and try again in a minute."
@@ -107,7 +111,7 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     form = CodeForm(request.POST)
     if form.is_valid() and services.two_factor_verify(user=user, code=form.cleaned_data["code"]):
-        services.two_factor_remove(user=user)
+        services.two_factor_remove(user=user, by=user, address=request_address(request))
         messages.success(request, _("Two-factor log-in is off. You can set it up again here."))
         return redirect("accounts:two_factor")
     if form.is_valid():
@@ -154,7 +158,16 @@ def organisation_security(request: HttpRequest, organisation_id: int) -> HttpRes
     form = RequireTwoFactorForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_valid():
         required = form.cleaned_data["require_two_factor"]
-        services.organisation_two_factor_set(organisation=organisation, required=required)
+        # Switching it off widens who can get in with a password alone.
+        switching_off = organisation.require_two_factor and not required
+        if switching_off and not reauth.reauthenticated_recently(request):
+            return reauth.reauthenticate_first(request)
+        services.organisation_two_factor_set(
+            organisation=organisation,
+            required=required,
+            by=cast(User, request.user),
+            address=request_address(request),
+        )
         if required:
             messages.success(request, _("Two-factor log-in is now required for everyone here."))
         else:
@@ -166,3 +179,60 @@ def organisation_security(request: HttpRequest, organisation_id: int) -> HttpRes
         "members": selectors.organisation_members_two_factor(organisation),
     }
     return render(request, "accounts/organisation_security.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    """Type the password (and a code) again before a privileged change; then back to the page."""
+    user = cast(User, request.user)
+    data = request.POST if request.method == "POST" else None
+    form = ReauthenticateForm(data, request=request, user=user)
+    if form.is_valid():
+        reauth.reauthentication_mark(request)
+        return redirect(_next_url(request))
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        "minutes": settings.ALLIANCE["REAUTHENTICATE_MINUTES"],
+    }
+    return render(request, "accounts/reauthenticate.html", context, status=_status_of(form))
+
+
+def _status_of(form: ReauthenticateForm) -> int:
+    return 400 if form.errors else 200
+
+
+def _password_record(request: HttpRequest, user: User, detail: str) -> None:
+    privilege_record(
+        actor=user,
+        action=Action.CHANGE,
+        object_kind="user",
+        object_id=user.pk,
+        detail=detail,
+        before="a password",
+        after="a new password",
+        subject=user,
+        address=request_address(request),
+    )
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's page (the old password, then the new one twice), recorded in the audit log."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            _password_record(self.request, form.user, "own password changed")
+        return response
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Django's page behind the e-mailed link, recorded in the audit log."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            _password_record(self.request, form.user, "password reset by e-mail link")
+        return response

@@ -10,6 +10,8 @@ from alliance import access
 from alliance.accounts.admin import AdministratorOnly
 from alliance.api.models import ApiToken
 from alliance.api.services import token_revoke
+from alliance.api.views import token_change_record
+from alliance.audit.models import Action
 
 
 @admin.register(ApiToken)
@@ -33,4 +35,6 @@ class ApiTokenAdmin(AdministratorOnly, admin.ModelAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
-            token_revoke(token=token)
+            if token.revoked_at is None:
+                token_revoke(token=token)
+                token_change_record(request, token, Action.DELETE)

@@ -22,6 +22,10 @@ RECORD_KINDS = [
     ("report", _("Report")),
     ("clinician", _("Clinician's development")),
     ("team", _("Team")),
+    ("user", _("Person's account: roles, password, two-factor")),
+    ("organisation", _("Organisation's settings")),
+    ("api_token", _("API token")),
+    ("trajectory", _("Trajectory model in use")),
 ]
 
 

@@ -53,9 +53,12 @@ class AuditEvent(models.Model):
     It holds references only (the kind and id of the record, the client's id) and never clinical
     content: no names, no answers, no free text, no query strings, no request bodies. Rows are only
     ever added: ``save()`` refuses an update, ``delete()`` refuses, and database triggers refuse an
-    UPDATE or DELETE by any other route (migration 0002). The actor and organisation are kept as
-    plain ids without a foreign-key constraint, so that deleting a user or an organisation never
-    needs to touch the log; the actor's username is copied for the same reason.
+    UPDATE, DELETE or REPLACE by any other route (migrations 0002 and 0003). Each row stores the
+    hash of the one before it and its own (``manage.py audit_verify`` checks them); the database
+    writes both, so an instance just created still holds empty hashes until read again. The actor
+    and organisation are kept as plain ids without a foreign-key constraint, so that deleting a
+    user or an organisation never needs to touch the log; the actor's username is copied for the
+    same reason.
     """
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
@@ -94,6 +97,15 @@ class AuditEvent(models.Model):
         blank=True,
         help_text=_("A short note without clinical content, such as a file's record count."),
     )
+    # A privileged change (a role, a setting, a password, a token): what it was and became,
+    # in words without secrets or clinical content ("off", "on", "clinician in team 3").
+    before = models.CharField(_("before"), max_length=200, blank=True)
+    after = models.CharField(_("after"), max_length=200, blank=True)
+    # The chain (alliance/audit/database.py): written by the database as the row is inserted.
+    previous_hash = models.CharField(
+        _("hash of the previous event"), max_length=64, blank=True, default="", editable=False
+    )
+    hash = models.CharField(_("hash"), max_length=64, blank=True, default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -134,6 +134,7 @@ NOT_CLINICAL: dict[str, str] = {
     "accounts:two_factor_verify": "the user's own second factor",
     "accounts:two_factor_remove": "the user's own second factor",
     "accounts:organisation_security": "the organisation's security settings",
+    "accounts:reauthenticate": "the password (and code) typed again before a privileged change",
     "set_language": "the interface language",
     "portal:language": "the interface language",
     "portal:tablet_return": "the password check that takes the tablet back",
@@ -153,6 +154,13 @@ NOT_CLINICAL: dict[str, str] = {
     "trajectories:activate": "expected trajectories: statistics of the clinic, no client",
     "audit:events": "the audit log: references only, never clinical content",
     "audit:export": "the audit log's CSV; the view records the export itself",
+}
+
+# A list or search filtered to one record is recorded as a look at that record (and so at its
+# client): the query parameter and the record kind it names, the narrowest first.
+SEARCH_FILTERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "api": (("session", "session"), ("episode", "episode"), ("client", "client")),
+    "fhir": (("encounter", "session"), ("patient", "client"), ("subject", "client")),
 }
 
 # FHIR resource types and the record each one is.

@@ -21,7 +21,7 @@ from django.urls import ResolverMatch
 from alliance.accounts.models import Membership, Organisation, User
 from alliance.api.models import ApiToken
 from alliance.audit.models import USER_AGENT_LENGTH, Action, AuditEvent, Via
-from alliance.audit.registry import CLINICAL, FHIR_KINDS, Audited
+from alliance.audit.registry import CLINICAL, FHIR_KINDS, SEARCH_FILTERS, Audited
 from alliance.care.models import Client, Episode, Goal, GoalRating, Rupture, Session, Task
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
@@ -81,6 +81,42 @@ def audit_record(
         client_id=_client_of(object_kind, object_id),
         address=_valid_address(address or ""),
         detail=detail[:200],
+    )
+
+
+def privilege_record(
+    *,
+    actor: User | None,
+    action: str,
+    object_kind: str,
+    object_id: int | None,
+    detail: str,
+    before: str = "",
+    after: str = "",
+    organisation: Organisation | None = None,
+    subject: User | None = None,
+    address: str | None = None,
+) -> AuditEvent:
+    """A privileged change: a role, an organisation's setting, a password, a second factor, an API
+    token, the trajectory model in use. ``detail`` names what changed ("role", "password");
+    ``before`` and ``after`` say what it was and became, never a secret. The event belongs to
+    ``organisation``, else to the first organisation of ``subject`` (whose account it is), else
+    of the actor. No actor means the command line."""
+    owner: Any = organisation.pk if organisation is not None else None
+    if owner is None:
+        owner = _organisation_of_user(subject or actor)
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=actor.get_username() if actor else "",
+        via=Via.PAGE if actor is not None else Via.COMMAND,
+        organisation_id=owner,
+        action=action,
+        object_kind=object_kind[:20],
+        object_id=object_id,
+        address=_valid_address(address or ""),
+        detail=detail[:200],
+        before=before[:200],
+        after=after[:200],
     )
 
 
@@ -225,7 +261,22 @@ def _target(
     if kind == "fhir":
         kind = FHIR_KINDS.get(str(kwargs.get("resource_type")), "fhir")
     object_id = _record_id(kwargs[rule.kwarg]) if rule.kwarg else None
+    if rule.kwarg is None and request.method == "GET":
+        kind, object_id = _search_filter(request, match, kind)
     return kind, object_id, _finder(kind, object_id)
+
+
+def _search_filter(request: HttpRequest, match: ResolverMatch, kind: str) -> tuple[str, int | None]:
+    """A list narrowed to one record (``?episode=5``, FHIR ``?patient=Patient/5``) is a look at
+    that record; FHIR's Patient search by ``_id`` is a look at that client."""
+    filters = SEARCH_FILTERS.get(match.namespace, ())
+    if match.namespace == "fhir" and kind == "client":
+        filters = (("_id", "client"), *filters)
+    for parameter, filtered_kind in filters:
+        found = _record_id(str(request.GET.get(parameter, "")).rstrip("/").rsplit("/", 1)[-1])
+        if found is not None:
+            return filtered_kind, found
+    return kind, None
 
 
 def _finder(kind: str, object_id: int | None) -> QuerySet[Any] | None:

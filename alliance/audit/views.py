@@ -39,6 +39,9 @@ CSV_COLUMNS = [
     "address",
     "user_agent",
     "detail",
+    "before",
+    "after",
+    "hash",
 ]
 
 
@@ -121,6 +124,9 @@ def _row(event: AuditEvent) -> list[object]:
         event.address or "",
         event.user_agent,
         event.detail,
+        event.before,
+        event.after,
+        event.hash,
     ]
 
 

@@ -11,12 +11,17 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from alliance.accounts import reauth
 from alliance.accounts.models import Organisation, User
+from alliance.audit.models import Action
+from alliance.audit.services import privilege_record, request_address
 from alliance.clinic.explain import localized
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
@@ -133,7 +138,14 @@ def activate(request: HttpRequest, fit_id: int) -> HttpResponse:
     ).first()
     if fit is None:
         raise Http404
-    services.trajectory_fit_activate(fit=fit)
+    # The model in use decides which clients are flagged "not on track": a change of it is
+    # confirmed with the password and recorded.
+    if not reauth.reauthenticated_recently(request):
+        return reauth.reauthenticate_first(request, _measure_url(fit.measure))
+    before = _fit_in_use(organisation, fit.measure)
+    with transaction.atomic():
+        services.trajectory_fit_activate(fit=fit)
+        _model_change_record(request, organisation, fit.measure, before, f"fit {fit.pk}")
     messages.success(
         request,
         _("The fit of %(date)s is now in use.") % {"date": fit.requested_at.date().isoformat()},
@@ -145,6 +157,39 @@ def activate(request: HttpRequest, fit_id: int) -> HttpResponse:
 @login_required
 def use_default(request: HttpRequest, measure: str) -> HttpResponse:
     organisation = _administered(request)
-    services.trajectory_default_restore(organisation=organisation, measure=_measure(measure))
+    measure = _measure(measure)
+    if not reauth.reauthenticated_recently(request):
+        return reauth.reauthenticate_first(request, _measure_url(measure))
+    before = _fit_in_use(organisation, measure)
+    with transaction.atomic():
+        services.trajectory_default_restore(organisation=organisation, measure=measure)
+        _model_change_record(request, organisation, measure, before, "provisional default")
     messages.success(request, _("The provisional default is now in use; every fit is kept."))
     return redirect("trajectories:measure", measure=measure)
+
+
+def _measure_url(measure: str) -> str:
+    return reverse("trajectories:measure", kwargs={"measure": measure})
+
+
+def _fit_in_use(organisation: Organisation, measure: str) -> str:
+    fit = TrajectoryFit.objects.filter(
+        organisation=organisation, measure=measure, is_active=True
+    ).first()
+    return f"fit {fit.pk}" if fit is not None else "provisional default"
+
+
+def _model_change_record(
+    request: HttpRequest, organisation: Organisation, measure: str, before: str, after: str
+) -> None:
+    privilege_record(
+        actor=cast(User, request.user),
+        action=Action.CHANGE,
+        object_kind="trajectory",
+        object_id=None,
+        detail=f"trajectory model in use for {measure}"[:200],
+        before=before,
+        after=after,
+        organisation=organisation,
+        address=request_address(request),
+    )

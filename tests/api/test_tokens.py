@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from alliance.api.models import ApiToken, Scope
 from alliance.api.services import token_authenticate, token_create, token_revoke
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, reauthenticated
 from tests.platform.roles import ROLES
 
 
@@ -79,7 +79,8 @@ def test_only_administrators_reach_the_token_admin(clinic: SimpleNamespace) -> N
 def _signed_in(user: object) -> Browser:
     browser = Browser()
     browser.login(username=user.username, password=PASSWORD)  # type: ignore[attr-defined]
-    return browser
+    # A token is issued only just after the password is typed again (test_privileged_changes).
+    return reauthenticated(browser)
 
 
 def test_a_user_creates_a_token_and_sees_it_once(clinic: SimpleNamespace) -> None:

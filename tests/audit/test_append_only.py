@@ -1,5 +1,6 @@
 """The audit log only grows: the model, its queryset and the database itself refuse changes."""
 
+import contextlib
 from types import SimpleNamespace
 
 import pytest
@@ -69,3 +70,36 @@ def test_only_a_flush_of_the_whole_database_may_empty_it_on_sqlite(event: AuditE
     with flushing():
         _raw("DELETE FROM audit_auditevent", [])
     assert not AuditEvent.objects.exists()
+
+
+COLUMNS = "(id, at, actor_name, via, action, route, method, object_kind, user_agent, detail"
+VALUES = "VALUES (%s, '2020-01-01 00:00:00', 'x', 'page', 'log_in', '', '', '', '', ''"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="INSERT OR REPLACE is SQLite's")
+@pytest.mark.parametrize("verb", ["INSERT OR REPLACE", "REPLACE"])
+def test_the_database_refuses_to_replace_an_event_on_sqlite(event: AuditEvent, verb: str) -> None:
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw(f"{verb} INTO audit_auditevent {COLUMNS}, hash) {VALUES}, '')", [event.pk])
+    event.refresh_from_db()
+    assert event.action == Action.VIEW
+
+
+def test_an_insert_naming_an_existing_id_never_replaces_that_event(event: AuditEvent) -> None:
+    # SQLite refuses it; PostgreSQL's chaining trigger gives the row the next id instead.
+    with contextlib.suppress(DatabaseError):
+        _raw(f"INSERT INTO audit_auditevent {COLUMNS}, hash) {VALUES}, '')", [event.pk])
+    event.refresh_from_db()
+    assert event.action == Action.VIEW
+    assert AuditEvent.objects.filter(pk=event.pk).count() == 1
+
+
+def test_the_database_writes_the_hash_whatever_an_insert_says(event: AuditEvent) -> None:
+    # SQLite refuses a hash it did not write; PostgreSQL's trigger writes its own.
+    with contextlib.suppress(DatabaseError):
+        _raw(
+            f"INSERT INTO audit_auditevent {COLUMNS.replace('(id, ', '(')}, hash) "
+            f"{VALUES.replace('(%s, ', '(')}, %s)",
+            ["f" * 64],
+        )
+    assert not AuditEvent.objects.filter(hash="f" * 64).exists()

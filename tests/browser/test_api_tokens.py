@@ -36,6 +36,14 @@ def test_a_clinician_creates_uses_and_revokes_a_token(
     page.get_by_label("What it is for").fill("My analysis scripts")
     page.get_by_label("Read and write").check()
     page.get_by_role("button", name="Create the token").click()
+    # A token needs the password typed again; then back to the page to create it.
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    check_page(page, "reauthenticate")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("What it is for").fill("My analysis scripts")
+    page.get_by_label("Read and write").check()
+    page.get_by_role("button", name="Create the token").click()
     secret = page.get_by_label("Token", exact=True).input_value()
     check_page(page, "api-tokens-new")
     assert _clients(secret) == 200

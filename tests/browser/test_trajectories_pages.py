@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from alliance.feedback.models import FitStatus, TrajectoryFit
 from tests.browser.test_login_and_caseload import _log_in
+from tests.factories import PASSWORD
 from tests.portal.browser_helpers import check_page, fits_the_width, watch_console
 from tests.trajectories.builders import closed_ors_episodes
 from tests.trajectories.test_local_model_in_use import steep_local_model
@@ -30,6 +31,10 @@ def test_an_administrator_refits_previews_and_puts_the_fit_in_use(
     expect(page.get_by_role("heading", name="How the expected paths would change")).to_be_visible()
     expect(page.locator("figure.chart-drawn")).to_have_count(1)
     check_page(page, "trajectories-preview")
+    page.get_by_role("button", name="Put the candidate in use").click()
+    # Putting a model in use needs the password again; then the button once more.
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
     page.get_by_role("button", name="Put the candidate in use").click()
     expect(page.get_by_text("Fitted on this clinic's 80 closed episodes")).to_be_visible()
     check_page(page, "trajectories-in-use")

@@ -17,6 +17,8 @@ PAGES = {
         lambda cast: reverse("accounts:organisation_security", args=[cast.org.pk]),
         ADMINISTRATORS_ONLY,
     ),
+    # Typing the password again before a privileged change: any member of staff.
+    "accounts:reauthenticate": (lambda cast: reverse("accounts:reauthenticate"), STAFF_PAGE),
 }
 
 # POST only, tried in tests/security/test_two_factor.py.

@@ -13,7 +13,7 @@ from django.urls import reverse
 from alliance.accounts.models import Membership, Organisation, Role, Team, User
 from alliance.accounts.services import totp_device_start
 from alliance.care.models import Client, Episode
-from tests.factories import PASSWORD, make_episode, make_user
+from tests.factories import PASSWORD, make_episode, make_user, reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,11 @@ def other(clinic: SimpleNamespace) -> SimpleNamespace:
 
 
 def _logged_in(user: User) -> Browser:
+    # Having just typed the password again: role changes need it (tests/security/
+    # test_privileged_changes.py tries them without).
     browser = Browser()
     assert browser.login(username=user.username, password=PASSWORD)
-    return browser
+    return reauthenticated(browser)
 
 
 def _administrators_see_clinical_data(organisation: Organisation) -> None:

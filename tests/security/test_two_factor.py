@@ -16,7 +16,7 @@ from alliance.accounts.models import Organisation, Role, User
 from alliance.accounts.selectors import TwoFactorState, two_factor_state
 from alliance.accounts.services import organisation_two_factor_set
 from alliance.api.services import token_create
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +260,7 @@ def test_an_administrator_turns_it_off_for_someone_who_lost_their_phone(
     clinic: SimpleNamespace,
 ) -> None:
     _set_up(clinic.clinician)
-    admin = _logged_in(clinic.administrator)
+    admin = reauthenticated(_logged_in(clinic.administrator))
     response = admin.post(
         reverse("admin:accounts_user_changelist"),
         {"action": "turn_off_two_factor", "_selected_action": [clinic.clinician.pk]},

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from alliance.feedback import services
 from alliance.feedback.models import FitStatus, TrajectoryFit
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, reauthenticated
 from tests.trajectories.builders import closed_ors_episodes
 from tests.trajectories.test_local_model_in_use import steep_local_model
 
@@ -21,7 +21,8 @@ ROLES_REFUSED = ["clinician", "colleague", "supervisor", "other_supervisor", "ou
 def browser_for(clinic: SimpleNamespace, role: str) -> Browser:
     browser = Browser()
     assert browser.login(username=getattr(clinic, role).username, password=PASSWORD)
-    return browser
+    # Putting a model in use needs the password again (tests/security/test_privileged_changes).
+    return reauthenticated(browser)
 
 
 def done_fit(clinic: SimpleNamespace, n_episodes: int = 412) -> TrajectoryFit:
