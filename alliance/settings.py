@@ -338,3 +338,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "INFO")},
 }
+
+# --- Request limits for the REST API and FHIR (issue 13; docs/api.md "Limits") ---------------
+# A JSON body over API_MAX_BODY_BYTES is refused with 413 before it is parsed, one nested deeper
+# than API_MAX_JSON_DEPTH with 400 (Python's parser recurses: tens of thousands of brackets were
+# a server error), and a FHIR QuestionnaireResponse whose items nest deeper than
+# FHIR_MAX_ITEM_DEPTH with 422. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stays the ceiling
+# for every other request; a larger body is answered 413 on the API too.
+ALLIANCE["API_MAX_BODY_BYTES"] = env_int("ALLIANCE_API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+ALLIANCE["API_MAX_JSON_DEPTH"] = env_int("ALLIANCE_API_MAX_JSON_DEPTH", 32, minimum=8)
+ALLIANCE["FHIR_MAX_ITEM_DEPTH"] = env_int("ALLIANCE_FHIR_MAX_ITEM_DEPTH", 8, minimum=1)
