@@ -113,6 +113,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on every authenticated answer, so after a tablet hand-off the
+    # Back button asks the server (and meets the hand-off lock) instead of showing staff pages
+    # from the browser's cache. Right after authentication: it knows the user, and every answer
+    # below it (views, downloads, the lock's and two-factor's redirects, API, FHIR) passes it.
+    "alliance.no_store.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
