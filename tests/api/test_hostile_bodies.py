@@ -198,6 +198,25 @@ def test_items_nested_past_the_item_limit_are_refused_naming_the_field(
         assert issue["expression"] == ["item"] and "3" in issue["diagnostics"]
 
 
+@pytest.mark.parametrize(
+    ("place", "expression"),
+    [
+        (("item", 0, "answer", 0, "valueInteger"), "item[0].answer[0].valueInteger"),
+        (("item", 8, "answer", 0, "valueCoding"), "item[8].answer[0].valueCoding"),
+        (("item", 0), "item[0]"),
+        (("encounter",), "encounter"),
+    ],
+)
+def test_a_null_in_a_questionnaire_response_is_refused_naming_where(
+    cast: SimpleNamespace, place: tuple[Any, ...], expression: str
+) -> None:
+    # Found by the fuzz test below: fhirclient reads null as absent, the intake did not.
+    answer = post(cast, FHIR, json.dumps(_replace(qr_body(cast), place, None)))
+    assert answer.status_code == 422
+    assert refused_plainly(answer, FHIR)["issue"][0]["expression"] == [expression]
+    assert Response.objects.count() == 1
+
+
 def test_answers_inside_item_groups_within_the_limit_are_scored(cast: SimpleNamespace) -> None:
     answers = qr_body(cast)["item"]
     grouped = [{"linkId": "outer", "item": [{"linkId": "inner", "item": answers}]}]

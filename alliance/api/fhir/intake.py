@@ -75,10 +75,29 @@ def _check_item_depth(body: Mapping[str, Any]) -> None:
                     waiting.append((answer.get("item"), depth + 1))
 
 
+def _check_no_nulls(body: Mapping[str, Any]) -> None:
+    """FHIR JSON has no ``null`` (a missing value is left out). fhirclient reads a ``null`` as
+    absent while the body still holds it, so ``"valueInteger": null`` was a server error."""
+    waiting: list[tuple[Any, str]] = [(body, "")]
+    while waiting:
+        value, path = waiting.pop()
+        if isinstance(value, Mapping):
+            children = [(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            children = [(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        else:
+            continue
+        for child, where in children:
+            if child is None:
+                raise IntakeError(f"{where}: null is not allowed in FHIR; leave it out.", where)
+            waiting.append((child, where))
+
+
 def _check_structure(body: Mapping[str, Any]) -> None:
     if not isinstance(body, Mapping) or body.get("resourceType") != "QuestionnaireResponse":
         raise IntakeError("Send a QuestionnaireResponse resource.", "resourceType")
     _check_item_depth(body)
+    _check_no_nulls(body)
     try:
         QuestionnaireResponse(dict(body), strict=True)
     except FHIRValidationError as error:
