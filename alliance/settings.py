@@ -114,6 +114,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on every authenticated answer, so after a tablet hand-off the
+    # Back button asks the server (and meets the hand-off lock) instead of showing staff pages
+    # from the browser's cache. Right after authentication: it knows the user, and every answer
+    # below it (views, downloads, the lock's and two-factor's redirects, API, FHIR) passes it.
+    "alliance.no_store.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -386,3 +391,13 @@ ALLIANCE["REAUTHENTICATE_MINUTES"] = env_int("ALLIANCE_REAUTHENTICATE_MINUTES", 
 # On: a site with a single administrator may give themselves a clinical role (audited). Off
 # (the default): another administrator must grant it.
 ALLIANCE["SINGLE_ADMINISTRATOR"] = env_bool("ALLIANCE_SINGLE_ADMINISTRATOR", False)
+
+# --- Request limits for the REST API and FHIR (issue 13; docs/api.md "Limits") ---------------
+# A JSON body over API_MAX_BODY_BYTES is refused with 413 before it is parsed, one nested deeper
+# than API_MAX_JSON_DEPTH with 400 (Python's parser recurses: tens of thousands of brackets were
+# a server error), and a FHIR QuestionnaireResponse whose items nest deeper than
+# FHIR_MAX_ITEM_DEPTH with 422. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stays the ceiling
+# for every other request; a larger body is answered 413 on the API too.
+ALLIANCE["API_MAX_BODY_BYTES"] = env_int("ALLIANCE_API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+ALLIANCE["API_MAX_JSON_DEPTH"] = env_int("ALLIANCE_API_MAX_JSON_DEPTH", 32, minimum=8)
+ALLIANCE["FHIR_MAX_ITEM_DEPTH"] = env_int("ALLIANCE_FHIR_MAX_ITEM_DEPTH", 8, minimum=1)

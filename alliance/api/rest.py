@@ -2,10 +2,12 @@
 write goes through the same services as the pages. See docs/api.md."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -13,10 +15,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PaginationBase, paginate
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from alliance import access
 from alliance.accounts.models import User
+from alliance.api.limits import BodyRefused, declared_length_check, read_json, too_large
 from alliance.api.models import ApiToken
 from alliance.api.services import token_authenticate
 from alliance.care import services as care
@@ -62,7 +66,10 @@ _ERRORS = {
     "422": ("Bad input: each problem names its field (loc) and says why (msg).", "Invalid"),
 }
 
-_BODY_ERRORS = {"400": ("The body is not JSON.", "Error")}
+_BODY_ERRORS = {
+    "400": ("The body is not JSON, nests too deeply or has a number too long.", "Error"),
+    "413": ("The body is larger than the server takes (docs/api.md, Limits).", "Error"),
+}
 
 
 class AllianceApi(NinjaAPI):
@@ -91,14 +98,58 @@ class AllianceApi(NinjaAPI):
         return schema
 
 
+class LimitedParser(Parser):
+    """JSON bodies within the documented limits (``alliance.api.limits``): too large is 413,
+    nested too deeply or a number too long is 400, each with a plain ``detail``."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return read_json(request)
+
+
 api = AllianceApi(
     title="Alliance API",
     version="1",
     urls_namespace="api",
     docs_url=None,
     auth=TokenAuth(),
+    parser=LimitedParser(),
     description="Clients, episodes, sessions, responses and feedback, scoped as on the pages.",
 )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    # django-ninja turns any failure of the parser into "400 Cannot parse request body"; a
+    # refused body keeps its own status (413) and says what was wrong.
+    refused = error.__cause__
+    if isinstance(refused, BodyRefused):
+        return api.create_response(request, {"detail": str(refused)}, status=refused.status)
+    return api.create_response(request, {"detail": str(error)}, status=error.status_code)
+
+
+def _declared_length_within_limit(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Before django-ninja reads the body: one that says it is over the limit is refused
+    unread."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            declared_length_check(request)
+        except BodyRefused as refused:
+            return api.create_response(request, {"detail": str(refused)}, status=refused.status)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(_declared_length_within_limit, mode="view")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    # Over Django's own ceiling (DATA_UPLOAD_MAX_MEMORY_SIZE), met before the parser runs.
+    refused = too_large()
+    return api.create_response(request, {"detail": str(refused)}, status=refused.status)
 
 
 class Pagination(PaginationBase):

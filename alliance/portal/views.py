@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -299,8 +299,17 @@ def invite(request: HttpRequest, session_id: int) -> HttpResponse:
     back = reverse("clinic:session", args=[session.pk])
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-        return redirect(back)
-    return _invite(request, session, form.cleaned_data, back)
+        return _history_aware(request, redirect(back))
+    return _history_aware(request, _invite(request, session, form.cleaned_data, back))
+
+
+def _history_aware(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The hand-off button's script (alliance/static/alliance/history.js) asks for the next
+    address as data instead of a redirect, and goes there with ``location.replace()``: the
+    session page is then no longer in the browser's history behind the client's form."""
+    if request.headers.get("X-Alliance-History") == "replace" and response.status_code == 302:
+        return JsonResponse({"location": response["Location"]})
+    return response
 
 
 def _invite(

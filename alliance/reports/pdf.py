@@ -5,12 +5,13 @@ show the same thing.
 """
 
 import io
+from xml.sax.saxutils import escape
 
 import vl_convert
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import (
     Image,
@@ -30,12 +31,19 @@ from alliance.reports.selectors import Figure, Report
 __all__ = ["report_pdf"]
 
 
+def _paragraph(text: object, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph of plain text. ReportLab reads a Paragraph's text as its own markup
+    (``<a href>``, ``<font>``, ``<b>``), so names typed by people (organisation, team,
+    clinician) would become links or styling, or break the build: everything is escaped."""
+    return Paragraph(escape(str(text)), style)
+
+
 def report_pdf(report: Report) -> bytes:
     styles = getSampleStyleSheet()
     scope = report.scope
     story = [
-        Paragraph(_("Report: %(who)s") % {"who": scope.title}, styles["Title"]),
-        Paragraph(
+        _paragraph(_("Report: %(who)s") % {"who": scope.title}, styles["Title"]),
+        _paragraph(
             _(
                 "From %(start)s to %(end)s. Every figure shows the number of episodes, sessions or "
                 "ratings it rests on (n)."
@@ -44,16 +52,16 @@ def report_pdf(report: Report) -> bytes:
             styles["Normal"],
         ),
     ]
-    story += [Paragraph(none_note(), styles["Normal"])]
+    story += [_paragraph(none_note(), styles["Normal"])]
     for _key, section, spec in report_charts(report):
         png = vl_convert.vegalite_to_png(spec, scale=2)
         image = Image(io.BytesIO(png))
         image._restrictSize(16 * cm, 9 * cm)
-        story += [Spacer(1, 0.3 * cm), Paragraph(chart_title(section), styles["Heading3"]), image]
+        story += [Spacer(1, 0.3 * cm), _paragraph(chart_title(section), styles["Heading3"]), image]
     for section, title in SECTIONS.items():
         figures = report.section(section)
         if figures:
-            heading = Paragraph(str(title), styles["Heading2"])
+            heading = _paragraph(title, styles["Heading2"])
             story += [Spacer(1, 0.4 * cm), KeepTogether([heading, _table(figures)])]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title=_("Alliance report")).build(story)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -53,9 +54,50 @@ def _first_problem(error: BaseException) -> tuple[str | None, str]:
     return (path or None), str(error).strip().splitlines()[-1].strip()
 
 
+def _check_item_depth(body: Mapping[str, Any]) -> None:
+    """Items (and items inside answers) nest at most ``FHIR_MAX_ITEM_DEPTH`` deep; walked
+    without recursion, before fhirclient (which recurses) reads them."""
+    limit = int(settings.ALLIANCE.get("FHIR_MAX_ITEM_DEPTH", 8))
+    waiting: list[tuple[Any, int]] = [(body.get("item"), 1)]
+    while waiting:
+        items, depth = waiting.pop()
+        if not isinstance(items, list):
+            continue
+        if depth > limit:
+            raise IntakeError(f"item: items nest more than {limit} deep.", "item")
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            waiting.append((item.get("item"), depth + 1))
+            answers = item.get("answer")
+            for answer in answers if isinstance(answers, list) else []:
+                if isinstance(answer, Mapping):
+                    waiting.append((answer.get("item"), depth + 1))
+
+
+def _check_no_nulls(body: Mapping[str, Any]) -> None:
+    """FHIR JSON has no ``null`` (a missing value is left out). fhirclient reads a ``null`` as
+    absent while the body still holds it, so ``"valueInteger": null`` was a server error."""
+    waiting: list[tuple[Any, str]] = [(body, "")]
+    while waiting:
+        value, path = waiting.pop()
+        if isinstance(value, Mapping):
+            children = [(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            children = [(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        else:
+            continue
+        for child, where in children:
+            if child is None:
+                raise IntakeError(f"{where}: null is not allowed in FHIR; leave it out.", where)
+            waiting.append((child, where))
+
+
 def _check_structure(body: Mapping[str, Any]) -> None:
     if not isinstance(body, Mapping) or body.get("resourceType") != "QuestionnaireResponse":
         raise IntakeError("Send a QuestionnaireResponse resource.", "resourceType")
+    _check_item_depth(body)
+    _check_no_nulls(body)
     try:
         QuestionnaireResponse(dict(body), strict=True)
     except FHIRValidationError as error:

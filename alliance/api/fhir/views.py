@@ -5,7 +5,6 @@ Reads start from ``alliance.access`` like every page; the POST is scored by
 come back as an ``OperationOutcome``.
 """
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,6 +22,7 @@ from alliance.api.auth import token_of
 from alliance.api.fhir import resources
 from alliance.api.fhir.capability import capability_statement
 from alliance.api.fhir.intake import IntakeError, questionnaire_response_record
+from alliance.api.limits import BodyRefused, read_json
 from alliance.api.models import ApiToken
 from alliance.measures import catalogue
 from alliance.measures.models import Response
@@ -305,9 +305,9 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
     if not token.can_write:
         raise FhirError(403, "forbidden", "This token may only read.")
     try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise FhirError(400, "invalid", "The body is not JSON.") from None
+        body = read_json(request)
+    except BodyRefused as refused:  # too large (413), too deep, a number too long (400)
+        raise FhirError(refused.status, refused.code, str(refused)) from None
     try:
         response = questionnaire_response_record(body, user=token.user)
     except IntakeError as error:
