@@ -170,9 +170,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clinic:caseload"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes first: it refuses a locked-out user name before the password is even checked.
+# The password check takes a ticket in the database before checking, so log-ins sent at the same
+# moment cannot all slip under axes's limit (alliance/brakes/login.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "alliance.brakes.login.BrakedModelBackend",
 ]
 # Lockout (docs/security.md): counted per user name *and* address, so one person's typos do not
 # lock out a whole clinic behind one address, and a stranger cannot lock a named clinician out
@@ -338,3 +340,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "INFO")},
 }
+
+# --- Brakes on guessing and limits on sessions, passwords and reports (docs/security.md,
+# "Brakes under load, session lifetime, passwords and small numbers"). ---
+INSTALLED_APPS.append("alliance.brakes")
+ALLIANCE.update(
+    {
+        # Wrong kiosk codes from all the kiosks behind one address together, within
+        # KIOSK_WINDOW_MINUTES; KIOSK_ATTEMPTS is then the brake on each kiosk.
+        "KIOSK_ADDRESS_ATTEMPTS": env_int("ALLIANCE_KIOSK_ADDRESS_ATTEMPTS", 50, minimum=1),
+    }
+)
