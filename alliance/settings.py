@@ -349,5 +349,12 @@ ALLIANCE.update(
         # Wrong kiosk codes from all the kiosks behind one address together, within
         # KIOSK_WINDOW_MINUTES; KIOSK_ATTEMPTS is then the brake on each kiosk.
         "KIOSK_ADDRESS_ATTEMPTS": env_int("ALLIANCE_KIOSK_ADDRESS_ATTEMPTS", 50, minimum=1),
+        # A session ends this long after its log-in, however busy it stays (the idle timeout
+        # is ALLIANCE_SESSION_SECONDS).
+        "SESSION_MAX_HOURS": env_int("ALLIANCE_SESSION_MAX_HOURS", 12, minimum=1),
     }
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "alliance.accounts.session_lifetime.SessionLifetimeMiddleware",
 )
