@@ -193,7 +193,13 @@ OTP_TOTP_ISSUER = env_str("ALLIANCE_TWO_FACTOR_ISSUER", "Alliance")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters at least (docs/security.md); common passwords are refused whatever their length.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {
+            "min_length": env_int("ALLIANCE_PASSWORD_MIN_LENGTH", 12, minimum=12),
+        },
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -352,6 +358,13 @@ ALLIANCE.update(
         # A session ends this long after its log-in, however busy it stays (the idle timeout
         # is ALLIANCE_SESSION_SECONDS).
         "SESSION_MAX_HOURS": env_int("ALLIANCE_SESSION_MAX_HOURS", 12, minimum=1),
+        # Password-reset e-mails asked for within an hour: from one address, for one account.
+        "PASSWORD_RESETS_PER_ADDRESS": env_int(
+            "ALLIANCE_PASSWORD_RESETS_PER_ADDRESS", 10, minimum=1
+        ),
+        "PASSWORD_RESETS_PER_ACCOUNT": env_int(
+            "ALLIANCE_PASSWORD_RESETS_PER_ACCOUNT", 3, minimum=1
+        ),
     }
 )
 MIDDLEWARE.insert(

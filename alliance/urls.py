@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from alliance import health
+from alliance.accounts.password_reset import password_reset
 
 urlpatterns = [
+    # Before Django's own: the same page, with reset e-mails rate-limited.
+    path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/", include("alliance.accounts.urls")),
     path("admin/", admin.site.urls),
