@@ -365,6 +365,8 @@ ALLIANCE.update(
         "PASSWORD_RESETS_PER_ACCOUNT": env_int(
             "ALLIANCE_PASSWORD_RESETS_PER_ACCOUNT", 3, minimum=1
         ),
+        # A report shows no figure that rests on fewer clients than this.
+        "REPORT_MIN_CLIENTS": env_int("ALLIANCE_REPORT_MIN_CLIENTS", 5, minimum=1),
     }
 )
 MIDDLEWARE.insert(
