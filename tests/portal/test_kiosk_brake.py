@@ -148,3 +148,10 @@ def test_staff_unlock_a_paused_kiosk_and_it_is_in_the_audit_log(clinic: SimpleNa
     assert event.actor == clinic.clinician and event.action == Action.CHANGE
     assert event.detail == "kiosk unlocked after wrong codes"
     assert event.organisation == clinic.org
+
+
+def test_a_code_that_cannot_be_one_is_explained_in_the_clients_language(
+    clinic: SimpleNamespace,
+) -> None:
+    answer = Browser(REMOTE_ADDR=CLINIC).post(KIOSK, {"code": "ABC"}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert "Een code heeft 6 letters en cijfers" in answer.content.decode()
