@@ -176,9 +176,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clinic:caseload"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes first: it refuses a locked-out user name before the password is even checked.
+# The password check takes a ticket in the database before checking, so log-ins sent at the same
+# moment cannot all slip under axes's limit (alliance/brakes/login.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "alliance.brakes.login.BrakedModelBackend",
 ]
 # Lockout (docs/security.md): counted per user name *and* address, so one person's typos do not
 # lock out a whole clinic behind one address, and a stranger cannot lock a named clinician out
@@ -197,7 +199,13 @@ OTP_TOTP_ISSUER = env_str("ALLIANCE_TWO_FACTOR_ISSUER", "Alliance")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters at least (docs/security.md); common passwords are refused whatever their length.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {
+            "min_length": env_int("ALLIANCE_PASSWORD_MIN_LENGTH", 12, minimum=12),
+        },
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -401,3 +409,30 @@ ALLIANCE["SINGLE_ADMINISTRATOR"] = env_bool("ALLIANCE_SINGLE_ADMINISTRATOR", Fal
 ALLIANCE["API_MAX_BODY_BYTES"] = env_int("ALLIANCE_API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
 ALLIANCE["API_MAX_JSON_DEPTH"] = env_int("ALLIANCE_API_MAX_JSON_DEPTH", 32, minimum=8)
 ALLIANCE["FHIR_MAX_ITEM_DEPTH"] = env_int("ALLIANCE_FHIR_MAX_ITEM_DEPTH", 8, minimum=1)
+
+# --- Brakes on guessing and limits on sessions, passwords and reports (docs/security.md,
+# "Brakes under load, session lifetime, passwords and small numbers"). ---
+INSTALLED_APPS.append("alliance.brakes")
+ALLIANCE.update(
+    {
+        # Wrong kiosk codes from all the kiosks behind one address together, within
+        # KIOSK_WINDOW_MINUTES; KIOSK_ATTEMPTS is then the brake on each kiosk.
+        "KIOSK_ADDRESS_ATTEMPTS": env_int("ALLIANCE_KIOSK_ADDRESS_ATTEMPTS", 50, minimum=1),
+        # A session ends this long after its log-in, however busy it stays (the idle timeout
+        # is ALLIANCE_SESSION_SECONDS).
+        "SESSION_MAX_HOURS": env_int("ALLIANCE_SESSION_MAX_HOURS", 12, minimum=1),
+        # Password-reset e-mails asked for within an hour: from one address, for one account.
+        "PASSWORD_RESETS_PER_ADDRESS": env_int(
+            "ALLIANCE_PASSWORD_RESETS_PER_ADDRESS", 10, minimum=1
+        ),
+        "PASSWORD_RESETS_PER_ACCOUNT": env_int(
+            "ALLIANCE_PASSWORD_RESETS_PER_ACCOUNT", 3, minimum=1
+        ),
+        # A report shows no figure that rests on fewer clients than this.
+        "REPORT_MIN_CLIENTS": env_int("ALLIANCE_REPORT_MIN_CLIENTS", 5, minimum=1),
+    }
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "alliance.accounts.session_lifetime.SessionLifetimeMiddleware",
+)

@@ -3,8 +3,11 @@ from django.urls import include, path
 
 from alliance import health
 from alliance.accounts import views as accounts_views
+from alliance.accounts.password_reset import password_reset
 
 urlpatterns = [
+    # Before Django's own: the same page, with reset e-mails rate-limited.
+    path("accounts/password_reset/", password_reset, name="password_reset"),
     # Django's own password pages, with each change recorded in the audit log.
     path(
         "accounts/password_change/",

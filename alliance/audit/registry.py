@@ -138,6 +138,8 @@ NOT_CLINICAL: dict[str, str] = {
     "set_language": "the interface language",
     "portal:language": "the interface language",
     "portal:tablet_return": "the password check that takes the tablet back",
+    "portal:kiosk_staff": "staff start or unlock a kiosk; no client involved (recorded by the "
+    "view with audit_record)",
     "clinic:home": "a redirect to the caseload",
     "healthz": "the server's health check",
     "tokens:list": "the user's own API tokens",

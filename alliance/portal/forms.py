@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from alliance.accounts.models import User
 from alliance.portal.models import Channel
+from alliance.portal.services import code_problem
 from alliance.portal.wording import in_language
 from alliance.science.instruments import Instrument, Item
 
@@ -100,6 +101,13 @@ class KioskCodeForm(forms.Form):
         max_length=20,
         error_messages={"required": gettext_lazy("Type the code you were given.")},
     )
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        problem = code_problem(code)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return code
 
 
 class UnlockForm(forms.Form):

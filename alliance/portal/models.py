@@ -1,4 +1,5 @@
-"""Invitations for a client to answer measures, and the record of wrong codes and links."""
+"""Invitations for a client to answer measures. Wrong codes and links are counted by
+``alliance.brakes``."""
 
 from datetime import datetime
 
@@ -97,29 +98,7 @@ class Invitation(models.Model):
 
 
 class SecretKind(models.TextChoices):
+    """The kinds of guess the portal counts (``alliance.brakes``), each apart."""
+
     KIOSK = "kiosk", _("Kiosk code")
     LINK = "link", _("Link token")
-
-
-class WrongSecret(models.Model):
-    """A wrong kiosk code or an unknown link token, counted per address and kind to slow down
-    guessing. The address is stored only as a keyed hash; each kind has its own count, so
-    someone trying made-up links cannot lock the waiting-room kiosk."""
-
-    kind = models.CharField(
-        _("kind"), max_length=10, choices=SecretKind.choices, default=SecretKind.KIOSK
-    )
-    address_hash = models.CharField(_("hash of the address"), max_length=64, db_index=True)
-    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("wrong code or link")
-        verbose_name_plural = _("wrong codes and links")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=SecretKind.values), name="wrong_secret_kind_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.address_hash[:8]} at {self.at:%Y-%m-%d %H:%M}"

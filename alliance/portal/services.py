@@ -24,13 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.brakes.services import Limit, brake_clear, brake_give_back, brake_is_on, brake_take
 from alliance.care.models import Session, SessionStatus
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.measures.services import response_record
 from alliance.portal import sms
-from alliance.portal.models import Channel, Delivery, Invitation, SecretKind, WrongSecret
+from alliance.portal.models import Channel, Delivery, Invitation, SecretKind
 
 __all__ = [
     "KIOSK_ALPHABET",
@@ -42,6 +43,8 @@ __all__ = [
     "code_display",
     "code_format",
     "code_hash",
+    "code_problem",
+    "handoff_unlock_limit",
     "invitation_answer",
     "invitation_by_kiosk_code",
     "invitation_by_token",
@@ -49,6 +52,8 @@ __all__ = [
     "invitation_next_measure",
     "invitation_send_link",
     "kiosk_is_locked",
+    "kiosk_limits",
+    "kiosk_unlock",
     "token_hash",
     "whole_setting",
 ]
@@ -56,6 +61,9 @@ __all__ = [
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: nothing a tired eye or a shaky finger can mix up.
 KIOSK_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 KIOSK_CODE_LENGTH = 6
+# The brake on all the kiosks behind one address together (``kiosk_limits``).
+KIOSK_ADDRESS = "kiosk-address"
+HANDOFF_UNLOCK = "handoff-unlock"
 # Scopes the submission key to its invitation, so a made-up key in a form can never match
 # someone else's stored response.
 _KEY_NAMESPACE = uuid.UUID("6f1d3c1e-52a8-4c55-9a43-2f6c0f1d9b7e")
@@ -246,11 +254,11 @@ def invitation_by_token(
     """The open link invitation for this token.
 
     Raises InvitationNotFound for an unknown token and InvitationClosed for a used or expired
-    one. With the client's ``address``, an unknown token is counted, and once the address has
-    too many within the window both raise TooManyWrongSecrets instead. An open link always
-    opens: its 256 bits, not the count, are what stop guessing, and a client must not be shut
-    out because others on their network mistyped. Without an address (a command) nothing is
-    counted.
+    one. With the client's ``address``, a token that opens nothing is counted before it is
+    answered, and once the address has too many unknown tokens within the window both raise
+    TooManyWrongSecrets instead. An open link always opens: its 256 bits, not the count, are
+    what stop guessing, and a client must not be shut out because others on their network
+    mistyped. Without an address (a command) nothing is counted.
     """
     moment = now or timezone.now()
     invitation = (
@@ -260,68 +268,113 @@ def invitation_by_token(
     )
     if invitation is not None and invitation.is_open(moment):
         return invitation
-    if address is not None and address_is_locked(SecretKind.LINK, address, moment):
-        raise TooManyWrongSecrets
+    if address is not None:
+        ticket = brake_take(_link_limit(address), now=moment)
+        if not ticket.allowed:
+            raise TooManyWrongSecrets
+        if invitation is not None:
+            brake_give_back(ticket)  # a real link, used or expired, is no guess
     if invitation is not None:
         raise InvitationClosed(invitation)
-    if address is not None:
-        _wrong_secret(SecretKind.LINK, address, moment)
     raise InvitationNotFound
 
 
-def _address_hash(address: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"address:{address}".encode(), hashlib.sha256).hexdigest()
+def _window(minutes_setting: str) -> dt.timedelta:
+    return dt.timedelta(minutes=whole_setting(minutes_setting))
 
 
-def _limits(kind: str) -> tuple[int, dt.timedelta]:
-    if kind == SecretKind.LINK:
-        attempts, minutes = "LINK_ATTEMPTS", "LINK_WINDOW_MINUTES"
-    else:
-        attempts, minutes = "KIOSK_ATTEMPTS", "KIOSK_WINDOW_MINUTES"
-    return whole_setting(attempts), dt.timedelta(minutes=whole_setting(minutes))
+def _link_limit(address: str) -> Limit:
+    return Limit(
+        SecretKind.LINK, address, whole_setting("LINK_ATTEMPTS"), _window("LINK_WINDOW_MINUTES")
+    )
+
+
+def kiosk_limits(address: str, device: str | None) -> tuple[Limit, ...]:
+    """The brakes on kiosk codes: one for the kiosk (its signed device cookie; a browser
+    without one shares the brake of its address's other browsers without one), and a looser one
+    for every kiosk behind the address together, so one kiosk's typos pause only that kiosk."""
+    window = _window("KIOSK_WINDOW_MINUTES")
+    kiosk = f"device:{device}" if device else f"address:{address}"
+    return (
+        Limit(SecretKind.KIOSK, kiosk, whole_setting("KIOSK_ATTEMPTS"), window),
+        Limit(KIOSK_ADDRESS, address, whole_setting("KIOSK_ADDRESS_ATTEMPTS"), window),
+    )
 
 
 def address_is_locked(kind: str, address: str, now: dt.datetime | None = None) -> bool:
-    """Whether this address sent too many wrong secrets of this kind within the window."""
-    attempts, window = _limits(kind)
-    since = (now or timezone.now()) - window
-    wrong = WrongSecret.objects.filter(kind=kind, address_hash=_address_hash(address), at__gt=since)
-    return wrong.count() >= attempts
+    """Whether this address sent too many wrong secrets of this kind within the window (for
+    the kiosk: from browsers without a kiosk cookie, or from all its kiosks together)."""
+    if kind == SecretKind.LINK:
+        return brake_is_on(_link_limit(address), now)
+    return kiosk_is_locked(address, None, now)
 
 
-def kiosk_is_locked(address: str, now: dt.datetime | None = None) -> bool:
-    """Whether this address typed too many wrong kiosk codes within the window."""
-    return address_is_locked(SecretKind.KIOSK, address, now)
+def kiosk_is_locked(
+    address: str, device: str | None = None, now: dt.datetime | None = None
+) -> bool:
+    """Whether the kiosk (or its address) typed too many wrong codes within the window."""
+    return any(brake_is_on(limit, now) for limit in kiosk_limits(address, device))
 
 
-def _wrong_secret(kind: str, address: str, now: dt.datetime) -> None:
-    # Old rows are cleared as new ones come, so the table stays as small as the window.
-    _attempts, window = _limits(kind)
-    WrongSecret.objects.filter(kind=kind, at__lt=now - window).delete()
-    WrongSecret.objects.create(kind=kind, address_hash=_address_hash(address), at=now)
+def kiosk_unlock(address: str, device: str | None) -> bool:
+    """Lift the pause of this kiosk, and of all the kiosks at its address if they are paused
+    together (a member of staff asked); whether one was on."""
+    paused = [limit for limit in kiosk_limits(address, device) if brake_is_on(limit)]
+    brake_clear(*paused)
+    return bool(paused)
 
 
 def invitation_by_kiosk_code(
-    code: str, *, address: str, now: dt.datetime | None = None
+    code: str, *, address: str, device: str | None = None, now: dt.datetime | None = None
 ) -> Invitation:
     """The open kiosk invitation for this code.
 
-    Raises TooManyWrongSecrets after too many wrong codes from this address, InvitationNotFound
-    for a wrong code (and counts it), InvitationClosed for a code that has expired or was used.
+    The try is counted first (``kiosk_limits``); raises TooManyWrongSecrets after too many
+    wrong codes from this kiosk or this address, without looking the code up;
+    InvitationNotFound for a wrong code (which stays counted), InvitationClosed for a code that
+    has expired or was used (not counted: someone was given it).
     """
     moment = now or timezone.now()
-    if kiosk_is_locked(address, moment):
+    ticket = brake_take(*kiosk_limits(address, device), now=moment)
+    if not ticket.allowed:
         raise TooManyWrongSecrets
     hashed = code_hash(code)
     found = _open_kiosk(hashed, moment).select_related("session__episode__client").first()
     if found is not None:
+        brake_give_back(ticket)
         return found
     closed = Invitation.objects.filter(channel=Channel.KIOSK, secret_hash=hashed).last()
     if closed is not None:
+        brake_give_back(ticket)
         raise InvitationClosed(closed)
-    _wrong_secret(SecretKind.KIOSK, address, moment)
     raise InvitationNotFound
+
+
+def handoff_unlock_limit(user_id: int | None, handoff: Mapping[str, object]) -> Limit:
+    """The brake on wrong passwords while taking one handed-off tablet back."""
+    return Limit(
+        HANDOFF_UNLOCK,
+        f"{user_id}:{handoff.get('invitation')}",
+        whole_setting("HANDOFF_UNLOCK_ATTEMPTS"),
+        # Longer than any hand-off: the tablet stays locked until the password or a log-out.
+        dt.timedelta(days=1),
+    )
+
+
+def code_problem(code: str) -> str | None:
+    """Why typed text cannot be a kiosk code at all (wrong length, a character codes never
+    have), or None. Such text is refused without counting as a guess."""
+    plain = code_format(code)
+    if len(plain) != KIOSK_CODE_LENGTH:
+        return _("A code has %(length)s letters and digits, like K7P 3QX; you typed %(typed)s.") % {
+            "length": KIOSK_CODE_LENGTH,
+            "typed": len(plain),
+        }
+    if any(ch not in KIOSK_ALPHABET for ch in plain):
+        return _(
+            "Codes use only these letters and digits: %(allowed)s. Check the code and try again."
+        ) % {"allowed": " ".join(KIOSK_ALPHABET)}
+    return None
 
 
 def invitation_next_measure(invitation: Invitation) -> str | None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tablet/return/", views.tablet_return, name="tablet_return"),
     path("l/<str:token>/", views.link, name="link"),
     path("kiosk/", views.kiosk, name="kiosk"),
+    path("kiosk/staff/", views.kiosk_staff, name="kiosk_staff"),
     path("thanks/", views.thanks, name="thanks"),
     path("language/", set_language, name="language"),
     path("sessions/<int:session_id>/invite/", views.invite, name="invite"),

@@ -19,7 +19,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from alliance.accounts.lockout import client_address
-from alliance.accounts.models import User
+from alliance.accounts.models import Membership, User
+from alliance.audit.models import Action, Via
+from alliance.audit.services import audit_record
+from alliance.brakes.services import brake_clear, brake_take
 from alliance.care.models import Session
 from alliance.measures import catalogue
 from alliance.portal import charts, selectors, services, visits
@@ -202,7 +205,10 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         if invitation.is_open() or _resent_last_form(request, invitation):
             return _answer(request, invitation, reverse("portal:kiosk"))
         visits.kiosk_end(request.session)
-    return _kiosk_code(request)
+    response = _kiosk_code(request)
+    if request.user.is_authenticated and kiosk_device(request) is None:
+        _mark_kiosk(response, uuid.uuid4().hex)
+    return response
 
 
 def _kiosk_code(request: HttpRequest) -> HttpResponse:
@@ -210,10 +216,14 @@ def _kiosk_code(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         return render(request, "portal/kiosk.html", {"form": form})
     if not form.is_valid():
+        # Text that cannot be a code (a wrong length, a letter codes never have) is no guess.
         return render(request, "portal/kiosk.html", {"form": form}, status=400)
-    address = _client_address(request)
     try:
-        invitation = services.invitation_by_kiosk_code(form.cleaned_data["code"], address=address)
+        invitation = services.invitation_by_kiosk_code(
+            form.cleaned_data["code"],
+            address=_client_address(request),
+            device=kiosk_device(request),
+        )
     except (
         services.TooManyWrongSecrets,
         services.InvitationNotFound,
@@ -224,6 +234,68 @@ def _kiosk_code(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/kiosk.html", {"form": form}, status=status)
     visits.kiosk_start(request.session, invitation.pk)
     return redirect("portal:kiosk")
+
+
+# Each kiosk is known by a signed cookie, set when a member of staff opens the kiosk page on it,
+# so that its wrong codes pause that kiosk and not every kiosk behind the clinic's address.
+KIOSK_DEVICE_COOKIE = "alliance_kiosk"
+_KIOSK_DEVICE_SALT = "alliance.portal.kiosk-device"
+_KIOSK_DEVICE_DAYS = 400
+
+
+def kiosk_device(request: HttpRequest) -> str | None:
+    """The kiosk this browser is, from its signed cookie; None for any other browser."""
+    device = request.get_signed_cookie(KIOSK_DEVICE_COOKIE, default=None, salt=_KIOSK_DEVICE_SALT)
+    return str(device) if device else None
+
+
+def _mark_kiosk(response: HttpResponse, device: str) -> HttpResponse:
+    response.set_signed_cookie(
+        KIOSK_DEVICE_COOKIE,
+        device,
+        salt=_KIOSK_DEVICE_SALT,
+        max_age=_KIOSK_DEVICE_DAYS * 24 * 3600,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+@never_cache
+@login_required
+def kiosk_staff(request: HttpRequest) -> HttpResponse:
+    """For staff at a kiosk: make this browser a kiosk, or lift its pause after wrong codes.
+    Either way the member of staff is logged out, so the waiting room reaches no staff page."""
+    device = kiosk_device(request)
+    address = _client_address(request)
+    if request.method != "POST":
+        context = {
+            "is_kiosk": device is not None,
+            "paused": services.kiosk_is_locked(address, device),
+        }
+        return render(request, "portal/kiosk_staff.html", context)
+    device = device or uuid.uuid4().hex
+    paused = services.kiosk_unlock(address, device)
+    _kiosk_audit(request, paused)
+    logout(request)
+    if paused:
+        messages.success(request, _("The kiosk is unlocked and ready for the next client."))
+    return _mark_kiosk(redirect("portal:kiosk"), device)
+
+
+def _kiosk_audit(request: HttpRequest, paused: bool) -> None:
+    user: User = request.user  # type: ignore[assignment]
+    membership = Membership.objects.filter(user=user).select_related("organisation").first()
+    audit_record(
+        actor=user,
+        action=Action.CHANGE,
+        organisation=membership.organisation if membership else None,
+        via=Via.PAGE,
+        object_kind="kiosk",
+        address=_client_address(request),
+        detail="kiosk unlocked after wrong codes" if paused else "kiosk started",
+    )
 
 
 def _kiosk_refusal(refusal: Exception) -> tuple[str, int]:
@@ -258,10 +330,13 @@ def tablet_return(request: HttpRequest) -> HttpResponse:
         return redirect("clinic:caseload")
     form = UnlockForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        if request.user.check_password(form.cleaned_data["password"]):
+        # Counted before the password is checked, so many tries sent at once are not all tried.
+        limit = services.handoff_unlock_limit(request.user.pk, state)
+        ticket = brake_take(limit)
+        if ticket.allowed and request.user.check_password(form.cleaned_data["password"]):
+            brake_clear(limit)
             return _take_back(request, state)
-        wrong = visits.handoff_wrong_password(request.session)
-        if wrong >= services.whole_setting("HANDOFF_UNLOCK_ATTEMPTS"):
+        if not ticket.allowed or ticket.last:
             # Someone may be guessing: end the session; only a full log-in opens it again.
             logout(request)
             return redirect(settings.LOGIN_URL)

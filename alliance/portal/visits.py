@@ -15,21 +15,13 @@ KIOSK_CODES = "portal.kiosk_codes"
 
 
 def handoff_start(session: SessionBase, invitation_id: int) -> None:
-    session[HANDOFF] = {"invitation": invitation_id, "wrong": 0}
+    session[HANDOFF] = {"invitation": invitation_id}
     session.pop(DONE, None)
 
 
 def handoff(session: SessionBase) -> dict[str, Any] | None:
     state = session.get(HANDOFF)
     return state if isinstance(state, dict) else None
-
-
-def handoff_wrong_password(session: SessionBase) -> int:
-    """Count a wrong password; returns how many so far."""
-    state = handoff(session) or {}
-    wrong = int(state.get("wrong", 0)) + 1
-    session[HANDOFF] = {**state, "wrong": wrong}
-    return wrong
 
 
 def handoff_end(session: SessionBase) -> None:

@@ -5,11 +5,13 @@ import io
 import json
 from typing import Any
 
+from alliance.reports.present import hidden_text
 from alliance.reports.selectors import Report
 
 __all__ = ["report_csv", "report_json", "report_rows"]
 
-COLUMNS = ("section", "figure", "measure", "label", "value", "n", "unit")
+# ``note`` says why a figure has no value: "fewer than 5 clients" when it rests on too few.
+COLUMNS = ("section", "figure", "measure", "label", "value", "n", "unit", "note")
 
 
 def report_rows(report: Report) -> list[dict[str, Any]]:
@@ -22,6 +24,7 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
             "value": f.value,
             "n": f.n,
             "unit": f.unit,
+            "note": hidden_text() if f.hidden else "",
         }
         for f in report.figures
     ]
@@ -49,5 +52,6 @@ def report_csv(report: Report) -> str:
     writer.writeheader()
     for row in report_rows(report):
         # An empty cell, never a zero, where there was nothing to compute from.
-        writer.writerow({**row, "value": "" if row["value"] is None else row["value"]})
+        blank = {key: "" for key in ("value", "n") if row[key] is None}
+        writer.writerow({**row, **blank})
     return out.getvalue()

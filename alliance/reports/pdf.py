@@ -25,7 +25,7 @@ from reportlab.platypus import (
 
 from alliance.reports.charts import chart_title, report_charts
 from alliance.reports.labels import SECTIONS
-from alliance.reports.present import figure_label, figure_value, none_note
+from alliance.reports.present import figure_label, figure_n, figure_value, none_note
 from alliance.reports.selectors import Figure, Report
 
 __all__ = ["report_pdf"]
@@ -70,7 +70,7 @@ def report_pdf(report: Report) -> bytes:
 
 def _table(figures: list[Figure]) -> Table:
     rows = [[_("Figure"), _("Measure"), _("Value"), "n"]]
-    rows += [[figure_label(f), f.measure.upper(), figure_value(f), str(f.n)] for f in figures]
+    rows += [[figure_label(f), f.measure.upper(), figure_value(f), figure_n(f)] for f in figures]
     table = Table(rows, colWidths=[9 * cm, 2 * cm, 3 * cm, 2 * cm], repeatRows=1)
     table.setStyle(
         TableStyle(

@@ -3,16 +3,31 @@
 from django.utils.translation import gettext as _
 
 from alliance.reports.labels import CHANGE_LABELS
-from alliance.reports.selectors import Figure
+from alliance.reports.selectors import Figure, report_min_clients
 
-__all__ = ["figure_label", "figure_value", "none_note"]
+__all__ = ["figure_label", "figure_n", "figure_value", "hidden_text", "none_note"]
 
 
 def none_note() -> str:
-    return _(
-        "“none” means there is too little to compute the figure from (for example no episode, "
-        "or one episode for an effect size); it is never shown as zero."
+    note = _(
+        "“none” means there is too little to compute the figure from (for example no "
+        "episode, or one episode for an effect size); it is never shown as zero."
     )
+    if report_min_clients() <= 1:
+        return note
+    hidden = _(
+        "A figure that rests on %(few)s is not shown, so that no client can be recognised in it."
+    ) % {"few": hidden_text()}
+    return f"{note} {hidden}"
+
+
+def hidden_text() -> str:
+    """What a figure resting on too few clients shows instead of its value and n."""
+    return _("fewer than %(minimum)s clients") % {"minimum": report_min_clients()}
+
+
+def figure_n(figure: Figure) -> str:
+    return "" if figure.n is None else str(figure.n)
 
 
 def figure_label(figure: Figure) -> str:
@@ -24,6 +39,8 @@ def figure_label(figure: Figure) -> str:
 
 
 def figure_value(figure: Figure) -> str:
+    if figure.hidden:
+        return hidden_text()
     if figure.value is None:
         return _("none")
     if figure.unit == "rate":

@@ -8,9 +8,10 @@ See docs/reports.md for every definition.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
@@ -94,15 +95,22 @@ class ReportScope:
 
 @dataclass(frozen=True)
 class Figure:
-    """One reported number and the n it rests on; ``value`` is None when n is 0."""
+    """One reported number and the n it rests on; ``value`` is None when n is 0.
+
+    ``clients`` is how many clients the figure rests on, where counted; otherwise its n counts
+    episodes, each of one client. ``hidden`` means it rests on fewer clients than
+    ``ALLIANCE_REPORT_MIN_CLIENTS``: value and n are then None and never shown (``_hide_few``).
+    """
 
     section: str
     key: str
     label: str
     value: float | None
-    n: int
+    n: int | None
     unit: str  # count, rate, mean or effect
     measure: str = ""
+    clients: int | None = None
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,15 +281,59 @@ def report_build(scope: ReportScope) -> Report:
     figures += _outcomes(scope)
     if scope.measure in (None, "phq9", "gad7"):
         figures += _talking_therapies(scope)
-    return Report(scope=scope, figures=figures)
+    return Report(scope=scope, figures=_hide_few(figures, _clients_in_range(scope)))
 
 
-def _rate(section: str, key: str, label: str, part: int, whole: int, measure: str = "") -> Figure:
-    return Figure(section, key, label, part / whole if whole else None, whole, "rate", measure)
+def report_min_clients() -> int:
+    """The fewest clients a figure may rest on to be shown (``ALLIANCE_REPORT_MIN_CLIENTS``)."""
+    return int(settings.ALLIANCE["REPORT_MIN_CLIENTS"])
 
 
-def _count(section: str, key: str, label: str, value: int, measure: str = "") -> Figure:
-    return Figure(section, key, label, value, value, "count", measure)
+def _clients_in_range(scope: ReportScope) -> int:
+    """Clients with an episode opened or closed, or a session, in the range: no figure of the
+    report rests on more."""
+    first, after = _day_bounds(scope)
+    active = (
+        Q(started_on__gte=scope.start, started_on__lte=scope.end)
+        | _closed(scope)
+        | Q(sessions__starts_at__gte=first, sessions__starts_at__lt=after)
+    )
+    return scope.episodes.filter(active).values("client").distinct().count()
+
+
+def _hide_few(figures: list[Figure], clients_in_range: int) -> list[Figure]:
+    """Small numbers are not shown: a figure resting on fewer clients than the setting (an
+    organisation's report for one day may be about one client) keeps neither value nor n; one
+    resting on none shows "none" as before.
+    Where a figure's clients were not counted, its n (episodes, sessions, ratings or alerts,
+    each of one client) bounds them."""
+    minimum = report_min_clients()
+    shown = []
+    for figure in figures:
+        behind = figure.clients if figure.clients is not None else figure.n or 0
+        if 0 < min(behind, clients_in_range) < minimum:
+            figure = replace(figure, value=None, n=None, clients=None, hidden=True)
+        shown.append(figure)
+    return shown
+
+
+def _rate(
+    section: str,
+    key: str,
+    label: str,
+    part: int,
+    whole: int,
+    measure: str = "",
+    clients: int | None = None,
+) -> Figure:
+    value = part / whole if whole else None
+    return Figure(section, key, label, value, whole, "rate", measure, clients)
+
+
+def _count(
+    section: str, key: str, label: str, value: int, measure: str = "", clients: int | None = None
+) -> Figure:
+    return Figure(section, key, label, value, value, "count", measure, clients)
 
 
 def _closed(scope: ReportScope) -> Q:
@@ -296,19 +348,50 @@ def _activity(scope: ReportScope) -> list[Figure]:
         closed=Count("pk", filter=closed),
         dropout=Count("pk", filter=closed & Q(ending__in=UNPLANNED_ENDINGS)),
         ghosted=Count("pk", filter=closed & Q(ending=Ending.GHOSTED)),
+        opened_clients=Count(
+            "client",
+            distinct=True,
+            filter=Q(started_on__gte=scope.start, started_on__lte=scope.end),
+        ),
+        closed_clients=Count("client", distinct=True, filter=closed),
     )
     sessions = _session_counts(scope, first, after)
     return [
-        _count("activity", "episodes_opened", _("Episodes opened"), episodes["opened"]),
-        _count("activity", "episodes_closed", _("Episodes closed"), episodes["closed"]),
-        _count("activity", "sessions_scheduled", _("Sessions booked"), sessions["booked"]),
-        _count("activity", "sessions_attended", _("Sessions attended"), sessions["attended"]),
+        _count(
+            "activity",
+            "episodes_opened",
+            _("Episodes opened"),
+            episodes["opened"],
+            clients=episodes["opened_clients"],
+        ),
+        _count(
+            "activity",
+            "episodes_closed",
+            _("Episodes closed"),
+            episodes["closed"],
+            clients=episodes["closed_clients"],
+        ),
+        _count(
+            "activity",
+            "sessions_scheduled",
+            _("Sessions booked"),
+            sessions["booked"],
+            clients=sessions["booked_clients"],
+        ),
+        _count(
+            "activity",
+            "sessions_attended",
+            _("Sessions attended"),
+            sessions["attended"],
+            clients=sessions["attended_clients"],
+        ),
         _rate(
             "activity",
             "sessions_missed_rate",
             _("Sessions missed (no-show or cancelled)"),
             sessions["missed"],
             sessions["booked"],
+            clients=sessions["booked_clients"],
         ),
         _rate(
             "activity",
@@ -316,6 +399,7 @@ def _activity(scope: ReportScope) -> list[Figure]:
             _("Dropout (client ended or stopped coming)"),
             episodes["dropout"],
             episodes["closed"],
+            clients=episodes["closed_clients"],
         ),
         _rate(
             "activity",
@@ -323,6 +407,7 @@ def _activity(scope: ReportScope) -> list[Figure]:
             _("Ghosting (stopped coming without a word)"),
             episodes["ghosted"],
             episodes["closed"],
+            clients=episodes["closed_clients"],
         ),
         _rate(
             "completion",
@@ -330,6 +415,7 @@ def _activity(scope: ReportScope) -> list[Figure]:
             _("Attended sessions with the client's outcome measure"),
             sessions["with_outcome"],
             sessions["attended"],
+            clients=sessions["attended_clients"],
         ),
         _rate(
             "completion",
@@ -337,6 +423,7 @@ def _activity(scope: ReportScope) -> list[Figure]:
             _("Attended sessions with the client's alliance measure"),
             sessions["with_alliance"],
             sessions["attended"],
+            clients=sessions["attended_clients"],
         ),
     ]
 
@@ -363,6 +450,8 @@ def _session_counts(scope: ReportScope, first: dt.datetime, after: dt.datetime) 
         missed=Count("pk", filter=Q(status__in=[SessionStatus.NO_SHOW, SessionStatus.CANCELLED])),
         with_outcome=Count("pk", filter=attended & Q(has_outcome=True)),
         with_alliance=Count("pk", filter=attended & Q(has_alliance=True)),
+        booked_clients=Count("episode__client", distinct=True),
+        attended_clients=Count("episode__client", distinct=True, filter=attended),
     )
 
 
@@ -377,7 +466,11 @@ def _alliance(scope: ReportScope) -> list[Figure]:
             instrument=F("session__episode__alliance_measure"),
         )
         .values("instrument")
-        .annotate(n=Count("pk"), mean=Avg("total"))
+        .annotate(
+            n=Count("pk"),
+            mean=Avg("total"),
+            clients=Count("session__episode__client", distinct=True),
+        )
         .order_by("instrument")
     )
     return [
@@ -389,6 +482,7 @@ def _alliance(scope: ReportScope) -> list[Figure]:
             row["n"],
             "mean",
             row["instrument"],
+            row["clients"],
         )
         for row in rows
     ]
@@ -399,7 +493,9 @@ def _alerts(scope: ReportScope) -> list[Figure]:
     counts = Alert.objects.filter(
         episode__in=scope.episodes, session__starts_at__gte=first, session__starts_at__lt=after
     ).aggregate(
-        raised=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False))
+        raised=Count("pk"),
+        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+        clients=Count("episode__client", distinct=True),
     )
     return [
         _rate(
@@ -408,6 +504,7 @@ def _alerts(scope: ReportScope) -> list[Figure]:
             _("Alerts acknowledged"),
             counts["acknowledged"],
             counts["raised"],
+            clients=counts["clients"],
         )
     ]
 

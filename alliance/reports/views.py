@@ -18,7 +18,7 @@ from alliance.reports import formats, pdf
 from alliance.reports.charts import chart_title, report_charts
 from alliance.reports.forms import ReportForm
 from alliance.reports.labels import SECTIONS
-from alliance.reports.present import figure_label, figure_value, none_note
+from alliance.reports.present import figure_label, figure_n, figure_value, none_note
 from alliance.reports.selectors import Report, ReportError, report_build, report_scope
 
 
@@ -78,7 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _sections(report: Report) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
     return [
-        (str(title), [(figure_label(f), f.measure.upper(), figure_value(f), f.n) for f in rows])
+        (
+            str(title),
+            [(figure_label(f), f.measure.upper(), figure_value(f), figure_n(f)) for f in rows],
+        )
         for key, title in SECTIONS.items()
         if (rows := report.section(key))
     ]

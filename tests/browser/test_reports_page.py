@@ -33,8 +33,11 @@ def _ask(page: Page, base: str, start: str, end: str) -> None:
 
 
 def test_a_supervisor_reads_the_organisation_report(
-    live_server: object, page: Page, phone: Page, clinic: SimpleNamespace
+    live_server: object, page: Page, phone: Page, clinic: SimpleNamespace, settings: object
 ) -> None:
+    # The cast has two clients: show their figures (hiding small numbers is tried in
+    # tests/reports/test_small_numbers.py).
+    settings.ALLIANCE = {**settings.ALLIANCE, "REPORT_MIN_CLIENTS": 1}  # type: ignore[attr-defined]
     episode = rated_episode(clinic, [15, 22, 27], [35, 38, 39])
     episode.ended_on, episode.ending = dt.date(2026, 2, 1), Ending.PLANNED
     episode.save(update_fields=["ended_on", "ending"])

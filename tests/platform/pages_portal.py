@@ -33,6 +33,11 @@ PAGES = {
     # Without a hand-off, taking the tablet back just returns to the caseload.
     "portal:tablet_return": (lambda c: reverse("portal:tablet_return"), dict.fromkeys(ROLES, 302)),
     "portal:kiosk_code": (_kiosk_code_url, MAKER_ONLY),
+    # Any member of staff may start or unlock a kiosk; a visitor is asked to log in.
+    "portal:kiosk_staff": (
+        lambda c: reverse("portal:kiosk_staff"),
+        dict.fromkeys(ROLES, 200) | {"anonymous": 302},
+    ),
 }
 
 NOT_GET_PAGES = {"portal:invite", "portal:language"}

@@ -11,8 +11,9 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
+from alliance.brakes.models import Brake
 from alliance.measures.models import Response
-from alliance.portal.models import Invitation, WrongSecret
+from alliance.portal.models import Invitation, SecretKind
 from tests.factories import PASSWORD
 from tests.portal.conftest import ORS_ANSWERS, alliance_settings, form_post, invite
 
@@ -85,7 +86,7 @@ def test_a_wrong_code_is_refused_kindly(clinic: SimpleNamespace) -> None:
     answer = _type(Browser(), "AAAAAA")
     assert answer.status_code == 400
     assert "That code does not work" in answer.content.decode()
-    assert WrongSecret.objects.count() == 1
+    assert Brake.objects.get(kind=SecretKind.KIOSK).count == 1
 
 
 def test_an_expired_code_is_refused(clinic: SimpleNamespace) -> None:
@@ -115,6 +116,6 @@ def test_after_too_many_wrong_codes_the_kiosk_refuses_for_a_while(clinic: Simple
     assert "Please wait a few minutes" in locked.content.decode()
     # Another kiosk is not affected; and the lock lifts once the window has passed.
     assert _type(Browser(), code, address="10.0.0.8").status_code == 302
-    WrongSecret.objects.update(at=timezone.now() - dt.timedelta(minutes=11))
+    Brake.objects.update(since=timezone.now() - dt.timedelta(minutes=11))
     _invitation, second_code = invite(clinic, "kiosk")
     assert _type(kiosk, second_code).status_code == 302

@@ -9,6 +9,15 @@ from alliance.demo import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
 from alliance.science.simulate import demo_clinic_parameters, simulate_clinic
 
 TODAY = dt.date(2026, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def every_figure_shown(settings: pytest.FixtureRequest) -> None:
+    """These tests check the figures themselves, on small casts too; hiding figures that rest on
+    few clients (ALLIANCE_REPORT_MIN_CLIENTS) is tried in test_small_numbers.py."""
+    settings.ALLIANCE = {**settings.ALLIANCE, "REPORT_MIN_CLIENTS": 1}  # type: ignore[attr-defined]
+
+
 SEED = 7
 
 

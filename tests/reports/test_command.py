@@ -24,7 +24,7 @@ def test_it_writes_csv_with_every_figure_and_its_n(demo: SimpleNamespace, tmp_pa
     result = report(demo, tmp_path / "r.csv", *WHOLE)
     assert result.exit_code == 0, result.output
     lines = (tmp_path / "r.csv").read_text().splitlines()
-    assert lines[0] == "section,figure,measure,label,value,n,unit"
+    assert lines[0] == "section,figure,measure,label,value,n,unit,note"
     assert any(line.startswith("outcomes,recovered_rate,ors,") for line in lines)
 
 
