@@ -44,7 +44,6 @@ from alliance.science.analysis_records import (
     trajectory_record,
 )
 from alliance.science.analysis_series import episode_series, expected_for_ratings
-from alliance.science.growth import fit_growth_model
 from alliance.science.instruments import (
     Instrument,
     load_instruments,
@@ -67,11 +66,11 @@ from alliance.science.trajectories import (
     DEFAULT_MIN_EPISODES,
     DEFAULT_MIN_RATINGS_PER_EPISODE,
     INTAKE,
-    TIME,
     FittedOn,
     TrajectoryModel,
     default_model,
     enough_for_local_fit,
+    fit_trajectory,
 )
 
 __all__ = [
@@ -366,9 +365,7 @@ def _trajectory_model(
 def _local_model(
     measure: str, rows: pd.DataFrame, instrument: Instrument, settings: AnalysisSettings
 ) -> TrajectoryModel:
-    fit = fit_growth_model(
-        rows, group="episode_id", time=TIME, outcome="score", covariates=[INTAKE]
-    )
+    fit = fit_trajectory(rows, group="episode_id", session="session", score="score")
     dates = rows["date"].dropna()
     fitted_on = FittedOn(
         n_episodes=fit.n_groups,
@@ -382,8 +379,9 @@ def _local_model(
         fitted_on=fitted_on,
         fitted_at=settings.fitted_at or datetime.now(UTC),
         score_range=(instrument.scoring.min, instrument.scoring.max),
-        citation="Fitted on the ratings file analysed (two-level growth model on ln(session) "
-        "with the intake score, Finch, Lambert & Schaalje 2001).",
+        citation="Fitted on the ratings file analysed (two-level growth model on ln(session) of "
+        "the scores after intake, conditional on the intake score, Finch, Lambert & Schaalje "
+        "2001).",
     )
 
 
