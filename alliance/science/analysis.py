@@ -353,13 +353,21 @@ def _trajectory_model(
     fallback = f"{n_episodes} episodes with {n_ratings} ratings are too few for a local fit"
     if enough:
         try:
-            return _local_model(measure, rows, instrument, settings), "fitted on this file"
+            model = _local_model(measure, rows, instrument, settings)
         except ValueError as error:
             fallback = f"the local fit failed ({error})"
+        else:
+            return model, "fitted on this file" + (_SINGULAR_NOTE if model.singular else "")
     try:
         return default_model(measure), f"provisional default: {fallback}"
     except ValueError:
         return None, f"no model: {fallback} and {measure} has no provisional default"
+
+
+_SINGULAR_NOTE = (
+    "; singular fit: the random-effect covariance is on the boundary (a variance of zero or a "
+    "correlation of +-1), so the band's spread rests on a simplified model"
+)
 
 
 def _local_model(

@@ -35,11 +35,13 @@ __all__ = [
     "DEFAULT_MIN_RATINGS_PER_EPISODE",
     "INTAKE",
     "TIME",
+    "Departure",
     "ExpectedPath",
     "FittedOn",
     "TrajectoryModel",
     "band_coverage",
     "default_model",
+    "departures",
     "enough_for_local_fit",
     "expected_path",
     "fit_trajectory",
@@ -251,6 +253,67 @@ def band_coverage(
     return table
 
 
+@dataclass(frozen=True)
+class Departure:
+    """Where a fitted path's expected score differs from another's by more than its interval."""
+
+    intake: float
+    session: float
+    difference: float  # model minus reference
+    half_width: float  # of the model's interval for its expected score
+
+
+def departures(
+    model: GrowthFit | TrajectoryModel,
+    reference: GrowthFit | TrajectoryModel,
+    *,
+    intakes: ArrayLike,
+    sessions: ArrayLike,
+    level: float = 0.95,
+) -> list[Departure]:
+    """Intakes and sessions where ``model``'s expected score is outside its interval around it.
+
+    Parameters
+    ----------
+    model : GrowthFit or TrajectoryModel
+        A fitted model (its ``fixed_effects_cov`` gives the interval).
+    reference : GrowthFit or TrajectoryModel
+        The model compared with, e.g. the provisional default.
+    intakes, sessions : array_like
+        Intake scores and session numbers to compare at.
+    level : float
+        Coverage of the interval, strictly between 0 and 1 (the site's interval level).
+
+    Returns
+    -------
+    list of Departure
+        Each (intake, session) where |mean_model - mean_reference| > z_((1+level)/2) *
+        sqrt(x' cov(beta) x), the Wald interval of the model's expected score.
+
+    Examples
+    --------
+    >>> default = default_model("ors")
+    >>> departures(default, default, intakes=[20.0], sessions=[4, 8])
+    []
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level: must be above 0 and below 1, got {level}")
+    session_numbers = _check_path_inputs(model, sessions, DEFAULT_BAND_PERCENTILE)
+    values = np.atleast_1d(np.asarray(intakes, dtype=np.float64))
+    t = np.log(session_numbers)
+    own = expected_path(model, intake=values, sessions=session_numbers)
+    other = expected_path(reference, intake=values, sessions=session_numbers)
+    rows = design_rows(model.covariates, t, {INTAKE: values[:, None]})
+    spread = np.einsum("...i,ij,...j->...", rows, model.fixed_effects_cov, rows)
+    half = float(stats.norm.ppf(0.5 + level / 2.0)) * np.sqrt(np.maximum(spread, 0.0))
+    gap = own.expected - other.expected
+    return [
+        Departure(float(values[i]), float(session_numbers[j]), float(gap[i, j]), float(half[i, j]))
+        for i, j in zip(*np.nonzero(np.abs(gap) > half), strict=True)
+        if session_numbers[j] > 1
+    ]
+
+
 @dataclass(frozen=True, eq=False)
 class ExpectedPath:
     """Expected scores and band for one or more clients over sessions.
@@ -406,6 +469,10 @@ class TrajectoryModel:
         The clinic's episodes a local fit used (None for a provisional default).
     fitted_at : datetime or None
         When the local fit ran.
+    singular : bool
+        The local fit was on the boundary (:attr:`GrowthFit.singular`): usable, but the data
+        could not support the full spread of clients' lines. Older model JSON without the field
+        reads as False.
     """
 
     measure: str
@@ -420,6 +487,7 @@ class TrajectoryModel:
     citation: str
     fitted_on: FittedOn | None = None
     fitted_at: datetime | None = None
+    singular: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "covariates", tuple(self.covariates))
@@ -478,6 +546,7 @@ class TrajectoryModel:
             citation=citation,
             fitted_on=fitted_on,
             fitted_at=fitted_at,
+            singular=fit.singular,
         )
 
     def expected_path(
@@ -604,12 +673,23 @@ _READERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("singular must be true or false")
+    return value
+
+
+_OPTIONAL_READERS: dict[str, tuple[Callable[[Any], Any], Any]] = {"singular": (_boolean, False)}
+
+
 def _model_from_plain(plain: dict[str, Any]) -> TrajectoryModel:
     for name in _READERS:
         if name not in plain:
             raise ValueError(f"{name}: missing from the model JSON")
     try:
         values = {name: read(plain[name]) for name, read in _READERS.items()}
+        for name, (read, missing) in _OPTIONAL_READERS.items():
+            values[name] = read(plain[name]) if name in plain else missing
     except (TypeError, ValueError, AttributeError, IndexError, KeyError) as error:
         raise ValueError(f"model JSON: a field has the wrong type or form ({error})") from None
     return TrajectoryModel(**values)
