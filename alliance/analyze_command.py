@@ -8,6 +8,7 @@ and any earlier output is left as it was. Exit codes: 0 done, 1 the analysis fai
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -26,11 +28,13 @@ from alliance.analyze_report import render_report
 from alliance.science.analysis import AnalysisSettings, analyze_ratings
 from alliance.science.instruments import Instrument, load_instruments
 from alliance.science.ratings_table import RatingsError, RatingsTable, read_ratings
+from alliance.science.signals import SignalSettings
 
 __all__ = [
     "BAD_INPUT",
     "FAILED",
     "OK",
+    "analysis_settings",
     "progress_bars",
     "read_ratings_csv",
     "run",
@@ -44,15 +48,129 @@ class InputProblem(Exception):
     """Input that cannot be analysed, with a message for the person running the command."""
 
 
-def run(ratings: Path, json_out: Path, report: Path | None) -> int:
+# The site's settings (docs/settings.md) that the analysis shares with the web application.
+ENVIRONMENT = {
+    "ALLIANCE_BAND_PERCENTILE": ("band_percentile", float),
+    "ALLIANCE_INTERVAL_LEVEL": ("level", float),
+    "ALLIANCE_MIN_CASELOAD": ("min_caseload", int),
+    "ALLIANCE_TRAJECTORY_MIN_EPISODES": ("min_episodes_for_fit", int),
+    "ALLIANCE_TRAJECTORY_MIN_RATINGS_PER_EPISODE": ("min_ratings_per_episode", float),
+    "ALLIANCE_SRS_CUTOFF": ("signals.alliance_cutoff", float),
+    "ALLIANCE_SRS_ITEM_CUTOFF": ("signals.alliance_item_cutoff", float),
+    "ALLIANCE_SRS_DROP": ("signals.alliance_drop", float),
+    "ALLIANCE_RATING_GAP": ("signals.rating_discrepancy", float),
+    "ALLIANCE_PERFECT_STREAK": ("signals.perfect_streak", int),
+    "ALLIANCE_MISSING_OUTCOME_STREAK": ("signals.missing_outcome_streak", int),
+}
+_SETTING_TYPES: dict[str, Any] = {
+    "band_percentile": float,
+    "level": float,
+    "min_caseload": int,
+    "min_episodes_for_fit": int,
+    "min_ratings_per_episode": float,
+    "alliance_summary": str,
+    "outcome_order": tuple,
+    "alliance_measures": tuple,
+}
+_SIGNAL_TYPES: dict[str, Any] = {
+    f.name: {"float": float, "int": int, "bool": bool}.get(str(f.type), f.type)
+    for f in dataclasses.fields(SignalSettings)
+    if f.name != "item_aspects"
+}
+
+
+_KIND_WORDS = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
+
+
+def analysis_settings(
+    *,
+    environ: Mapping[str, str] | None = None,
+    settings_file: Path | None = None,
+    options: Mapping[str, object] | None = None,
+    fitted_at: datetime | None = None,
+) -> AnalysisSettings:
+    """The analysis settings: the defaults, then the site's ``ALLIANCE_*`` environment
+    variables, then a settings file (JSON, the ``settings`` object an analysis writes), then the
+    command-line flags (``options``, None values ignored). Raises InputProblem naming the
+    setting when a value is not allowed."""
+    values: dict[str, Any] = {}
+    signals: dict[str, Any] = {}
+
+    def put(name: str, value: object, where: str) -> None:
+        in_signals = name.startswith("signals.")
+        key = name.removeprefix("signals.")
+        target, types = (signals, _SIGNAL_TYPES) if in_signals else (values, _SETTING_TYPES)
+        if key not in types:
+            allowed = ", ".join(types if in_signals else [*types, "signals"])
+            raise InputProblem(f"{where}: unknown setting {key!r}; known: {allowed}")
+        kind = types[key]
+        try:
+            if kind is int and isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            if kind is bool and not isinstance(value, bool):
+                raise ValueError(value)
+            target[key] = tuple(value) if kind is tuple else kind(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            words = _KIND_WORDS.get(kind, "a list")
+            raise InputProblem(f"{where}: {key} must be {words}, got {value!r}") from None
+
+    for variable, (name, _) in ENVIRONMENT.items():
+        if (environ if environ is not None else os.environ).get(variable, "").strip():
+            put(name, (environ if environ is not None else os.environ)[variable], variable)
+    if settings_file is not None:
+        for name, value in _read_settings_file(settings_file).items():
+            if name == "signals" and isinstance(value, dict):
+                for key, inner in value.items():
+                    put(f"signals.{key}", inner, f"{settings_file}: signals")
+            else:
+                put(name, value, str(settings_file))
+    for name, value in (options or {}).items():
+        if value is not None:
+            put(name, value, "--" + name.replace("_", "-"))
+    try:
+        return AnalysisSettings(
+            **values,
+            signals=dataclasses.replace(SignalSettings(), **signals),
+            fitted_at=fitted_at,
+        )
+    except ValueError as error:
+        raise InputProblem(str(error)) from None
+
+
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    try:
+        plain = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputProblem(f"cannot read {path}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputProblem(f"{path} is not a JSON settings file: {error}") from None
+    if isinstance(plain, dict) and isinstance(plain.get("settings"), dict):
+        plain = plain["settings"]  # a whole earlier analysis: reuse its settings
+    if not isinstance(plain, dict):
+        raise InputProblem(f"{path}: must be a JSON object of settings")
+    return plain
+
+
+def run(
+    ratings: Path,
+    json_out: Path,
+    report: Path | None,
+    *,
+    settings_file: Path | None = None,
+    options: Mapping[str, object] | None = None,
+) -> int:
     """Analyse ``ratings`` and write ``json_out`` (and ``report``); return the exit code.
 
     Every bad row is printed to stderr as ``row R, column C: message`` (rows as a spreadsheet
-    numbers them: the header is row 1) and nothing is written.
+    numbers them: the header is row 1) and nothing is written. Settings: see
+    :func:`analysis_settings`; they are written into the JSON.
     """
     started = datetime.now(UTC)
     instruments = load_instruments()
     try:
+        settings = analysis_settings(
+            settings_file=settings_file, options=options, fitted_at=started
+        )
         _check_paths(ratings, json_out, report)
         table = read_ratings(read_ratings_csv(ratings), instruments=instruments)
     except InputProblem as problem:
@@ -64,7 +182,7 @@ def run(ratings: Path, json_out: Path, report: Path | None) -> int:
         _say(f"alliance analyze: {len(bad.errors)} problems in {ratings}; nothing was written.")
         return BAD_INPUT
     try:
-        outputs = _outputs(table, instruments, started, ratings.name, json_out, report)
+        outputs = _outputs(table, instruments, started, ratings.name, json_out, report, settings)
     except ValueError as error:
         _say(f"alliance analyze: the analysis failed, nothing was written: {error}")
         return FAILED
@@ -81,9 +199,10 @@ def _outputs(
     source: str,
     json_out: Path,
     report: Path | None,
+    settings: AnalysisSettings | None = None,
 ) -> list[tuple[Path, str]]:
     """Every output's full text, made before anything is written."""
-    settings = AnalysisSettings(fitted_at=started)
+    settings = settings or AnalysisSettings(fitted_at=started)
     with progress_bars() as progress:
         analysis = analyze_ratings(
             table, instruments=instruments, settings=settings, progress=progress

@@ -74,12 +74,46 @@ def analyze(
     report: Annotated[
         Path | None, typer.Option(help="Also write an HTML report with charts.")
     ] = None,
+    settings: Annotated[
+        Path | None,
+        typer.Option(help="JSON settings file (e.g. the 'settings' of an earlier analysis)."),
+    ] = None,
+    band_percentile: Annotated[
+        float | None, typer.Option(help="Expected band's lower percentile (default 25).")
+    ] = None,
+    level: Annotated[
+        float | None, typer.Option(help="Interval level of every estimate (default 0.95).")
+    ] = None,
+    min_caseload: Annotated[
+        int | None, typer.Option(help="Fewest episodes for a clinician estimate (default 10).")
+    ] = None,
+    min_episodes: Annotated[
+        int | None, typer.Option(help="Episodes needed for a local trajectory fit (300).")
+    ] = None,
+    min_ratings_per_episode: Annotated[
+        float | None, typer.Option(help="Ratings per episode a local fit needs (3).")
+    ] = None,
+    alliance_summary: Annotated[
+        str | None,
+        typer.Option(help="Alliance in the Baldwin split: episode_mean (default) or early."),
+    ] = None,
 ) -> None:
     """Run the science core on a research CSV: change, NHS Talking Therapies outcomes, expected
-    trajectories, alerts, clinician effects and the alliance-outcome split."""
+    trajectories, alerts, clinician effects and the alliance-outcome split. Settings come from
+    the site's ALLIANCE_* environment variables, then --settings, then the flags."""
     from alliance import analyze_command
 
-    raise typer.Exit(analyze_command.run(ratings, json_out, report))
+    options = {
+        "band_percentile": band_percentile,
+        "level": level,
+        "min_caseload": min_caseload,
+        "min_episodes_for_fit": min_episodes,
+        "min_ratings_per_episode": min_ratings_per_episode,
+        "alliance_summary": alliance_summary,
+    }
+    raise typer.Exit(
+        analyze_command.run(ratings, json_out, report, settings_file=settings, options=options)
+    )
 
 
 @app.command("import")

@@ -369,6 +369,18 @@ def env_plain_text(name: str, default: str) -> str:
 ALLIANCE["CRISIS_TEXT"] = env_plain_text("ALLIANCE_CRISIS_TEXT", "")
 # ---- end of client portal crisis information ---------------------------------------------------
 
+# --- Intervals and clinician estimates (issue 18; docs/settings.md) ---------------------------
+ALLIANCE.update(
+    {
+        # Coverage of every interval shown around a clinical estimate (clinician effects, a local
+        # expected path against the default): 0.95 by convention, 0.99 for a stricter site.
+        "INTERVAL_LEVEL": env_float("ALLIANCE_INTERVAL_LEVEL", 0.95, minimum=0.5, maximum=0.999),
+        # Clinician estimates use closed episodes only: an open episode's last score is from
+        # treatment still under way, not an outcome (docs/science/therapists.md).
+        "CLINICIAN_CLOSED_EPISODES_ONLY": env_bool("ALLIANCE_CLINICIAN_CLOSED_EPISODES_ONLY", True),
+    }
+)
+
 # Background tasks (docs/trajectories.md): stored in the database, run by `manage.py db_worker`.
 # Tests run each task at once, in the same process.
 TASKS = {

@@ -355,9 +355,10 @@ def _quarter(
     )
 
 
-def _agency_outcomes(clinician: User) -> pd.DataFrame:
+def _agency_outcomes(clinician: User, *, closed_only: bool = True) -> pd.DataFrame:
     """One row per episode of the agency with two or more client outcome ratings: the primary
-    therapist, the first (intake) and the last score. One query."""
+    therapist, the first (intake) and the last score; only closed episodes unless
+    ``closed_only`` is off (an open episode's last score is not an outcome yet). One query."""
     scores = Response.objects.filter(
         session__episode=OuterRef("pk"),
         instrument=EFFECT_MEASURE,
@@ -365,9 +366,11 @@ def _agency_outcomes(clinician: User) -> pd.DataFrame:
         about_member__isnull=True,
     )
     primary = CareTeamMember.objects.filter(episode=OuterRef("pk"), role=CareRole.PRIMARY_THERAPIST)
+    episodes = access.episodes_for_agency_statistics(clinician)
+    if closed_only:
+        episodes = episodes.filter(ended_on__isnull=False)
     rows = (
-        access.episodes_for_agency_statistics(clinician)
-        .annotate(
+        episodes.annotate(
             clinician=Subquery(primary.values("member_id")[:1]),
             ratings=Subquery(
                 scores.order_by().values("session__episode").annotate(n=Count("pk")).values("n")
@@ -381,11 +384,22 @@ def _agency_outcomes(clinician: User) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["clinician", "intake", "final"], dtype=float)
 
 
-def outcome_estimate(clinician: User, *, min_caseload: int, level: float = 0.95) -> OutcomeEstimate:
+def outcome_estimate(
+    clinician: User,
+    *,
+    min_caseload: int,
+    level: float | None = None,
+    closed_only: bool | None = None,
+) -> OutcomeEstimate:
     """The clinician's final outcome adjusted for intake, relative to the agency's clinicians
     (``alliance.science.therapists``), with their plain-words group. Never a ranking: only this
-    clinician's estimate is returned."""
-    frame = _agency_outcomes(clinician)
+    clinician's estimate is returned. ``level`` and ``closed_only`` default to the site's
+    settings ``ALLIANCE_INTERVAL_LEVEL`` and ``ALLIANCE_CLINICIAN_CLOSED_EPISODES_ONLY``."""
+    if level is None:
+        level = float(settings.ALLIANCE["INTERVAL_LEVEL"])
+    if closed_only is None:
+        closed_only = bool(settings.ALLIANCE["CLINICIAN_CLOSED_EPISODES_ONLY"])
+    frame = _agency_outcomes(clinician, closed_only=closed_only)
     own = int((frame["clinician"] == clinician.pk).sum())
     frame["clinician"] = frame["clinician"].astype(int)
     n_clinicians = frame["clinician"].nunique()

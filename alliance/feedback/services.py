@@ -30,10 +30,9 @@ from alliance.feedback.selectors import (
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.science import signals
-from alliance.science.growth import fit_growth_model
 from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
 from alliance.science.series import EpisodeSeries, RiskAnswer, SessionPoint
-from alliance.science.trajectories import INTAKE, TIME, FittedOn, TrajectoryModel, default_model
+from alliance.science.trajectories import FittedOn, TrajectoryModel, default_model, fit_trajectory
 
 logger = logging.getLogger(__name__)
 
@@ -392,9 +391,8 @@ def local_model_fit(organisation_id: int, measure: str) -> tuple[TrajectoryModel
     data = data_summary(organisation_id, [measure])[measure]
     if not data.enough:
         raise RefitRefused(refusal_message(data))
-    growth = fit_growth_model(
-        ratings, group="episode", time=TIME, outcome="score", covariates=[INTAKE]
-    )
+    # The scores after intake, conditional on the intake score (used once: issue 18).
+    growth = fit_trajectory(ratings, group="episode", session="session", score="score")
     if not growth.converged:
         raise ValueError(_("The fit did not converge; the model in use is unchanged."))
     scoring = catalogue.instrument(measure).scoring

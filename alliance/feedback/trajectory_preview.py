@@ -15,12 +15,20 @@ from alliance.clinic.progress import DataTable, Figure
 from alliance.feedback.services import band_percentile
 from alliance.science.trajectories import TrajectoryModel
 
-__all__ = ["PREVIEW_SESSIONS", "PreviewRow", "preview_figure", "preview_intakes", "preview_rows"]
+__all__ = [
+    "PREVIEW_SESSIONS",
+    "PREVIEW_TABLE_SESSIONS",
+    "PreviewRow",
+    "preview_figure",
+    "preview_intakes",
+    "preview_rows",
+]
 
 PREVIEW_SESSIONS = tuple(range(1, 13))
 # Low, middle and high intakes: three tenths, half and seven tenths of the score range.
 _INTAKE_SHARES = (0.3, 0.5, 0.7)
 _TABLE_SESSIONS = (4, 8, 12)
+PREVIEW_TABLE_SESSIONS = _TABLE_SESSIONS
 
 
 def preview_intakes(model: TrajectoryModel) -> tuple[float, ...]:

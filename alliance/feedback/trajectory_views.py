@@ -8,6 +8,7 @@ choose the model in use (docs/trajectories.md).
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,9 +26,13 @@ from alliance.audit.services import privilege_record, request_address
 from alliance.clinic.explain import localized
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
-from alliance.feedback.trajectory_preview import preview_figure
+from alliance.feedback.trajectory_preview import (
+    PREVIEW_TABLE_SESSIONS,
+    preview_figure,
+    preview_intakes,
+)
 from alliance.measures import catalogue
-from alliance.science.trajectories import TrajectoryModel, default_model
+from alliance.science.trajectories import Departure, TrajectoryModel, default_model, departures
 
 
 def _organisation(request: HttpRequest) -> Organisation:
@@ -61,6 +66,32 @@ def _model_of(fit: TrajectoryFit | None, measure: str) -> TrajectoryModel:
     return TrajectoryModel.from_json(fit.model_json) if fit else default_model(measure)
 
 
+def _departures(model: TrajectoryModel | None, measure: str) -> dict[str, object] | None:
+    """Where a local fit's expected score differs from the provisional default by more than
+    its interval (the site's level), at the preview's intakes and sessions; None if nowhere."""
+    if model is None or model.source != "local_fit":
+        return None
+    level = float(settings.ALLIANCE["INTERVAL_LEVEL"])
+    found = departures(
+        model,
+        default_model(measure),
+        intakes=preview_intakes(model),
+        sessions=PREVIEW_TABLE_SESSIONS,
+        level=level,
+    )
+    if not found:
+        return None
+    largest: Departure = max(found, key=lambda d: abs(d.difference))
+    return {
+        "count": len(found),
+        "of": len(preview_intakes(model)) * len(PREVIEW_TABLE_SESSIONS),
+        "percent": f"{100 * level:g}",
+        "difference": f"{largest.difference:+.1f}",
+        "session": f"{largest.session:g}",
+        "intake": f"{largest.intake:g}",
+    }
+
+
 @require_GET
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
@@ -75,15 +106,17 @@ def _measure_context(
     row = selectors.measure_trajectories(organisation, [measure])[0]
     in_use = _model_of(row.active, measure)
     candidate = row.candidate
-    preview = (
-        preview_figure(in_use, _model_of(candidate, measure), _name(measure)) if candidate else None
-    )
+    candidate_model = _model_of(candidate, measure) if candidate else None
+    preview = preview_figure(in_use, candidate_model, _name(measure)) if candidate_model else None
     return {
         "organisation": organisation,
         "row": row,
         "name": _name(measure),
         "in_use": in_use,
         "candidate": candidate,
+        "candidate_model": candidate_model,
+        "in_use_departs": _departures(in_use, measure),
+        "candidate_departs": _departures(candidate_model, measure),
         "preview": preview,
         # Each cell with its column's name, so the table reads as a list on a narrow screen.
         "preview_rows": [

@@ -44,7 +44,6 @@ from alliance.science.analysis_records import (
     trajectory_record,
 )
 from alliance.science.analysis_series import episode_series, expected_for_ratings
-from alliance.science.growth import fit_growth_model
 from alliance.science.instruments import (
     Instrument,
     load_instruments,
@@ -67,15 +66,17 @@ from alliance.science.trajectories import (
     DEFAULT_MIN_EPISODES,
     DEFAULT_MIN_RATINGS_PER_EPISODE,
     INTAKE,
-    TIME,
     FittedOn,
     TrajectoryModel,
     default_model,
     enough_for_local_fit,
+    fit_trajectory,
 )
 
 __all__ = [
+    "ALLIANCE_SUMMARIES",
     "DEFAULT_ANALYSIS_SETTINGS",
+    "EARLY_SESSIONS",
     "AllianceOutcomeReport",
     "Analysis",
     "AnalysisSettings",
@@ -89,6 +90,13 @@ __all__ = [
     "analyze_ratings",
     "validate_ratings",
 ]
+
+ALLIANCE_SUMMARIES = ("episode_mean", "early")
+"""How an episode's alliance is summarised for the Baldwin split (:class:`AnalysisSettings`)."""
+
+EARLY_SESSIONS = 3
+"""The "early" alliance: client ratings at sessions 1 to 3 (an assumption: Baldwin et al. 2007
+took one early measurement; three sessions give most episodes at least one rating)."""
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while an analysis runs (for progress bars)."""
@@ -124,6 +132,14 @@ class AnalysisSettings:
         present (ORS, Child ORS, PHQ-9, GAD-7), then any other outcome measure.
     alliance_measures
         Client alliance measures on the 0-40 SRS scale that the alert thresholds are made for.
+    alliance_summary
+        Each episode's alliance in the Baldwin split: ``"episode_mean"`` (default: the mean of
+        every client alliance rating in the episode) or ``"early"`` (the mean of those at sessions
+        1 to :data:`EARLY_SESSIONS`). Baldwin, Wampold & Imel (2007) measured the alliance once,
+        early in treatment; early alliance predicts outcome in Flueckiger et al.'s (2018)
+        meta-analysis and cannot yet reflect much of the change it is compared with, while the
+        episode mean uses every rating (more precise, but partly after the change). Both are
+        reported choices: the JSON's settings say which was used.
     signals
         Thresholds of the alert rules.
     fitted_at
@@ -137,6 +153,7 @@ class AnalysisSettings:
     level: float = 0.95
     outcome_order: tuple[str, ...] = ("ors", "cors", "phq9", "gad7")
     alliance_measures: tuple[str, ...] = ("srs", "csrs")
+    alliance_summary: str = "episode_mean"
     signals: SignalSettings = field(default=DEFAULT_SETTINGS)
     fitted_at: datetime | None = None
 
@@ -148,6 +165,12 @@ class AnalysisSettings:
             self.band_percentile,
         )
         _refuse_unless(0.0 < self.level < 1.0, "level", "above 0 and below 1", self.level)
+        _refuse_unless(
+            self.alliance_summary in ALLIANCE_SUMMARIES,
+            "alliance_summary",
+            " or ".join(ALLIANCE_SUMMARIES),
+            self.alliance_summary,
+        )
         _refuse_unless(
             _count_at_least(self.min_episodes_for_fit, 2),
             "min_episodes_for_fit",
@@ -354,21 +377,27 @@ def _trajectory_model(
     fallback = f"{n_episodes} episodes with {n_ratings} ratings are too few for a local fit"
     if enough:
         try:
-            return _local_model(measure, rows, instrument, settings), "fitted on this file"
+            model = _local_model(measure, rows, instrument, settings)
         except ValueError as error:
             fallback = f"the local fit failed ({error})"
+        else:
+            return model, "fitted on this file" + (_SINGULAR_NOTE if model.singular else "")
     try:
         return default_model(measure), f"provisional default: {fallback}"
     except ValueError:
         return None, f"no model: {fallback} and {measure} has no provisional default"
 
 
+_SINGULAR_NOTE = (
+    "; singular fit: the random-effect covariance is on the boundary (a variance of zero or a "
+    "correlation of +-1), so the band's spread rests on a simplified model"
+)
+
+
 def _local_model(
     measure: str, rows: pd.DataFrame, instrument: Instrument, settings: AnalysisSettings
 ) -> TrajectoryModel:
-    fit = fit_growth_model(
-        rows, group="episode_id", time=TIME, outcome="score", covariates=[INTAKE]
-    )
+    fit = fit_trajectory(rows, group="episode_id", session="session", score="score")
     dates = rows["date"].dropna()
     fitted_on = FittedOn(
         n_episodes=fit.n_groups,
@@ -382,8 +411,9 @@ def _local_model(
         fitted_on=fitted_on,
         fitted_at=settings.fitted_at or datetime.now(UTC),
         score_range=(instrument.scoring.min, instrument.scoring.max),
-        citation="Fitted on the ratings file analysed (two-level growth model on ln(session) "
-        "with the intake score, Finch, Lambert & Schaalje 2001).",
+        citation="Fitted on the ratings file analysed (two-level growth model on ln(session) of "
+        "the scores after intake, conditional on the intake score, Finch, Lambert & Schaalje "
+        "2001).",
     )
 
 
@@ -458,7 +488,7 @@ def _clinician_reports(
     settings: AnalysisSettings,
     report: Progress,
 ) -> tuple[dict[str, ClinicianReport], dict[str, AllianceOutcomeReport]]:
-    alliance = _mean_client_alliance(ratings, settings.alliance_measures)
+    alliance = _client_alliance(ratings, settings.alliance_measures, settings.alliance_summary)
     effects: dict[str, ClinicianReport] = {}
     splits: dict[str, AllianceOutcomeReport] = {}
     measures = sorted(changes["measure"].unique())
@@ -473,8 +503,12 @@ def _clinician_reports(
     return effects, splits
 
 
-def _mean_client_alliance(ratings: pd.DataFrame, measures: tuple[str, ...]) -> pd.Series:
+def _client_alliance(
+    ratings: pd.DataFrame, measures: tuple[str, ...], summary: str = "episode_mean"
+) -> pd.Series:
     rows = ratings[ratings["measure"].isin(list(measures)) & (ratings["rater"] == "client")]
+    if summary == "early":
+        rows = rows[rows["session"] <= EARLY_SESSIONS]
     return rows.groupby("episode_id", sort=False)["score"].mean().rename("alliance")
 
 
@@ -514,5 +548,9 @@ def _split_report(
         return AllianceOutcomeReport(
             measure, settings.alliance_measures, len(rows), None, f"not estimated: {error}"
         )
-    note = "mean client alliance per episode; last score adjusted for the intake score"
+    how = {
+        "episode_mean": "mean client alliance per episode",
+        "early": f"mean client alliance at sessions 1 to {EARLY_SESSIONS}",
+    }[settings.alliance_summary]
+    note = f"{how}; last score adjusted for the intake score"
     return AllianceOutcomeReport(measure, settings.alliance_measures, len(rows), split, note)

@@ -163,6 +163,7 @@ def trajectory_record(report: TrajectoryReport) -> dict[str, Any]:
     return {
         "measure": report.measure,
         "source": None if report.model is None else report.model.source,
+        "singular": None if report.model is None else report.model.singular,
         "note": report.note,
         "n_episodes": report.n_episodes,
         "n_ratings": report.n_ratings,

@@ -53,6 +53,8 @@ _THETA_START = (1.0, 0.0, 1.0)
 _THETA_BOUNDS = ((0.0, None), (None, None), (0.0, None))
 # A relative standard deviation below this counts as "on the boundary" (a variance of zero).
 _BOUNDARY = 1e-3
+# lme4's isSingular tolerance: a diagonal entry of the relative Cholesky factor below it.
+_SINGULAR = 1e-4
 # Where to look again when the first search ends on the boundary: both signs of correlation.
 _INTERIOR_STARTS = ((0.5, 0.3, 0.3), (0.5, -0.3, 0.3), (0.2, 0.0, 0.5), (2.0, 0.0, 0.2))
 # Above this many distinct time patterns, a fit on a subsample supplies the starting point.
@@ -73,6 +75,10 @@ class GrowthStatistics:
         Per episode: n_i, sum t, sum t^2, sum y, sum t*y and sum y^2 (one entry per episode).
     covariate_values : ndarray, shape (n_groups, len(covariates))
         Each episode's covariate values.
+    offsets : tuple of float, optional
+        Values subtracted from time, outcome and each covariate (in that order) before summing,
+        to keep the sums' digits (:func:`growth_sufficient_statistics` subtracts the means); empty
+        means nothing was subtracted. The fit reports everything on the original scale.
 
     Notes
     -----
@@ -99,9 +105,14 @@ class GrowthStatistics:
     sum_time_outcome: FloatArray
     sum_outcome_sq: FloatArray
     covariate_values: FloatArray = field(repr=False)
+    offsets: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "covariates", tuple(self.covariates))
+        offsets = tuple(float(v) for v in self.offsets) or (0.0,) * (2 + len(self.covariates))
+        if len(offsets) != 2 + len(self.covariates) or not np.all(np.isfinite(offsets)):
+            raise ValueError("offsets: one finite number each for time, outcome and covariates")
+        object.__setattr__(self, "offsets", offsets)
         n_groups = np.shape(self.count)[0] if np.ndim(self.count) == 1 else -1
         for name in _SUM_FIELDS:
             values = np.asarray(getattr(self, name), dtype=np.float64)
@@ -175,6 +186,10 @@ class GrowthFit:
         The maximised REML log-likelihood (lme4's ``REMLcrit`` is -2 times it).
     n_groups, n_obs, converged : int, int, bool
         Episodes, ratings, and whether the optimiser reported convergence.
+    singular : bool
+        The fit is on the boundary: G is (nearly) singular, a variance of zero or a correlation of
+        +-1 (lme4's ``isSingular``: a diagonal entry of the relative Cholesky factor below 1e-4).
+        The estimates are then valid but the data cannot support the full random-effect model.
     """
 
     time: str
@@ -188,6 +203,7 @@ class GrowthFit:
     n_groups: int
     n_obs: int
     converged: bool
+    singular: bool = False
 
     @property
     def random_sd(self) -> tuple[float, float]:
@@ -290,7 +306,9 @@ def growth_sufficient_statistics(
     -------
     GrowthStatistics
         Per episode (in order of first appearance, via ``numpy.bincount``): n_i, sum t, sum t^2,
-        sum y, sum t*y, sum y^2 and the covariates.
+        sum y, sum t*y, sum y^2 and the covariates, of the values minus their means (the
+        ``offsets``: means over ratings for t and y, over episodes for covariates), which keeps
+        the sums' digits when the values are far from zero.
 
     Raises
     ------
@@ -300,12 +318,14 @@ def growth_sufficient_statistics(
 
     Examples
     --------
-    >>> ratings = pd.DataFrame({"episode": ["a", "a", "b"], "t": [0.0, 1.0, 0.0],
-    ...                         "y": [1.0, 2.0, 2.0], "intake": [1.0, 1.0, 2.0]})
+    >>> ratings = pd.DataFrame({"episode": ["a", "a", "b"], "t": [0.0, 2.0, 1.0],
+    ...                         "y": [1.0, 3.0, 2.0], "intake": [1.0, 1.0, 3.0]})
     >>> stats = growth_sufficient_statistics(ratings, group="episode", time="t", outcome="y",
     ...                                      covariates=["intake"])
+    >>> stats.offsets  # the means of t and y over ratings, of intake over episodes
+    (1.0, 2.0, 2.0)
     >>> stats.count.tolist(), stats.sum_time_outcome.tolist(), stats.covariate_values.tolist()
-    ([2.0, 1.0], [2.0, 0.0], [[1.0], [2.0]])
+    ([2.0, 1.0], [2.0, 0.0], [[-1.0], [1.0]])
     """
     if isinstance(covariates, str):
         raise ValueError(
@@ -314,14 +334,19 @@ def growth_sufficient_statistics(
     names = (group, time, outcome, *covariates)
     _check_columns(data, names)
     codes, n_groups = _episode_codes(data[group])
-    t = _numeric_column(data, time)
-    y = _numeric_column(data, outcome)
+    t_raw, y_raw = _numeric_column(data, time), _numeric_column(data, outcome)
+    # Sums of values far from zero lose their digits (scores of 1e6 + noise): subtract the means
+    # first; the fit works on the offsets' scale and reports on the original one.
+    offset_t, offset_y = float(np.mean(t_raw)), float(np.mean(y_raw))
+    t, y = t_raw - offset_t, y_raw - offset_y
 
     def per_episode(weights: FloatArray | None) -> FloatArray:
         return np.bincount(codes, weights=weights, minlength=n_groups).astype(np.float64)
 
     count = per_episode(None)
     values = [_episode_constant(data, name, codes, count) for name in covariates]
+    offset_c = [float(np.mean(v)) for v in values]
+    values = [v - o for v, o in zip(values, offset_c, strict=True)]
     return GrowthStatistics(
         group=group,
         time=time,
@@ -334,6 +359,7 @@ def growth_sufficient_statistics(
         sum_time_outcome=per_episode(t * y),
         sum_outcome_sq=per_episode(y * y),
         covariate_values=np.column_stack(values) if values else np.empty((n_groups, 0)),
+        offsets=(offset_t, offset_y, *offset_c),
     )
 
 
@@ -444,7 +470,15 @@ def fit_growth_from_statistics(stats: GrowthStatistics) -> GrowthFit:
     ------
     ValueError
         With fewer than 2 episodes, no more ratings than 2 per episode on average (the random
-        effects would not be identifiable; lme4 refuses the same), or collinear fixed effects.
+        effects would not be identifiable; lme4 refuses the same), a constant outcome, time or
+        covariate, or collinear fixed effects; the message starts with the column's name.
+
+    Notes
+    -----
+    The criterion is minimised on centred and scaled time, outcome and covariates
+    (:class:`_Scaling`) and the estimates mapped back, so that shifting or rescaling any of them
+    changes the estimates exactly as it should and never the quality of the fit. A fit whose
+    random-effect covariance is on the boundary is marked ``singular``.
 
     Examples
     --------
@@ -457,6 +491,9 @@ def fit_growth_from_statistics(stats: GrowthStatistics) -> GrowthFit:
     >>> print(f"{fit.fixed_effects['t']:.4f}")  # balanced: the mean of the three slopes
     0.8333
     """
+    _check_sizes(stats)
+    scaling = _Scaling.of(stats)
+    original, stats = stats, scaling.standardise(stats)
     patterns = _PatternSums(stats)
     _check_fittable(stats, patterns)
     criterion = _RemlCriterion(stats, patterns)
@@ -470,7 +507,8 @@ def fit_growth_from_statistics(stats: GrowthStatistics) -> GrowthFit:
         warm = _minimise(_RemlCriterion(sample, _PatternSums(sample)), start)
         start = warm.x if np.isfinite(warm.fun) else start
     result = _minimise(criterion, start)
-    return _fit_at(criterion, np.asarray(result.x, dtype=np.float64), bool(result.success))
+    internal = _fit_at(criterion, np.asarray(result.x, dtype=np.float64), bool(result.success))
+    return scaling.restore(internal, original)
 
 
 def _minimise(criterion: _RemlCriterion, start: FloatArray) -> optimize.OptimizeResult:
@@ -487,14 +525,17 @@ def _minimise(criterion: _RemlCriterion, start: FloatArray) -> optimize.Optimize
 
 
 def _quasi_newton(criterion: _RemlCriterion, start: FloatArray) -> optimize.OptimizeResult:
-    return optimize.minimize(
-        criterion,
-        start,
-        method="L-BFGS-B",
-        jac="3-point",
-        bounds=_THETA_BOUNDS,
-        options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 500},
-    )
+    # A first line-search step can overshoot to where the criterion is infinite; the differences
+    # of infinities there are expected (the search steps back), not a warning for the user.
+    with np.errstate(invalid="ignore"):
+        return optimize.minimize(
+            criterion,
+            start,
+            method="L-BFGS-B",
+            jac="3-point",
+            bounds=_THETA_BOUNDS,
+            options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 500},
+        )
 
 
 def _polish(criterion: _RemlCriterion, found: optimize.OptimizeResult) -> optimize.OptimizeResult:
@@ -523,7 +564,7 @@ def _nelder_mead(
     )
 
 
-def _check_fittable(stats: GrowthStatistics, patterns: _PatternSums) -> None:
+def _check_sizes(stats: GrowthStatistics) -> None:
     if stats.n_groups < 2:
         raise ValueError(f"{stats.group}: need at least 2 episodes, got {stats.n_groups}")
     if stats.n_obs <= 2 * stats.n_groups:
@@ -531,11 +572,108 @@ def _check_fittable(stats: GrowthStatistics, patterns: _PatternSums) -> None:
             f"{stats.outcome}: need more than 2 ratings per episode on average to separate "
             f"intercept and slope variation, got {stats.n_obs} ratings in {stats.n_groups} episodes"
         )
+
+
+def _check_fittable(stats: GrowthStatistics, patterns: _PatternSums) -> None:
     names = fixed_effect_names(stats.time, stats.covariates)
     cross = _kron_to_public(patterns.cross_product(patterns.zz), len(stats.covariates))
     collinear = _first_collinear_column(cross)
     if collinear is not None:
         raise ValueError(f"{names[collinear]}: is constant or collinear with other terms")
+
+
+# A column whose spread is below this fraction of its size is constant (rounding leaves ~1e-16).
+_CONSTANT_TOLERANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class _Scaling:
+    """Centring and scaling of time, outcome and covariates, and its undoing.
+
+    The fit runs on t' = (t - a) / s, y' = (y - b) / u and c'_k = (c_k - m_k) / v_k (means and
+    standard deviations), so its numbers are of order one whatever the scale of the data. The
+    model is equivariant under these maps: with x' = x T (T upper triangular, from the maps) and
+    z' = z S, beta = u T beta' + b e_1, cov(beta) = u^2 T cov(beta') T', G = u^2 S G' S',
+    sigma^2 = u^2 sigma'^2, and the REML log-likelihood is l = l' + log|det T| - (n - p) log u
+    (the REML criterion contains log|X' V^-1 X|, which scaling a column moves; lme4's does too).
+    """
+
+    location: tuple[float, ...]  # time, outcome, covariates, in the sums' frame
+    scale: tuple[float, ...]
+    offsets: tuple[float, ...]  # what was subtracted before summing (GrowthStatistics.offsets)
+
+    @classmethod
+    def of(cls, stats: GrowthStatistics) -> _Scaling:
+        n = float(stats.count.sum())
+        mean_t, mean_y = stats.sum_time.sum() / n, stats.sum_outcome.sum() / n
+        var_t = max(float(stats.sum_time_sq.sum() / n - mean_t**2), 0.0)
+        var_y = max(float(stats.sum_outcome_sq.sum() / n - mean_y**2), 0.0)
+        values = stats.covariate_values
+        locations = [float(mean_t), float(mean_y), *np.mean(values, axis=0).tolist()]
+        scales = [np.sqrt(var_t), np.sqrt(var_y), *np.std(values, axis=0).tolist()]
+        names = (stats.time, stats.outcome, *stats.covariates)
+        for name, loc, offset, sd in zip(names, locations, stats.offsets, scales, strict=True):
+            if not sd > _CONSTANT_TOLERANCE * (abs(loc + offset) + sd):
+                what = "every rating" if name in (stats.time, stats.outcome) else "every episode"
+                raise ValueError(
+                    f"{name}: is constant or collinear with other terms (the same for {what})"
+                )
+        return cls(tuple(locations), tuple(float(v) for v in scales), stats.offsets)
+
+    def standardise(self, stats: GrowthStatistics) -> GrowthStatistics:
+        """The sums of t', y' and c' computed from those of t, y and c."""
+        (a, b), (s, u) = self.location[:2], self.scale[:2]
+        n, st, sy = stats.count, stats.sum_time, stats.sum_outcome
+        return replace(
+            stats,
+            sum_time=(st - n * a) / s,
+            sum_time_sq=(stats.sum_time_sq - 2 * a * st + n * a * a) / (s * s),
+            sum_outcome=(sy - n * b) / u,
+            sum_time_outcome=(stats.sum_time_outcome - a * sy - b * st + n * a * b) / (s * u),
+            sum_outcome_sq=(stats.sum_outcome_sq - 2 * b * sy + n * b * b) / (u * u),
+            covariate_values=(stats.covariate_values - np.array(self.location[2:]))
+            / np.array(self.scale[2:]),
+            offsets=(),
+        )
+
+    def design_map(self) -> FloatArray:
+        """T with x' = x T, in :func:`fixed_effect_names` order (x on the original scale)."""
+        location = [loc + off for loc, off in zip(self.location, self.offsets, strict=True)]
+        a, s = location[0], self.scale[0]
+        k = len(self.location) - 2
+        t_map = np.zeros((2 * k + 2, 2 * k + 2))
+        t_map[0, 0] = 1.0
+        t_map[0, 1], t_map[1, 1] = -a / s, 1.0 / s
+        for j, (m, v) in enumerate(zip(location[2:], self.scale[2:], strict=True)):
+            c, ct = 2 + j, 2 + k + j
+            t_map[0, c], t_map[c, c] = -m / v, 1.0 / v
+            t_map[0, ct], t_map[1, ct] = m * a / (v * s), -m / (v * s)
+            t_map[c, ct], t_map[ct, ct] = -a / (v * s), 1.0 / (v * s)
+        return t_map
+
+    def restore(self, fit: GrowthFit, original: GrowthStatistics) -> GrowthFit:
+        """The internal fit on the original scale (times, outcome and covariates as given)."""
+        u = self.scale[1]
+        t_map = self.design_map()
+        beta = u * t_map @ np.array(list(fit.fixed_effects.values()))
+        beta[0] += self.location[1] + self.offsets[1]
+        cov = u * u * t_map @ fit.fixed_effects_cov @ t_map.T
+        a, s = self.location[0] + self.offsets[0], self.scale[0]
+        z_map = np.array([[1.0, -a / s], [0.0, 1.0 / s]])
+        names = fixed_effect_names(original.time, original.covariates)
+        dof = original.n_obs - len(names)
+        log_det_t = float(np.sum(np.log(np.abs(np.diag(t_map)))))
+        return replace(
+            fit,
+            time=original.time,
+            covariates=original.covariates,
+            fixed_effects=dict(zip(names, beta.tolist(), strict=True)),
+            fixed_effects_se=dict(zip(names, np.sqrt(np.diag(cov)).tolist(), strict=True)),
+            fixed_effects_cov=cov,
+            random_cov=u * u * z_map @ fit.random_cov @ z_map.T,
+            residual_variance=u * u * fit.residual_variance,
+            reml_loglik=fit.reml_loglik + log_det_t - dof * float(np.log(u)),
+        )
 
 
 def _first_collinear_column(cross: FloatArray) -> int | None:
@@ -693,4 +831,5 @@ def _fit_at(criterion: _RemlCriterion, theta: FloatArray, converged: bool) -> Gr
         n_groups=stats.n_groups,
         n_obs=stats.n_obs,
         converged=converged,
+        singular=bool(min(theta[0], theta[2]) < _SINGULAR),
     )

@@ -23,10 +23,11 @@ from datetime import date, datetime
 from typing import Any, Literal, cast
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from alliance.science.growth import GrowthFit, design_rows, fixed_effect_names
+from alliance.science.growth import GrowthFit, design_rows, fit_growth_model, fixed_effect_names
 
 __all__ = [
     "DEFAULT_BAND_PERCENTILE",
@@ -34,13 +35,18 @@ __all__ = [
     "DEFAULT_MIN_RATINGS_PER_EPISODE",
     "INTAKE",
     "TIME",
+    "Departure",
     "ExpectedPath",
     "FittedOn",
     "TrajectoryModel",
+    "band_coverage",
     "default_model",
+    "departures",
     "enough_for_local_fit",
     "expected_path",
+    "fit_trajectory",
     "log_session",
+    "with_intake",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -89,6 +95,223 @@ def log_session(sessions: ArrayLike) -> FloatArray:
     if not np.all(np.isfinite(values)) or np.any(values < 1):
         raise ValueError("sessions: session numbers must be 1 (the first session) or more")
     return np.log(values)
+
+
+def with_intake(
+    ratings: pd.DataFrame, *, group: str, session: str = "session", score: str = "score"
+) -> pd.DataFrame:
+    """Each episode's intake score beside its ratings, and t = ln(session number).
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        One rating per row, with the columns named by ``group``, ``session`` and ``score``.
+    group, session, score : str
+        Episode id, session number (1 = the first session) and score columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ratings in session order within each episode, with :data:`INTAKE` (the score at the
+        episode's first rated session), :data:`TIME` and ``is_intake`` (True on that first rating).
+
+    Examples
+    --------
+    >>> ratings = pd.DataFrame({"episode": [1, 1, 2], "session": [2, 1, 1],
+    ...                         "score": [22.0, 18.0, 30.0]})
+    >>> with_intake(ratings, group="episode")[["intake", "is_intake"]].values.tolist()
+    [[18.0, True], [18.0, False], [30.0, True]]
+    """
+    for name in (group, session, score):
+        if name not in ratings.columns:
+            raise ValueError(f"{name}: no such column in the ratings")
+    ordered = ratings.sort_values([group, session], kind="stable").reset_index(drop=True)
+    ordered[TIME] = log_session(ordered[session].to_numpy(dtype=np.float64))
+    ordered[INTAKE] = ordered.groupby(group, sort=False)[score].transform("first")
+    ordered["is_intake"] = ~ordered.duplicated(group, keep="first")
+    return ordered
+
+
+def fit_trajectory(
+    ratings: pd.DataFrame,
+    *,
+    group: str,
+    session: str = "session",
+    score: str = "score",
+    covariates: tuple[str, ...] = (),
+) -> GrowthFit:
+    """Fit the expected-trajectory model: the scores after intake, conditional on the intake.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        One rating per row of one measure (for example every client rating in a clinic's closed
+        episodes); the episode's first rated session is its intake.
+    group, session, score : str
+        Episode id, session number and score columns (see :func:`with_intake`).
+    covariates : tuple of str
+        Further per-episode covariates, beside the intake.
+
+    Returns
+    -------
+    GrowthFit
+        The growth model on t = ln(session number) of the ratings after the intake, with
+        :data:`INTAKE` (and ``covariates``) predicting intercept and slope.
+
+    Raises
+    ------
+    ValueError
+        From :func:`alliance.science.growth.fit_growth_model`, naming the column (too few
+        episodes or ratings after intake, a constant score or intake, ...).
+
+    Notes
+    -----
+    The intake score is used once, as the covariate: Finch, Lambert & Schaalje (2001) condition
+    each expected recovery curve on the intake score. Keeping the intake rating as the session-1
+    outcome as well makes the session-1 residual zero by construction, so the fit forces the
+    intercept's variation onto the slope (intercept-slope correlation +1) and the band at the next
+    sessions holds fewer new clients than it says (issue 18: 42% instead of 50% at session 2).
+    Episodes with only an intake rating carry no information about the path and drop out.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 200
+    >>> ratings = pd.DataFrame({"episode": np.repeat(np.arange(n), 5),
+    ...                         "session": np.tile(np.arange(1, 6), n)})
+    >>> level = np.repeat(rng.normal(20, 7, n), 5) + 3 * np.log(ratings.session)
+    >>> ratings["score"] = level + rng.normal(0, 3, 5 * n)
+    >>> fit = fit_trajectory(ratings, group="episode")
+    >>> fit.n_groups, fit.n_obs  # the 200 intake ratings are covariates, not outcomes
+    (200, 800)
+    """
+    later = with_intake(ratings, group=group, session=session, score=score)
+    later = later[~later["is_intake"]]
+    return fit_growth_model(
+        later, group=group, time=TIME, outcome=score, covariates=[INTAKE, *covariates]
+    )
+
+
+def band_coverage(
+    model: GrowthFit | TrajectoryModel,
+    ratings: pd.DataFrame,
+    *,
+    group: str,
+    session: str = "session",
+    score: str = "score",
+    percentile: float = DEFAULT_BAND_PERCENTILE,
+    score_range: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """Share of ratings after intake inside the band, per session: the band's calibration.
+
+    Parameters
+    ----------
+    model : GrowthFit or TrajectoryModel
+        The expected-trajectory model to check (fitted on other clients).
+    ratings : pandas.DataFrame
+        Held-out clients' ratings (columns as for :func:`with_intake`).
+    percentile : float
+        The band's lower percentile; a calibrated band holds 100 - 2 * percentile percent.
+    score_range : (float, float), optional
+        Clip the band to the measure's range (as the product shows it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by session number: ``n`` ratings, ``inside`` (their share within the band,
+        edges included), ``nominal`` (1 - 2 * percentile / 100), ``below`` and ``above``.
+
+    Examples
+    --------
+    >>> ratings = pd.DataFrame({"episode": [1, 1, 1], "session": [1, 2, 3],
+    ...                         "score": [19.0, 21.0, 40.0]})
+    >>> band_coverage(default_model("ors"), ratings, group="episode")["inside"].tolist()
+    [1.0, 0.0]
+    """
+    rows = with_intake(ratings, group=group, session=session, score=score)
+    rows = rows[~rows["is_intake"]]
+    sessions = np.unique(rows[session].to_numpy(dtype=np.float64))
+    intakes, intake_index = np.unique(rows[INTAKE].to_numpy(dtype=np.float64), return_inverse=True)
+    path = expected_path(
+        model, intake=intakes, sessions=sessions, percentile=percentile, score_range=score_range
+    )
+    pick = (intake_index.reshape(-1), np.searchsorted(sessions, rows[session].to_numpy(float)))
+    y = rows[score].to_numpy(dtype=np.float64)
+    frame = pd.DataFrame(
+        {
+            "session": rows[session].to_numpy(),
+            "below": y < path.lower[pick],
+            "above": y > path.upper[pick],
+        }
+    )
+    frame["inside"] = ~(frame["below"] | frame["above"])
+    table = frame.groupby("session").agg(
+        n=("inside", "size"), inside=("inside", "mean"), below=("below", "mean"),
+        above=("above", "mean"),
+    )  # fmt: skip
+    table.insert(2, "nominal", 1.0 - 2.0 * percentile / 100.0)
+    return table
+
+
+@dataclass(frozen=True)
+class Departure:
+    """Where a fitted path's expected score differs from another's by more than its interval."""
+
+    intake: float
+    session: float
+    difference: float  # model minus reference
+    half_width: float  # of the model's interval for its expected score
+
+
+def departures(
+    model: GrowthFit | TrajectoryModel,
+    reference: GrowthFit | TrajectoryModel,
+    *,
+    intakes: ArrayLike,
+    sessions: ArrayLike,
+    level: float = 0.95,
+) -> list[Departure]:
+    """Intakes and sessions where ``model``'s expected score is outside its interval around it.
+
+    Parameters
+    ----------
+    model : GrowthFit or TrajectoryModel
+        A fitted model (its ``fixed_effects_cov`` gives the interval).
+    reference : GrowthFit or TrajectoryModel
+        The model compared with, e.g. the provisional default.
+    intakes, sessions : array_like
+        Intake scores and session numbers to compare at.
+    level : float
+        Coverage of the interval, strictly between 0 and 1 (the site's interval level).
+
+    Returns
+    -------
+    list of Departure
+        Each (intake, session) where |mean_model - mean_reference| > z_((1+level)/2) *
+        sqrt(x' cov(beta) x), the Wald interval of the model's expected score.
+
+    Examples
+    --------
+    >>> default = default_model("ors")
+    >>> departures(default, default, intakes=[20.0], sessions=[4, 8])
+    []
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level: must be above 0 and below 1, got {level}")
+    session_numbers = _check_path_inputs(model, sessions, DEFAULT_BAND_PERCENTILE)
+    values = np.atleast_1d(np.asarray(intakes, dtype=np.float64))
+    t = np.log(session_numbers)
+    own = expected_path(model, intake=values, sessions=session_numbers)
+    other = expected_path(reference, intake=values, sessions=session_numbers)
+    rows = design_rows(model.covariates, t, {INTAKE: values[:, None]})
+    spread = np.einsum("...i,ij,...j->...", rows, model.fixed_effects_cov, rows)
+    half = float(stats.norm.ppf(0.5 + level / 2.0)) * np.sqrt(np.maximum(spread, 0.0))
+    gap = own.expected - other.expected
+    return [
+        Departure(float(values[i]), float(session_numbers[j]), float(gap[i, j]), float(half[i, j]))
+        for i, j in zip(*np.nonzero(np.abs(gap) > half), strict=True)
+        if session_numbers[j] > 1
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,7 +377,10 @@ def expected_path(
         var(t)  = z(t)' G z(t) + sigma^2 + x(t)' cov(beta) x(t),
 
     that is, over the spread of clients' own lines (G), session-to-session noise (sigma^2) and the
-    uncertainty of the fitted mean. The band is mean(t) +/- z_(1 - percentile/100) sqrt(var(t)).
+    uncertainty of the fitted mean. The model is fitted on the scores after intake, conditional on
+    the intake (:func:`fit_trajectory`), so it describes sessions 2 onwards; at session 1 the path
+    is the intake score itself, with a band of zero width. The band is
+    mean(t) +/- z_(1 - percentile/100) sqrt(var(t)).
     Finch, Lambert & Schaalje (2001) put tolerance intervals around each session's expected mean;
     this plug-in predictive interval is the large-sample form of such an interval (the fixed-effect
     term keeps it honest for smaller fits). It is not conditioned on the client's own later scores:
@@ -162,7 +388,7 @@ def expected_path(
 
     Examples
     --------
-    >>> path = expected_path(default_model("phq9"), intake=[15.0, 20.0], sessions=[1, 4, 8])
+    >>> path = expected_path(default_model("phq9"), intake=[15.0, 20.0], sessions=[2, 4, 8])
     >>> path.expected.shape
     (2, 3)
     >>> bool(np.all(path.lower < path.expected)) and bool(np.all(path.expected < path.upper))
@@ -176,6 +402,11 @@ def expected_path(
     mean = rows @ np.array(list(fit.fixed_effects.values()))
     half_width = -stats.norm.ppf(percentile / 100.0) * np.sqrt(_predictive_variance(fit, t, rows))
     lower, upper = mean - half_width, mean + half_width
+    # Session 1 is the intake itself: the model describes the sessions after it.
+    first = session_numbers == 1.0
+    if np.any(first):
+        known = np.broadcast_to(expanded[INTAKE], mean.shape)
+        mean, lower, upper = (np.where(first, known, a) for a in (mean, lower, upper))
     if score_range is not None:
         mean, lower, upper = (np.clip(a, *score_range) for a in (mean, lower, upper))
     return ExpectedPath(
@@ -238,6 +469,10 @@ class TrajectoryModel:
         The clinic's episodes a local fit used (None for a provisional default).
     fitted_at : datetime or None
         When the local fit ran.
+    singular : bool
+        The local fit was on the boundary (:attr:`GrowthFit.singular`): usable, but the data
+        could not support the full spread of clients' lines. Older model JSON without the field
+        reads as False.
     """
 
     measure: str
@@ -252,6 +487,7 @@ class TrajectoryModel:
     citation: str
     fitted_on: FittedOn | None = None
     fitted_at: datetime | None = None
+    singular: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "covariates", tuple(self.covariates))
@@ -310,6 +546,7 @@ class TrajectoryModel:
             citation=citation,
             fitted_on=fitted_on,
             fitted_at=fitted_at,
+            singular=fit.singular,
         )
 
     def expected_path(
@@ -436,12 +673,23 @@ _READERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("singular must be true or false")
+    return value
+
+
+_OPTIONAL_READERS: dict[str, tuple[Callable[[Any], Any], Any]] = {"singular": (_boolean, False)}
+
+
 def _model_from_plain(plain: dict[str, Any]) -> TrajectoryModel:
     for name in _READERS:
         if name not in plain:
             raise ValueError(f"{name}: missing from the model JSON")
     try:
         values = {name: read(plain[name]) for name, read in _READERS.items()}
+        for name, (read, missing) in _OPTIONAL_READERS.items():
+            values[name] = read(plain[name]) if name in plain else missing
     except (TypeError, ValueError, AttributeError, IndexError, KeyError) as error:
         raise ValueError(f"model JSON: a field has the wrong type or form ({error})") from None
     return TrajectoryModel(**values)
@@ -531,17 +779,24 @@ def default_model(measure: str) -> TrajectoryModel:
     Notes
     -----
     From an intake mean m0 (SD s0), an end-of-treatment mean m1 (SD s1) after S sessions
-    (tau = ln S), the test-retest correlation r_tt and an assumed pre-post correlation rho:
+    (tau = ln S), the test-retest correlation r_tt and an assumed pre-post correlation rho, the
+    unconditional Finch path y_j = a + b ln(j) + e_j is set up first:
 
-    - the path starts at the intake score: beta_0 = 0, beta_intake = 1;
-    - the end score regresses on intake with slope b = rho s1 / s0, so the slope in ln(session)
-      is (m1 - m0 + (b - 1)(intake - m0)) / tau: beta_t = (m1 - m0 - (b - 1) m0) / tau and
-      beta_intake:t = (b - 1) / tau;
     - session-to-session noise is the standard error of measurement (Jacobson & Truax 1991):
-      sigma^2 = s0^2 (1 - r_tt);
-    - the spread of slopes makes the end-score variance given intake, s1^2 (1 - rho^2), come
-      out right: G_11 = (s1^2 (1 - rho^2) - sigma^2) / tau^2, with G_00 = G_01 = 0 because the
-      intake score is known at the first session.
+      sigma^2 = s0^2 (1 - r_tt), so var(a) = s0^2 r_tt and E(a) = m0;
+    - E(b) = (m1 - m0) / tau; cov(a, b) and var(b) make the observed intake and end scores
+      correlate rho with the end SD s1: cov(a, b) = (rho s0 s1 - var(a)) / tau and
+      var(b) = (s1^2 - sigma^2 - var(a) - 2 tau cov(a, b)) / tau^2.
+
+    The model is then conditioned on the observed intake y_1 = a + e_1, as a local fit is
+    (:func:`fit_trajectory`; the intake used once): with w = (var(a), cov(a, b)) / s0^2,
+    E(a | y_1) = m0 + w_1 (y_1 - m0) and E(b | y_1) = E(b) + w_2 (y_1 - m0), so beta_0 = m0 (1 -
+    w_1), beta_intake = w_1 = r_tt, beta_t = E(b) - w_2 m0, beta_intake:t = w_2, and
+    G = cov((a, b)) - s0^2 w w'. At S sessions the mean is m1 + rho (s1 / s0) (y_1 - m0) and the
+    variance s1^2 (1 - rho^2), the published course; in between, a client regresses towards the
+    mean by the measure's unreliability already at session 2. (The first version assumed the path
+    passes through the intake score with G_00 = G_01 = 0, the double use of the intake that
+    issue 18 found in the fits.)
 
     Examples
     --------
@@ -555,19 +810,23 @@ def default_model(measure: str) -> TrajectoryModel:
         )
     course = _PUBLISHED[measure]
     tau = float(np.log(course.sessions))
-    regression = _PRE_POST_R * course.end_sd / course.intake_sd
-    sigma2 = course.intake_sd**2 * (1.0 - course.retest_r)
-    end_variance = course.end_sd**2 * (1.0 - _PRE_POST_R**2)
+    m0, s0, s1 = course.intake_mean, course.intake_sd, course.end_sd
+    sigma2 = s0**2 * (1.0 - course.retest_r)
+    var_a = s0**2 * course.retest_r
+    cov_ab = (_PRE_POST_R * s0 * s1 - var_a) / tau
+    var_b = (s1**2 - sigma2 - var_a - 2.0 * tau * cov_ab) / tau**2
+    unconditional = np.array([[var_a, cov_ab], [cov_ab, var_b]])
+    w = np.array([var_a, cov_ab]) / s0**2
+    mean_b = (course.end_mean - m0) / tau
     names = fixed_effect_names(TIME, (INTAKE,))
-    beta_t = (course.end_mean - course.intake_mean - (regression - 1.0) * course.intake_mean) / tau
-    values = (0.0, beta_t, 1.0, (regression - 1.0) / tau)
+    values = (m0 * (1.0 - w[0]), mean_b - w[1] * m0, float(w[0]), float(w[1]))
     return TrajectoryModel(
         measure=measure,
         time=TIME,
         covariates=(INTAKE,),
         fixed_effects=dict(zip(names, values, strict=True)),
         fixed_effects_cov=np.zeros((4, 4)),
-        random_cov=np.array([[0.0, 0.0], [0.0, (end_variance - sigma2) / tau**2]]),
+        random_cov=unconditional - s0**2 * np.outer(w, w),
         residual_variance=sigma2,
         score_range=course.score_range,
         source="provisional_default",

@@ -244,8 +244,10 @@ def test_a_measure_with_enough_episodes_gets_a_local_fit_with_provenance(
     ors = ors[ors["measure"] == "ors"]
     etr = result["etr"]["ors"]
     assert etr["source"] == "local_fit"
-    assert etr["model"]["fitted_on"]["n_episodes"] == ors["episode_id"].nunique()
-    assert etr["model"]["fitted_on"]["n_ratings"] == len(ors)
+    # Fitted on the ratings after intake, the intake being the covariate (issue 18).
+    per_episode = ors.groupby("episode_id").size()
+    assert etr["model"]["fitted_on"]["n_episodes"] == int((per_episode > 1).sum())
+    assert etr["model"]["fitted_on"]["n_ratings"] == len(ors) - len(per_episode)
     assert etr["model"]["fitted_at"] == FIXED_TIME.isoformat()
     assert etr["model"]["covariates"] == ["intake"]
 

@@ -399,17 +399,25 @@ def clinic_fit(clinic_ratings: pd.DataFrame) -> GrowthFit:
 def test_the_expected_path_is_the_fitted_mean_on_log_sessions(clinic_fit: GrowthFit) -> None:
     path = expected_path(clinic_fit, intake=18.0, sessions=[1, 2, 5, 10])
     np.testing.assert_allclose(
-        path.expected, clinic_fit.predict(np.log([1, 2, 5, 10]), {"intake": 18.0})
+        path.expected[1:], clinic_fit.predict(np.log([2, 5, 10]), {"intake": 18.0})
     )
     np.testing.assert_allclose(path.sessions, [1, 2, 5, 10])
     assert path.percentile == DEFAULT_BAND_PERCENTILE
+
+
+def test_at_session_1_the_path_is_the_intake_itself(clinic_fit: GrowthFit) -> None:
+    path = expected_path(clinic_fit, intake=[12.0, 18.0], sessions=[1, 2])
+    np.testing.assert_allclose(path.expected[:, 0], [12.0, 18.0])
+    np.testing.assert_allclose(path.lower[:, 0], [12.0, 18.0])
+    np.testing.assert_allclose(path.upper[:, 0], [12.0, 18.0])
+    assert np.all(path.lower[:, 1] < path.upper[:, 1])
 
 
 def test_the_band_holds_the_chosen_share_of_simulated_new_clients() -> None:
     model = default_model("ors")
     intake, session, n = 15.0, 6, 400_000
     rng = np.random.default_rng(99)
-    slope = rng.normal(0.0, np.sqrt(model.random_cov[1, 1]), n)
+    own = rng.multivariate_normal([0.0, 0.0], model.random_cov, n)
     b = model.fixed_effects
     t = np.log(session)
     mean = (
@@ -417,7 +425,7 @@ def test_the_band_holds_the_chosen_share_of_simulated_new_clients() -> None:
         + b["intake"] * intake
         + (b["log_session"] + b["intake:log_session"] * intake) * t
     )
-    scores = mean + slope * t + rng.normal(0.0, np.sqrt(model.residual_variance), n)
+    scores = mean + own[:, 0] + own[:, 1] * t + rng.normal(0.0, np.sqrt(model.residual_variance), n)
     path = expected_path(model, intake=intake, sessions=[session], percentile=10.0)
     assert np.mean(scores < path.lower[0]) == pytest.approx(0.10, abs=0.003)
     assert np.mean(scores > path.upper[0]) == pytest.approx(0.10, abs=0.003)

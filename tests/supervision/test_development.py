@@ -91,13 +91,39 @@ def test_quarters_count_sessions_and_mean_alliance_per_calendar_quarter(
     assert [q.at_or_below_cutoff for q in quarters] == [1.0, 0.5, None]
 
 
-def _agency(clinic: SimpleNamespace, *, own: int) -> None:
+def _agency(clinic: SimpleNamespace, *, own: int, ending: str = "planned") -> None:
     # The clinician's clients end 8 ORS points higher than colleagues' with the same intake.
     intakes = [12.0, 15.0, 18.0, 21.0, 24.0, 14.0, 17.0, 20.0, 23.0, 13.0, 16.0, 19.0]
-    rated_episodes(clinic.team_a, clinic.clinician, [(i, i + 12.0) for i in intakes[:own]])
+    own_outcomes = [(i, i + 12.0) for i in intakes[:own]]
+    rated_episodes(clinic.team_a, clinic.clinician, own_outcomes, ending=ending)
     for peer, shift in ((clinic.colleague, 3.0), (clinic.supervisor, 5.0)):
-        rated_episodes(clinic.team_a, peer, [(i, i + shift) for i in intakes])
-    rated_episodes(clinic.team_b, clinic.other_supervisor, [(i, i + 4.0) for i in intakes])
+        rated_episodes(clinic.team_a, peer, [(i, i + shift) for i in intakes], ending="planned")
+    others = [(i, i + 4.0) for i in intakes]
+    rated_episodes(clinic.team_b, clinic.other_supervisor, others, ending="planned")
+
+
+def test_open_episodes_are_left_out_of_the_estimate_by_default(clinic: SimpleNamespace) -> None:
+    _agency(clinic, own=12, ending="")
+    estimate = supervision.outcome_estimate(clinic.clinician, min_caseload=10)
+    assert estimate.effect is None and estimate.episodes == 0
+    assert estimate.agency_episodes == 36  # the colleagues' closed episodes only
+
+
+def test_a_site_may_count_open_episodes_too(clinic: SimpleNamespace) -> None:
+    _agency(clinic, own=12, ending="")
+    with override_settings(ALLIANCE={**_settings(), "CLINICIAN_CLOSED_EPISODES_ONLY": False}):
+        estimate = supervision.outcome_estimate(clinic.clinician, min_caseload=10)
+    assert estimate.shown and estimate.episodes == 12 and estimate.agency_episodes == 48
+
+
+def test_the_interval_uses_the_sites_level(clinic: SimpleNamespace) -> None:
+    _agency(clinic, own=12)
+    usual = supervision.outcome_estimate(clinic.clinician, min_caseload=10)
+    with override_settings(ALLIANCE={**_settings(), "INTERVAL_LEVEL": 0.99}):
+        strict = supervision.clinician_development(clinic.clinician, clinic.clinician).estimate
+    assert usual.level == 0.95 and strict.level == 0.99
+    assert usual.effect is not None and strict.effect is not None
+    assert strict.effect.upper - strict.effect.lower > usual.effect.upper - usual.effect.lower
 
 
 def test_the_estimate_is_hidden_below_the_minimum_caseload(clinic: SimpleNamespace) -> None:
