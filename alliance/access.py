@@ -10,6 +10,8 @@ The rules (docs/architecture.md, "Who sees what"):
 - only the episode's care team records its sessions (attendance, clinician ratings and the
   client's answers); supervisors and administrators read them;
 - a clinician's reflection on a session is private to its author and the team's supervisors;
+- a client who has no episode yet (just added at intake) is seen by the person who added them
+  and by the organisation's administrators, so the client can be found to open an episode;
 - anyone else, including an anonymous visitor, sees nothing.
 
 In the admin site an administrator manages the people and teams of the organisations they
@@ -32,7 +34,9 @@ __all__ = [
     "administered_organisations",
     "can_see_episode",
     "care_team_sessions",
+    "clients_without_episode",
     "episodes_for_agency_statistics",
+    "intake_organisations",
     "is_administrator",
     "is_on_care_team",
     "managed_organisations",
@@ -167,8 +171,27 @@ def visible_episodes(user: User) -> QuerySet[Episode]:
 
 
 def visible_clients(user: User) -> QuerySet[Client]:
-    """Clients with at least one episode the user may see."""
-    return Client.objects.filter(Exists(visible_episodes(user).filter(client=OuterRef("pk"))))
+    """Clients with at least one episode the user may see, and clients with no episode yet
+    whom the user added or whose organisation the user administers."""
+    if not _is_staff_user(user):
+        return Client.objects.none()
+    seen_episode = Exists(visible_episodes(user).filter(client=OuterRef("pk")))
+    no_episode = ~Exists(Episode.objects.filter(client=OuterRef("pk")))
+    waiting = Q(created_by=user) | Q(organisation__in=administered_organisations(user))
+    return Client.objects.filter(Q(seen_episode) | (no_episode & waiting))
+
+
+def clients_without_episode(user: User) -> QuerySet[Client]:
+    """The visible clients who have no episode yet (the caseload lists them as waiting)."""
+    return visible_clients(user).filter(~Exists(Episode.objects.filter(client=OuterRef("pk"))))
+
+
+def intake_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations the user may add clients to: those where they hold a role (clinician,
+    prescriber, supervisor or administrator). A user with no role adds no one."""
+    if not _is_staff_user(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user).distinct().order_by("name", "pk")
 
 
 def visible_sessions(user: User) -> QuerySet[Session]:

@@ -43,6 +43,7 @@ CLINICAL: dict[str, Audited] = {
     "clinic:session_rating": _create("session", "session_id"),
     "clinic:team": Audited("team"),
     "clinic:development": Audited("clinician", "clinician_id"),
+    "care:client_add": _create("client"),
     "care:goal_add": _create("episode", "episode_id"),
     "care:goal_edit": Audited("goal", "goal_id"),
     "care:goal_ratings": Audited("session", "session_id"),

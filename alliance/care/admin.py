@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -10,6 +11,7 @@ from alliance import access
 from alliance.accounts.admin import AdministratorOnly, ScopedChoices
 from alliance.accounts.models import User
 from alliance.care.models import (
+    MEASURE_KINDS,
     CareTeamMember,
     Client,
     Episode,
@@ -19,6 +21,7 @@ from alliance.care.models import (
     Rupture,
     Session,
     Task,
+    measure_choices,
 )
 
 
@@ -68,6 +71,17 @@ class EpisodeAdmin(ScopedAdmin):
     list_filter = ["setting", "ending", ("team", admin.RelatedOnlyFieldListFilter)]
     raw_id_fields = ["client"]
     inlines = [CareTeamInline]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The measures are chosen from the installed instruments of their kind, never typed."""
+        kind = MEASURE_KINDS.get(db_field.name)
+        if kind is not None:
+            return forms.ChoiceField(
+                label=db_field.verbose_name.capitalize(),
+                choices=measure_choices(kind),
+                initial=db_field.default,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Session)

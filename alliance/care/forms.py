@@ -9,14 +9,24 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alliance.care.models import Goal, GoalStatus, NoticedBy, Resolution, Session, TaskOutcome
+from alliance.care.models import (
+    AgeGroup,
+    Goal,
+    GoalStatus,
+    NoticedBy,
+    Resolution,
+    Session,
+    TaskOutcome,
+)
 from alliance.care.selectors import SessionGoal
 from alliance.science.ruptures import MARKERS, STRATEGIES, Pathway
 
@@ -337,3 +347,102 @@ class ReflectionForm(CareForm):
                 None, _("Choose at least one feeling from the list or write a few words.")
             )
         return data
+
+
+# Intake (issue 11) -------------------------------------------------------------------------
+
+
+class ClientIntakeForm(CareForm):
+    """A new client: the shape of the input; ``services.client_create`` makes the final checks
+    (a code already used, a likely duplicate, consent without a date)."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=None,  # type: ignore[arg-type]  # set per user in __init__
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of the organisations you work in.")},
+    )
+    code = forms.CharField(
+        label=_("Pseudonymous code"),
+        max_length=40,
+        help_text=_("Suggested at random; you may change it. Shown instead of the name."),
+        error_messages={"required": _("Give the client a pseudonymous code.")},
+    )
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=200,
+        help_text=_("Shown only to the people caring for the client."),
+        error_messages={"required": _("Give a name to show to the care team.")},
+    )
+    birth_year = forms.IntegerField(
+        label=_("Birth year"),
+        required=False,
+        min_value=1900,
+        max_value=2100,
+        error_messages={
+            "min_value": _("Give a birth year from 1900 on, or leave it empty."),
+            "max_value": _("Give a birth year up to this year, or leave it empty."),
+            "invalid": _("Give the birth year as four digits, e.g. 1987, or leave it empty."),
+        },
+    )
+    age_group = forms.ChoiceField(
+        label=_("Age group"),
+        choices=[("", _("Work it out from the birth year")), *AgeGroup.choices],
+        required=False,
+        error_messages=_choice_messages(_("an age group"), AgeGroup.choices),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        error_messages={"invalid": _("Give an e-mail address such as name@example.org.")},
+    )
+    phone = forms.CharField(label=_("Mobile phone"), max_length=32, required=False)
+    consents_to_email = forms.BooleanField(label=_("Consents to e-mail"), required=False)
+    consents_to_sms = forms.BooleanField(label=_("Consents to text messages"), required=False)
+    contact_consent_on = forms.DateField(
+        label=_("Consent given on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD.")},
+    )
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), required=False)
+    confirm_likely_duplicate = forms.BooleanField(
+        label=_("I checked: this is a different person with the same name and birth year"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, organisations: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = organisations  # type: ignore[attr-defined]
+        if len(organisations) == 1:
+            field.widget = forms.HiddenInput()
+        languages = [(code, gettext(name)) for code, name in settings.LANGUAGES]
+        self.fields["preferred_language"].choices = [("", _("Not said")), *languages]
+        self.fields["preferred_language"].error_messages = _choice_messages(
+            _("a language"), languages
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("age_group"):
+            year = data.get("birth_year")
+            if year is None:
+                self.add_error(
+                    "age_group",
+                    _("Give a birth year or choose an age group: child, adolescent or adult."),
+                )
+            else:
+                data["age_group"] = age_group_for(year, timezone.localdate().year)
+        return data
+
+
+def age_group_for(birth_year: int, this_year: int) -> str:
+    """The instruments' norm group for someone born in ``birth_year``: under 13 a child, 13-17
+    an adolescent, from 18 an adult (their age this year, which may be a year ahead of today's)."""
+    age = this_year - birth_year
+    if age < 13:
+        return AgeGroup.CHILD
+    if age < 18:
+        return AgeGroup.ADOLESCENT
+    return AgeGroup.ADULT

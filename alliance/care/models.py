@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.models import Organisation, Team
+from alliance.measures import catalogue
 
 
 class AgeGroup(models.TextChoices):
@@ -31,6 +32,22 @@ class Client(models.Model):
     consents_to_electronic_contact = models.BooleanField(
         _("consents to e-mail and text messages"), default=False
     )
+    # Intake (issue 11): consent per channel, the day it was given, the language to write in,
+    # and who added the client (who sees them until they have an episode: ``access``).
+    consents_to_email = models.BooleanField(_("consents to e-mail"), default=False)
+    consents_to_sms = models.BooleanField(_("consents to text messages"), default=False)
+    contact_consent_on = models.DateField(_("consent given on"), null=True, blank=True)
+    # One of settings.LANGUAGES (checked by the intake form; not model choices, so a site that
+    # offers another language needs no migration).
+    preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -44,6 +61,12 @@ class Client(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(age_group__in=AgeGroup.values), name="client_age_group_valid"
+            ),
+            # Consent to e-mail or text messages says when it was given.
+            models.CheckConstraint(
+                condition=Q(consents_to_email=False, consents_to_sms=False)
+                | Q(contact_consent_on__isnull=False),
+                name="client_consent_has_a_date",
             ),
         ]
 
@@ -65,6 +88,25 @@ class Ending(models.TextChoices):
     CLIENT_INITIATED = "client_initiated", _("Client-initiated ending")
     GHOSTED = "ghosted", _("No contact (stopped coming without a word)")
     TRANSFERRED = "transferred", _("Transferred")
+
+
+MEASURE_KINDS = {"outcome_measure": "outcome", "alliance_measure": "alliance"}
+"""The episode's measure fields and the instrument kind each one takes."""
+MEASURE_REFUSED = {
+    "outcome": _("%(code)s is not an installed outcome measure; choose one of %(allowed)s."),
+    "alliance": _("%(code)s is not an installed alliance measure; choose one of %(allowed)s."),
+}
+
+
+def measure_codes(kind: str) -> list[str]:
+    """The codes of the installed instruments of one kind ("outcome", "alliance"), sorted."""
+    return sorted(code for code, i in catalogue.instruments().items() if i.kind == kind)
+
+
+def measure_choices(kind: str) -> list[tuple[str, str]]:
+    """(code, English name) pairs of one kind, for a form's list."""
+    instruments = catalogue.instruments()
+    return [(code, instruments[code].name.get("en", code)) for code in measure_codes(kind)]
 
 
 class Episode(models.Model):
@@ -107,6 +149,10 @@ class Episode(models.Model):
     def __str__(self) -> str:
         return f"{self.client.code} from {self.started_on:%Y-%m-%d}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.check_measures()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
@@ -118,6 +164,23 @@ class Episode(models.Model):
             and self.client.organisation_id != self.team.organisation_id
         ):
             raise ValidationError({"team": _("The team belongs to another organisation.")})
+        self.check_measures()
+
+    def check_measures(self) -> None:
+        """Refuse a measure code that is not an installed instrument of the right kind, naming
+        the field and the codes allowed. The catalogue is read from files at run time, so no
+        database constraint can hold it: ``save`` calls this instead."""
+        errors = {}
+        for field, kind in MEASURE_KINDS.items():
+            allowed = measure_codes(kind)
+            code = getattr(self, field)
+            if code not in allowed:
+                errors[field] = MEASURE_REFUSED[kind] % {
+                    "code": code or '""',
+                    "allowed": ", ".join(allowed),
+                }
+        if errors:
+            raise ValidationError(errors)
 
 
 class CareRole(models.TextChoices):

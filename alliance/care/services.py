@@ -3,6 +3,7 @@ tasks, ruptures, reflections). Every write checks its input and raises ``Validat
 the field and the allowed values; edits keep what was there before."""
 
 import datetime as dt
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -13,9 +14,11 @@ from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.accounts.models import User
+from alliance import access
+from alliance.accounts.models import Organisation, User
 from alliance.care.models import (
     MAX_ACTIVE_GOALS,
+    Client,
     Ending,
     Episode,
     Goal,
@@ -449,3 +452,116 @@ def reflection_save(
     reflection.experiences, reflection.text = chosen, words
     reflection.save(update_fields=["experiences", "text", "history", "updated_at"])
     return reflection
+
+
+# Intake (issue 11) -------------------------------------------------------------------------
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I, read out over the phone
+CODE_LENGTH = 6
+
+
+def client_code_suggest(organisation: Organisation) -> str:
+    """A pseudonymous code not yet used in the organisation, e.g. ``K7M2QX``: random, so it
+    says nothing about the person or the order they came in."""
+    taken = Client.objects.filter(organisation=organisation)
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+        if not taken.filter(code=code).exists():
+            return code
+
+
+def likely_duplicates(
+    *, organisation: Organisation, display_name: str, birth_year: int | None
+) -> list[Client]:
+    """Clients of the organisation with the same display name (ignoring case and spaces at the
+    ends) and the same birth year: probably the same person, added before."""
+    name = display_name.strip()
+    if not name or birth_year is None:
+        return []
+    return list(
+        Client.objects.filter(
+            organisation=organisation, display_name__iexact=name, birth_year=birth_year
+        ).order_by("pk")
+    )
+
+
+@transaction.atomic
+def client_create(
+    *,
+    organisation: Organisation,
+    by: User,
+    code: str,
+    display_name: str,
+    age_group: str,
+    birth_year: int | None = None,
+    email: str = "",
+    phone: str = "",
+    consents_to_email: bool = False,
+    consents_to_sms: bool = False,
+    contact_consent_on: dt.date | None = None,
+    preferred_language: str = "",
+    confirm_likely_duplicate: bool = False,
+) -> Client:
+    """Add a client at intake. ``by`` must hold a role in the organisation. Refuses, naming the
+    field: a code already used in the organisation, a consent without its date or without the
+    address it is for, a language the site does not offer, and (unless
+    ``confirm_likely_duplicate``) a client with the same name and birth year as one already
+    there. Nothing is stored when anything is refused."""
+    if not access.intake_organisations(by).filter(pk=organisation.pk).exists():
+        raise ValidationError(
+            {"organisation": _("You can add clients only to an organisation you work in.")}
+        )
+    # Two people adding the same code or the same person at once take turns at the checks.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    code = code.strip()
+    errors: dict[str, str] = {}
+    if not code:
+        errors["code"] = _("Give the client a pseudonymous code.")
+    elif Client.objects.filter(organisation=organisation, code__iexact=code).exists():
+        errors["code"] = _(
+            "The code %(code)s is already used in this organisation; choose another."
+        ) % {"code": code}
+    if (consents_to_email or consents_to_sms) and contact_consent_on is None:
+        errors["contact_consent_on"] = _("Give the date the client consented to be contacted.")
+    if contact_consent_on is not None and contact_consent_on > timezone.localdate():
+        errors["contact_consent_on"] = _("The date of consent cannot be in the future.")
+    if consents_to_email and not email.strip():
+        errors["email"] = _("Give an e-mail address, or untick consent to e-mail.")
+    if consents_to_sms and not phone.strip():
+        errors["phone"] = _("Give a mobile phone number, or untick consent to text messages.")
+    languages = [language for language, _name in settings.LANGUAGES]
+    if preferred_language and preferred_language not in languages:
+        errors["preferred_language"] = _("Choose a language from: %(allowed)s.") % {
+            "allowed": ", ".join(languages)
+        }
+    if errors:
+        raise ValidationError(errors)
+    if not confirm_likely_duplicate and likely_duplicates(
+        organisation=organisation, display_name=display_name, birth_year=birth_year
+    ):
+        raise ValidationError(
+            _(
+                "A client with the same name and birth year is already in this organisation. "
+                "Check it is not the same person; to add them anyway, confirm below."
+            ),
+            code="likely_duplicate",
+        )
+    client = Client(
+        organisation=organisation,
+        code=code,
+        display_name=display_name.strip(),
+        birth_year=birth_year,
+        age_group=age_group,
+        email=email.strip(),
+        phone=phone.strip(),
+        consents_to_email=consents_to_email,
+        consents_to_sms=consents_to_sms,
+        consents_to_electronic_contact=consents_to_email or consents_to_sms,
+        contact_consent_on=contact_consent_on,
+        preferred_language=preferred_language,
+        created_by=by,
+    )
+    client.full_clean(exclude=["created_by", "organisation"])
+    client.save()
+    return client

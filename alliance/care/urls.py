@@ -4,6 +4,7 @@ from alliance.care import views
 
 app_name = "care"
 urlpatterns = [
+    path("clients/new/", views.client_add, name="client_add"),
     path("episodes/<int:episode_id>/goals/new/", views.goal_add, name="goal_add"),
     path("goals/<int:goal_id>/", views.goal_edit, name="goal_edit"),
     path("sessions/<int:session_id>/goal-ratings/", views.goal_ratings, name="goal_ratings"),

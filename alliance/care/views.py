@@ -1,7 +1,7 @@
-"""Pages and form endpoints for the alliance work: goals, goal ratings, tasks, ruptures and
-reflections. Each finds its record through ``alliance.access`` (404 when not visible), calls one
-service, and goes back to the session or client page with a message. A form with a mistake is
-shown again on its own page with the message, and nothing is stored."""
+"""Pages and form endpoints for intake (a new client) and the alliance work: goals, goal ratings,
+tasks, ruptures and reflections. Each finds its record through ``alliance.access`` (404 when not
+visible), calls one service, and goes back to the session or client page with a message. A form
+with a mistake is shown again on its own page with the message, and nothing is stored."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from alliance import access
 from alliance.care import selectors, services
 from alliance.care.forms import (
+    ClientIntakeForm,
     GoalAddForm,
     GoalEditForm,
     GoalRatingsForm,
@@ -28,7 +29,7 @@ from alliance.care.forms import (
     TaskForm,
     TaskReviewForm,
 )
-from alliance.care.models import Episode, Goal, GoalStatus, Rupture, Session, Task
+from alliance.care.models import Client, Episode, Goal, GoalStatus, Rupture, Session, Task
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
@@ -306,3 +307,34 @@ def reflection(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(request, _("Reflection saved. Only you and your supervisor see it."))
             return _back(request, _session_page(session))
     return _page(request, "reflection_form.html", session=session, form=form)
+
+
+@login_required
+@GET_AND_POST
+def client_add(request: HttpRequest) -> HttpResponse:
+    """Intake: add a client to an organisation the user works in. A likely duplicate (same
+    name and birth year) is shown, and saving then needs the confirmation box ticked."""
+    organisations = access.intake_organisations(request.user)
+    if not organisations.exists():
+        raise PermissionDenied(_("Only staff of an organisation can add its clients."))
+    form = ClientIntakeForm(_posted(request), organisations=organisations)
+    duplicates: list[Client] = []
+    if request.method == "GET":
+        first = organisations.first()
+        form.initial = {"organisation": first, "code": services.client_code_suggest(first)}
+    elif form.is_valid():
+        data = dict(form.cleaned_data)
+        client = _saved(form, lambda: services.client_create(by=request.user, **data))
+        if client is not None:
+            messages.success(
+                request,
+                _("%(name)s (%(code)s) is added to your caseload; no episode yet.")
+                % {"name": client.display_name, "code": client.code},
+            )
+            return redirect("clinic:caseload")
+        duplicates = services.likely_duplicates(
+            organisation=data["organisation"],
+            display_name=data["display_name"],
+            birth_year=data["birth_year"],
+        )
+    return _page(request, "client_add.html", form=form, duplicates=duplicates)

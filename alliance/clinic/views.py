@@ -36,8 +36,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def caseload(request: HttpRequest) -> HttpResponse:
-    rows = selectors.caseload_rows(_user(request))
-    context = {"rows": rows, "episodes": [row.episode for row in rows]}
+    user = _user(request)
+    rows = selectors.caseload_rows(user)
+    context = {
+        "rows": rows,
+        "episodes": [row.episode for row in rows],
+        # Clients added at intake who have no episode yet (issue 11), oldest first.
+        "waiting": list(access.clients_without_episode(user).order_by("created_at", "pk")),
+        "may_add_clients": access.intake_organisations(user).exists(),
+    }
     return render(request, "clinic/caseload.html", context)
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from django.urls import reverse
 
 from alliance.care.models import Goal, Rupture, Task
-from tests.platform.roles import CARE_TEAM_PAGE
+from tests.platform.roles import CARE_TEAM_PAGE, STAFF_PAGE
 
 
 def goal_of(cast: SimpleNamespace) -> Goal:
@@ -45,7 +45,11 @@ def rupture_of(cast: SimpleNamespace) -> Rupture:
     return rupture
 
 
+# Anyone with a role in the organisation adds clients; someone with no role is refused.
+INTAKE_PAGE = STAFF_PAGE | {"outsider": 403}
+
 PAGES = {
+    "care:client_add": (lambda c: reverse("care:client_add"), INTAKE_PAGE),
     "care:goal_add": (lambda c: reverse("care:goal_add", args=[c.episode.pk]), CARE_TEAM_PAGE),
     "care:goal_edit": (lambda c: reverse("care:goal_edit", args=[goal_of(c).pk]), CARE_TEAM_PAGE),
     "care:goal_ratings": (

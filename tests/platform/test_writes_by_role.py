@@ -10,12 +10,12 @@ import pytest
 from django.test import Client as Browser
 from django.urls import reverse
 
-from alliance.care.models import Goal, Rupture, Session, SessionStatus
+from alliance.care.models import Client, Goal, Rupture, Session, SessionStatus
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 from tests.clinic.builders import srs
 from tests.factories import PASSWORD
-from tests.platform.pages_care import goal_of, rupture_of
+from tests.platform.pages_care import INTAKE_PAGE, goal_of, rupture_of
 from tests.platform.roles import CARE_TEAM_PAGE, ROLES
 
 # Only the care team records a session; the team's supervisor reads it (403), everyone else
@@ -56,6 +56,17 @@ Write = tuple[
     dict[str, int],
 ]
 WRITES: dict[str, Write] = {
+    "care:client_add": (
+        lambda c: reverse("care:client_add"),
+        lambda c: {
+            "organisation": c.org.pk,
+            "code": "NEW001",
+            "display_name": "Robin Hart",
+            "birth_year": 1984,
+        },
+        lambda c: Client.objects.count(),
+        {role: 302 if status == 200 else status for role, status in INTAKE_PAGE.items()},
+    ),
     "clinic:session_start": (
         lambda c: reverse("clinic:session_start", args=[c.episode.pk]),
         lambda c: {},
