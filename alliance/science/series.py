@@ -521,9 +521,7 @@ def episode_series(
         alliance_measure=alliance_measure or "",
         alliance_cutoff=bond.cutoff,
         alliance_item_cutoff=bond.item_cutoff,
-        measures=tuple(
-            _other_outcomes(first, instruments, outcome_measure, age_group, overrides)
-        ),
+        measures=tuple(_other_outcomes(first, instruments, outcome_measure, age_group, overrides)),
     )
 
 
@@ -565,9 +563,7 @@ def _with_boundaries(
         if model is None:
             return points
         later = [p.number for p in points if p.number >= scored[0].number]
-        path = model.expected_path(
-            intake=scored[0].outcome, sessions=later, percentile=percentile
-        )
+        path = model.expected_path(intake=scored[0].outcome, sessions=later, percentile=percentile)
         edge = path.lower if instruments[outcome_measure].higher_is_better else path.upper
         boundaries = {n: float(b) for n, b in zip(later, edge, strict=True)}
     return [
