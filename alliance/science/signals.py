@@ -258,7 +258,10 @@ def reliable_deterioration(
     ``worsening = first - score`` when higher is better, ``score - first`` when lower is better;
     fires when ``worsening >= reliable_change``. Evidence also says whether the score is now in the
     clinical range (below the cutoff when higher is better; at or above it when lower is better).
-    Severity high. Off when the series has no ``reliable_change``.
+    Severity high. Off when the series has no ``reliable_change``. Each of the episode's other
+    outcome measures (:attr:`EpisodeSeries.measures`: a PHQ-9 or GAD-7 beside the ORS) is
+    judged the same way with its own reliable-change value; those alerts carry its code in
+    ``measure``.
 
     Source: Jacobson NS, Truax P (1991). Clinical significance: a statistical approach to defining
     meaningful change in psychotherapy research. Journal of Consulting and Clinical Psychology,
@@ -276,7 +279,7 @@ def reliable_deterioration(
     """
     measured = _measured(series)
     if series.reliable_change is None or len(measured) < 2:
-        return []
+        return _other_measures_deterioration(series)
     (first, first_score), alerts = measured[0], []
     for point, score in measured[1:]:
         worsening = _worsening(series, first_score, score)
