@@ -820,6 +820,9 @@ def alert_states(
     where the rule no longer holds resolves it ("resolved by session 5"). Risk answers are
     never superseded nor resolved: each stays open until a person acknowledges it. So at most
     one alert per rule and measure is open, and every open one is true of the latest ratings.
+    One concern makes one card: an alliance drop to a low alliance at the same session is
+    superseded by the low-alliance alert, and a low alliance followed by a missed session by
+    the missed-session alert (``ghosting_risk``, which names that alliance score).
 
     Examples
     --------
@@ -862,4 +865,27 @@ def alert_states(
             else:
                 states.append(AlertState(alert, starts[alert.session], "resolved", after))
     order = {id(alert): rank for rank, alert in enumerate(found)}
-    return sorted(states, key=lambda state: order[id(state.alert)])
+    return sorted(_one_card_per_concern(states), key=lambda state: order[id(state.alert)])
+
+
+def _one_card_per_concern(states: list[AlertState]) -> list[AlertState]:
+    """Two open alerts about the same rating become one: a fall to a low alliance shows as the
+    low-alliance alert (the drop is superseded by it, at the same session), and a session
+    missed after a low alliance as the missed-session alert (which names that alliance)."""
+    open_at = {
+        (state.alert.rule, state.alert.session): state
+        for state in states
+        if state.fate == "open" and not state.alert.measure
+    }
+    ghosting = next((st for (rule, _), st in open_at.items() if rule == "ghosting_risk"), None)
+    merged = []
+    for state in states:
+        alert = state.alert
+        if state.fate == "open" and alert.rule == "alliance_drop":
+            if ("low_alliance", alert.session) in open_at:
+                state = replace(state, fate="superseded", by_session=alert.session)
+        if state.fate == "open" and alert.rule == "low_alliance" and ghosting is not None:
+            if ghosting.alert.evidence.get("last_alliance_session") == alert.session:
+                state = replace(state, fate="superseded", by_session=ghosting.alert.session)
+        merged.append(state)
+    return merged
