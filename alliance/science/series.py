@@ -563,7 +563,8 @@ def _with_boundaries(
         if model is None:
             return points
         later = [p.number for p in points if p.number >= scored[0].number]
-        path = model.expected_path(intake=scored[0].outcome, sessions=later, percentile=percentile)
+        intake = float(scored[0].outcome or 0.0)  # scored: its outcome is never None
+        path = model.expected_path(intake=intake, sessions=later, percentile=percentile)
         edge = path.lower if instruments[outcome_measure].higher_is_better else path.upper
         boundaries = {n: float(b) for n, b in zip(later, edge, strict=True)}
     return [

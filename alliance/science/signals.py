@@ -174,7 +174,6 @@ class Alert:
             "advice_code": self.advice.code,
             "advice_text": self.advice.text,
             "pathway": self.pathway,
-            "measure": self.measure,
         }
 
 
@@ -312,7 +311,7 @@ def _other_measures_deterioration(series: EpisodeSeries) -> list[Alert]:
             worsening = first_score - score if other.higher_is_better else score - first_score
             if point is None or worsening < other.reliable_change - _TOLERANCE:
                 continue
-            evidence = {
+            evidence: dict[str, EvidenceValue] = {
                 "measure": other.measure,
                 "first_score": first_score,
                 "first_session": first_session,
@@ -880,12 +879,15 @@ def _one_card_per_concern(states: list[AlertState]) -> list[AlertState]:
     ghosting = next((st for (rule, _), st in open_at.items() if rule == "ghosting_risk"), None)
     merged = []
     for state in states:
-        alert = state.alert
-        if state.fate == "open" and alert.rule == "alliance_drop":
-            if ("low_alliance", alert.session) in open_at:
-                state = replace(state, fate="superseded", by_session=alert.session)
-        if state.fate == "open" and alert.rule == "low_alliance" and ghosting is not None:
-            if ghosting.alert.evidence.get("last_alliance_session") == alert.session:
-                state = replace(state, fate="superseded", by_session=ghosting.alert.session)
+        alert, is_open = state.alert, state.fate == "open"
+        if is_open and alert.rule == "alliance_drop" and ("low_alliance", alert.session) in open_at:
+            state = replace(state, fate="superseded", by_session=alert.session)
+        elif (
+            is_open
+            and alert.rule == "low_alliance"
+            and ghosting is not None
+            and ghosting.alert.evidence.get("last_alliance_session") == alert.session
+        ):
+            state = replace(state, fate="superseded", by_session=ghosting.alert.session)
         merged.append(state)
     return merged
