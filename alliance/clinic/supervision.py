@@ -103,7 +103,7 @@ class TeamOverview:
 def _team_alerts(user: User, teams: QuerySet[Team]) -> QuerySet[Alert]:
     return (
         access.visible_alerts(user)
-        .filter(episode__team__in=teams, state="open")
+        .filter(episode__team__in=teams, acknowledged_at__isnull=True)
         .select_related("episode__client", "episode__team", "session")
         .annotate(primary=_primary_name())
         .order_by("raised_at", "session__starts_at", "pk")
@@ -371,7 +371,7 @@ def clinician_development(viewer: User, clinician: User) -> Development:
         unplanned=Count("pk", filter=Q(ending__in=UNPLANNED_ENDINGS)),
     )
     alerts = Alert.objects.filter(episode__in=episodes).aggregate(
-        open=Count("pk", filter=Q(state="open")),
+        open=Count("pk", filter=Q(acknowledged_at__isnull=True)),
         acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
     )
     ratings = _alliance_ratings(episodes).aggregate(
