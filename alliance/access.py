@@ -9,6 +9,9 @@ The rules (docs/architecture.md, "Who sees what"):
   widens it;
 - only the episode's care team records its sessions (attendance, clinician ratings and the
   client's answers); supervisors and administrators read them;
+- only the episode's care team closes its alerts (acknowledges or snoozes them): a supervisor
+  off the care team reads them and is told of risk answers, but the person who saw the client
+  closes the alert;
 - a clinician's reflection on a session is private to its author and the team's supervisors;
 - a client who has no episode yet (just added at intake) is seen by the person who added them
   and by the organisation's administrators, so the client can be found to open an episode;
@@ -42,6 +45,7 @@ __all__ = [
     "managed_organisations",
     "managed_teams",
     "managed_users",
+    "may_close_alert",
     "may_use_admin",
     "reportable_clinicians",
     "reportable_organisations",
@@ -236,6 +240,12 @@ def is_on_care_team(user: User, episode: Episode) -> bool:
     if not _is_staff_user(user):
         return False
     return any(member.member_id == user.pk for member in episode.care_team.all())
+
+
+def may_close_alert(user: User, alert: Alert) -> bool:
+    """Whether the user may acknowledge or snooze the alert: only the episode's care team
+    (``is_on_care_team``); a supervisor off the care team sees it but may not close it."""
+    return is_on_care_team(user, alert.episode)
 
 
 def care_team_sessions(user: User) -> QuerySet[Session]:

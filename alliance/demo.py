@@ -34,7 +34,7 @@ from alliance.care.models import (
     Setting,
     Task,
 )
-from alliance.feedback.models import Alert
+from alliance.feedback.models import Alert, AlertState
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
@@ -167,7 +167,8 @@ class _DemoWriter:
         self._sessions()
         responses = self._responses()
         _AllianceWork(self).write()
-        alerts_refresh(self.episodes.values())
+        # The demo's history is not news: nobody is e-mailed about its risk answers.
+        alerts_refresh(self.episodes.values(), notify=False)
         self._acknowledge_history()
         return DemoSummary(
             organisation=self.organisation,
@@ -336,23 +337,29 @@ class _DemoWriter:
 
     def _acknowledge_history(self) -> None:
         """A real clinic has discussed most past alerts: leave open only those of an active
-        episode's last two sessions, so the caseload shows what a clinician would face today."""
+        episode's last two sessions, so the caseload shows what a clinician would face today.
+        Alerts already superseded or resolved by a later score are left as they are."""
         last: dict[object, int] = {}
         for sim_id, number in self.sessions:
             last[sim_id] = max(last.get(sim_id, 0), number)
         ended = {sim_id for sim_id, episode in self.episodes.items() if episode.ended_on}
         sim_id_of = {episode.pk: sim_id for sim_id, episode in self.episodes.items()}
-        alerts = Alert.objects.filter(episode__in=self.episodes.values()).select_related("session")
+        alerts = (
+            Alert.objects.open()
+            .filter(episode__in=self.episodes.values())
+            .select_related("session")
+        )
         discussed = []
         for alert in alerts:
             sim_id = sim_id_of[alert.episode_id]
             if sim_id in ended or alert.session.number < last[sim_id] - 1:
+                alert.state = AlertState.ACKNOWLEDGED
                 alert.acknowledged_at = alert.session.starts_at + dt.timedelta(hours=1)
                 alert.acknowledged_by = self.users[self.primary[sim_id]]
                 alert.acknowledgement_note = "Discussed with the client."
                 discussed.append(alert)
         Alert.objects.bulk_update(
-            discussed, ["acknowledged_at", "acknowledged_by", "acknowledgement_note"], 500
+            discussed, ["state", "acknowledged_at", "acknowledged_by", "acknowledgement_note"], 500
         )
 
     def _client_method(self) -> str:

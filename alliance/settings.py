@@ -5,6 +5,7 @@ Safe by default: DEBUG is off and a SECRET_KEY is required unless ``ALLIANCE_ENV
 otherwise.
 """
 
+import json
 import os
 import re
 from datetime import timedelta
@@ -293,8 +294,7 @@ ALLIANCE = {
     # Alert thresholds: names and defaults of alliance.science.signals.SignalSettings, each with
     # its source in docs/science/signals.md.
     "ALERTS": {
-        "alliance_cutoff": env_float("ALLIANCE_SRS_CUTOFF", 36.0, minimum=0, maximum=40),
-        "alliance_item_cutoff": env_float("ALLIANCE_SRS_ITEM_CUTOFF", 9.0, minimum=0, maximum=10),
+        # The alliance cutoffs come from the instrument files and ALLIANCE["THRESHOLDS"] below.
         "alliance_drop": env_float("ALLIANCE_SRS_DROP", 1.0, minimum=0.1, maximum=40),
         "rating_discrepancy": env_float("ALLIANCE_RATING_GAP", 4.0, minimum=0.1, maximum=40),
         "perfect_streak": env_int("ALLIANCE_PERFECT_STREAK", 3, minimum=2),
@@ -380,6 +380,27 @@ ALLIANCE.update(
         "CLINICIAN_CLOSED_EPISODES_ONLY": env_bool("ALLIANCE_CLINICIAN_CLOSED_EPISODES_ONLY", True),
     }
 )
+
+# --- Alert thresholds per instrument and risk notifications (docs/settings.md) ---------------
+# A site's override of an instrument file's thresholds, per instrument code, as JSON:
+# ALLIANCE_THRESHOLDS='{"srs": {"total": 35, "item": 8.5}, "phq9": {"reliable_change": 5}}'
+# (keys "total", "item", "reliable_change"). ALLIANCE_SRS_CUTOFF and ALLIANCE_SRS_ITEM_CUTOFF
+# stay as aliases of the SRS's "total" and "item". An unknown instrument or a value off its
+# scale stops the start-up with a message naming it (alliance.feedback.apps).
+ALLIANCE["THRESHOLDS"] = json.loads(env_str("ALLIANCE_THRESHOLDS", "{}"))
+for _alias, _key, _top in (
+    ("ALLIANCE_SRS_CUTOFF", "total", 40),
+    ("ALLIANCE_SRS_ITEM_CUTOFF", "item", 10),
+):
+    if _alias in os.environ:
+        ALLIANCE["THRESHOLDS"].setdefault("srs", {})[_key] = env_float(
+            _alias, 0.0, minimum=0, maximum=_top
+        )
+# A risk answer e-mails the care team and the team's supervisors at once, and the supervisors
+# again when nobody has acknowledged it after this many hours.
+ALLIANCE["RISK_ESCALATE_AFTER_HOURS"] = env_int("ALLIANCE_RISK_ESCALATE_AFTER_HOURS", 4, minimum=1)
+# The address staff open Alliance at, for links in e-mails sent by the background worker.
+ALLIANCE["SITE_URL"] = env_str("ALLIANCE_SITE_URL", "http://localhost:8000")
 
 # Background tasks (docs/trajectories.md): stored in the database, run by `manage.py db_worker`.
 # Tests run each task at once, in the same process.

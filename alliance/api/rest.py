@@ -25,6 +25,7 @@ from alliance.api.models import ApiToken
 from alliance.api.services import token_authenticate
 from alliance.care import services as care
 from alliance.care.models import CareTeamMember, Goal, GoalStatus, Rupture, Task
+from alliance.feedback.models import AlertState
 from alliance.feedback.services import AlertWithdrawn, alert_acknowledge, alerts_refresh
 from alliance.measures.models import STAFF_RATERS, Method, Rater
 from alliance.measures.services import SubmissionKeyConflict, response_record
@@ -198,6 +199,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+NOT_CLOSING = "Only the client's care team acknowledges this alert; you may read it."
 NOT_ON_CARE_TEAM = (
     "Only the client's care team records a session's answers; you may read this session."
 )
@@ -295,6 +297,10 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
     acknowledged_by_id: int | None
     acknowledgement_note: str
+    measure: str
+    state: str
+    since_session: int | None
+    closed_by_session: int | None
 
 
 class AcknowledgementIn(Schema):
@@ -477,7 +483,8 @@ def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> QuerySet[An
     if filters.episode is not None:
         alerts = alerts.filter(episode_id=filters.episode)
     if filters.open is not None:
-        alerts = alerts.filter(acknowledged_at__isnull=filters.open)
+        open_ = alerts.filter(state=AlertState.OPEN)
+        alerts = open_ if filters.open else alerts.exclude(state=AlertState.OPEN)
     return alerts
 
 
@@ -492,7 +499,11 @@ def alert_acknowledge_endpoint(
 ) -> Any:
     """Mark the alert as discussed; acknowledging twice keeps the first acknowledgement."""
     user = _writer(request)
-    alert = get_object_or_404(access.visible_alerts(user), pk=alert_id)
+    alert = get_object_or_404(
+        access.visible_alerts(user).prefetch_related("episode__care_team"), pk=alert_id
+    )
+    if not access.may_close_alert(user, alert):
+        raise HttpError(403, NOT_CLOSING)
     try:
         return alert_acknowledge(alert=alert, by=user, note=payload.note)
     except AlertWithdrawn:

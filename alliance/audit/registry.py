@@ -53,6 +53,8 @@ CLINICAL: dict[str, Audited] = {
     "care:rupture_edit": Audited("rupture", "rupture_id"),
     "care:reflection": Audited("session", "session_id"),
     "feedback:alert_acknowledge": Audited("alert", "alert_id"),
+    "feedback:alert_snooze": Audited("alert", "alert_id"),
+    "feedback:session_alerts_acknowledge": Audited("session", "session_id"),
     "portal:invite": _create("session", "session_id"),
     "portal:kiosk_code": Audited("invitation", "invitation_id"),
     "reports:home": Audited("report"),

@@ -27,6 +27,7 @@ __all__ = [
     "alert_reason",
     "item_label",
     "localized",
+    "measure_name",
     "number",
     "pathway_name",
     "rule_name",
@@ -122,6 +123,29 @@ def rule_name(rule: str) -> str:
     return str(RULE_NAMES.get(rule, rule.replace("_", " ")))
 
 
+# Short names clinicians use for the measures; anything else by its file's name.
+MEASURE_NAMES: Mapping[str, Promise] = {
+    "ors": _("ORS"),
+    "srs": _("SRS"),
+    "cors": _("Child ORS"),
+    "csrs": _("Child SRS"),
+    "gsrs": _("Group SRS"),
+    "phq9": _("PHQ-9"),
+    "gad7": _("GAD-7"),
+    "wai_sr": _("WAI-SR"),
+    "wai_sr_t": _("WAI-SR, therapist form"),
+    "gbo": _("Goal-based outcome"),
+}
+
+
+def measure_name(code: str) -> str:
+    """A measure's short name ("PHQ-9") in the user's language."""
+    if code in MEASURE_NAMES:
+        return str(MEASURE_NAMES[code])
+    found = catalogue.instruments().get(code)
+    return localized(found.name, code) if found is not None else code
+
+
 def advice_text(alert: Alert) -> str:
     """The advice in the user's language; the stored English text if the code is unknown."""
     translated = ADVICE_TEXTS.get(alert.advice_code)
@@ -201,7 +225,8 @@ def _off_track(evidence: Evidence) -> str:
 
 
 def _deterioration(evidence: Evidence) -> str:
-    text = gettext(
+    text = "" if not evidence.get("measure") else measure_name(str(evidence["measure"])) + ": "
+    text += gettext(
         "Score %(score)s is %(worse)s points worse than %(first)s at session %(session)s; "
         "%(change)s points is a reliable change."
     ) % {
@@ -217,23 +242,34 @@ def _deterioration(evidence: Evidence) -> str:
 
 
 def _low_alliance(evidence: Evidence) -> str:
+    """The total against its cutoff, and the line that fired it by name and value: the lowest
+    line below the item cutoff, or with only the total low, the lowest line."""
     parts = []
-    if evidence.get("alliance") is not None:
-        parts.append(
-            gettext("Alliance %(total)s (a concern at %(cutoff)s or below).")
-            % {
-                "total": number(evidence["alliance"]),
-                "cutoff": number(evidence["alliance_cutoff"], 0),
-            }
-        )
+    total, cutoff = evidence.get("alliance"), evidence.get("alliance_cutoff")
     low = [code for code in str(evidence.get("items_below_cutoff") or "").split(",") if code]
-    if low:
+    if total is not None and cutoff is not None:
+        values = {"total": number(total), "cutoff": number(cutoff, 0)}
+        if float(str(total)) <= float(str(cutoff)) + 1e-9:
+            parts.append(gettext("Alliance %(total)s, at or below %(cutoff)s.") % values)
+        else:
+            parts.append(
+                gettext("Alliance %(total)s is above %(cutoff)s, but a line is low.") % values
+            )
+    fired = evidence.get("fired_by_item") or evidence.get("lowest_item")
+    if low and evidence.get("item_cutoff") is not None:
+        # The line that raised it first, by name and value, then any other low line.
+        ordered = ([str(fired)] if fired in low else []) + [c for c in low if c != fired]
         items = ", ".join(
-            f"{item_label(code)} {number(evidence.get(f'item_{code}'))}" for code in low
+            f"{item_label(code)} {number(evidence.get(f'item_{code}'))}" for code in ordered
         )
         parts.append(
             gettext("Below %(cutoff)s: %(items)s.")
             % {"cutoff": number(evidence["item_cutoff"], 0), "items": items}
+        )
+    elif fired and evidence.get(f"item_{fired}") is not None:
+        parts.append(
+            gettext("The lowest line: %(item)s %(value)s.")
+            % {"item": item_label(str(fired)), "value": number(evidence[f"item_{fired}"])}
         )
     return " ".join(parts)
 

@@ -35,6 +35,20 @@ class AcknowledgementForm(forms.Form):
     )
 
 
+class SnoozeForm(forms.Form):
+    """Why an alert can wait until the next session: required, so a snooze is never silent."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why can it wait until the next session?"),
+        required=True,
+        max_length=1000,
+        error_messages={
+            "required": gettext_lazy("Reason: say why this can wait until the next session."),
+            "max_length": gettext_lazy("Reason: keep it under 1000 characters."),
+        },
+    )
+
+
 class AttendanceForm(forms.Form):
     """Whether the client came, and which members of the care team were there."""
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, Min, Prefetch, Q, QuerySet, Window
+from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from alliance import access
@@ -17,7 +17,7 @@ from alliance.accounts.models import User
 from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
 from alliance.clinic.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.progress import GoalScore
-from alliance.feedback.models import Alert, Severity
+from alliance.feedback.models import Alert, AlertState, Severity
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.science.instruments import cutoff_for
@@ -45,17 +45,32 @@ SPARKLINE_SESSIONS = 8
 
 def caseload(user: User) -> QuerySet[Episode]:
     """The user's active episodes (where they are on the care team), most in need first: the
-    open alert with the lowest ``priority`` (risk answers, then not on track, then alliance
-    alerts, then ghosting risk: ``alliance.science.signals.caseload_priority``) decides, then
-    the oldest episode."""
-    open_alerts = Q(alerts__acknowledged_at__isnull=True)
+    open alert with the lowest ``priority`` (risk answers, then reliable deterioration, then not
+    on track, then alliance alerts, then missed sessions:
+    ``alliance.science.signals.caseload_priority``) decides, then the most recent session of
+    that alert (recency), then the oldest episode."""
+    open_alerts = Q(alerts__state=AlertState.OPEN)
+    most_needed = (
+        Alert.objects.open()
+        .filter(episode=OuterRef("pk"))
+        .order_by("priority", "-session__number", "pk")
+    )
     return (
         access.visible_episodes(user)
         .filter(ended_on__isnull=True, care_team__member=user)
         .select_related("client", "team")
-        .annotate(top_priority=Min("alerts__priority", filter=open_alerts))
+        .annotate(
+            top_priority=Min("alerts__priority", filter=open_alerts),
+            # Recency within one kind of need: the most recent session of the top alert first.
+            top_session_at=Subquery(most_needed.values("session__starts_at")[:1]),
+        )
         # Clients without open alerts come last, whatever the database's default for NULLs.
-        .order_by(F("top_priority").asc(nulls_last=True), "started_on", "pk")
+        .order_by(
+            F("top_priority").asc(nulls_last=True),
+            F("top_session_at").desc(nulls_last=True),
+            "started_on",
+            "pk",
+        )
     )
 
 
@@ -63,13 +78,14 @@ def open_alerts(episodes: Sequence[Episode]) -> dict[int, list["OpenAlert"]]:
     """Every open alert of these episodes in one query, most urgent first, as light tuples: a
     caseload row needs the rule, severity and session, not the evidence."""
     rows = (
-        Alert.objects.filter(episode_id__in=[e.pk for e in episodes], acknowledged_at__isnull=True)
+        Alert.objects.open()
+        .filter(episode_id__in=[e.pk for e in episodes])
         .order_by("priority", "-session__number", "pk")
-        .values_list("episode_id", "rule", "severity", "session__number")
+        .values_list("episode_id", "rule", "severity", "session__number", "since_session")
     )
     found: dict[int, list[OpenAlert]] = defaultdict(list)
-    for episode_id, rule, severity, session in rows:
-        found[episode_id].append(OpenAlert(rule, severity, session))
+    for episode_id, rule, severity, session, since in rows:
+        found[episode_id].append(OpenAlert(rule, severity, session, since or session))
     return found
 
 
@@ -120,6 +136,7 @@ class OpenAlert:
     rule: str
     severity: str
     session: int
+    since: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,7 @@ class AlertGroup:
     severity: str
     severity_label: str
     sessions: Sequence[int]
+    since: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,7 @@ def _alert_groups(alerts: Sequence[OpenAlert]) -> list[AlertGroup]:
             same[0].severity,
             str(Severity(same[0].severity).label),
             sorted(a.session for a in same),
+            min(a.since or a.session for a in same),
         )
         for rule, same in grouped.items()
     ]

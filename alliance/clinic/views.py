@@ -19,6 +19,7 @@ from alliance.accounts.models import User
 from alliance.care.models import Episode, Session
 from alliance.clinic import progress, selectors, services
 from alliance.clinic.forms import AcknowledgementForm, AttendanceForm, ClinicianRatingForm
+from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import STAFF_RATERS
 
@@ -48,6 +49,15 @@ def caseload(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/caseload.html", context)
 
 
+def _sessions_with_open_alerts(alerts: list[Alert]) -> list[tuple[Session, int]]:
+    counts: dict[int, list[Alert]] = {}
+    for alert in alerts:
+        if alert.is_open:
+            counts.setdefault(alert.session_id, []).append(alert)
+    found = [(same[0].session, len(same)) for same in counts.values() if len(same) > 1]
+    return sorted(found, key=lambda pair: -pair[0].number)
+
+
 @require_GET
 @login_required
 def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
@@ -66,6 +76,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         "figures": progress.episode_figures(found, selectors.goal_scores(_user(request), found)),
         "open_alerts": [alert for alert in alerts if alert.is_open],
         "acknowledged_alerts": [alert for alert in alerts if not alert.is_open],
+        # Sessions with more than one open alert get an "acknowledge all" button.
+        "sessions_to_acknowledge": _sessions_with_open_alerts(alerts),
         "ack_form": AcknowledgementForm(),
     }
     return render(request, "clinic/episode.html", context)

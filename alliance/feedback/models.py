@@ -15,13 +15,40 @@ class Severity(models.TextChoices):
     LOW = "low", _("Low")
 
 
+class AlertState(models.TextChoices):
+    """Where an alert is in its life (docs/clinic.md, "An alert's life")."""
+
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    SNOOZED = "snoozed", _("Snoozed until the next session")
+    SUPERSEDED = "superseded", _("Superseded by a newer alert")
+    RESOLVED = "resolved", _("Resolved by a later score")
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def open(self) -> "AlertQuerySet":
+        """Alerts waiting for a person: neither acknowledged, snoozed, superseded nor resolved."""
+        return self.filter(state=AlertState.OPEN)
+
+
 class Alert(models.Model):
     """One rule firing for one session of an episode. It stores the rule, the numbers that
-    triggered it and the advice shown, so a clinician can see why and a researcher can audit."""
+    triggered it and the advice shown, so a clinician can see why and a researcher can audit.
+
+    Its life: open; then acknowledged by a person, snoozed until the next session (with a
+    reason), superseded by the same rule's alert at a later session, or resolved when a later
+    rating no longer meets the rule. Risk answers are only ever closed by a person."""
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="alerts")
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="alerts")
     rule = models.CharField(_("rule"), max_length=40)
+    measure = models.CharField(
+        _("measure"),
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_("For an alert on another outcome measure (e.g. PHQ-9 beside the ORS)."),
+    )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     priority = models.PositiveSmallIntegerField(
         _("caseload priority"), help_text=_("Lower comes first on the caseload.")
@@ -36,17 +63,64 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     acknowledgement_note = models.TextField(_("note"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=AlertState.choices, default=AlertState.OPEN
+    )
+    since_session = models.PositiveSmallIntegerField(
+        _("since session"),
+        null=True,
+        blank=True,
+        help_text=_("First session of the run of sessions in a row at which the rule fired."),
+    )
+    closed_at = models.DateTimeField(_("superseded or resolved"), null=True, blank=True)
+    closed_by_session = models.PositiveSmallIntegerField(
+        _("superseded or resolved by session"), null=True, blank=True
+    )
+    snoozed_at = models.DateTimeField(_("snoozed"), null=True, blank=True)
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    snooze_reason = models.TextField(_("why snoozed"), blank=True)
+    snoozed_at_session = models.PositiveSmallIntegerField(
+        _("snoozed at session"),
+        null=True,
+        blank=True,
+        help_text=_("The episode's latest session when snoozed; a later one ends the snooze."),
+    )
+    notified_at = models.DateTimeField(_("care team told"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated to the supervisor"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
-        indexes = [models.Index(fields=["episode", "acknowledged_at"])]
+        indexes = [
+            models.Index(fields=["episode", "acknowledged_at"]),
+            models.Index(fields=["episode", "state"], name="alert_episode_state"),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["episode", "session", "rule"], name="alert_once_per_rule_and_session"
+                fields=["episode", "session", "rule", "measure"],
+                name="alert_once_per_rule_measure_and_session",
             ),
             models.CheckConstraint(
                 condition=Q(severity__in=Severity.values), name="alert_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=AlertState.values), name="alert_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=AlertState.ACKNOWLEDGED) | Q(acknowledged_at__isnull=False),
+                name="alert_acknowledged_state_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=AlertState.SNOOZED) | ~Q(snooze_reason=""),
+                name="alert_snooze_has_a_reason",
             ),
             models.CheckConstraint(
                 condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
@@ -60,7 +134,7 @@ class Alert(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.acknowledged_at is None
+        return self.state == AlertState.OPEN
 
 
 class FitStatus(models.TextChoices):

@@ -5,12 +5,13 @@ The rules themselves live in the science core; this module only translates.
 """
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import replace
+from datetime import datetime
+from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,8 @@ from numpy.linalg import LinAlgError
 from alliance.accounts.models import Organisation, User
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.care.selectors import new_task_sessions
-from alliance.feedback.models import Alert, FitStatus, TrajectoryFit
+from alliance.feedback import tasks
+from alliance.feedback.models import Alert, AlertState, FitStatus, TrajectoryFit
 from alliance.feedback.selectors import (
     TRAJECTORY_MEASURES,
     DataSummary,
@@ -28,21 +30,64 @@ from alliance.feedback.selectors import (
     data_summary,
 )
 from alliance.measures import catalogue
-from alliance.measures.models import Rater, Response
+from alliance.measures.models import Response
 from alliance.science import signals
-from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
-from alliance.science.series import EpisodeSeries, RiskAnswer, SessionPoint
-from alliance.science.trajectories import FittedOn, TrajectoryModel, default_model, fit_trajectory
+from alliance.science.series import (
+    EpisodeSeries,
+    RatingRecord,
+    SessionRecord,
+    Thresholds,
+    thresholds_for,
+)
+from alliance.science.series import episode_series as build_episode_series
+from alliance.science.trajectories import (
+    FittedOn,
+    TrajectoryModel,
+    default_model,
+    fit_trajectory,
+)
 
 logger = logging.getLogger(__name__)
 
 RATED_STATUSES = (SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
 
 
+def threshold_overrides() -> dict[str, dict[str, float]]:
+    """The site's per-instrument threshold overrides (``ALLIANCE["THRESHOLDS"]``; the aliases
+    ``ALLIANCE_SRS_CUTOFF`` and ``ALLIANCE_SRS_ITEM_CUTOFF`` set the SRS's). An
+    ``alliance_cutoff`` or ``alliance_item_cutoff`` left in ``ALLIANCE["ALERTS"]`` by an older
+    configuration counts as the SRS's too."""
+    overrides = {
+        code: dict(values) for code, values in settings.ALLIANCE.get("THRESHOLDS", {}).items()
+    }
+    legacy = settings.ALLIANCE["ALERTS"]
+    for old, key in (("alliance_cutoff", "total"), ("alliance_item_cutoff", "item")):
+        if old in legacy:
+            overrides.setdefault("srs", {})[key] = float(legacy[old])
+    return overrides
+
+
+def thresholds(code: str, age_group: str = "adult") -> Thresholds:
+    """An instrument's thresholds in force for an age group: its file, the site's override
+    applied. The alert refresh, the charts, the development page and the reports read them here."""
+    return thresholds_for(catalogue.instrument(code), age_group, threshold_overrides())
+
+
 def alert_settings() -> signals.SignalSettings:
     """The alert thresholds in force: the site's settings (``ALLIANCE["ALERTS"]``) over the
-    science core's documented defaults."""
-    return signals.SignalSettings(**settings.ALLIANCE["ALERTS"])
+    science core's documented defaults. Its alliance cutoffs are the SRS's in force
+    (:func:`thresholds`); the refresh reads each alliance measure's own."""
+    values = {
+        key: value
+        for key, value in settings.ALLIANCE["ALERTS"].items()
+        if key not in ("alliance_cutoff", "alliance_item_cutoff")
+    }
+    srs = thresholds("srs")
+    return signals.SignalSettings(
+        alliance_cutoff=srs.cutoff if srs.cutoff is not None else 36.0,
+        alliance_item_cutoff=srs.item_cutoff if srs.item_cutoff is not None else 9.0,
+        **values,
+    )
 
 
 def band_percentile() -> float:
@@ -67,14 +112,25 @@ def trajectory_model(
         return None
 
 
-@transaction.atomic
-def alerts_refresh(episodes: Iterable[Episode]) -> int:
-    """Run every alert rule over these episodes and store the alerts not stored before.
+_CLOSED_FATES = {"superseded": AlertState.SUPERSEDED, "resolved": AlertState.RESOLVED}
 
-    A fixed number of queries whatever the number of episodes. Alerts already stored keep
-    their acknowledgement. An open alert whose rule no longer fires (the answers or the
-    attendance were corrected) is withdrawn; an acknowledged one stays, as the record of what
-    was discussed. Returns how many new alerts were raised.
+
+@transaction.atomic
+def alerts_refresh(episodes: Iterable[Episode], *, notify: bool = True) -> int:
+    """Run every alert rule over these episodes, store the alerts not stored before, and move
+    each along its life (docs/clinic.md, "An alert's life").
+
+    Of one rule (and measure) on one episode, only the alert of the latest session the rule
+    judged stays open, saying since which session it has fired; earlier ones are superseded,
+    and one whose rule no longer holds at a later rating is resolved (kept, with the session
+    that resolved it). A risk answer stays open until a person acknowledges it. Acknowledged
+    alerts keep their acknowledgement; a snoozed one wakes when a later session is recorded.
+    An open alert whose rule no longer fires at its session at all (the answers or the
+    attendance were corrected) is withdrawn. New risk answers are e-mailed to the care team and
+    the team's supervisors once the transaction commits (``notify=False``: the demo's history).
+
+    A fixed number of queries whatever the number of episodes. Returns how many new alerts
+    were raised.
     """
     # Read afresh with their clients: the rules need the age group and the organisation, and
     # callers pass episodes loaded in many ways.
@@ -84,13 +140,25 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
     new_tasks = new_task_sessions(by_id)
     local_models = active_models({e.client.organisation_id for e in by_id.values()})
     known = {
-        (episode_id, session_id, rule): (pk, acknowledged is None)
-        for pk, episode_id, session_id, rule, acknowledged in Alert.objects.filter(
-            episode_id__in=by_id
-        ).values_list("pk", "episode_id", "session_id", "rule", "acknowledged_at")
+        (row.episode_id, row.session_id, row.rule, row.measure): row
+        for row in Alert.objects.filter(episode_id__in=by_id).only(
+            "pk",
+            "episode_id",
+            "session_id",
+            "rule",
+            "measure",
+            "state",
+            "since_session",
+            "closed_by_session",
+            "closed_at",
+            "snoozed_at_session",
+        )
     }
+    rules = alert_settings()
+    now = timezone.now()
     new: list[Alert] = []
-    firing: set[tuple[int, int, str]] = set()
+    changed: list[Alert] = []
+    firing: set[tuple[int, int, str, str]] = set()
     for episode_id, episode in by_id.items():
         episode_sessions = sessions.get(episode_id, [])
         if not episode_sessions:
@@ -103,16 +171,66 @@ def alerts_refresh(episodes: Iterable[Episode]) -> int:
             local_models=local_models,
         )
         numbered = {session.number: session for session in episode_sessions}
-        for found in signals.evaluate(series, alert_settings()):
-            session = numbered[found.session]
-            firing.add((episode_id, session.pk, found.rule))
-            if (episode_id, session.pk, found.rule) not in known:
-                new.append(_alert_row(episode, session, found))
+        latest = episode_sessions[-1].number
+        for state in signals.alert_states(series, rules):
+            session = numbered[state.alert.session]
+            key = (episode_id, session.pk, state.alert.rule, state.alert.measure)
+            firing.add(key)
+            row = known.get(key)
+            if row is None:
+                row = _alert_row(episode, session, state.alert)
+                _move(row, state, latest, now)
+                new.append(row)
+            elif _move(row, state, latest, now):
+                changed.append(row)
     Alert.objects.bulk_create(new, ignore_conflicts=True)
-    stale = [pk for key, (pk, is_open) in known.items() if is_open and key not in firing]
+    if changed:
+        Alert.objects.bulk_update(
+            changed, ["state", "since_session", "closed_by_session", "closed_at"], batch_size=500
+        )
+    stale = [
+        row.pk
+        for key, row in known.items()
+        if key not in firing and row.state != AlertState.ACKNOWLEDGED
+    ]
     if stale:
-        Alert.objects.filter(pk__in=stale, acknowledged_at__isnull=True).delete()
+        Alert.objects.filter(pk__in=stale).exclude(state=AlertState.ACKNOWLEDGED).delete()
+    if notify:
+        _notify_new_risk_answers(by_id)
     return len(new)
+
+
+def _move(row: Alert, state: signals.AlertState, latest: int, now: datetime) -> bool:
+    """Bring a stored alert to where the rules put it; whether anything changed. A person's
+    acknowledgement stands; a snooze stands until a session after the one it was made at."""
+    if row.state == AlertState.ACKNOWLEDGED:
+        return False
+    before = (row.state, row.since_session, row.closed_by_session)
+    row.since_session = state.since
+    if state.fate == "open":
+        snoozed = row.state == AlertState.SNOOZED and (row.snoozed_at_session or 0) >= latest
+        row.state = AlertState.SNOOZED if snoozed else AlertState.OPEN
+        row.closed_by_session, row.closed_at = None, None
+    else:
+        row.state = _CLOSED_FATES[state.fate]
+        row.closed_by_session = state.by_session
+        if before[0] != row.state or row.closed_at is None:
+            row.closed_at = now
+    return before != (row.state, row.since_session, row.closed_by_session)
+
+
+def _notify_new_risk_answers(by_id: Mapping[int, Episode]) -> None:
+    """Once the answers are committed, the worker tells the care team (one query here)."""
+    waiting = list(
+        Alert.objects.filter(
+            episode_id__in=by_id,
+            rule="risk_answer",
+            state=AlertState.OPEN,
+            notified_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    for pk in waiting:
+        transaction.on_commit(partial(tasks.notify_risk_alert.enqueue, pk))
 
 
 def _sessions_by_episode(by_id: Mapping[int, Episode]) -> dict[int, list[Session]]:
@@ -135,6 +253,7 @@ def _alert_row(episode: Episode, session: Session, found: signals.Alert) -> Aler
         episode=episode,
         session=session,
         rule=found.rule,
+        measure=found.measure,
         severity=found.severity,
         priority=signals.caseload_priority(found.rule),
         evidence=found.as_record()["evidence"],
@@ -152,19 +271,12 @@ def episode_series(
     *,
     local_models: Mapping[tuple[int, str], TrajectoryModel] | None = None,
 ) -> EpisodeSeries:
-    """The science core's view of one episode: scores per session, the sessions in which a new
-    task was agreed, and the expected boundary.
+    """The science core's view of one episode (:func:`alliance.science.series.episode_series`,
+    the one function that builds it): the stored sessions and responses as plain records, the
+    expected-trajectory model in use and the site's threshold overrides.
 
     ``local_models`` (``selectors.active_models``) saves the query for the organisation's model
     when many episodes are read at once."""
-    outcome = catalogue.instrument(episode.outcome_measure)
-    age_group = episode.client.age_group
-    cutoff = cutoff_for(outcome, age_group)
-    change = reliable_change_for(outcome, age_group)
-    points = [
-        _point(episode, session, responses.get(session.pk, []), session.number in new_tasks)
-        for session in sessions
-    ]
     organisation_id = episode.client.organisation_id
     if local_models is None:
         model = trajectory_model(episode.outcome_measure, organisation_id)
@@ -172,104 +284,61 @@ def episode_series(
         model = local_models.get((organisation_id, episode.outcome_measure)) or trajectory_model(
             episode.outcome_measure
         )
-    points = _with_expected_boundary(model, outcome, points)
-    return EpisodeSeries(
-        episode=str(episode.pk),
-        measure=outcome.code,
-        higher_is_better=outcome.higher_is_better,
-        cutoff=cutoff.total if cutoff else None,
-        reliable_change=change.points if change else None,
-        sessions=tuple(points),
-    )
-
-
-def _point(
-    episode: Episode, session: Session, responses: list[Response], new_task: bool
-) -> SessionPoint:
-    def client_total(measure: str) -> Response | None:
-        return next(
-            (
-                r
-                for r in responses
-                if r.instrument == measure and r.rater == Rater.CLIENT and r.about_member_id is None
-            ),
-            None,
+    records = [
+        SessionRecord(
+            number=session.number,
+            date=timezone.localdate(session.starts_at),
+            status=session.status,  # type: ignore[arg-type]
+            new_task=session.number in new_tasks,
         )
-
-    outcome = client_total(episode.outcome_measure)
-    # The rules refuse an alliance rating on a missed session; a stray one (e.g. entered before
-    # the attendance was corrected) is left out rather than stopping every alert.
-    attended = session.status == SessionStatus.ATTENDED
-    alliance = client_total(episode.alliance_measure) if attended else None
-    clinician = (
-        None
-        if not attended
-        else next(
-            (
-                r
-                for r in responses
-                if r.instrument == episode.alliance_measure and r.rater == Rater.CLINICIAN
-            ),
-            None,
+        for session in sessions
+    ]
+    ratings = [
+        RatingRecord(
+            session=session.number,
+            instrument=response.instrument,
+            total=response.total,
+            items={code: float(value) for code, value in response.items.items()},
+            rater=response.rater,
+            about_someone=response.about_member_id is not None,
         )
-    )
-    return SessionPoint(
-        number=session.number,
-        date=timezone.localdate(session.starts_at),
-        status=session.status,
-        outcome=outcome.total if outcome else None,
-        alliance=alliance.total if alliance else None,
-        alliance_items=_aspect_items(alliance) if alliance else {},
-        clinician_alliance=clinician.total if clinician else None,
-        risk_answers=tuple(_risk_answers(responses)),
-        new_task=new_task,
-    )
-
-
-def _aspect_items(response: Response) -> dict[str, float]:
-    """Alliance item values keyed by their English label ("goals_and_topics"), which the repair
-    advice reads to tell which part of the alliance is strained."""
-    instrument = catalogue.instrument(response.instrument)
-    return {
-        _slug(item.label.get("en", item.code)): float(response.items[item.code])
-        for item in instrument.scored_items
-        if item.code in response.items
-    }
-
-
-def _slug(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-
-
-def _risk_answers(responses: list[Response]) -> Iterable[RiskAnswer]:
-    for response in responses:
-        instrument = catalogue.instrument(response.instrument)
-        for item in instrument.items:
-            if item.risk_above is not None and item.code in response.items:
-                yield RiskAnswer(
-                    item=item.code,
-                    value=float(response.items[item.code]),
-                    threshold=item.risk_above,
-                )
-
-
-def _with_expected_boundary(
-    model: TrajectoryModel | None, outcome: Instrument, points: list[SessionPoint]
-) -> list[SessionPoint]:
-    scored = [p for p in points if p.outcome is not None]
-    if model is None or not scored:
-        return points
-    path = model.expected_path(
-        intake=scored[0].outcome,
-        sessions=[p.number for p in points],
+        for session in sessions
+        for response in responses.get(session.pk, [])
+    ]
+    return build_episode_series(
+        str(episode.pk),
+        records,
+        ratings,
+        catalogue.instruments(),
+        outcome_measure=episode.outcome_measure or None,
+        alliance_measure=episode.alliance_measure or None,
+        age_group=episode.client.age_group,
+        model=model,
         percentile=band_percentile(),
+        overrides=threshold_overrides(),
     )
-    edge = path.lower if outcome.higher_is_better else path.upper
-    return [replace(p, expected_boundary=float(b)) for p, b in zip(points, edge, strict=True)]
 
 
 class AlertWithdrawn(Alert.DoesNotExist):
     """The alert was withdrawn (its rule no longer fires) after the caller found it."""
+
+
+_CLOSABLE = (AlertState.OPEN, AlertState.SNOOZED)
+
+
+def _acknowledge(
+    locked: Alert, by: User, note: str, now: datetime, closable: Sequence[str] = _CLOSABLE
+) -> bool:
+    if locked.state not in closable:
+        return False
+    locked.state = AlertState.ACKNOWLEDGED
+    locked.acknowledged_at = now
+    locked.acknowledged_by = by
+    locked.acknowledgement_note = note.strip()
+    return True
+
+
+_ACKNOWLEDGEMENT = ["state", "acknowledged_at", "acknowledged_by", "acknowledgement_note"]
 
 
 @transaction.atomic
@@ -277,19 +346,78 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
     """Mark an alert as discussed; the note says what was talked about or changed.
 
     Acknowledging twice keeps the first acknowledgement (who, when and the note): the row is
-    locked so two clicks at once cannot overwrite each other. Checking that ``by`` may see the
-    episode is the caller's job (``alliance.access.visible_alerts``).
+    locked so two clicks at once cannot overwrite each other. An alert already superseded or
+    resolved can still be acknowledged (the clinician records that it was discussed). Checking
+    that ``by`` is on the episode's care team is the caller's job
+    (``alliance.access.may_close_alert``).
     """
     locked = Alert.objects.select_for_update().filter(pk=alert.pk).first()
     if locked is None:
         # A rating that arrived a moment ago withdrew it (alerts_refresh).
         raise AlertWithdrawn(alert.pk)
-    if locked.acknowledged_at is None:
-        locked.acknowledged_at = timezone.now()
-        locked.acknowledged_by = by
-        locked.acknowledgement_note = note.strip()
-        locked.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
-    for name in ("acknowledged_at", "acknowledged_by", "acknowledgement_note"):
+    everything_but_acknowledged = [s for s in AlertState.values if s != AlertState.ACKNOWLEDGED]
+    if _acknowledge(locked, by, note, timezone.now(), everything_but_acknowledged):
+        locked.save(update_fields=_ACKNOWLEDGEMENT)
+    for name in ("state", *_ACKNOWLEDGEMENT[1:]):
+        setattr(alert, name, getattr(locked, name))
+    return alert
+
+
+@transaction.atomic
+def alerts_acknowledge_session(*, session: Session, by: User, note: str = "") -> int:
+    """Acknowledge every open (or snoozed) alert of a session in one click; returns how many.
+
+    The rows are locked, so a second click at the same moment finds them acknowledged and
+    acknowledges nothing. The caller checks ``by`` is on the care team."""
+    now = timezone.now()
+    locked = list(Alert.objects.select_for_update().filter(session=session, state__in=_CLOSABLE))
+    done = [alert for alert in locked if _acknowledge(alert, by, note, now)]
+    if done:
+        Alert.objects.bulk_update(done, _ACKNOWLEDGEMENT)
+    return len(done)
+
+
+class SnoozeRefused(ValidationError):
+    """A snooze without a reason, or of a risk answer; the message names the field."""
+
+
+@transaction.atomic
+def alert_snooze(*, alert: Alert, by: User, reason: str) -> Alert:
+    """Hide an open alert until the episode's next session, with the reason why (required).
+
+    At the next session the rules decide again: the alert is superseded if the rule still
+    fires, resolved if it no longer holds, or wakes up open. A risk answer cannot be snoozed:
+    a person acknowledges it. The caller checks ``by`` is on the care team."""
+    reason = reason.strip()
+    if not reason:
+        raise SnoozeRefused({"reason": _("Say why this can wait until the next session.")})
+    locked = Alert.objects.select_for_update().filter(pk=alert.pk).first()
+    if locked is None:
+        raise AlertWithdrawn(alert.pk)
+    if locked.rule == "risk_answer":
+        raise SnoozeRefused(
+            {"reason": _("A risk answer cannot wait: assess it today and acknowledge it.")}
+        )
+    if locked.state == AlertState.OPEN:
+        latest = (
+            Session.objects.filter(episode_id=locked.episode_id, status__in=RATED_STATUSES)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        locked.state = AlertState.SNOOZED
+        locked.snoozed_at, locked.snoozed_by, locked.snooze_reason = timezone.now(), by, reason
+        locked.snoozed_at_session = latest
+        locked.save(
+            update_fields=[
+                "state",
+                "snoozed_at",
+                "snoozed_by",
+                "snooze_reason",
+                "snoozed_at_session",
+            ]
+        )
+    for name in ("state", "snoozed_at", "snoozed_by", "snooze_reason", "snoozed_at_session"):
         setattr(alert, name, getattr(locked, name))
     return alert
 
@@ -342,10 +470,7 @@ def trajectory_refit_request(
     if not data.enough:
         raise RefitRefused(refusal_message(data))
     fit = TrajectoryFit.objects.create(organisation=organisation, measure=measure, requested_by=by)
-    # Imported here: the task module imports this one.
-    from alliance.feedback.tasks import refit_trajectory
-
-    refit_trajectory.enqueue(fit.pk)
+    tasks.refit_trajectory.enqueue(fit.pk)
     fit.refresh_from_db()
     return fit
 

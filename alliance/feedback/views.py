@@ -1,29 +1,43 @@
-"""Acknowledging feedback: one click (with an optional note) marks an alert as discussed."""
+"""Closing feedback: one click (with an optional note) marks an alert as discussed, one click
+acknowledges every open alert of a session, and an alert can be snoozed until the next session
+with a reason. Only the episode's care team closes alerts (``access.may_close_alert``)."""
 
 from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from alliance import access
 from alliance.accounts.models import User
-from alliance.clinic.forms import AcknowledgementForm
+from alliance.care.models import Session
+from alliance.clinic.forms import AcknowledgementForm, SnoozeForm
 from alliance.feedback.models import Alert
+from alliance.feedback.services import SnoozeRefused, alerts_acknowledge_session
 from alliance.feedback.services import alert_acknowledge as acknowledge
+from alliance.feedback.services import alert_snooze as snooze
+
+NOT_ON_CARE_TEAM = gettext_lazy("Only the client's care team can close this alert.")
 
 
-def _back(request: HttpRequest, alert: Alert) -> str:
+def _back(request: HttpRequest, episode_id: int) -> str:
     target = request.POST.get("next", "")
     safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return target if safe and target else reverse("clinic:episode", args=[alert.episode_id])
+    return target if safe and target else reverse("clinic:episode", args=[episode_id])
 
 
 def _no_longer_open(request: HttpRequest) -> HttpResponse:
@@ -37,6 +51,26 @@ def _no_longer_open(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _visible_alert(user: User, alert_id: int) -> Alert:
+    return (
+        access.visible_alerts(user)
+        .select_related("session", "episode")
+        .prefetch_related("episode__care_team")
+        .get(pk=alert_id)
+    )
+
+
+def _card(request: HttpRequest, alert: Alert, **forms: object) -> HttpResponse:
+    context = {
+        "alert": alert,
+        "ack_form": forms.get("ack_form", AcknowledgementForm()),
+        "snooze_form": forms.get("snooze_form", SnoozeForm()),
+        "may_close": True,
+        "next": _back(request, alert.episode_id),
+    }
+    return render(request, "clinic/_alert.html", context)
+
+
 @require_POST
 @login_required
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
@@ -45,7 +79,9 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     user = cast(User, request.user)  # login_required guarantees a signed-in User
     form = AcknowledgementForm(request.POST)
     try:
-        alert = access.visible_alerts(user).select_related("session", "episode").get(pk=alert_id)
+        alert = _visible_alert(user, alert_id)
+        if not access.may_close_alert(user, alert):
+            return HttpResponseForbidden(NOT_ON_CARE_TEAM)
         acknowledged = form.is_valid()
         if acknowledged:
             acknowledge(alert=alert, by=user, note=form.cleaned_data["note"])
@@ -54,10 +90,66 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     if request.headers.get("HX-Request"):
         # htmx swaps only successful answers, so a refused note comes back as a 200 card with
         # the message in it.
-        context = {"alert": alert, "ack_form": form, "next": _back(request, alert)}
-        return render(request, "clinic/_alert.html", context)
+        return _card(request, alert, ack_form=form)
     if acknowledged:
         messages.success(request, _("Alert acknowledged."))
     else:
         messages.error(request, " ".join(str(error) for error in form.errors.get("note", [])))
-    return redirect(_back(request, alert))
+    return redirect(_back(request, alert.episode_id))
+
+
+@require_POST
+@login_required
+def alert_snooze(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Snooze an open alert until the next session; the reason is required."""
+    user = cast(User, request.user)
+    form = SnoozeForm(request.POST)
+    try:
+        alert = _visible_alert(user, alert_id)
+        if not access.may_close_alert(user, alert):
+            return HttpResponseForbidden(NOT_ON_CARE_TEAM)
+        snoozed = form.is_valid()
+        if snoozed:
+            try:
+                snooze(alert=alert, by=user, reason=form.cleaned_data["reason"])
+            except SnoozeRefused as refused:
+                form.add_error("reason", refused.message_dict["reason"])
+                snoozed = False
+    except Alert.DoesNotExist:
+        return _no_longer_open(request)
+    if request.headers.get("HX-Request"):
+        return _card(request, alert, snooze_form=form)
+    if snoozed:
+        messages.success(request, _("Snoozed until the next session."))
+    else:
+        messages.error(request, " ".join(str(e) for e in form.errors.get("reason", [])))
+    return redirect(_back(request, alert.episode_id))
+
+
+@require_POST
+@login_required
+def session_alerts_acknowledge(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Acknowledge every open alert of a session in one click (a second click acknowledges
+    nothing more), then back to the page it came from."""
+    user = cast(User, request.user)
+    form = AcknowledgementForm(request.POST)
+    try:
+        session = (
+            access.visible_sessions(user)
+            .select_related("episode")
+            .prefetch_related("episode__care_team")
+            .get(pk=session_id)
+        )
+    except Session.DoesNotExist:
+        raise Http404 from None
+    if not access.is_on_care_team(user, session.episode):
+        return HttpResponseForbidden(NOT_ON_CARE_TEAM)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for error in form.errors.get("note", [])))
+        return redirect(_back(request, session.episode_id))
+    count = alerts_acknowledge_session(session=session, by=user, note=form.cleaned_data["note"])
+    messages.success(
+        request,
+        ngettext("%(n)d alert acknowledged.", "%(n)d alerts acknowledged.", count) % {"n": count},
+    )
+    return redirect(_back(request, session.episode_id))

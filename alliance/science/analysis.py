@@ -473,7 +473,7 @@ def _alerts(
     for done, (series, dated) in enumerate(all_series, start=1):
         measure = series.measure or None
         found.extend(
-            EpisodeAlert(series.episode, measure, alert, dated[alert.session])
+            EpisodeAlert(series.episode, alert.measure or measure, alert, dated[alert.session])
             for alert in evaluate(series, settings.signals)
         )
         if done % _ALERT_BATCH == 0 or done == total:

@@ -9,8 +9,8 @@ status, so every session with a rating counts as attended.
 
 from __future__ import annotations
 
+import math
 import re
-from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
-from alliance.science.series import EpisodeSeries, RiskAnswer, SessionPoint
+from alliance.science.instruments import Instrument
+from alliance.science.series import EpisodeSeries, Overrides, RatingRecord, SessionRecord
+from alliance.science.series import episode_series as build_series
 from alliance.science.trajectories import TrajectoryModel
 
 __all__ = ["UNDATED", "alliance_item_names", "episode_series", "expected_for_ratings"]
 
 Floats = NDArray[np.float64]
-SessionKey = tuple[str, int]
 
 UNDATED = date.min
 """Stands in for the date of a session the file gave none (the rules only compare dates)."""
@@ -79,10 +79,15 @@ def episode_series(
     *,
     alliance_measures: Sequence[str],
     percentile: float,
+    overrides: Overrides | None = None,
 ) -> Iterator[tuple[EpisodeSeries, dict[int, bool]]]:
     """One series per episode, with which of its sessions had a date in the file.
 
-    The series are built lazily, one episode at a time, in the order of ``ratings``.
+    Each episode's rows become plain session and rating records that
+    :func:`alliance.science.series.episode_series` (the one function the web app uses too)
+    turns into its series, so the file and the database are read by the same rules with the
+    same thresholds. The series are built lazily, one episode at a time, in the order of
+    ``ratings``; the expected boundaries are computed for all episodes at once first.
 
     Parameters
     ----------
@@ -98,13 +103,14 @@ def episode_series(
         Client alliance measures in order of preference; an episode uses the first it has.
     percentile : float
         Lower edge of the expected band, percent.
+    overrides : mapping, optional
+        Per-instrument threshold overrides (:func:`alliance.science.series.thresholds_for`).
     """
     sessions = _session_dates(ratings)
     sessions = _with_outcome(sessions, ratings, primary, models, catalogue, percentile)
-    sessions, alliance = _with_alliance(sessions, ratings, alliance_measures, catalogue)
-    risks = _risk_answers(ratings, catalogue)
+    alliance = _alliance_choice(ratings, alliance_measures)
     ages = ratings.groupby("episode_id", sort=False)["age_group"].first()
-    return _build(sessions, risks, primary, alliance, ages, catalogue)
+    return _build(sessions, ratings, primary, alliance, ages, catalogue, overrides)
 
 
 def _session_dates(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -128,8 +134,6 @@ def _with_outcome(
 ) -> pd.DataFrame:
     chosen = ratings["episode_id"].map(primary)
     rows = ratings[(ratings["measure"] == chosen) & (ratings["rater"] == "client")]
-    scores = rows.set_index(["episode_id", "session"])["score"].rename("outcome")
-    sessions = sessions.join(scores, on=["episode_id", "session"])
     first = rows.groupby("episode_id", sort=False).agg(
         intake=("score", "first"), intake_session=("session", "first")
     )
@@ -152,144 +156,102 @@ def _with_outcome(
     return sessions
 
 
-def _with_alliance(
-    sessions: pd.DataFrame,
-    ratings: pd.DataFrame,
-    measures: Sequence[str],
-    catalogue: Mapping[str, Instrument],
-) -> tuple[pd.DataFrame, pd.Series]:
+def _alliance_choice(ratings: pd.DataFrame, measures: Sequence[str]) -> pd.Series:
+    """Episode id -> the first of ``measures`` the episode has."""
     rank = {code: position for position, code in enumerate(measures)}
     rows = ratings[ratings["measure"].isin(list(rank))]
-    chosen = (
+    return (
         rows.assign(_rank=rows["measure"].map(rank))
         .sort_values("_rank", kind="stable")
         .groupby("episode_id", sort=False)["measure"]
         .first()
     )
-    rows = rows[rows["measure"] == rows["episode_id"].map(chosen)]
-    client = rows[rows["rater"] == "client"]
-    key = ["episode_id", "session"]
-    own = rows[rows["rater"] == "clinician"].set_index(key)["score"].rename("clinician_alliance")
-    items = pd.Series(_item_maps(client, catalogue), index=client.index, dtype=object)
-    client_side = client.assign(alliance_items=items).set_index(key)
-    joined = sessions.join(client_side["score"].rename("alliance"), on=key)
-    joined = joined.join(client_side["alliance_items"], on=key).join(own, on=key)
-    return joined, chosen
 
 
-def _item_maps(rows: pd.DataFrame, catalogue: Mapping[str, Instrument]) -> list[dict[str, float]]:
-    maps: list[dict[str, float]] = [{} for _ in range(len(rows))]
-    for measure in rows["measure"].unique():
-        names = alliance_item_names(catalogue[measure])
-        columns = [(f"item_{n}", name) for n, name in names.items() if f"item_{n}" in rows]
-        positions = np.flatnonzero((rows["measure"] == measure).to_numpy())
-        for column, name in columns:
-            values = rows[column].to_numpy()[positions]
-            for position, value in zip(positions, values, strict=True):
-                if not np.isnan(value):
-                    maps[position][name] = float(value)
-    return maps
-
-
-def _risk_answers(
+def _item_columns(
     ratings: pd.DataFrame, catalogue: Mapping[str, Instrument]
-) -> dict[SessionKey, list[RiskAnswer]]:
-    found: dict[SessionKey, list[RiskAnswer]] = defaultdict(list)
-    for code, instrument in catalogue.items():
-        for item in instrument.items:
-            column = f"item_{item.number}"
-            if item.risk_above is None or column not in ratings:
-                continue
-            rows = ratings[(ratings["measure"] == code) & ratings[column].notna()]
-            for episode, session, value in zip(
-                rows["episode_id"], rows["session"], rows[column], strict=True
-            ):
-                found[(episode, int(session))].append(
-                    RiskAnswer(item=item.code, value=float(value), threshold=item.risk_above)
-                )
-    return found
-
-
-def _optional(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+) -> dict[str, list[tuple[str, list[float]]]]:
+    """Per measure, its items' codes with their column of values (as lists, read row by row)."""
+    columns: dict[str, list[tuple[str, list[float]]]] = {}
+    for code in ratings["measure"].unique():
+        instrument = catalogue.get(str(code))
+        if instrument is None:
+            continue
+        columns[str(code)] = [
+            (item.code, ratings[f"item_{item.number}"].tolist())
+            for item in instrument.items
+            if f"item_{item.number}" in ratings
+        ]
+    return columns
 
 
 def _build(
     sessions: pd.DataFrame,
-    risks: Mapping[SessionKey, list[RiskAnswer]],
+    ratings: pd.DataFrame,
     primary: pd.Series,
     alliance: pd.Series,
     ages: pd.Series,
     catalogue: Mapping[str, Instrument],
+    overrides: Overrides | None,
 ) -> Iterator[tuple[EpisodeSeries, dict[int, bool]]]:
-    table = _SessionColumns(sessions, risks)
-    episode_ids = sessions["episode_id"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, episode_ids[1:] != episode_ids[:-1]])
-    for start, stop in zip(starts, [*starts[1:], len(sessions)], strict=True):
-        episode = str(episode_ids[start])
-        points = [table.point(i) for i in range(start, stop)]
-        dated = {
-            point.number: table.dated[i]
-            for i, point in zip(range(start, stop), points, strict=True)
-        }
-        series = _series(
-            episode, points, primary.get(episode), alliance.get(episode), ages[episode], catalogue
-        )
-        yield series, dated
-
-
-class _SessionColumns:
-    """The session table as plain lists: SessionPoints are built one by one, fastest from lists."""
-
-    def __init__(
-        self, sessions: pd.DataFrame, risks: Mapping[SessionKey, list[RiskAnswer]]
-    ) -> None:
-        self.risks = risks
-        self.episode = sessions["episode_id"].tolist()
-        self.number = [int(n) for n in sessions["session"]]
-        self.dated = [bool(d) for d in sessions["dated"]]
-        self.items = sessions["alliance_items"].tolist()
-        self.day = [UNDATED if pd.isna(d) else d.date() for d in sessions["date"]]
-        self.numbers = {
-            name: [_optional(v) for v in sessions[name].to_numpy(dtype=np.float64)]
-            for name in ("outcome", "boundary", "alliance", "clinician_alliance")
-        }
-
-    def point(self, i: int) -> SessionPoint:
-        items = self.items[i]
-        return SessionPoint(
-            number=self.number[i],
-            date=self.day[i],
-            outcome=self.numbers["outcome"][i],
-            alliance=self.numbers["alliance"][i],
-            alliance_items=items if isinstance(items, dict) else {},
-            clinician_alliance=self.numbers["clinician_alliance"][i],
-            risk_answers=tuple(self.risks.get((self.episode[i], self.number[i]), ())),
-            expected_boundary=self.numbers["boundary"][i],
-        )
-
-
-def _series(
-    episode: str,
-    points: list[SessionPoint],
-    measure: str | None,
-    alliance_measure: str | None,
-    age_group: str,
-    catalogue: Mapping[str, Instrument],
-) -> EpisodeSeries:
-    outcome = catalogue[measure] if measure is not None else None
-    cutoff = None if outcome is None else cutoff_for(outcome, age_group)
-    change = None if outcome is None else reliable_change_for(outcome, age_group)
-    scale = catalogue[alliance_measure] if alliance_measure is not None else None
-    return EpisodeSeries(
-        episode=episode,
-        measure=measure or "",
-        higher_is_better=True if outcome is None else outcome.higher_is_better,
-        cutoff=None if cutoff is None else cutoff.total,
-        reliable_change=None if change is None else change.points,
-        sessions=tuple(points),
-        alliance_max=40.0 if scale is None else scale.scoring.max,
-        alliance_item_max=10.0
-        if scale is None
-        else max(item.scale.max for item in scale.scored_items),
+    numbers = [int(n) for n in sessions["session"]]
+    days = [UNDATED if pd.isna(d) else d.date() for d in sessions["date"]]
+    dated = [bool(d) for d in sessions["dated"]]
+    bounds = [_optional(b) for b in sessions["boundary"].to_numpy(dtype=np.float64)]
+    items = _item_columns(ratings, catalogue)
+    rows = (
+        ratings["session"].tolist(),
+        ratings["measure"].tolist(),
+        ratings["rater"].tolist(),
+        [_optional(v) for v in ratings["score"].to_numpy(dtype=np.float64)],
     )
+    session_spans = _spans(sessions["episode_id"].to_numpy())
+    rating_spans = dict(
+        (str(episode), span) for episode, span in _spans(ratings["episode_id"].to_numpy())
+    )
+    for episode_id, (start, stop) in session_spans:
+        episode = str(episode_id)
+        records = [SessionRecord(numbers[i], days[i]) for i in range(start, stop)]
+        boundaries = {numbers[i]: b for i in range(start, stop) if (b := bounds[i]) is not None}
+        first, last = rating_spans[episode]
+        found = [_rating(rows, items, i) for i in range(first, last)]
+        series = build_series(
+            episode,
+            records,
+            found,
+            catalogue,
+            outcome_measure=primary.get(episode),
+            alliance_measure=alliance.get(episode),
+            age_group=str(ages[episode]),
+            boundaries=boundaries,
+            overrides=overrides,
+        )
+        yield series, {numbers[i]: dated[i] for i in range(start, stop)}
+
+
+def _spans(ids: NDArray[np.object_]) -> list[tuple[object, tuple[int, int]]]:
+    """(id, (start, stop)) of each run of equal ids, in order."""
+    if len(ids) == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    stops = [*starts[1:], len(ids)]
+    return [(ids[a], (int(a), int(b))) for a, b in zip(starts, stops, strict=True)]
+
+
+def _rating(
+    rows: tuple[list[int], list[str], list[str], list[float | None]],
+    items: Mapping[str, list[tuple[str, list[float]]]],
+    i: int,
+) -> RatingRecord:
+    sessions, measures, raters, scores = rows
+    measure = measures[i]
+    values = {
+        code: float(column[i])
+        for code, column in items.get(measure, ())
+        if not math.isnan(column[i])
+    }
+    return RatingRecord(int(sessions[i]), measure, scores[i], values, raters[i])
+
+
+def _optional(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)

@@ -10,18 +10,31 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
+
+if TYPE_CHECKING:
+    from alliance.science.trajectories import TrajectoryModel
 
 __all__ = [
     "EpisodeSeries",
+    "MeasureSeries",
+    "RatingRecord",
     "RiskAnswer",
     "SessionPoint",
+    "SessionRecord",
     "Status",
+    "Thresholds",
     "check_number",
+    "check_threshold_overrides",
+    "episode_series",
     "refuse_unless",
+    "thresholds_for",
 ]
 
 Status = Literal["attended", "cancelled", "no_show"]
@@ -157,6 +170,38 @@ class SessionPoint:
 
 
 @dataclass(frozen=True)
+class MeasureSeries:
+    """One more outcome measure of an episode (e.g. the PHQ-9 beside the ORS): its scores by
+    session and its thresholds from the instrument file.
+
+    Attributes
+    ----------
+    measure : str
+        Instrument code, e.g. ``"phq9"``.
+    higher_is_better : bool
+    cutoff, reliable_change : float or None
+        From the instrument file for the client's age group (None: not published).
+    scores : tuple of (int, float)
+        (session number, client's total), sessions strictly increasing.
+    """
+
+    measure: str
+    higher_is_better: bool
+    cutoff: float | None
+    reliable_change: float | None
+    scores: tuple[tuple[int, float], ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scores", tuple((int(n), float(v)) for n, v in self.scores))
+        if self.reliable_change is not None:
+            check_number(self.reliable_change, f"{self.measure}: reliable_change", 0.0)
+        numbers = [n for n, _ in self.scores]
+        refuse_unless(
+            numbers == sorted(set(numbers)), f"{self.measure}: scores", "one per session", numbers
+        )
+
+
+@dataclass(frozen=True)
 class EpisodeSeries:
     """One episode's sessions in order, with what the rules need to know about its measures.
 
@@ -177,6 +222,17 @@ class EpisodeSeries:
         Strictly increasing session numbers, dates never going back.
     alliance_max, alliance_item_max : float
         Top of the alliance scale, total and per item (SRS: 40 and 10).
+    alliance_measure : str
+        The alliance measure's code. Empty (series built by hand): the alliance rules use the
+        cutoffs of their :class:`~alliance.science.signals.SignalSettings` (the SRS's). Set (by
+        :func:`episode_series`): they use ``alliance_cutoff`` and ``alliance_item_cutoff`` below,
+        from the measure's instrument file, and a None turns that check off (the WAI-SR has no
+        published cutoff).
+    alliance_cutoff, alliance_item_cutoff : float or None
+        The alliance measure's cutoffs (total at or below, item strictly below, is a concern).
+    measures : tuple of MeasureSeries
+        The episode's other outcome measures (e.g. PHQ-9 and GAD-7 beside the ORS), each judged
+        for reliable deterioration on its own.
     """
 
     episode: str
@@ -187,6 +243,10 @@ class EpisodeSeries:
     sessions: tuple[SessionPoint, ...]
     alliance_max: float = 40.0
     alliance_item_max: float = 10.0
+    alliance_measure: str = ""
+    alliance_cutoff: float | None = None
+    alliance_item_cutoff: float | None = None
+    measures: tuple[MeasureSeries, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sessions", tuple(self.sessions))
@@ -201,6 +261,15 @@ class EpisodeSeries:
             refuse_unless(self.reliable_change > 0, "reliable_change", "> 0", self.reliable_change)
         for index, point in enumerate(self.sessions):
             self._check_session(index, point)
+        if self.alliance_cutoff is not None:
+            check_number(self.alliance_cutoff, "alliance_cutoff", 0.0, self.alliance_max)
+        if self.alliance_item_cutoff is not None:
+            check_number(
+                self.alliance_item_cutoff, "alliance_item_cutoff", 0.0, self.alliance_item_max
+            )
+        object.__setattr__(self, "measures", tuple(self.measures))
+        for measure in self.measures:
+            refuse_unless(isinstance(measure, MeasureSeries), "measures", "MeasureSeries", measure)
 
     def _check_session(self, index: int, point: SessionPoint) -> None:
         name = f"sessions[{index}]"
@@ -219,3 +288,308 @@ class EpisodeSeries:
                 check_number(value, f"{name}.{attribute}", 0.0, self.alliance_max)
         for code, value in point.alliance_items.items():
             check_number(value, f"{name}.alliance_items[{code!r}]", 0.0, self.alliance_item_max)
+
+
+# The plain records an episode's series is built from ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session as stored: number, date, attendance and whether a new task was agreed."""
+
+    number: int
+    date: dt.date
+    status: Status = "attended"
+    new_task: bool = False
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """One stored rating: who rated what in which session, its total and item values.
+
+    ``rater`` is ``"client"``, ``"clinician"``, ``"collateral"`` or ``"team_member"``;
+    ``about_someone`` marks a rating about a team member rather than the client's own.
+    """
+
+    session: int
+    instrument: str
+    total: float | None
+    items: Mapping[str, float] = field(default_factory=dict)
+    rater: str = "client"
+    about_someone: bool = False
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """An instrument's thresholds for one age group, the site's override applied.
+
+    ``cutoff``: the total at the edge of the clinical range (outcome) or of concern (alliance);
+    ``item_cutoff``: an item strictly below it is a concern; ``reliable_change``: points.
+    """
+
+    cutoff: float | None
+    item_cutoff: float | None
+    reliable_change: float | None
+
+
+OVERRIDE_KEYS = ("total", "item", "reliable_change")
+"""What a site may override per instrument (``ALLIANCE["THRESHOLDS"]``)."""
+
+Overrides = Mapping[str, Mapping[str, float]]
+
+
+def thresholds_for(
+    instrument: Instrument, age_group: str, overrides: Overrides | None = None
+) -> Thresholds:
+    """The instrument file's cutoff, item cutoff and reliable change for an age group, each
+    replaced by the site's override for this instrument where it sets one.
+
+    Examples
+    --------
+    >>> from alliance.science.instruments import load_instruments
+    >>> srs = load_instruments()["srs"]
+    >>> thresholds_for(srs, "adult")
+    Thresholds(cutoff=36.0, item_cutoff=9.0, reliable_change=None)
+    >>> thresholds_for(srs, "adult", {"srs": {"total": 34}}).cutoff
+    34.0
+    """
+    cutoff = cutoff_for(instrument, age_group)
+    change = reliable_change_for(instrument, age_group)
+    own = dict((overrides or {}).get(instrument.code, {}))
+    found = Thresholds(
+        cutoff=None if cutoff is None else cutoff.total,
+        item_cutoff=None if cutoff is None else cutoff.item,
+        reliable_change=None if change is None else change.points,
+    )
+    return Thresholds(
+        cutoff=float(own["total"]) if "total" in own else found.cutoff,
+        item_cutoff=float(own["item"]) if "item" in own else found.item_cutoff,
+        reliable_change=float(own["reliable_change"])
+        if "reliable_change" in own
+        else found.reliable_change,
+    )
+
+
+def check_threshold_overrides(overrides: Overrides, instruments: Mapping[str, Instrument]) -> None:
+    """Refuse a site override for an instrument that is not installed, a key other than
+    :data:`OVERRIDE_KEYS`, or a value outside the instrument's scale; the message names it.
+
+    Examples
+    --------
+    >>> from alliance.science.instruments import load_instruments
+    >>> check_threshold_overrides({"srz": {"total": 30}}, load_instruments())
+    Traceback (most recent call last):
+    ...
+    ValueError: THRESHOLDS['srz']: must be an installed instrument (cors, csrs, gad7, gbo, gsrs, \
+ors, phq9, srs, wai_sr, wai_sr_t), got 'srz'
+    """
+    for code, values in overrides.items():
+        where = f"THRESHOLDS[{code!r}]"
+        known = ", ".join(sorted(instruments))
+        refuse_unless(code in instruments, where, f"an installed instrument ({known})", code)
+        refuse_unless(isinstance(values, Mapping), where, "a mapping", values)
+        instrument = instruments[code]
+        scored = instrument.scored_items
+        for key, value in values.items():
+            name = f"{where}[{key!r}]"
+            refuse_unless(key in OVERRIDE_KEYS, name, f"one of {', '.join(OVERRIDE_KEYS)}", key)
+            low, high = instrument.scoring.min, instrument.scoring.max
+            if key == "item":
+                low = max(item.scale.min for item in scored)
+                high = min(item.scale.max for item in scored)
+            elif key == "reliable_change":
+                low, high = 0.0, high - low
+            check_number(value, name, low, high)
+
+
+def episode_series(
+    episode: str,
+    sessions: Sequence[SessionRecord],
+    ratings: Iterable[RatingRecord],
+    instruments: Mapping[str, Instrument],
+    *,
+    outcome_measure: str | None,
+    alliance_measure: str | None,
+    age_group: str,
+    model: TrajectoryModel | None = None,
+    percentile: float = 25.0,
+    boundaries: Mapping[int, float] | None = None,
+    overrides: Overrides | None = None,
+) -> EpisodeSeries:
+    """The one way an episode's stored sessions and ratings become the series the alert rules,
+    charts and reports read, for any installed instrument (web, API, reports and the research
+    CLI all call it).
+
+    Per session: the client's total on the outcome measure; the worse edge of the expected band
+    (``boundaries`` given, else from ``model`` and the first outcome score: Finch, Lambert &
+    Schaalje 2001); on attended sessions only, the client's alliance total and items (keyed by
+    the item's English label as a code, which the repair advice reads), the clinician's own
+    total on the same measure and whether a new task was agreed; and every risk item answered.
+    Cutoffs, item cutoffs, reliable change and direction come from the instrument files
+    (:func:`thresholds_for`, with the site's ``overrides``). Every other outcome measure the
+    client rated (PHQ-9, GAD-7 beside the ORS) comes as a :class:`MeasureSeries`.
+
+    Parameters
+    ----------
+    episode : str
+        Episode id.
+    sessions : sequence of SessionRecord
+        In session order.
+    ratings : iterable of RatingRecord
+        The episode's ratings; the first of each (session, instrument, rater) counts.
+    instruments : mapping of code to Instrument
+    outcome_measure, alliance_measure : str or None
+        The episode's measures (None: the episode has none).
+    age_group : str
+        The client's age group, which picks the cutoffs.
+    model : TrajectoryModel, optional
+    percentile : float
+        Lower edge of the expected band, percent.
+    boundaries : mapping of session number to float, optional
+        Expected boundaries already computed (the research CLI computes them for all at once).
+    overrides : mapping, optional
+        The site's per-instrument thresholds (:func:`check_threshold_overrides`).
+
+    Examples
+    --------
+    >>> from alliance.science.instruments import load_instruments
+    >>> day = dt.date(2025, 1, 6)
+    >>> wai = {f"wai_sr_{n}": 4.0 for n in range(1, 13)}
+    >>> series = episode_series(
+    ...     "e1", [SessionRecord(1, day)], [RatingRecord(1, "wai_sr", 48.0, wai)],
+    ...     load_instruments(), outcome_measure="ors", alliance_measure="wai_sr",
+    ...     age_group="adult")
+    >>> series.sessions[0].alliance, series.alliance_max, series.alliance_cutoff
+    (48.0, 60.0, None)
+    """
+    first: dict[tuple[int, str, str], RatingRecord] = {}
+    by_session: dict[int, list[RatingRecord]] = {}
+    for rating in ratings:
+        by_session.setdefault(rating.session, []).append(rating)
+        if not rating.about_someone and rating.total is not None:
+            first.setdefault((rating.session, rating.instrument, rating.rater), rating)
+    scale = instruments[alliance_measure] if alliance_measure else None
+    labels = _item_codes(scale) if scale is not None else {}
+    points = []
+    for record in sessions:
+        attended = record.status == "attended"
+        outcome = first.get((record.number, outcome_measure or "", "client"))
+        alliance = first.get((record.number, alliance_measure or "", "client"))
+        clinician = first.get((record.number, alliance_measure or "", "clinician"))
+        if not attended:
+            # The rules refuse an alliance rating on a missed session; a stray one (entered
+            # before the attendance was corrected) is left out rather than stopping every alert.
+            alliance = clinician = None
+        points.append(
+            SessionPoint(
+                number=record.number,
+                date=record.date,
+                status=record.status,
+                outcome=None if outcome is None else outcome.total,
+                alliance=None if alliance is None else alliance.total,
+                alliance_items={}
+                if alliance is None
+                else {labels[c]: float(v) for c, v in alliance.items.items() if c in labels},
+                clinician_alliance=None if clinician is None else clinician.total,
+                risk_answers=tuple(_risk_answers(by_session.get(record.number, []), instruments)),
+                new_task=record.new_task and attended,
+            )
+        )
+    points = _with_boundaries(points, outcome_measure, instruments, model, percentile, boundaries)
+    outcome_file = instruments[outcome_measure] if outcome_measure else None
+    own = (
+        thresholds_for(outcome_file, age_group, overrides)
+        if outcome_file is not None
+        else Thresholds(None, None, None)
+    )
+    bond = (
+        thresholds_for(scale, age_group, overrides)
+        if scale is not None
+        else Thresholds(None, None, None)
+    )
+    return EpisodeSeries(
+        episode=episode,
+        measure=outcome_measure or "",
+        higher_is_better=True if outcome_file is None else outcome_file.higher_is_better,
+        cutoff=own.cutoff,
+        reliable_change=own.reliable_change,
+        sessions=tuple(points),
+        alliance_max=40.0 if scale is None else scale.scoring.max,
+        alliance_item_max=10.0
+        if scale is None
+        else max(item.scale.max for item in scale.scored_items),
+        alliance_measure=alliance_measure or "",
+        alliance_cutoff=bond.cutoff,
+        alliance_item_cutoff=bond.item_cutoff,
+        measures=tuple(_other_outcomes(first, instruments, outcome_measure, age_group, overrides)),
+    )
+
+
+def _item_codes(instrument: Instrument) -> dict[str, str]:
+    """Item code -> its English label as a code ("goals_and_topics"), which the repair advice
+    reads to tell which part of the alliance is strained."""
+    return {
+        item.code: re.sub(r"[^a-z0-9]+", "_", item.label.get("en", item.code).lower()).strip("_")
+        for item in instrument.scored_items
+    }
+
+
+def _risk_answers(
+    ratings: Sequence[RatingRecord], instruments: Mapping[str, Instrument]
+) -> Iterator[RiskAnswer]:
+    for rating in ratings:
+        instrument = instruments.get(rating.instrument)
+        if instrument is None:
+            continue
+        for item in instrument.items:
+            if item.risk_above is not None and item.code in rating.items:
+                yield RiskAnswer(
+                    item=item.code, value=float(rating.items[item.code]), threshold=item.risk_above
+                )
+
+
+def _with_boundaries(
+    points: list[SessionPoint],
+    outcome_measure: str | None,
+    instruments: Mapping[str, Instrument],
+    model: TrajectoryModel | None,
+    percentile: float,
+    boundaries: Mapping[int, float] | None,
+) -> list[SessionPoint]:
+    scored = [p for p in points if p.outcome is not None]
+    if not scored or not outcome_measure:
+        return points
+    if boundaries is None:
+        if model is None:
+            return points
+        later = [p.number for p in points if p.number >= scored[0].number]
+        intake = float(scored[0].outcome or 0.0)  # scored: its outcome is never None
+        path = model.expected_path(intake=intake, sessions=later, percentile=percentile)
+        edge = path.lower if instruments[outcome_measure].higher_is_better else path.upper
+        boundaries = {n: float(b) for n, b in zip(later, edge, strict=True)}
+    return [
+        replace(p, expected_boundary=boundaries[p.number]) if p.number in boundaries else p
+        for p in points
+    ]
+
+
+def _other_outcomes(
+    first: Mapping[tuple[int, str, str], RatingRecord],
+    instruments: Mapping[str, Instrument],
+    outcome_measure: str | None,
+    age_group: str,
+    overrides: Overrides | None,
+) -> Iterator[MeasureSeries]:
+    scores: dict[str, list[tuple[int, float]]] = {}
+    for (session, code, rater), rating in sorted(first.items()):
+        instrument = instruments.get(code)
+        if rater != "client" or code == outcome_measure or instrument is None:
+            continue
+        if instrument.kind == "outcome" and rating.total is not None:
+            scores.setdefault(code, []).append((session, float(rating.total)))
+    for code, found in sorted(scores.items()):
+        instrument = instruments[code]
+        own = thresholds_for(instrument, age_group, overrides)
+        yield MeasureSeries(
+            code, instrument.higher_is_better, own.cutoff, own.reliable_change, tuple(found)
+        )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Literal, get_args
 
@@ -37,19 +37,23 @@ from alliance.science.series import (
 )
 
 __all__ = [
+    "CASELOAD_ORDER",
     "DEFAULT_SETTINGS",
     "RULES",
     "SEVERITIES",
     "Alert",
+    "AlertState",
     "EpisodeSeries",
     "RiskAnswer",
     "SessionPoint",
     "SignalSettings",
+    "alert_states",
     "alliance_drop",
     "caseload_priority",
     "evaluate",
     "evaluate_many",
     "ghosting_risk",
+    "judged_sessions",
     "low_alliance",
     "no_outcome_measure",
     "not_on_track",
@@ -135,6 +139,10 @@ class Alert:
         Advice code and English text.
     pathway : {"alliance_building", "immediate_repair", "expressive_repair"} or None
         Repair pathway suggested (Safran & Muran 2000; Eubanks, Muran & Safran 2015), if any.
+    measure : str
+        For an alert about one of the episode's other outcome measures
+        (:attr:`EpisodeSeries.measures`, e.g. ``"phq9"`` beside the ORS), its code; empty for
+        the episode's own outcome and alliance measures.
     """
 
     rule: str
@@ -143,6 +151,7 @@ class Alert:
     evidence: Mapping[str, EvidenceValue]
     advice: Advice
     pathway: Pathway | None = None
+    measure: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "evidence", MappingProxyType(dict(self.evidence)))
@@ -248,7 +257,10 @@ def reliable_deterioration(
     ``worsening = first - score`` when higher is better, ``score - first`` when lower is better;
     fires when ``worsening >= reliable_change``. Evidence also says whether the score is now in the
     clinical range (below the cutoff when higher is better; at or above it when lower is better).
-    Severity high. Off when the series has no ``reliable_change``.
+    Severity high. Off when the series has no ``reliable_change``. Each of the episode's other
+    outcome measures (:attr:`EpisodeSeries.measures`: a PHQ-9 or GAD-7 beside the ORS) is
+    judged the same way with its own reliable-change value; those alerts carry its code in
+    ``measure``.
 
     Source: Jacobson NS, Truax P (1991). Clinical significance: a statistical approach to defining
     meaningful change in psychotherapy research. Journal of Consulting and Clinical Psychology,
@@ -266,7 +278,7 @@ def reliable_deterioration(
     """
     measured = _measured(series)
     if series.reliable_change is None or len(measured) < 2:
-        return []
+        return _other_measures_deterioration(series)
     (first, first_score), alerts = measured[0], []
     for point, score in measured[1:]:
         worsening = _worsening(series, first_score, score)
@@ -282,11 +294,54 @@ def reliable_deterioration(
             }
             advice = ADVICE["review_deterioration"]
             alerts.append(_alert("reliable_deterioration", "high", point, evidence, advice))
+    return alerts + _other_measures_deterioration(series)
+
+
+def _other_measures_deterioration(series: EpisodeSeries) -> list[Alert]:
+    """:func:`reliable_deterioration` for each of the episode's other outcome measures (PHQ-9,
+    GAD-7 beside the ORS), from each measure's own reliable-change value."""
+    alerts = []
+    dates = {point.number: point for point in series.sessions}
+    for other in series.measures:
+        if other.reliable_change is None or len(other.scores) < 2:
+            continue
+        (first_session, first_score) = other.scores[0]
+        for session, score in other.scores[1:]:
+            point = dates.get(session)
+            worsening = first_score - score if other.higher_is_better else score - first_score
+            if point is None or worsening < other.reliable_change - _TOLERANCE:
+                continue
+            evidence: dict[str, EvidenceValue] = {
+                "measure": other.measure,
+                "first_score": first_score,
+                "first_session": first_session,
+                "score": score,
+                "worsening": worsening,
+                "reliable_change": other.reliable_change,
+                "cutoff": other.cutoff,
+                "in_clinical_range": None
+                if other.cutoff is None
+                else (score < other.cutoff if other.higher_is_better else score >= other.cutoff),
+            }
+            advice = ADVICE["review_deterioration"]
+            alert = _alert("reliable_deterioration", "high", point, evidence, advice)
+            alerts.append(replace(alert, measure=other.measure))
     return alerts
 
 
 def _strained_aspect(code: str | None, settings: SignalSettings) -> Aspect | None:
     return None if code is None else aspect_of(code, settings.item_aspects)
+
+
+def _alliance_cutoffs(
+    series: EpisodeSeries, settings: SignalSettings
+) -> tuple[float | None, float | None]:
+    """The alliance cutoffs in force: the alliance measure's own (its instrument file, the
+    site's override applied: :func:`alliance.science.series.thresholds_for`) when the series
+    names its measure, else the settings' (the SRS's, for series built by hand)."""
+    if series.alliance_measure:
+        return series.alliance_cutoff, series.alliance_item_cutoff
+    return settings.alliance_cutoff, settings.alliance_item_cutoff
 
 
 def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
@@ -315,21 +370,30 @@ def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
     ('medium', 'goals', 'renegotiate_goals', 'immediate_repair')
     """
     alerts = []
+    cutoff, item_cutoff = _alliance_cutoffs(series, settings)
     for point in series.sessions:
         total, items = point.alliance, point.alliance_items
-        low_total = total is not None and total <= settings.alliance_cutoff + _TOLERANCE
-        low_items = [c for c, v in items.items() if v < settings.alliance_item_cutoff - _TOLERANCE]
+        low_total = total is not None and cutoff is not None and total <= cutoff + _TOLERANCE
+        low_items = (
+            []
+            if item_cutoff is None
+            else [c for c, v in items.items() if v < item_cutoff - _TOLERANCE]
+        )
         if not (low_total or low_items):
             continue
         lowest = lowest_item(items, settings.item_aspects)
         aspect = _strained_aspect(lowest, settings)
         advice, pathway = repair_for(aspect, new_task=point.new_task)
+        # The item that fired it: the lowest of those below the item cutoff, else the lowest.
+        fired = min(sorted(low_items), key=lambda code: items[code]) if low_items else lowest
         evidence = {
             "alliance": total,
-            "alliance_cutoff": settings.alliance_cutoff,
-            "item_cutoff": settings.alliance_item_cutoff,
+            "alliance_measure": series.alliance_measure or None,
+            "alliance_cutoff": cutoff,
+            "item_cutoff": item_cutoff,
             "items_below_cutoff": ",".join(sorted(low_items)),
             "lowest_item": lowest,
+            "fired_by_item": fired,
             "new_task": point.new_task,
             **{f"item_{code}": value for code, value in items.items()},
         }
@@ -531,6 +595,7 @@ def ghosting_risk(
     (2, 33.0, 'reach_out')
     """
     missed = {"no_show", "cancelled"} if settings.count_cancellations else {"no_show"}
+    cutoff = _alliance_cutoffs(series, settings)[0]
     alerts: list[Alert] = []
     last: tuple[SessionPoint, float] | None = None
     drop: float | None = None
@@ -540,13 +605,13 @@ def ghosting_risk(
             last = (point, point.alliance)
         if point.status not in missed or last is None:
             continue
-        low = last[1] <= settings.alliance_cutoff + _TOLERANCE
+        low = cutoff is not None and last[1] <= cutoff + _TOLERANCE
         if low or (drop is not None and drop >= settings.alliance_drop - _TOLERANCE):
             evidence = {
                 "status": point.status,
                 "last_alliance": last[1],
                 "last_alliance_session": last[0].number,
-                "alliance_cutoff": settings.alliance_cutoff,
+                "alliance_cutoff": cutoff,
                 "drop": drop,
             }
             advice = ADVICE["reach_out"]
@@ -606,12 +671,30 @@ RULES: tuple[Rule, ...] = (
 )
 _RULE_RANK = {rule.__name__: rank for rank, rule in enumerate(RULES)}
 
+CASELOAD_ORDER: tuple[str, ...] = (
+    "risk_answer",
+    "reliable_deterioration",
+    "not_on_track",
+    "low_alliance",
+    "alliance_drop",
+    "rating_discrepancy",
+    "perfect_alliance_streak",
+    "ghosting_risk",
+    "no_outcome_measure",
+)
+"""Need on the caseload, most first: a risk answer, a reliable deterioration (a measured
+worsening larger than the measure's error), not on track (a comparison with other clients'
+expected path), the alliance alerts, then missed sessions and missing measures."""
+_CASELOAD_RANK = {rule: rank for rank, rule in enumerate(CASELOAD_ORDER)}
+
 
 def caseload_priority(rule: str) -> int:
     """Where an open alert of this rule puts a client on the caseload: lower comes first.
 
-    The order of :data:`RULES`: risk answers first, then not on track, then alliance alerts,
-    then ghosting risk (DESIGN.md, "Caseload").
+    The order of :data:`CASELOAD_ORDER`: risk answers first, then reliable deterioration, then
+    not on track, then alliance alerts, then ghosting risk and a missing outcome measure
+    (DESIGN.md, "Caseload"; docs/clinic.md). Within one rank the caseload puts the most recent
+    session first.
 
     Examples
     --------
@@ -619,7 +702,7 @@ def caseload_priority(rule: str) -> int:
     True
     """
     try:
-        return _RULE_RANK[rule]
+        return _CASELOAD_RANK[rule]
     except KeyError:
         raise ValueError(f"rule: must be one of {', '.join(_RULE_RANK)}, got {rule!r}") from None
 
@@ -658,3 +741,153 @@ def evaluate_many(
     {'e1': []}
     """
     return {series.episode: evaluate(series, settings) for series in episodes}
+
+
+# The life of an alert --------------------------------------------------------------------
+
+Fate = Literal["open", "superseded", "resolved"]
+
+
+@dataclass(frozen=True)
+class AlertState:
+    """What became of one alert by the episode's latest ratings.
+
+    Attributes
+    ----------
+    alert : Alert
+    since : int
+        First session of the run of sessions in a row (among those the rule judges) at which
+        the rule fired: the open card says "since session 2".
+    fate : {"open", "superseded", "resolved"}
+        ``superseded``: the rule fired again at the next session it judged (that alert carries
+        the run on); ``resolved``: the next session it judged no longer met the rule; ``open``:
+        the latest session it judged still meets it. A risk answer is always ``open``: only a
+        person closes it.
+    by_session : int or None
+        The session that superseded or resolved it.
+    """
+
+    alert: Alert
+    since: int
+    fate: Fate
+    by_session: int | None = None
+
+
+_ALLIANCE_RULES = frozenset(
+    {"low_alliance", "alliance_drop", "rating_discrepancy", "perfect_alliance_streak"}
+)
+
+
+def judged_sessions(series: EpisodeSeries, rule: str, measure: str = "") -> list[int]:
+    """The sessions at which ``rule`` looks at the data it reads: a later one of these decides
+    whether an earlier alert still holds.
+
+    Outcome rules judge the sessions with that measure's score (not on track: with a score and
+    an expected boundary); alliance rules those with a client alliance rating; a missed-session
+    alert every later session; a missing outcome measure every attended session.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> a = SessionPoint(1, date(2025, 1, 1), alliance=30.0)
+    >>> b = SessionPoint(2, date(2025, 1, 8), outcome=20.0)
+    >>> judged_sessions(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (a, b)), "low_alliance")
+    [1]
+    """
+    if measure:
+        other = next((m for m in series.measures if m.measure == measure), None)
+        return [] if other is None else [session for session, _ in other.scores]
+    if rule == "not_on_track":
+        return [p.number for p, _ in _measured(series) if p.expected_boundary is not None]
+    if rule == "reliable_deterioration":
+        return [p.number for p, _ in _measured(series)]
+    if rule in _ALLIANCE_RULES:
+        return [p.number for p, _ in _rated(series)]
+    if rule == "no_outcome_measure":
+        return [p.number for p in series.sessions if p.status == "attended"]
+    return [p.number for p in series.sessions]
+
+
+def alert_states(
+    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
+) -> list[AlertState]:
+    """Every alert of :func:`evaluate` with what became of it by the latest ratings.
+
+    Alerts of one rule (and measure) on one episode form runs over the sessions the rule judges
+    (:func:`judged_sessions`): within a run each alert is superseded by the next, and the last
+    one stays open while the rule still holds at the latest judged session; a judged session
+    where the rule no longer holds resolves it ("resolved by session 5"). Risk answers are
+    never superseded nor resolved: each stays open until a person acknowledges it. So at most
+    one alert per rule and measure is open, and every open one is true of the latest ratings.
+    One concern makes one card: an alliance drop to a low alliance at the same session is
+    superseded by the low-alliance alert, and a low alliance followed by a missed session by
+    the missed-session alert (``ghosting_risk``, which names that alliance score).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> days = [date(2025, 1, d) for d in (1, 8, 15, 22)]
+    >>> points = [SessionPoint(n, days[n - 1], alliance=a)
+    ...           for n, a in ((1, 39.0), (2, 34.0), (3, 33.0), (4, 39.5))]
+    >>> states = alert_states(EpisodeSeries("e1", "ors", True, 25.0, 5.0, points))
+    >>> sorted((s.alert.session, s.since, s.fate, s.by_session)
+    ...        for s in states if s.alert.rule == "low_alliance")
+    [(2, 2, 'superseded', 3), (3, 2, 'resolved', 4)]
+    """
+    found = evaluate(series, settings)
+    grouped: dict[tuple[str, str], list[Alert]] = {}
+    for alert in found:
+        grouped.setdefault((alert.rule, alert.measure), []).append(alert)
+    states: list[AlertState] = []
+    for (rule, measure), alerts in grouped.items():
+        if rule == "risk_answer":
+            states.extend(AlertState(alert, alert.session, "open") for alert in alerts)
+            continue
+        fired = {alert.session for alert in alerts}
+        judged = sorted(set(judged_sessions(series, rule, measure)) | fired)
+        since: int | None = None
+        position = {number: index for index, number in enumerate(judged)}
+        previous_fired = False
+        starts: dict[int, int] = {}
+        for number in judged:
+            if number in fired:
+                since = since if previous_fired and since is not None else number
+                starts[number] = since
+            previous_fired = number in fired
+        for alert in sorted(alerts, key=lambda a: a.session):
+            index = position[alert.session]
+            after = judged[index + 1] if index + 1 < len(judged) else None
+            if after is None:
+                states.append(AlertState(alert, starts[alert.session], "open"))
+            elif after in fired:
+                states.append(AlertState(alert, starts[alert.session], "superseded", after))
+            else:
+                states.append(AlertState(alert, starts[alert.session], "resolved", after))
+    order = {id(alert): rank for rank, alert in enumerate(found)}
+    return sorted(_one_card_per_concern(states), key=lambda state: order[id(state.alert)])
+
+
+def _one_card_per_concern(states: list[AlertState]) -> list[AlertState]:
+    """Two open alerts about the same rating become one: a fall to a low alliance shows as the
+    low-alliance alert (the drop is superseded by it, at the same session), and a session
+    missed after a low alliance as the missed-session alert (which names that alliance)."""
+    open_at = {
+        (state.alert.rule, state.alert.session): state
+        for state in states
+        if state.fate == "open" and not state.alert.measure
+    }
+    ghosting = next((st for (rule, _), st in open_at.items() if rule == "ghosting_risk"), None)
+    merged = []
+    for state in states:
+        alert, is_open = state.alert, state.fate == "open"
+        if is_open and alert.rule == "alliance_drop" and ("low_alliance", alert.session) in open_at:
+            state = replace(state, fate="superseded", by_session=alert.session)
+        elif (
+            is_open
+            and alert.rule == "low_alliance"
+            and ghosting is not None
+            and ghosting.alert.evidence.get("last_alliance_session") == alert.session
+        ):
+            state = replace(state, fate="superseded", by_session=ghosting.alert.session)
+        merged.append(state)
+    return merged

@@ -532,15 +532,24 @@ class _EpisodeRestorer:
         self.parent._new("reflections", reflections)
 
     def _alerts(self) -> None:
-        have = set(self.episode.alerts.values_list("session__number", "rule"))
+        have = set(self.episode.alerts.values_list("session__number", "rule", "measure"))
         alerts = []
         for a in self.record["alerts"]:
-            if (a["session"], a["rule"]) in have:
+            if (a["session"], a["rule"], a.get("measure", "")) in have:
                 continue
+            acknowledged = _time(a["acknowledged_at"])
+            # An export from before the alert lifecycle has no state: acknowledged or open.
+            state = a.get("state") or ("acknowledged" if acknowledged else "open")
             alert = Alert(
                 episode=self.episode,
                 session=self.sessions[a["session"]],
-                acknowledged_at=_time(a["acknowledged_at"]),
+                measure=a.get("measure", ""),
+                state=state,
+                since_session=a.get("since_session"),
+                closed_by_session=a.get("closed_by_session"),
+                snooze_reason=a.get("snooze_reason", ""),
+                snoozed_at_session=a.get("snoozed_at_session"),
+                acknowledged_at=acknowledged,
                 acknowledged_by=self.user(a["acknowledged_by"]),
                 **{
                     k: a[k]

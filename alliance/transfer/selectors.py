@@ -393,4 +393,10 @@ class _Exporter:
             "acknowledged_at": _when(alert.acknowledged_at),
             "acknowledged_by": _username(alert.acknowledged_by_id, self.users),
             "acknowledgement_note": alert.acknowledgement_note,
+            "measure": alert.measure,
+            "state": alert.state,
+            "since_session": alert.since_session,
+            "closed_by_session": alert.closed_by_session,
+            "snooze_reason": alert.snooze_reason,
+            "snoozed_at_session": alert.snoozed_at_session,
         }

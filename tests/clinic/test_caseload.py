@@ -133,15 +133,17 @@ def test_the_caseload_works_for_a_one_score_client(clinic: SimpleNamespace) -> N
 def test_a_row_names_each_kind_of_alert_once_with_its_sessions_and_counts_the_rest(
     clinic: SimpleNamespace,
 ) -> None:
-    # Off track at sessions 2 and 3, reliably worse at both, and a low, falling alliance.
+    # Off track at sessions 2 and 3, reliably worse at both, and a low, falling alliance: the
+    # session 3 alerts supersede those of session 2 and say since when.
     episode = rated_episode(clinic, [20.0, 14.0, 14.5], [39.0, 35.0, 34.0])
     [row] = [r for r in caseload_rows(clinic.clinician) if r.episode.pk == episode.pk]
-    assert [(g.rule, list(g.sessions)) for g in row.alerts] == [
-        ("not_on_track", [2, 3]),
-        ("reliable_deterioration", [2, 3]),
-        ("low_alliance", [2, 3]),
+    assert [(g.rule, list(g.sessions), g.since) for g in row.alerts] == [
+        ("reliable_deterioration", [3], 2),
+        ("not_on_track", [3], 2),
+        ("low_alliance", [3], 2),
     ]
-    assert row.more == 1  # the alliance drop is on the client page
-    assert row.open_count == Alert.objects.filter(episode=episode).count()
+    # The fall to a low alliance is one concern: the drop is superseded by the low alliance.
+    assert row.more == 0
+    assert row.open_count == Alert.objects.open().filter(episode=episode).count() == 3
     body = _browser().get(reverse("clinic:caseload")).content.decode()
-    assert "sessions 2, 3" in body and "and 1 more kind of alert" in body
+    assert "Here because:</strong> Reliably worse since session 2" in body

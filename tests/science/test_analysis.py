@@ -344,8 +344,13 @@ def test_srs_items_name_the_strained_part_of_the_alliance() -> None:
 def test_the_rules_read_ors_when_an_episode_has_ors_and_phq9(result: dict[str, Any]) -> None:
     with_both = {e["episode_id"] for e in result["episodes"] if e["measure"] == "phq9"}
     with_both &= {e["episode_id"] for e in result["episodes"] if e["measure"] == "ors"}
-    measures = {a["measure"] for a in result["alerts"] if a["episode_id"] in with_both}
-    assert with_both and measures == {"ors"}
+    alerts = [a for a in result["alerts"] if a["episode_id"] in with_both]
+    assert with_both and {a["measure"] for a in alerts} <= {"ors", "phq9", "gad7"}
+    # The PHQ-9 beside the ORS is judged only for its own reliable deterioration.
+    assert {a["rule"] for a in alerts if a["measure"] in ("phq9", "gad7")} <= {
+        "reliable_deterioration"
+    }
+    assert {a["rule"] for a in alerts if a["measure"] == "ors"} - {"reliable_deterioration"}
 
 
 def test_alerts_of_the_clinic_match_the_rules_run_on_their_own(analysis: Analysis) -> None:

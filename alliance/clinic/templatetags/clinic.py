@@ -37,6 +37,11 @@ def advice(alert: Alert) -> str:
 
 
 @register.filter
+def measure_name(code: str) -> str:
+    return explain.measure_name(code)
+
+
+@register.filter
 def pathway_name(pathway: str) -> str:
     return explain.pathway_name(pathway) if pathway else ""
 
