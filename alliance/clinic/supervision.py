@@ -34,7 +34,7 @@ from django.db.models.functions import Concat, Trim, TruncQuarter
 from alliance import access
 from alliance.accounts.models import Membership, Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Episode, Session
-from alliance.feedback.models import Alert, Severity
+from alliance.feedback.models import Alert, AlertState, Severity
 from alliance.feedback.services import alert_settings
 from alliance.measures.models import Rater, Response
 from alliance.science.engagement import UNPLANNED_ENDINGS
@@ -146,10 +146,12 @@ class TeamOverview:
 
 
 def _team_alerts(user: User, teams: QuerySet[Team]) -> QuerySet[Alert]:
-    """Open alerts of the teams, most severe first, then the newest session."""
+    """Open alerts of the teams (state open: not superseded, resolved, snoozed or acknowledged;
+    a risk answer stays open until a person acknowledges it), most severe first, then the
+    newest session."""
     return (
         access.visible_alerts(user)
-        .filter(episode__team__in=teams, acknowledged_at__isnull=True)
+        .filter(episode__team__in=teams, state=AlertState.OPEN)
         .select_related("episode__client", "episode__team", "session")
         .annotate(primary=_primary_name(), severity_rank=_severity_rank())
         .order_by("severity_rank", "-session__starts_at", "priority", "pk")
@@ -440,7 +442,7 @@ def clinician_development(viewer: User, clinician: User) -> Development:
         unplanned=Count("pk", filter=Q(ending__in=UNPLANNED_ENDINGS)),
     )
     alerts = Alert.objects.filter(episode__in=episodes).aggregate(
-        open=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+        open=Count("pk", filter=Q(state=AlertState.OPEN)),
         acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
     )
     ratings = _alliance_ratings(episodes).aggregate(

@@ -57,7 +57,7 @@ def test_it_counts_alerts_alliance_and_unplanned_endings(clinic: SimpleNamespace
     rated_episodes(clinic.team_a, clinic.clinician, [(20, 25)], ending="client_initiated")
     found = supervision.clinician_development(clinic.clinician, clinic.clinician)
     assert found.acknowledged_alerts == 1
-    assert found.open_alerts == Alert.objects.filter(acknowledged_at__isnull=True).count()
+    assert found.open_alerts == Alert.objects.open().count()
     # SRS: 30, 38, 40, 34 on the one episode, 38 twice on each of the four others.
     assert found.alliance_ratings == 12
     assert found.mean_alliance == pytest.approx((30 + 38 + 40 + 34 + 38 * 8) / 12)
