@@ -3,7 +3,8 @@
 Built from an episode whose sessions and responses are already loaded
 (``selectors.episode_detail``), so it adds no query. The expected path comes from the trajectory
 model ``alliance.feedback.services.trajectory_model`` serves (the same path the not-on-track
-alert uses), the cutoffs and reliable-change values from the instrument files, and the
+alert uses), the cutoffs and reliable-change values in force (the instrument files, the site's
+override applied: ``alliance.feedback.services.thresholds``, as the alerts read them), and the
 reliable-change markers from ``alliance.science.change.classify_changes``: no rule is written
 here.
 """
@@ -17,11 +18,11 @@ from alliance.care.models import Episode
 from alliance.clinic import charts
 from alliance.clinic.explain import localized, number
 from alliance.feedback.selectors import active_models
-from alliance.feedback.services import band_percentile, trajectory_model
+from alliance.feedback.services import band_percentile, thresholds, trajectory_model
 from alliance.measures import catalogue
 from alliance.measures.models import STAFF_RATERS, Rater, Response
 from alliance.science.change import CHANGE_CLASSES, ChangeClass, classify_changes
-from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
+from alliance.science.instruments import Instrument
 from alliance.science.measure_scores import (
     Rating,
     client_series,
@@ -133,15 +134,14 @@ def _markers(
     instrument: Instrument, age_group: str, scores: Sequence[charts.ScorePoint]
 ) -> list[charts.ChangeMarker]:
     """Sessions whose change from intake reaches the reliable-change value (Jacobson & Truax)."""
-    change = reliable_change_for(instrument, age_group)
-    if change is None or len(scores) < 2:
+    found = thresholds(instrument.code, age_group)
+    if found.reliable_change is None or len(scores) < 2:
         return []
-    cutoff = cutoff_for(instrument, age_group)
     codes = classify_changes(
         [scores[0].value] * (len(scores) - 1),
         [s.value for s in scores[1:]],
-        cutoff=cutoff.total if cutoff else None,
-        reliable_change=change.points,
+        cutoff=found.cutoff,
+        reliable_change=found.reliable_change,
         higher_is_better=instrument.higher_is_better,
     )
     markers = []
@@ -230,16 +230,17 @@ _MODEL_IN_USE = object()
 
 
 def _cutoff_line(instrument: Instrument, age_group: str) -> charts.Line | None:
-    """The clinical cutoff from the instrument file, in the words of its direction: below the
-    ORS's 25 is clinical; from the PHQ-9's 10 and the GAD-7's 8 up is caseness (NHS Talking
-    Therapies manual)."""
-    cutoff = cutoff_for(instrument, age_group)
+    """The clinical cutoff in force (the instrument file, the site's override applied:
+    ``feedback.services.thresholds``), in the words of its direction: below the ORS's 25 is
+    clinical; from the PHQ-9's 10 and the GAD-7's 8 up is caseness (NHS Talking Therapies
+    manual)."""
+    cutoff = thresholds(instrument.code, age_group).cutoff
     if cutoff is None:
         return None
-    value = number(cutoff.total, 0)
+    value = number(cutoff, 0)
     if instrument.higher_is_better:
-        return charts.Line(cutoff.total, _("Clinical cutoff %(value)s") % {"value": value})
-    return charts.Line(cutoff.total, _("Caseness: %(value)s or above") % {"value": value})
+        return charts.Line(cutoff, _("Clinical cutoff %(value)s") % {"value": value})
+    return charts.Line(cutoff, _("Caseness: %(value)s or above") % {"value": value})
 
 
 def _key(
@@ -307,7 +308,7 @@ def measure_figure(
         severity=severity,
     )
     provenance, citation = _provenance(model)
-    has_change_value = reliable_change_for(instrument, age_group) is not None
+    has_change_value = thresholds(instrument.code, age_group).reliable_change is not None
     notes = [_key(band, severity, has_change_value), provenance] + (
         [line.label + "."] if line else []
     )
@@ -445,18 +446,19 @@ def alliance_figures(
     own = code == episode.alliance_measure
     instrument = catalogue.instrument(code)
     name = localized(instrument.name, instrument.code.upper())
-    cutoff = cutoff_for(instrument, episode.client.age_group)
+    cutoff = thresholds(code, episode.client.age_group)
     totals = _alliance_scores(episode, code)
     total_line = item_line = None
-    if cutoff is not None:
+    if cutoff.cutoff is not None:
         total_line = charts.Line(
-            cutoff.total,
-            _("Worth a talk at %(value)s or below") % {"value": number(cutoff.total, 0)},
+            cutoff.cutoff,
+            _("Worth a talk at %(value)s or below") % {"value": number(cutoff.cutoff, 0)},
         )
-        if cutoff.item is not None:
-            item_line = charts.Line(
-                cutoff.item, _("Worth a talk below %(value)s") % {"value": number(cutoff.item, 0)}
-            )
+    if cutoff.item_cutoff is not None:
+        item_line = charts.Line(
+            cutoff.item_cutoff,
+            _("Worth a talk below %(value)s") % {"value": number(cutoff.item_cutoff, 0)},
+        )
     text = charts.AllianceText(
         description=_("%(measure)s totals by session, by who rated and about whom")
         % {"measure": name},

@@ -18,9 +18,9 @@ from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
 from alliance.clinic.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.progress import GoalScore
 from alliance.feedback.models import Alert, AlertState, Severity
+from alliance.feedback.services import thresholds
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
-from alliance.science.instruments import cutoff_for
 
 __all__ = [
     "ALERTS_PER_ROW",
@@ -190,8 +190,7 @@ def _trend(scores: dict[tuple[int, str], list[float]], episode: Episode, code: s
         return None
     # Scaled to the scores and the cutoff, not the whole scale, so a 3-point drop shows.
     instrument = catalogue.instrument(code)
-    found = cutoff_for(instrument, episode.client.age_group)
-    cutoff = found.total if found is not None else None
+    cutoff = thresholds(code, episode.client.age_group).cutoff
     low, high = data_domain(
         values, scale=(instrument.scoring.min, instrument.scoring.max), reference=[cutoff]
     )

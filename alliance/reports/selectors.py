@@ -32,7 +32,7 @@ from alliance.access import administered_organisations, supervised_teams, visibl
 from alliance.accounts.models import Membership, Organisation, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Ending, Episode, Session, SessionStatus
 from alliance.feedback.models import Alert
-from alliance.feedback.services import alert_settings, trajectory_model
+from alliance.feedback.services import alert_settings, thresholds, trajectory_model
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.reports import split
@@ -40,7 +40,6 @@ from alliance.reports.labels import CHANGE_LABELS
 from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
 from alliance.science.effects import pre_post_effect, severity_adjusted_effect
 from alliance.science.engagement import UNPLANNED_ENDINGS
-from alliance.science.instruments import cutoff_for, reliable_change_for
 
 __all__ = [
     "Figure",
@@ -600,16 +599,15 @@ def _classify(
     first = np.array([row[2] for row in rows], dtype=np.float64)
     last = np.array([row[3] for row in rows], dtype=np.float64)
     for age in sorted(set(ages.tolist())):
-        rc = reliable_change_for(instrument, age)
-        if rc is None:
+        found = thresholds(instrument.code, age)  # the instrument file, the site's override
+        if found.reliable_change is None:
             continue  # no published value for this age group: left unclassified
-        cutoff = cutoff_for(instrument, age)
         mask = ages == age
         codes[mask] = classify_changes(
             first[mask],
             last[mask],
-            cutoff=None if cutoff is None else cutoff.total,
-            reliable_change=rc.points,
+            cutoff=found.cutoff,
+            reliable_change=found.reliable_change,
             higher_is_better=instrument.higher_is_better,
         )
     return codes
