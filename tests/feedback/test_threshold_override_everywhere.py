@@ -15,6 +15,7 @@ from alliance.clinic import progress, selectors, supervision
 from alliance.feedback.models import Alert
 from alliance.feedback.services import thresholds
 from alliance.measures import catalogue
+from alliance.measures.services import response_record
 from alliance.reports.selectors import report_build, report_scope
 from alliance.science.instruments import cutoff_for
 from tests.clinic.builders import rated_episode
@@ -69,3 +70,23 @@ def test_an_srs_override_is_read_by_the_chart_the_alert_the_development_page_and
         labels = {f.key: f.label for f in report_build(scope).figures if f.section == "split"}
         assert labels["improved_rate_good"] == f"Alliance above {OVERRIDE:g}"
         assert labels["improved_rate_low"] == f"Alliance {OVERRIDE:g} or below"
+
+
+def test_a_phq9_override_moves_the_caseness_line_of_its_chart_only(
+    clinic: SimpleNamespace,
+) -> None:
+    overridden = {**settings.ALLIANCE, "THRESHOLDS": {"phq9": {"total": 12}}}
+    with override_settings(ALLIANCE=overridden):
+        episode = rated_episode(clinic, [20.0, 20.0], [39.0, 39.0])
+        for number, answer in ((1, 2), (2, 1)):
+            response_record(
+                session=episode.sessions.get(number=number),
+                instrument_code="phq9",
+                values={f"phq9_{n}": answer for n in range(1, 9)} | {"phq9_9": 0},
+            )
+        detail = selectors.episode_detail(clinic.clinician, episode.pk)
+        figures = {f.key: f for f in progress.episode_figures(detail)}
+        assert set(_cutoff_values(figures["chart-phq9"].spec)) == {12.0}
+        published = cutoff_for(catalogue.instrument("ors"), "adult")
+        assert published is not None
+        assert set(_cutoff_values(figures["chart-outcome"].spec)) == {published.total}
