@@ -9,6 +9,7 @@ reliable-change markers from ``alliance.science.change.classify_changes``: no ru
 here.
 """
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ __all__ = [
     "goals_figure",
     "measure_figure",
     "outcome_figure",
+    "short_name",
 ]
 
 
@@ -228,6 +230,16 @@ def _outcome_summary(
 
 _MODEL_IN_USE = object()
 
+_ABBREVIATION = re.compile(r"\(([^()]+)\)")
+
+
+def short_name(instrument: Instrument) -> str:
+    """The instrument's short name as clinicians write it: the abbreviation its file's name
+    gives in brackets ("Patient Health Questionnaire (PHQ-9)": PHQ-9; WAI-SR, GAD-7, GBO), else
+    its code in capitals (ORS, SRS)."""
+    found = _ABBREVIATION.search(localized(instrument.name, ""))
+    return found.group(1).strip() if found else instrument.code.upper()
+
 
 def _cutoff_line(instrument: Instrument, age_group: str) -> charts.Line | None:
     """The clinical cutoff in force (the instrument file, the site's override applied:
@@ -293,7 +305,7 @@ def measure_figure(
         description=_("%(measure)s scores by session against the expected path")
         % {"measure": name},
         session=_("Session"),
-        score=f"{instrument.code.upper()} ({direction})",
+        score=f"{short_name(instrument)} ({direction})",
         expected=_("Expected"),
         band=_("Expected range"),
         scores=name,
@@ -463,7 +475,7 @@ def alliance_figures(
         description=_("%(measure)s totals by session, by who rated and about whom")
         % {"measure": name},
         session=_("Session"),
-        score=_("%(measure)s total") % {"measure": instrument.code.upper()},
+        score=_("%(measure)s total") % {"measure": short_name(instrument)},
         series=_("Rating"),
     )
     totals_figure = Figure(

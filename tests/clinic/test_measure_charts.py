@@ -284,3 +284,17 @@ def test_the_client_page_takes_the_same_queries_with_one_or_every_measure(
     body = browser.get(reverse("clinic:episode", args=[measured.pk])).content.decode()
     for key in ("chart-phq9", "chart-gad7", "chart-wai_sr-subscales", "chart-goals"):
         assert f'data-chart="{key}"' in body
+
+
+def test_each_chart_names_its_measure_as_clinicians_write_it(
+    clinic: SimpleNamespace, measured: Episode
+) -> None:
+    figures = _figures(clinic, measured)
+    titles = {
+        key: _layer(figures[key], figure_layer(figures[key]))["encoding"]["y"]["title"]
+        for key in ("chart-outcome", "chart-phq9", "chart-gad7", "chart-wai_sr")
+    }
+    assert titles["chart-phq9"].startswith("PHQ-9 (")
+    assert titles["chart-gad7"].startswith("GAD-7 (")
+    assert titles["chart-outcome"].startswith("ORS (")
+    assert titles["chart-wai_sr"].startswith("WAI-SR ")
