@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,10 @@ def errors(n_episodes: int, ratings: tuple[int, int], fits: int, seed: int, true
     found, failed, singular = [], 0, 0
     for k in range(fits):
         try:
-            fit = fit_trajectory(simulate(model, n_episodes, ratings, seed + k), group="episode")
+            with warnings.catch_warnings():  # the optimiser probing the boundary of small fits
+                warnings.simplefilter("ignore", RuntimeWarning)
+                ratings_k = simulate(model, n_episodes, ratings, seed + k)
+                fit = fit_trajectory(ratings_k, group="episode")
         except ValueError:
             failed += 1
             continue
