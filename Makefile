@@ -85,6 +85,9 @@ lint: python-packages
 
 check: lint test
 
+# The benches at their documented sizes (minutes). `ALLIANCE_BENCH_SIZE=small make bench` (or a
+# bench's `--small`) runs each one at a small size in seconds: a smoke run, which
+# tests/bench/test_existing_benches_run.py does in `make test`; its figures are too noisy to read.
 bench: python-packages
 	for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 

@@ -1,7 +1,8 @@
 """Benchmark: writing an audit event with the hash chain against the same insert without it.
 
 Run: ``python bench/bench_audit_chain.py`` (SQLite in a throw-away folder), or with
-``DATABASE_URL=postgres://...`` for PostgreSQL (it migrates that database and leaves its rows).
+``DATABASE_URL=postgres://...`` for PostgreSQL (it migrates that database and leaves its rows);
+``--small`` or ``ALLIANCE_BENCH_SIZE=small``: 50 events, 3 rounds, a smoke run.
 Times ``audit_record`` in one transaction with the chaining triggers, then with them dropped,
 alternating rounds so the machine's load falls on both; prints the median microseconds per event
 and their ratio. Speed is never asserted in tests.
@@ -17,7 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EVENTS, ROUNDS = 300, 7
+SMALL = "--small" in sys.argv or os.environ.get("ALLIANCE_BENCH_SIZE") == "small"
+EVENTS, ROUNDS = (50, 3) if SMALL else (300, 7)
 
 
 def _configure(folder: str) -> None:

@@ -1,6 +1,7 @@
 """Calibration of the expected band on simulated clinics: the share of held-out clients inside it.
 
-Run: ``python bench/bench_calibration.py``.
+Run: ``python bench/bench_calibration.py`` (``--small`` or ``ALLIANCE_BENCH_SIZE=small``: one seed,
+800 clients, a smoke run whose shares are too noisy to read).
 
 The procedure of ``tests/science/test_trajectory_calibration.py``: clinics from
 :func:`alliance.science.simulate.simulate_clinic` (8,000 clients, seeds 1 and 2, intakes
@@ -14,6 +15,8 @@ kept the intake as the session-1 outcome, and for the provisional ORS default on
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -31,7 +34,9 @@ from alliance.science.trajectories import (
     with_intake,
 )
 
-SEEDS = (1, 2)
+SMALL = "--small" in sys.argv or os.environ.get("ALLIANCE_BENCH_SIZE") == "small"
+SEEDS = (1,) if SMALL else (1, 2)
+CLIENTS, CLINICIANS = (800, 16) if SMALL else (8000, 160)
 INTAKES = {"clinical": (19.6, 7.5), "low": (14.0, 5.0), "high_wide": (25.0, 9.0)}
 SESSIONS = range(2, 13)
 PERCENTILES = (25.0, 10.0)
@@ -53,7 +58,9 @@ def provisional_default(train: pd.DataFrame) -> GrowthFit | TrajectoryModel:
 
 
 def split(seed: int, mean: float, sd: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    params = ClinicParameters(n_clients=8000, n_clinicians=160, intake_mean=mean, intake_sd=sd)
+    params = ClinicParameters(
+        n_clients=CLIENTS, n_clinicians=CLINICIANS, intake_mean=mean, intake_sd=sd
+    )
     clinic = simulate_clinic(params, seed=seed)
     ratings = clinic.ratings
     ors = ratings[(ratings["measure"] == "ors") & (ratings["rater"] == "client")]

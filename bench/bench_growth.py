@@ -1,6 +1,7 @@
 """Benchmark: REML growth-model fit time and memory, against statsmodels MixedLM.
 
-Run: ``python bench/bench_growth.py`` (add ``--quick`` to skip the 1M-rating size).
+Run: ``python bench/bench_growth.py`` (add ``--quick`` to skip the 1M-rating size; ``--small`` or
+``ALLIANCE_BENCH_SIZE=small``: 2,000 ratings only, one repeat, a smoke run).
 
 Simulates a clinic's ratings from the growth model (its own seeded numpy generator), fits
 ``score ~ log_session * intake + (log_session | episode)`` with
@@ -17,6 +18,7 @@ best of three.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -31,7 +33,9 @@ import statsmodels.formula.api as smf
 from alliance.science.growth import GrowthFit, fit_growth_model
 
 RATINGS_PER_EPISODE = 20 / 3  # 1,000,000 ratings from 150,000 episodes
-SIZES = (10_000, 100_000, 1_000_000)
+SMALL = "--small" in sys.argv or os.environ.get("ALLIANCE_BENCH_SIZE") == "small"
+SIZES = (2_000,) if SMALL else (10_000, 100_000, 1_000_000)
+REPEATS = 1 if SMALL else 3
 BETA = (1.0, 4.0, 0.95, -0.2)  # intercept, log_session, intake, intake:log_session
 G = np.array([[4.0, -1.0], [-1.0, 3.0]])
 SIGMA = 4.0
@@ -111,7 +115,7 @@ def peak_memory_mb(fit: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    sizes = SIZES[:-1] if "--quick" in sys.argv else SIZES
+    sizes = SIZES[:-1] if "--quick" in sys.argv and len(SIZES) > 1 else SIZES
     print(
         f"{'layout':<10} {'ratings':>10} {'episodes':>9} {'wall s':>8} {'CPU s':>8} "
         f"{'peak MB':>8} conv"
@@ -119,7 +123,7 @@ def main() -> None:
     for layout in ("regular", "gaps", "dated"):
         for n_ratings in sizes:
             ratings = simulate(n_ratings, layout=layout)
-            seconds, cpu = best_times(lambda r=ratings: ours(r), repeats=3)
+            seconds, cpu = best_times(lambda r=ratings: ours(r), repeats=REPEATS)
             megabytes = peak_memory_mb(lambda r=ratings: ours(r))
             fit = ours(ratings)
             print(
@@ -127,7 +131,7 @@ def main() -> None:
                 f"{megabytes:>8.1f} {fit.converged}"
             )
     small = simulate(SIZES[0], layout="regular")
-    ours_s = best_time(lambda: ours(small), repeats=3)
+    ours_s = best_time(lambda: ours(small), repeats=REPEATS)
     theirs_s = best_time(lambda: statsmodels_fit(small), repeats=1)
     result, fit = statsmodels_fit(small), ours(small)
     gap = np.max(np.abs(np.array(list(fit.fixed_effects.values())) - result.fe_params.to_numpy()))  # type: ignore[attr-defined]

@@ -1,6 +1,7 @@
 """Load test: 100 simulated clients and clinicians for 60 seconds against gunicorn on 127.0.0.1.
 
-Run: ``python bench/bench_load.py`` (about two minutes; ``--help`` for the options). Prepares a
+Run: ``python bench/bench_load.py`` (about two minutes; ``--help`` for the options; ``--small`` or
+``ALLIANCE_BENCH_SIZE=small``: 5 users for 5 s, a 3 s baseline, 2 workers, a smoke run). Prepares a
 file-backed database (SQLite in a temporary folder, or ``--database-url postgres://...`` naming
 a scratch database: the demo clinic is loaded into it), makes one-time answer links, starts
 gunicorn with deploy/gunicorn.conf.py on a free port, and runs locust headless with
@@ -47,7 +48,21 @@ def _options() -> argparse.Namespace:
     parser.add_argument(
         "--database-url", default="", help="a scratch database (default: SQLite in a temp folder)"
     )
-    return parser.parse_args()
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        default=os.environ.get("ALLIANCE_BENCH_SIZE") == "small",
+        help="a smoke run: 5 users for 5 s, a 3 s baseline, 2 workers, 60 links "
+        "(ALLIANCE_BENCH_SIZE=small too); options given still win",
+    )
+    options = parser.parse_args()
+    if options.small:
+        small = {"users": 5, "spawn_rate": 5, "seconds": 5, "baseline_seconds": 3}
+        small |= {"workers": 2, "tokens": 60}
+        parser.set_defaults(**small)
+        options = parser.parse_args()
+        options.small = True
+    return options
 
 
 def _environment(database_url: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Benchmark: agency reports over about a million ratings, as a ratio to a plain COUNT(*).
 
-Run: ``python bench/bench_reports.py [ratings]`` (default 1,000,000). Builds a throw-away SQLite
+Run: ``python bench/bench_reports.py [ratings]`` (default 1,000,000; ``--small`` or
+``ALLIANCE_BENCH_SIZE=small``: 480 ratings, a smoke run). Builds a throw-away SQLite
 database, or uses ``BENCH_DATABASE_URL`` (an empty PostgreSQL database made for this, e.g.
 ``postgres://postgres@127.0.0.1:5432/bench_reports``; its tables are created and left behind).
 The clinic: 3 teams, 30 clinicians, episodes of 12 attended sessions each rated on the ORS and
@@ -139,7 +140,9 @@ def _timed(work) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    ratings = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    numbers = [a for a in sys.argv[1:] if a != "--small"]
+    small = "--small" in sys.argv or os.environ.get("ALLIANCE_BENCH_SIZE") == "small"
+    ratings = int(numbers[0]) if numbers else 480 if small else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
         _configure(folder)
         from django.db import connection

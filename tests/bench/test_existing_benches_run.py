@@ -1,0 +1,95 @@
+"""Every bench in bench/ still runs: each once at its small size, as ``make bench`` runs it.
+
+A smoke run (issue 16): the bench is started as a subprocess with ``ALLIANCE_BENCH_SIZE=small``
+and must exit 0 and print its ratio against its named baseline. Nothing is asserted about time.
+On the PostgreSQL pass (``DATABASE_URL=postgres://...``) a bench that uses a database gets a
+scratch database of its own on the same server, dropped afterwards, so it runs on PostgreSQL
+without touching the suite's databases.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = URL.startswith(("postgres://", "postgresql://"))
+
+# Each bench: the line that prints its ratio (or, for calibration, its shares against the
+# nominal coverage), and how it is told which database to use (None: it uses none).
+BENCHES = {
+    "bench_audit_chain.py": (r"^ratio \d+\.\d+$", "DATABASE_URL"),
+    "bench_calibration.py": (r"share inside the band.*\(nominal 0\.50 and 0\.80\)", None),
+    "bench_caseload.py": (r"^ratio caseload / log-in page: \d+\.\d+$", "BENCH_DATABASE_URL"),
+    "bench_growth.py": (r"^ratio statsmodels / ours = [\d,]+x", None),
+    "bench_load.py": (r"^ratio overall p50 / health-check p50: \d+\.\d+$", "--database-url"),
+    "bench_reports.py": (
+        r"^clinician report .* ratio to COUNT\(\*\): +\d+\.\d+$",
+        "BENCH_DATABASE_URL",
+    ),
+    "bench_therapists.py": (r"^ratio statsmodels / ours at [\d,]+ episodes +\d+\.\d+$", None),
+}
+SLOW = {"bench_load.py", "bench_growth.py"}
+
+
+@contextmanager
+def _scratch_database(bench: str) -> Iterator[str]:
+    """A new empty PostgreSQL database beside the suite's, dropped when the bench is done."""
+    import psycopg
+
+    name = f"bench_{bench.removeprefix('bench_').removesuffix('.py')}_{uuid.uuid4().hex[:8]}"
+    server = URL.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run(bench: str, database: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BENCH_DATABASE_URL")}
+    env |= {"PYTHONPATH": str(ROOT), "ALLIANCE_BENCH_SIZE": "small"}
+    command = [sys.executable, str(ROOT / "bench" / bench)]
+    _line, told = BENCHES[bench]
+    if database and told == "--database-url":
+        command += ["--database-url", database]
+    elif database and told:
+        env[told] = database
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "bench",
+    [pytest.param(b, marks=[pytest.mark.slow] if b in SLOW else []) for b in BENCHES],
+)
+def test_the_bench_runs_at_its_small_size_and_prints_its_ratio(bench: str) -> None:
+    if ON_POSTGRES and BENCHES[bench][1]:
+        with _scratch_database(bench) as database:
+            done = _run(bench, database)
+    else:
+        done = _run(bench, None)
+    shown = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, shown
+    assert re.search(BENCHES[bench][0], done.stdout, re.MULTILINE), shown
+    if ON_POSTGRES and BENCHES[bench][1] and bench != "bench_load.py":
+        assert "postgresql" in done.stdout, shown
+
+
+def test_every_bench_in_the_folder_is_run_here() -> None:
+    """A new bench joins this smoke run (or the one in tests/bench/test_benches_run.py)."""
+    others = {"bench_local_fit.py", "bench_recovery.py"}
+    found = {path.name for path in (ROOT / "bench").glob("bench_*.py")} - others
+    assert found == set(BENCHES)
