@@ -98,9 +98,16 @@ MEASURE_REFUSED = {
 }
 
 
+# Goal-based outcomes are an outcome measure in their own right (Law & Jacob): an episode may
+# follow the client's goals as its outcome (issue 12: any installed instrument works).
+KINDS_TAKEN = {"outcome": ("outcome", "goal"), "alliance": ("alliance",)}
+
+
 def measure_codes(kind: str) -> list[str]:
-    """The codes of the installed instruments of one kind ("outcome", "alliance"), sorted."""
-    return sorted(code for code, i in catalogue.instruments().items() if i.kind == kind)
+    """The codes of the installed instruments an episode's field of this kind ("outcome",
+    "alliance") takes, sorted."""
+    taken = KINDS_TAKEN.get(kind, (kind,))
+    return sorted(code for code, i in catalogue.instruments().items() if i.kind in taken)
 
 
 def measure_choices(kind: str) -> list[tuple[str, str]]:

@@ -244,8 +244,12 @@ class _Values:
                     f"{at}.tasks[{j}].reviewed_in",
                     "a reviewed task names its review session; one not reviewed has none",
                 )
+        # Each rule once a session and measure (a PHQ-9 and a GAD-7 may each deteriorate);
+        # exports written before alerts named their measure have none.
         self.once(
-            f"{at}.alerts", [(a["session"], a["rule"]) for a in episode["alerts"]], "rule a session"
+            f"{at}.alerts",
+            [(a["session"], a["rule"], a.get("measure", "")) for a in episode["alerts"]],
+            "rule a session and measure",
         )
         for j, alert in enumerate(episode["alerts"]):
             where = f"{at}.alerts[{j}]"

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # A client who started low, fell below the expected band at session 3 and then improved
 # reliably; the alliance dipped at session 2.
-OUTCOME = [14.0, 15.0, 13.0, 21.0, 24.0]
+# Still below the expected path at the last session, so the not-on-track alert stays open (a
+# later score back on track resolves it: the alert lifecycle of issue 12).
+OUTCOME = [14.0, 15.0, 13.0, 12.0, 11.0]
 ALLIANCE = [38.0, 34.0, 36.0, 39.0, 40.0]
 
 
@@ -72,13 +74,13 @@ def test_the_clinician_sees_the_charts_and_acknowledges_an_alert_in_one_click(
     box = point.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(page.locator("#vg-tooltip-element.visible")).to_contain_text("24.0")
+    expect(page.locator("#vg-tooltip-element.visible")).to_contain_text("11.0")
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert problems == []
     assert _serious_violations(page) == []
     screenshot(page, "clinic-episode")
 
-    alert = Alert.objects.filter(episode=episode, rule="not_on_track").get()
+    alert = Alert.objects.open().filter(episode=episode, rule="not_on_track").get()
     card = page.locator(f"#alert-{alert.pk}")
     page.evaluate("window.notReloaded = true")
     card.get_by_label("Note (optional)").fill("Discussed with the client")

@@ -17,10 +17,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _team_with_history(clinic: SimpleNamespace) -> None:
     rated_episode(clinic, [20.0, 16.0, 14.0, 12.0, 10.0], [38, 34, 38, 38, 38])
     intakes = [12.0, 15.0, 18.0, 21.0, 24.0, 14.0, 17.0, 20.0, 23.0, 13.0, 16.0, 19.0]
-    rated_episodes(clinic.team_a, clinic.clinician, [(i, i + 9.0) for i in intakes])
+    # Closed episodes: clinician estimates leave open ones out by default (issue 18).
+    own = [(i, i + 9.0) for i in intakes]
+    rated_episodes(clinic.team_a, clinic.clinician, own, ending="planned")
     rated_episodes(clinic.team_a, clinic.clinician, [(15.0, 18.0)] * 2, ending="ghosted")
     for peer, shift in ((clinic.colleague, 3.0), (clinic.other_supervisor, 5.0)):
-        rated_episodes(clinic.team_a, peer, [(i, i + shift) for i in intakes], alliance=35.0)
+        peers = [(i, i + shift) for i in intakes]
+        rated_episodes(clinic.team_a, peer, peers, alliance=35.0, ending="planned")
 
 
 def test_a_supervisor_reviews_the_team_and_a_clinicians_development(

@@ -15,11 +15,14 @@ from tests.factories import PASSWORD
 
 
 def _installed(kind: str) -> list[str]:
-    return sorted(code for code, i in catalogue.instruments().items() if i.kind == kind)
+    # An episode's outcome may also be the client's goals (goal-based outcomes, issue 12).
+    kinds = ("outcome", "goal") if kind == "outcome" else (kind,)
+    return sorted(code for code, i in catalogue.instruments().items() if i.kind in kinds)
 
 
 def test_the_allowed_codes_are_the_installed_instruments_of_each_kind() -> None:
     assert measure_codes("outcome") == _installed("outcome") and "ors" in _installed("outcome")
+    assert "gbo" in measure_codes("outcome") and "srs" not in measure_codes("outcome")
     assert measure_codes("alliance") == _installed("alliance") and "srs" in _installed("alliance")
 
 

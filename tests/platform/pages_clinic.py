@@ -20,6 +20,8 @@ NOT_GET_PAGES = {
     "clinic:session_attendance",
     "clinic:session_rating",
     "feedback:alert_acknowledge",
+    "feedback:alert_snooze",
+    "feedback:session_alerts_acknowledge",
     "logout",
     "password_change",
     "password_change_done",

@@ -89,7 +89,20 @@ WRITES: dict[str, Write] = {
         lambda c: reverse("feedback:alert_acknowledge", args=[_alert(c).pk]),
         lambda c: {"note": "Talked it through together."},
         lambda c: Alert.objects.filter(acknowledged_at__isnull=False).count(),
-        SEES_WRITE,
+        # Only the care team closes an alert (issue 13): the team's supervisor reads it (403).
+        CARE_TEAM_WRITE,
+    ),
+    "feedback:alert_snooze": (
+        lambda c: reverse("feedback:alert_snooze", args=[_alert(c).pk]),
+        lambda c: {"reason": "We agreed to talk about it next time."},
+        lambda c: Alert.objects.get(pk=_alert(c).pk).state,
+        CARE_TEAM_WRITE,
+    ),
+    "feedback:session_alerts_acknowledge": (
+        lambda c: reverse("feedback:session_alerts_acknowledge", args=[_alert(c).session_id]),
+        lambda c: {"note": "Talked them through together."},
+        lambda c: Alert.objects.filter(acknowledged_at__isnull=False).count(),
+        CARE_TEAM_WRITE,
     ),
     "care:goal_edit": (
         lambda c: reverse("care:goal_edit", args=[goal_of(c).pk]),
