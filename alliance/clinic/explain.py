@@ -7,6 +7,7 @@ clinician can read between two sessions, in the user's language. It decides noth
 
 import re
 from collections.abc import Callable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from django.utils import formats
@@ -113,10 +114,15 @@ def localized(text: Text | None, fallback: str = "") -> str:
 
 
 def number(value: object, decimals: int = 1) -> str:
-    """A score as the user's locale writes it (one decimal by default: 18.5, or 18,5 in Dutch)."""
+    """A score as the user's locale writes it (one decimal by default: 18.5, or 18,5 in Dutch),
+    rounded half up as the templates' ``floatformat`` rounds. Django's ``number_format`` cuts a
+    float's digits off instead, so 8.1 + 0.7 (8.799999999999999) read "8.7" and an estimate of
+    -1.75 read -1.7 in a table but -1.8 in the sentence beside it."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    return formats.number_format(value, decimal_pos=decimals, use_l10n=True)
+    step = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP)
+    return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True)
 
 
 def rule_name(rule: str) -> str:

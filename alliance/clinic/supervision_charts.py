@@ -5,9 +5,9 @@ Nothing clinical is decided here; the numbers come from ``alliance.clinic.superv
 chart shows one clinician only: never a ranking.
 """
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from alliance.clinic import explain
 from alliance.clinic.charts import CUTOFF, INK, SCHEMA, Spec
 from alliance.clinic.progress import DataTable, Figure
 from alliance.clinic.supervision import OutcomeEstimate
@@ -16,7 +16,8 @@ __all__ = ["estimate_figure"]
 
 
 def _one(value: float) -> str:
-    return number_format(value, decimal_pos=1)
+    # The same rounding as the page's sentence (``floatformat``), so both show one number.
+    return explain.number(value)
 
 
 def _estimate_spec(estimate: float, lower: float, upper: float, description: str) -> Spec:
