@@ -257,8 +257,28 @@ def care_team_sessions(user: User) -> QuerySet[Session]:
 def visible_audit_events(user: User) -> QuerySet[AuditEvent]:
     """The audit log of the organisations the user administers; nothing for anyone else.
 
-    A failed log-in under a name no one has belongs to no organisation; the log-in page is the
-    whole site's, so every administrator sees those attempts (the name typed and the address)."""
+    A failed log-in under a name no one has belongs to no organisation (the name typed and the
+    address): see :func:`sees_unknown_name_log_ins` for who reads those."""
     administered = administered_organisations(user)
-    unknown_name = Q(organisation__isnull=True, action=Action.LOG_IN_FAILED) & Exists(administered)
-    return AuditEvent.objects.filter(Q(organisation__in=administered) | unknown_name)
+    own = Q(organisation__in=administered)
+    if sees_unknown_name_log_ins(user):
+        own |= Q(organisation__isnull=True, action=Action.LOG_IN_FAILED)
+    return AuditEvent.objects.filter(own)
+
+
+def sees_unknown_name_log_ins(user: User) -> bool:
+    """Who reads failed log-ins under names nobody has. The log-in page is the whole site's and
+    the name typed may be another organisation's person's, or a password typed in the wrong box:
+    on a site of one organisation its administrators read them; on a site of several, only the
+    site's operator (a superuser), never one organisation's administrator."""
+    if not _is_staff_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    return Organisation.objects.count() == 1 and administered_organisations(user).exists()
+
+
+def may_read_audit_log(user: User) -> bool:
+    """The audit pages: an organisation's administrators, and the operator for the site's own
+    events (failed log-ins under unknown names)."""
+    return is_administrator(user) or (_is_staff_user(user) and user.is_superuser)

@@ -47,7 +47,7 @@ CSV_COLUMNS = [
 
 def _administrator(request: HttpRequest) -> User:
     user = cast(User, request.user)
-    if not access.is_administrator(user):
+    if not access.may_read_audit_log(user):
         raise Http404
     return user
 

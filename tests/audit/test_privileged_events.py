@@ -290,3 +290,22 @@ def test_a_failed_log_in_under_an_unknown_name_is_shown_to_administrators(
     )
     assert "nobody-here" in page.content.decode()
     assert "203.0.113.9" in page.content.decode()
+
+
+def test_on_a_site_of_several_organisations_only_the_operator_reads_unknown_names(
+    clinic: SimpleNamespace,
+) -> None:
+    # The name typed may be another organisation's person's, or a password in the wrong box.
+    from alliance.accounts.models import Membership, Organisation
+
+    other = Organisation.objects.create(name="Hillside Therapy")
+    theirs = User.objects.create_user(username="hillside-admin", password=PASSWORD)
+    Membership.objects.create(user=theirs, organisation=other, role=Role.ADMINISTRATOR)
+    operator = User.objects.create_superuser(username="operator", password=PASSWORD)
+    Browser().post(reverse("login"), {"username": "typed-a-secret", "password": "x"})
+    event = AuditEvent.objects.get(action=Action.LOG_IN_FAILED, actor_name="typed-a-secret")
+    assert event not in access.visible_audit_events(clinic.administrator)
+    assert event not in access.visible_audit_events(theirs)
+    assert event in access.visible_audit_events(operator)
+    page = _logged_in(operator).get(reverse("audit:events"), {"username": "typed-a-secret"})
+    assert page.status_code == 200 and "typed-a-secret" in page.content.decode()
