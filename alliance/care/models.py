@@ -127,11 +127,25 @@ class Episode(models.Model):
     started_on = models.DateField(_("started"))
     ended_on = models.DateField(_("ended"), null=True, blank=True)
     ending = models.CharField(_("ending"), max_length=20, choices=Ending.choices, blank=True)
+    # The primary measures: the expected path, the outcome alerts and the alliance alerts read
+    # these. The measurement plan (``MeasurePlanItem``) lists every measure the episode uses and
+    # when each is given; it includes these two unless the clinic chose otherwise.
     outcome_measure = models.CharField(_("outcome measure"), max_length=20, default="ors")
     alliance_measure = models.CharField(_("alliance measure"), max_length=20, default="srs")
     share_progress_with_client = models.BooleanField(
         _("client may see their progress chart"), default=False
     )
+    # A transfer that ends this episode and starts a new one links the new one to this one.
+    continues = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continued_by",
+        verbose_name=_("continues the episode"),
+    )
+    # Earlier care teams, plans and endings: [{"at", "by", "what", "before", "after", "note"}].
+    history = models.JSONField(_("earlier versions"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("episode")
@@ -232,14 +246,38 @@ class SessionStatus(models.TextChoices):
     ATTENDED = "attended", _("Attended")
     CANCELLED = "cancelled", _("Cancelled")
     NO_SHOW = "no_show", _("Did not attend")
+    WITHDRAWN = "withdrawn", _("Withdrawn (opened by mistake)")
+
+
+NUMBERED_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.ATTENDED, SessionStatus.NO_SHOW)
+"""Sessions of these statuses are numbered 1, 2, ... by date; a cancelled or withdrawn session
+has no number, so it leaves no gap in the chart (issue 11)."""
+
+
+class SessionMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video")
+    PHONE = "phone", _("Phone")
+
+
+class CancelledBy(models.TextChoices):
+    NOBODY = "", _("Not cancelled")
+    CLIENT = "client", _("The client")
+    CLINIC = "clinic", _("The clinic")
 
 
 class Session(models.Model):
-    """One appointment in an episode, numbered from 1 in the order they were scheduled."""
+    """One appointment in an episode: booked ahead (scheduled) or started now, then attended,
+    a no-show, cancelled or withdrawn. Sessions that happen or may happen (``NUMBERED_STATUSES``)
+    are numbered from 1 in date order; cancelled and withdrawn ones have no number."""
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="sessions")
-    number = models.PositiveSmallIntegerField(_("number in the episode"))
+    number = models.PositiveSmallIntegerField(_("number in the episode"), null=True, blank=True)
     starts_at = models.DateTimeField(_("starts"))
+    duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), default=50)
+    mode = models.CharField(
+        _("how"), max_length=10, choices=SessionMode.choices, default=SessionMode.IN_PERSON
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
@@ -249,6 +287,27 @@ class Session(models.Model):
         related_name="sessions_attended",
         verbose_name=_("staff present"),
     )
+    # Booked sessions of one weekly or fortnightly series share this.
+    series = models.UUIDField(_("booked series"), null=True, blank=True, db_index=True)
+    cancelled_by = models.CharField(
+        _("cancelled by"), max_length=8, choices=CancelledBy.choices, blank=True, default=""
+    )
+    reason = models.CharField(_("reason for cancelling or withdrawing"), max_length=300, blank=True)
+    # The session planned as the last one: measures given "at the end" are due.
+    final = models.BooleanField(_("planned last session"), default=False)
+    # The measures due, fixed when the session starts (later plan changes leave it as it was).
+    due = models.JSONField(_("measures due"), default=list, blank=True)
+    # Earlier dates, lengths and statuses: [{"at", "by", "starts_at", "status", ..., "reason"}].
+    history = models.JSONField(_("earlier versions"), default=list, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    booked_at = models.DateTimeField(_("booked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("session")
@@ -260,10 +319,131 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=SessionStatus.values), name="session_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(mode__in=SessionMode.values), name="session_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_by__in=CancelledBy.values), name="session_cancelled_by_valid"
+            ),
+            # Only a cancelled session says who cancelled it (the booking services require it;
+            # sessions cancelled before booking existed may not say).
+            models.CheckConstraint(
+                condition=Q(status=SessionStatus.CANCELLED) | Q(cancelled_by=""),
+                name="session_cancelled_by_only_when_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="session_length_plausible",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.number is None:
+            day = f"{self.starts_at:%Y-%m-%d}"
+            return f"{self.get_status_display()} session on {day} of {self.episode}"
         return f"Session {self.number} of {self.episode}"
+
+
+class PlanRepeat(models.TextChoices):
+    NONE = "", _("Not repeated")
+    SESSIONS = "sessions", _("Every N sessions")
+    WEEKS = "weeks", _("Every N weeks")
+
+
+class PlanEntry(models.Model):
+    """When one measure is given: at intake, at the end, every N sessions or every N weeks (any
+    combination). ``alliance.science.plans`` decides what is due from these."""
+
+    instrument = models.CharField(_("measure"), max_length=20)
+    at_intake = models.BooleanField(_("at intake"), default=False)
+    at_end = models.BooleanField(_("at the end"), default=False)
+    repeat = models.CharField(
+        _("repeated"), max_length=10, choices=PlanRepeat.choices, blank=True, default=""
+    )
+    interval = models.PositiveSmallIntegerField(_("every"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.check_instrument()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def check_instrument(self) -> None:
+        """Refuse a code that is not an installed instrument (the catalogue is files, so no
+        database constraint can hold it: ``save`` calls this)."""
+        installed = sorted(catalogue.instruments())
+        if self.instrument not in installed:
+            raise ValidationError(
+                {
+                    "instrument": _(
+                        "%(code)s is not an installed measure; choose one of %(allowed)s."
+                    )
+                    % {"code": self.instrument or '""', "allowed": ", ".join(installed)}
+                }
+            )
+
+
+def plan_rules(prefix: str) -> list[models.BaseConstraint]:
+    """The database rules every plan table keeps."""
+    return [
+        models.CheckConstraint(
+            condition=Q(repeat__in=PlanRepeat.values), name=f"{prefix}_repeat_valid"
+        ),
+        # An interval of 1 to 52 exactly when the measure is repeated.
+        models.CheckConstraint(
+            condition=(Q(repeat="") & Q(interval__isnull=True))
+            | (~Q(repeat="") & Q(interval__gte=1, interval__lte=52)),
+            name=f"{prefix}_interval_matches_repeat",
+        ),
+        models.CheckConstraint(
+            condition=Q(at_intake=True) | Q(at_end=True) | ~Q(repeat=""),
+            name=f"{prefix}_given_sometime",
+        ),
+    ]
+
+
+class MeasurePlanItem(PlanEntry):
+    """One measure of an episode's measurement plan."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="plan")
+
+    class Meta:
+        verbose_name = _("measurement plan item")
+        verbose_name_plural = _("measurement plan")
+        ordering = ["episode", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "instrument"], name="plan_measure_once"),
+            *plan_rules("plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} in {self.episode}"
+
+
+class PlanDefault(PlanEntry):
+    """A clinic's default plan for a team and setting: a new episode's plan starts from it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="plan_defaults")
+    setting = models.CharField(_("setting"), max_length=20, choices=Setting.choices)
+
+    class Meta:
+        verbose_name = _("default measurement plan item")
+        verbose_name_plural = _("default measurement plans")
+        ordering = ["team", "setting", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "setting", "instrument"], name="plan_default_measure_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(setting__in=Setting.values), name="plan_default_setting_valid"
+            ),
+            *plan_rules("plan_default"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} for {self.team} ({self.setting})"
 
 
 # The alliance work (DOMAIN.md, "The alliance, as defined by Bordin" and "Ruptures and their

@@ -27,10 +27,20 @@ class Method(models.TextChoices):
     IMPORT = "import", _("Imported")
 
 
+class CountedResponses(models.Manager["Response"]):
+    """Responses that count: every one but those voided. The default manager, so charts, alerts,
+    reports, the API and reverse relations (``session.responses``) never see a voided response;
+    ``Response.everything`` reaches them all (history, audit, full export, submission keys)."""
+
+    def get_queryset(self) -> models.QuerySet["Response"]:
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
 class Response(models.Model):
     """One completed measure in one session: the current version of the answers and the scores
     computed from them by ``alliance.science.instruments``. Earlier versions live in
-    :class:`ResponseVersion`."""
+    :class:`ResponseVersion`. A response entered by mistake is voided, never deleted: it stays in
+    the history and the audit log and leaves the chart and the alerts."""
 
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="responses")
     instrument = models.CharField(_("measure"), max_length=20)
@@ -63,8 +73,22 @@ class Response(models.Model):
     answered_at = models.DateTimeField(_("answered"))
     idempotency_key = models.UUIDField(_("submission key"), unique=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voided by"),
+    )
+    void_reason = models.CharField(_("why it was voided"), max_length=300, blank=True)
+
+    objects = CountedResponses()
+    everything = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
+        base_manager_name = "everything"
         verbose_name = _("response")
         verbose_name_plural = _("responses")
         indexes = [models.Index(fields=["session", "instrument"])]
@@ -81,6 +105,12 @@ class Response(models.Model):
                 condition=Q(rater__in=STAFF_RATERS, rater_user__isnull=False)
                 | (~Q(rater__in=STAFF_RATERS) & Q(rater_user__isnull=True)),
                 name="response_staff_rater_named",
+            ),
+            # A voided response says who voided it and why.
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="response_void_says_who_and_why",
             ),
         ]
 
