@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from alliance.care.models import (
     Setting,
     Task,
 )
+from alliance.demo_week import DemoWeek
 from alliance.feedback.models import Alert, AlertState
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
@@ -126,7 +128,7 @@ def load_demo(*, seed: int = 7, today: dt.date | None = None) -> DemoSummary:
     clinic = simulate_clinic(demo_clinic_parameters(today=today or dt.date.today()), seed=seed)
     with transaction.atomic():
         _remove_earlier_demo()
-        return _DemoWriter(clinic).write()
+        return _DemoWriter(clinic, today or dt.date.today()).write()
 
 
 def _remove_earlier_demo() -> None:
@@ -142,7 +144,7 @@ def _remove_earlier_demo() -> None:
     GoalVersion.objects.filter(goal__episode__in=episodes).delete()
     Goal.objects.filter(episode__in=episodes).delete()
     ResponseVersion.objects.filter(response__session__episode__in=episodes).delete()
-    Response.objects.filter(**in_demo).delete()
+    Response.everything.filter(**in_demo).delete()
     episodes.delete()
     Client.objects.filter(organisation=organisation).delete()
     staff = list(
@@ -155,8 +157,9 @@ def _remove_earlier_demo() -> None:
 
 
 class _DemoWriter:
-    def __init__(self, clinic: SimulatedClinic) -> None:
+    def __init__(self, clinic: SimulatedClinic, today: dt.date) -> None:
         self.clinic = clinic
+        self.today = today
         self.rng = np.random.default_rng(11)
 
     def write(self) -> DemoSummary:
@@ -164,9 +167,28 @@ class _DemoWriter:
         self._staff()
         self._clients()
         self._episodes()
+        self.week = DemoWeek(list(self.teams.values()), self.today)
+        self.week.plan_defaults()
+        frame = self.clinic.episodes
+        symptoms = dict(zip(frame["episode_id"], frame["phq_gad"], strict=True))
+        self.week.plan_episodes(
+            self.episodes.values(),
+            {episode.pk: bool(symptoms[sim]) for sim, episode in self.episodes.items()},
+        )
         self._sessions()
+        self.last = {}
+        for sim_id, number in self.sessions:
+            self.last[sim_id] = max(self.last.get(sim_id, 0), number)
+        self.week.fix_due(
+            self.sessions.values(),
+            {self.episodes[sim].pk: number for sim, number in self.last.items()},
+        )
         responses = self._responses()
         _AllianceWork(self).write()
+        primary = {e.pk: self.users[self.primary[sim]] for sim, e in self.episodes.items()}
+        self.week.void_one(self.episodes.values(), primary)
+        booked = self.week.book_next_week(self.episodes.values(), primary)
+        self.week.links_outstanding(booked, primary)
         # The demo's history is not news: nobody is e-mailed about its risk answers.
         alerts_refresh(self.episodes.values(), notify=False)
         self._acknowledge_history()
@@ -295,8 +317,9 @@ class _DemoWriter:
     def _responses(self) -> int:
         responses, versions = [], []
         for row in self.clinic.ratings.itertuples():
-            response = self._response(row)
-            responses.append(response)
+            if not self._planned(row):
+                continue
+            responses.append(self._response(row))
         created = Response.objects.bulk_create(responses, batch_size=500)
         for response in created:
             versions.append(
@@ -335,13 +358,18 @@ class _DemoWriter:
             idempotency_key=uuid.uuid4(),
         )
 
+    def _planned(self, row: Any) -> bool:
+        """The simulated answer was one the episode's plan asked for (``alliance.demo_week``)."""
+        episode = self.episodes[row.episode_id]
+        number = int(row.session)
+        final = episode.ended_on is not None and number == self.last[row.episode_id]
+        return self.week.keeps(episode, row.measure, number, final)
+
     def _acknowledge_history(self) -> None:
         """A real clinic has discussed most past alerts: leave open only those of an active
         episode's last two sessions, so the caseload shows what a clinician would face today.
         Alerts already superseded or resolved by a later score are left as they are."""
-        last: dict[object, int] = {}
-        for sim_id, number in self.sessions:
-            last[sim_id] = max(last.get(sim_id, 0), number)
+        last = self.last
         ended = {sim_id for sim_id, episode in self.episodes.items() if episode.ended_on}
         sim_id_of = {episode.pk: sim_id for sim_id, episode in self.episodes.items()}
         alerts = (

@@ -9,10 +9,21 @@ import pytest
 from django.test import Client as Browser
 
 from alliance.accounts.models import Role, Team, User
-from alliance.care.models import Client, Episode, Goal, Rupture, Session, Task
+from alliance.care.models import (
+    Client,
+    Episode,
+    Goal,
+    MeasurePlanItem,
+    PlanDefault,
+    Rupture,
+    Session,
+    Task,
+)
+from alliance.care.plans import due_for_session, missed_measures
 from alliance.demo import DEMO_PASSWORD, load_demo
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
+from alliance.portal.models import Invitation
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 20)
@@ -23,9 +34,9 @@ def test_the_demo_clinic_has_the_documented_shape_users_and_roles() -> None:
     assert Team.objects.count() == 2
     assert 100 <= Client.objects.count() <= 140
     statuses = set(Session.objects.values_list("status", flat=True))
-    assert statuses == {"attended", "cancelled", "no_show"}
+    assert statuses == {"attended", "cancelled", "no_show", "scheduled"}
     numbers = Session.objects.values_list("number", flat=True)
-    assert min(numbers) == 1 and max(numbers) <= 30
+    assert min(numbers) == 1 and max(numbers) <= 33
     measures = set(Response.objects.values_list("instrument", flat=True))
     assert {"ors", "srs", "phq9", "gad7"} <= measures
     assert Response.objects.filter(rater="clinician").exists()
@@ -65,3 +76,35 @@ def test_loading_the_demo_again_replaces_it() -> None:
     load_demo(seed=7, today=TODAY)
     assert Client.objects.count() == clients
     assert User.objects.filter(username="therapist").count() == 1
+
+
+def test_the_demo_has_a_week_to_show() -> None:
+    """Issue 11, point 8: next week's bookings, plans that differ by team (Adults North gives the
+    PHQ-9 and GAD-7 at intake, every 4th session and at the end), links outstanding and one
+    voided response."""
+    load_demo(seed=7, today=TODAY)
+    booked = Session.objects.filter(status="scheduled")
+    assert booked.exists()
+    week = TODAY + dt.timedelta(days=10)
+    assert all(TODAY < s.starts_at.date() <= week + dt.timedelta(weeks=2) for s in booked)
+    assert booked.exclude(series=None).exists() and booked.filter(mode="video").exists()
+    adults = Team.objects.get(name="Adults North")
+    assert set(
+        PlanDefault.objects.filter(team=adults, interval=4).values_list("instrument", flat=True)
+    ) == {"phq9", "gad7"}
+    assert not PlanDefault.objects.exclude(team=adults).exists()
+    planned = MeasurePlanItem.objects.filter(episode__team=adults, instrument="phq9")
+    episode = planned.first().episode
+    given = set(
+        Response.objects.filter(session__episode=episode, instrument="phq9").values_list(
+            "session__number", flat=True
+        )
+    )
+    assert given and all(n == 1 or n % 4 == 0 or n == max(given) for n in given)
+    attended = episode.sessions.filter(status="attended").order_by("number")
+    assert all(due_for_session(s) == s.due and s.due for s in attended)
+    assert all(missed_measures(s) == [] for s in attended)
+    assert Invitation.objects.filter(session__status="scheduled", used_at=None).count() >= 3
+    [voided] = Response.everything.exclude(voided_at=None)
+    assert voided.void_reason and voided.voided_by
+    assert Response.objects.filter(session=voided.session, method="paper").exists()
