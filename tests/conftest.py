@@ -39,3 +39,30 @@ def _log_ins_go_through_the_lockout(monkeypatch: pytest.MonkeyPatch) -> None:
 def clinic(db: None) -> SimpleNamespace:
     """The standing cast of every permission test (see ``tests.factories.make_clinic``)."""
     return SimpleNamespace(**make_clinic())
+
+
+# The science core uses no database: its tests run once, on the SQLite pass, and the PostgreSQL
+# pass (DATABASE_URL=postgres://...) leaves them out, saying so in its "deselected" count. A test
+# under these folders that asks for a database still runs on both.
+DATABASE_FREE_FOLDERS = ("tests/science/",)
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"db", "transactional_db", "clinic", "live_server"}) or bool(
+        item.get_closest_marker("django_db")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    once = [
+        item
+        for item in items
+        if item.nodeid.startswith(DATABASE_FREE_FOLDERS) and not _uses_database(item)
+    ]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        chosen = set(map(id, once))
+        items[:] = [item for item in items if id(item) not in chosen]
