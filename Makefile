@@ -33,6 +33,8 @@ $(VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/vega/build/vega.min.js \
 	   node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/
+	# The source maps the minified files name: collectstatic's hashed names rewrite the references.
+	cp node_modules/vega-lite/build/vega-lite.min.js.map node_modules/vega-embed/build/vega-embed.min.js.map $(VENDOR)/
 	touch $@
 
 frontend: $(VENDOR)/.installed

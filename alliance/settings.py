@@ -110,6 +110,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with a content hash in their name, compressed (gzip, Brotli) and cached for a
+    # year (docs/deployment.md). Above the session and the user: a static file needs neither.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -229,8 +232,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("ALLIANCE_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "alliance" / "static"]
+# In production `manage.py collectstatic` writes every file under a name with its content hash,
+# gzip and Brotli copies beside it, and WhiteNoise serves them with a year's Cache-Control, so a
+# repeat visit loads no script again; the demo and the tests serve the files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if IS_DEVELOPMENT
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 SESSION_COOKIE_AGE = env_int("ALLIANCE_SESSION_SECONDS", 60 * 60 * 8, minimum=60)
 # The session ends after this long without a request, not only at the end of the day.

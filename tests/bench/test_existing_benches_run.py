@@ -32,6 +32,10 @@ BENCHES = {
     "bench_caseload.py": (r"^ratio caseload / log-in page: \d+\.\d+$", "BENCH_DATABASE_URL"),
     "bench_growth.py": (r"^ratio statsmodels / ours = [\d,]+x", None),
     "bench_load.py": (r"^ratio overall p50 / health-check p50: \d+\.\d+$", "--database-url"),
+    "bench_page_weight.py": (
+        r"^ratio client page repeat visit / log-in page: \d+\.\d+$",
+        "BENCH_DATABASE_URL",
+    ),
     "bench_reports.py": (
         r"^clinician report .* ratio to COUNT\(\*\): +\d+\.\d+$",
         "BENCH_DATABASE_URL",

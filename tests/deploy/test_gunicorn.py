@@ -1,6 +1,7 @@
 """Gunicorn with deploy/gunicorn.conf.py serves Alliance under production settings, as nginx
 would reach it: the health check, the log-in page over the proxy's HTTPS, a redirect to HTTPS
-for plain HTTP, and no static files (nginx serves those from STATIC_ROOT)."""
+for plain HTTP, and the static files collectstatic wrote: under hashed names, compressed, cached
+for a year (WhiteNoise; nginx may serve the same folder instead, docs/deployment.md)."""
 
 import http.client
 import os
@@ -67,7 +68,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         "ALLIANCE_BEHIND_PROXY": "on",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "alliance.settings",
+        "ALLIANCE_STATIC_ROOT": str(folder / "static"),
     }
+    collect = [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"]
+    subprocess.run(collect, cwd=BASE_DIR, env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     command = [str(GUNICORN), "--config", "deploy/gunicorn.conf.py"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"]
@@ -108,16 +112,28 @@ def test_an_unknown_host_is_refused(server: int) -> None:
     connection.close()
 
 
-def test_static_files_are_left_to_nginx(server: int) -> None:
-    # The log-in page's own style sheets and scripts: collectstatic will find each of them, and
-    # gunicorn does not serve them (nginx does, from STATIC_ROOT; deploy/nginx-alliance.conf).
+def test_static_files_are_hashed_compressed_and_cached_for_a_year(server: int) -> None:
+    # The log-in page links its style sheets and scripts under names with their content hash, so
+    # a browser may keep them for a year: a changed file gets a new name.
     page = _login_page_html(server)
     assets = re.findall(r'(?:href|src)="/static/([^"]+)"', page)
     assert assets, "the log-in page links no static files"
     for asset in assets:
-        assert finders.find(asset), f"collectstatic would not find {asset}"
-    response = _get(server, f"/static/{assets[0]}", {"X-Forwarded-Proto": "https"})
-    assert response.status == 404
+        name, _dot, _suffix = asset.rpartition(".")
+        original = re.sub(r"\.[0-9a-f]{12}$", "", name) + "." + _suffix
+        assert original != asset, f"{asset} has no content hash in its name"
+        assert finders.find(original), f"collectstatic would not find {original}"
+        plain = _get(server, f"/static/{asset}", {"X-Forwarded-Proto": "https"})
+        assert plain.status == 200
+        assert "immutable" in plain.getheader("Cache-Control", "")
+        assert "max-age=315360000" in plain.getheader("Cache-Control", "")
+        packed = _get(
+            server, f"/static/{asset}", {"X-Forwarded-Proto": "https", "Accept-Encoding": "br"}
+        )
+        assert packed.getheader("Content-Encoding") == "br", asset
+        assert int(packed.getheader("Content-Length", "0")) < int(
+            plain.getheader("Content-Length", "0")
+        )
 
 
 def _login_page_html(port: int) -> str:
