@@ -65,19 +65,23 @@ def session_comments(user: User, session: Session) -> list[AllianceComment]:
     )
 
 
+# The alerts about a low or falling alliance rating (alliance.science.signals), whose rating the
+# client may have commented on.
+ALLIANCE_RULES = frozenset({"low_alliance", "alliance_drop", "rating_discrepancy"})
+
+
 def alert_comment(user: User, alert: Alert) -> AllianceComment | None:
     """The client's comment on the rating an alliance alert is about (a low or falling rating
     in the alert's session), for the care team; None otherwise."""
-    if not alert.measure or catalogue.instruments().get(alert.measure) is None:
+    known = catalogue.instruments()
+    about_alliance = alert.rule in ALLIANCE_RULES or (
+        alert.measure in known and known[alert.measure].kind == "alliance"
+    )
+    if not about_alliance or not access.may_read_client_words(user, alert.episode):
         return None
-    if catalogue.instrument(alert.measure).kind != "alliance":
-        return None
-    if not access.may_read_client_words(user, alert.episode):
-        return None
+    measure = alert.measure or alert.episode.alliance_measure
     return (
-        AllianceComment.objects.filter(
-            session_id=alert.session_id, response__instrument=alert.measure
-        )
+        AllianceComment.objects.filter(session_id=alert.session_id, response__instrument=measure)
         .order_by("-created_at")
         .first()
     )
