@@ -2,6 +2,7 @@
 measure, shown on the session page and inside the alliance alert of a low rating, to the care
 team only, escaped, and left out of research exports."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -102,5 +103,5 @@ def test_research_exports_leave_the_comment_out(clinic: SimpleNamespace) -> None
     exported = research.research_csv(organisation=clinic.org, key=b"k" * 32)
     assert "SECRET-WORDS-42" not in exported
     # Its columns are listed by name, so a new model's text cannot slip in.
-    source = open(research.__file__, encoding="utf-8").read()
+    source = Path(research.__file__).read_text(encoding="utf-8")
     assert "voice" not in source and "AllianceComment" not in source and "AgendaItem" not in source
