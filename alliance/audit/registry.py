@@ -91,6 +91,11 @@ CLINICAL: dict[str, Audited] = {
     "api:task_create": _create("task"),
     "api:rupture_list": _create("rupture"),
     "api:rupture_create": _create("rupture"),
+    "api:agenda_item_list": Audited("agenda_item"),
+    "api:alliance_comment_list": Audited("session"),
+    "api:client_hopes_list": Audited("episode"),
+    "api:episode_preferences": Audited("episode", "episode_id"),
+    "api:response_words": Audited("response", "response_id"),
     # FHIR by token: the kind and id come from the resource type and id in the URL.
     "fhir:search": _create("fhir"),
     "fhir:read": Audited("fhir", "resource_id"),
