@@ -7,6 +7,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from alliance.portal.models import Invitation
+from tests.api.conftest import cast  # noqa: F401 (the API tests' fixture, for test_api.py)
 from tests.portal.conftest import ORS_ANSWERS, SRS_ANSWERS, invite
 
 CNIP_ANSWERS = {f"cnip_{n}": "0" for n in range(1, 19)} | {

@@ -10,7 +10,7 @@ import pytest
 from alliance.measures.services import response_record
 from alliance.voice import services
 from alliance.voice.models import AgendaItem
-from tests.api.conftest import STAFF_ROLES, api_as, cast  # noqa: F401 (the fixture)
+from tests.api.conftest import STAFF_ROLES, api_as
 from tests.voice.conftest import CEQ_ANSWERS, CNIP_ANSWERS
 
 pytestmark = pytest.mark.django_db
