@@ -8,6 +8,7 @@ session's topics in one query, and ``session_agenda_items(user, session)`` one s
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -70,21 +71,33 @@ def session_comments(user: User, session: Session) -> list[AllianceComment]:
 ALLIANCE_RULES = frozenset({"low_alliance", "alliance_drop", "rating_discrepancy"})
 
 
-def alert_comment(user: User, alert: Alert) -> AllianceComment | None:
+def alert_comment(
+    user: User, alert: Alert, cache: dict[int, Any] | None = None
+) -> AllianceComment | None:
     """The client's comment on the rating an alliance alert is about (a low or falling rating
-    in the alert's session), for the care team; None otherwise."""
+    in the alert's session), for the care team; None otherwise. With a ``cache`` (one per
+    page), the episode's comments are read once, however many alerts the page shows."""
     known = catalogue.instruments()
     about_alliance = alert.rule in ALLIANCE_RULES or (
         alert.measure in known and known[alert.measure].kind == "alliance"
     )
-    if not about_alliance or not access.may_read_client_words(user, alert.episode):
+    if not about_alliance:
         return None
+    cache = {} if cache is None else cache
+    if alert.episode_id not in cache:
+        cache[alert.episode_id] = _episode_comments(user, alert.episode)
     measure = alert.measure or alert.episode.alliance_measure
-    return (
-        AllianceComment.objects.filter(session_id=alert.session_id, response__instrument=measure)
-        .order_by("-created_at")
-        .first()
-    )
+    return cache[alert.episode_id].get((alert.session_id, measure))
+
+
+def _episode_comments(user: User, episode: Episode) -> dict[tuple[int, str], AllianceComment]:
+    if not access.may_read_client_words(user, episode):
+        return {}
+    comments = AllianceComment.objects.filter(session__episode=episode).select_related("response")
+    found: dict[tuple[int, str], AllianceComment] = {}
+    for comment in comments.order_by("created_at", "pk"):
+        found[(comment.session_id, comment.response.instrument)] = comment  # the latest wins
+    return found
 
 
 def episode_topics(user: User, episode: Episode) -> list[AgendaItem]:

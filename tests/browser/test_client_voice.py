@@ -83,3 +83,33 @@ def test_a_client_adds_an_agenda_and_a_comment_and_the_clinician_sees_both(
     page.get_by_role("button", name="Mark covered (topic 1)").click()
     expect(page.locator("li.agenda-item.covered")).to_contain_text("Sleep & the night shifts")
     assert AgendaItem.objects.get(position=1).is_covered
+
+
+def test_a_client_sees_their_own_progress_on_a_phone_when_it_is_shared(
+    live_server: object, phone: Page, clinic: SimpleNamespace
+) -> None:
+    from alliance.measures.services import response_record
+    from alliance.voice.models import TeamSharing
+    from tests.clinic.builders import ors
+    from tests.factories import make_session
+
+    TeamSharing.objects.create(team=clinic.team_a, clients_may_see_progress=True)
+    clinic.episode.share_progress_with_client = True
+    clinic.episode.save(update_fields=["share_progress_with_client"])
+    response_record(session=clinic.session, instrument_code="ors", values=ors(18), rater="client")
+    later = make_session(clinic.episode, 4)
+    _invitation, token = invitation_create(
+        session=later, measures=["ors"], channel="link", created_by=clinic.clinician
+    )
+    problems = watch_console(phone)
+    phone.goto(f"{live_server.url}/rate/l/{token}/")  # type: ignore[attr-defined]
+    for index in range(4):
+        _tap_line(phone, index, 0.7)
+    phone.get_by_role("button", name="Send my answers").tap()
+    phone.get_by_role("link", name="See your progress so far").tap()
+    expect(phone.get_by_role("heading", name="What the chart shows")).to_be_visible()
+    expect(phone.locator("figure.chart canvas, figure.chart svg").first).to_be_visible()
+    assert fits_the_width(phone)
+    check_page(phone, "voice-client-progress-phone")
+    _to_docs(phone, "voice-client-progress-phone")
+    assert problems == []

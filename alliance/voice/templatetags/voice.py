@@ -66,7 +66,14 @@ def voice_alert_comment(context: template.Context, alert: Alert) -> AllianceComm
     user = _user(context)
     if user is None:
         return None
-    return selectors.alert_comment(user, alert)
+    # One cache per request, so a page of many alerts reads the comments once.
+    request = context.get("request")
+    cache = getattr(request, "_voice_alert_comments", None)
+    if cache is None:
+        cache = {}
+        if request is not None:
+            request._voice_alert_comments = cache  # type: ignore[attr-defined]
+    return selectors.alert_comment(user, alert, cache)
 
 
 @register.simple_tag
