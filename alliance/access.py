@@ -13,6 +13,11 @@ The rules (docs/architecture.md, "Who sees what"):
   off the care team reads them and is told of risk answers, but the person who saw the client
   closes the alert;
 - a clinician's reflection on a session is private to its author and the team's supervisors;
+- the client's own words (agenda topics, alliance comments, hopes at intake: issue 19) are read
+  by the episode's care team only, never by a supervisor or administrator off it, and never
+  reach a research export (``may_read_client_words``, ``client_words_sessions``);
+- a client sees their own progress page only when the team and the episode's clinician allow
+  it (``client_may_see_progress``);
 - a client who has no episode yet (just added at intake) is seen by the person who added them
   and by the organisation's administrators, so the client can be found to open an episode;
 - anyone else, including an anonymous visitor, sees nothing.
@@ -32,11 +37,14 @@ from alliance.audit.models import Action, AuditEvent
 from alliance.care.models import CareTeamMember, Client, Episode, Reflection, Session
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
+from alliance.voice.models import TeamSharing
 
 __all__ = [
     "administered_organisations",
     "can_see_episode",
     "care_team_sessions",
+    "client_may_see_progress",
+    "client_words_sessions",
     "clients_without_episode",
     "episodes_for_agency_statistics",
     "intake_organisations",
@@ -46,6 +54,7 @@ __all__ = [
     "managed_teams",
     "managed_users",
     "may_close_alert",
+    "may_read_client_words",
     "may_use_admin",
     "reportable_clinicians",
     "reportable_organisations",
@@ -282,3 +291,24 @@ def may_read_audit_log(user: User) -> bool:
     """The audit pages: an organisation's administrators, and the operator for the site's own
     events (failed log-ins under unknown names)."""
     return is_administrator(user) or (_is_staff_user(user) and user.is_superuser)
+
+
+def may_read_client_words(user: User, episode: Episode) -> bool:
+    """Whether the user may read the client's own free text (agenda topics, alliance comments,
+    hopes): the episode's care team only. A supervisor or administrator off the care team reads
+    the scores but not the words, which the client wrote for the people who see them."""
+    return is_on_care_team(user, episode)
+
+
+def client_words_sessions(user: User) -> QuerySet[Session]:
+    """``may_read_client_words`` as a query: the sessions whose client words the user reads."""
+    return care_team_sessions(user)
+
+
+def client_may_see_progress(episode: Episode) -> bool:
+    """Whether the client of this episode may see their own progress page: only when the
+    team allows it (``TeamSharing``) and the clinician switched it on for the episode."""
+    if not episode.share_progress_with_client:
+        return False
+    sharing = TeamSharing.objects.filter(team_id=episode.team_id, clients_may_see_progress=True)
+    return sharing.exists()

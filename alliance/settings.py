@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "alliance.feedback",
     "alliance.clinic",
     "alliance.portal",
+    "alliance.voice",
     "alliance.reports",
     "alliance.api",
     "alliance.audit",

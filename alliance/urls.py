@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("rate/", include("alliance.portal.urls")),
     path("care/", include("alliance.care.urls")),
+    path("voice/", include("alliance.voice.urls")),
     path("feedback/", include("alliance.feedback.urls")),
     path("trajectories/", include("alliance.feedback.trajectory_urls")),
     path("reports/", include("alliance.reports.urls")),

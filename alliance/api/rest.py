@@ -623,3 +623,9 @@ def rupture_create(request: HttpRequest, payload: RuptureIn) -> Status[Any]:
         note=payload.note,
     )
     return Status(201, rupture)
+
+
+# The client's words and preferences (issue 19): alliance/voice/api.py.
+from alliance.voice.api import register as _register_voice  # noqa: E402
+
+_register_voice(api)

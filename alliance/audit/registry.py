@@ -56,6 +56,10 @@ CLINICAL: dict[str, Audited] = {
     "feedback:alert_snooze": Audited("alert", "alert_id"),
     "feedback:session_alerts_acknowledge": Audited("session", "session_id"),
     "portal:invite": _create("session", "session_id"),
+    "voice:agenda_item_covered": Audited("agenda_item", "item_id"),
+    "voice:episode_sharing": Audited("episode", "episode_id"),
+    "voice:progress_summary": Audited("episode", "episode_id"),
+    "voice:intake_invite": _create("session", "session_id"),
     "portal:kiosk_code": Audited("invitation", "invitation_id"),
     "reports:home": Audited("report"),
     "reports:download": Audited("report", action=Action.EXPORT),
@@ -65,6 +69,7 @@ CLINICAL: dict[str, Audited] = {
     "portal:link": Audited("invitation", write=Action.CREATE, portal=True),
     "portal:kiosk": Audited("invitation", write=Action.CREATE, portal=True),
     "portal:thanks": Audited("invitation", portal=True),
+    "voice:client_progress": Audited("invitation", portal=True),
     # REST API by token. A list and its create share a path, and Django resolves the path to
     # the list's name: a POST to it is a create.
     "api:client_list": Audited("client"),
@@ -86,6 +91,11 @@ CLINICAL: dict[str, Audited] = {
     "api:task_create": _create("task"),
     "api:rupture_list": _create("rupture"),
     "api:rupture_create": _create("rupture"),
+    "api:agenda_item_list": Audited("agenda_item"),
+    "api:alliance_comment_list": Audited("session"),
+    "api:client_hopes_list": Audited("episode"),
+    "api:episode_preferences": Audited("episode", "episode_id"),
+    "api:response_words": Audited("response", "response_id"),
     # FHIR by token: the kind and id come from the resource type and id in the URL.
     "fhir:search": _create("fhir"),
     "fhir:read": Audited("fhir", "resource_id"),

@@ -28,6 +28,7 @@ from alliance.measures.models import Response
 from alliance.portal import visits
 from alliance.portal.models import Channel, Invitation
 from alliance.portal.services import token_hash
+from alliance.voice.models import AgendaItem
 
 BIGINT_MAX = 2**63 - 1
 
@@ -43,12 +44,14 @@ RECORDS: dict[str, tuple[type[Model], str]] = {
     "alert": (Alert, "episode__client_id"),
     "response": (Response, "session__episode__client_id"),
     "invitation": (Invitation, "session__episode__client_id"),
+    "agenda_item": (AgendaItem, "session__episode__client_id"),
 }
 
 # Where each portal page finds the invitation in the browser session.
 PORTAL_STATE: dict[str, Callable[[SessionBase], object]] = {
     "portal:kiosk": visits.kiosk_invitation_id,
     "portal:thanks": visits.done_invitation_id,
+    "voice:client_progress": visits.done_invitation_id,
     "portal:tablet": lambda session: (visits.handoff(session) or {}).get("invitation"),
 }
 PORTAL_VIA = {"portal:kiosk": Via.KIOSK, "portal:tablet": Via.TABLET, "portal:link": Via.LINK}

@@ -30,6 +30,7 @@ from alliance.care.forms import (
     TaskReviewForm,
 )
 from alliance.care.models import Client, Episode, Goal, GoalStatus, Rupture, Session, Task
+from alliance.voice.selectors import goal_start_text
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
@@ -84,7 +85,11 @@ def _page(request: HttpRequest, template: str, **context: Any) -> HttpResponse:
 def goal_add(request: HttpRequest, episode_id: int) -> HttpResponse:
     episodes = access.visible_episodes(request.user).select_related("client")
     episode: Episode = get_object_or_404(episodes, pk=episode_id)
-    form = GoalAddForm(_posted(request), sessions=episode.sessions.all())
+    # "Start a goal from these words": the client's hopes at intake (issue 19), found by id.
+    start = goal_start_text(request.user, episode, request.GET.get("from_words"))  # type: ignore[arg-type]
+    form = GoalAddForm(
+        _posted(request), sessions=episode.sessions.all(), initial={"text": start[:500]}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         goal = _saved(

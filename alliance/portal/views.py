@@ -29,6 +29,8 @@ from alliance.portal import charts, selectors, services, visits
 from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
 from alliance.portal.models import Channel, Invitation
 from alliance.portal.questions import measure_page
+from alliance.voice import services as voice_services
+from alliance.voice.forms import add_words_fields, words_of
 
 # An error report (the administrators' e-mail) shows no posted answers or codes.
 ANSWERS_ARE_PRIVATE = sensitive_post_parameters()
@@ -70,8 +72,9 @@ def _answer(request: HttpRequest, invitation: Invitation, form_url: str) -> Http
     language = get_language() or settings.LANGUAGE_CODE
     if request.method != "POST":
         form = MeasureForm(instrument, language, initial={"form_key": uuid.uuid4()})
-        return _form_page(request, invitation, form, measure)
-    return _store(request, invitation, MeasureForm(instrument, language, request.POST), form_url)
+        return _form_page(request, invitation, add_words_fields(form, instrument.kind), measure)
+    posted_form = add_words_fields(MeasureForm(instrument, language, request.POST), instrument.kind)
+    return _store(request, invitation, posted_form, form_url)
 
 
 def _store(
@@ -80,11 +83,13 @@ def _store(
     measure = form.instrument.code
     if form.is_valid():
         try:
-            services.invitation_answer(
+            # The client's optional words (agenda, comment, hopes) are stored with the answers.
+            voice_services.invitation_answer_with_words(
                 invitation=invitation,
                 measure=measure,
                 values=form.answers(),
                 form_key=form.cleaned_data["form_key"],
+                words=words_of(form),
             )
         except services.InvitationClosed as closed:
             return _closed(request, closed.invitation)

@@ -9,7 +9,9 @@ from django.test import override_settings
 
 from alliance.measures import catalogue
 
-EXPECTED = {"ors", "srs", "cors", "csrs", "gsrs", "phq9", "gad7", "wai_sr", "wai_sr_t", "gbo"}
+EXPECTED = {
+    "ors", "srs", "cors", "csrs", "gsrs", "phq9", "gad7", "wai_sr", "wai_sr_t", "gbo", "cnip", "ceq"
+}  # fmt: skip
 
 
 def test_every_shipped_measure_is_offered() -> None:

@@ -10,9 +10,10 @@ import pytest
 from django.test import Client as Browser
 from django.urls import reverse
 
-from alliance.care.models import Client, Goal, Rupture, Session, SessionStatus
+from alliance.care.models import Client, Episode, Goal, Rupture, Session, SessionStatus
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
+from alliance.voice.models import AgendaItem
 from tests.clinic.builders import srs
 from tests.factories import PASSWORD
 from tests.platform.pages_care import INTAKE_PAGE, goal_of, rupture_of
@@ -55,7 +56,28 @@ Write = tuple[
     Callable[[SimpleNamespace], object],
     dict[str, int],
 ]
+
+
+def _agenda_item(cast: SimpleNamespace) -> AgendaItem:
+    item, _ = AgendaItem.objects.get_or_create(
+        session=cast.session, position=1, defaults={"text": "My sister's visit"}
+    )
+    return item
+
+
 WRITES: dict[str, Write] = {
+    "voice:agenda_item_covered": (
+        lambda c: reverse("voice:agenda_item_covered", args=[_agenda_item(c).pk]),
+        lambda c: {"covered": "1"},
+        lambda c: AgendaItem.objects.get(session=c.session).is_covered,
+        {role: 404 for role in ROLES} | {"anonymous": 302, "clinician": 302},
+    ),
+    "voice:episode_sharing": (
+        lambda c: reverse("voice:episode_sharing", args=[c.episode.pk]),
+        lambda c: {"share": "1"},
+        lambda c: Episode.objects.get(pk=c.episode.pk).share_progress_with_client,
+        CARE_TEAM_WRITE,
+    ),
     "care:client_add": (
         lambda c: reverse("care:client_add"),
         lambda c: {

@@ -34,10 +34,11 @@ from alliance.science.instruments import (
     validate_values,
     with_site_item_text,
 )
+from alliance.science.measure_scores import subscale_range
 
 INSTRUMENTS = load_instruments()
 CODES = sorted(INSTRUMENTS)
-LICENSED = ["ors", "cors", "srs", "csrs", "gsrs", "wai_sr", "wai_sr_t", "gbo"]
+LICENSED = ["ors", "cors", "srs", "csrs", "gsrs", "wai_sr", "wai_sr_t", "gbo", "cnip", "ceq"]
 
 
 def raw(code: str) -> dict[str, Any]:
@@ -68,9 +69,10 @@ def answers(code: str, value: float) -> dict[str, float]:
 # --- the shipped files ---------------------------------------------------------------------
 
 
-def test_it_ships_the_ten_measures() -> None:
+def test_it_ships_the_twelve_measures() -> None:
     assert CODES == [
-        "cors", "csrs", "gad7", "gbo", "gsrs", "ors", "phq9", "srs", "wai_sr", "wai_sr_t"
+        "ceq", "cnip", "cors", "csrs", "gad7", "gbo", "gsrs", "ors", "phq9", "srs", "wai_sr",
+        "wai_sr_t",
     ]  # fmt: skip
 
 
@@ -513,8 +515,8 @@ def test_every_valid_response_scores_within_the_instruments_range(
     assert instrument.scoring.min <= score.total <= instrument.scoring.max
     assert score.prorated == bool(score.missing)
     for subscale in instrument.subscales:
-        total = score.subscales[subscale.code]
-        assert len(subscale.items) * 1 <= total <= len(subscale.items) * 5
+        low, high = subscale_range(instrument, subscale.code)
+        assert low <= score.subscales[subscale.code] <= high
 
 
 @given(responses(), st.data())

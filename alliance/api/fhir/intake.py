@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from fhirclient.models.fhirabstractbase import FHIRValidationError
@@ -23,6 +24,8 @@ from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response
 from alliance.measures.services import SubmissionKeyConflict, response_record
 from alliance.science.instrument_schema import Instrument, Item
+from alliance.voice import fhir as voice_fhir
+from alliance.voice import services as voice_services
 
 
 class IntakeError(Exception):
@@ -203,6 +206,8 @@ def _values(body: Mapping[str, Any], instrument: Instrument) -> dict[str, float 
         item = by_code.get(str(entry.get("linkId")))
         answers = entry.get("answer") or []
         if item is None:
+            if str(entry.get("linkId")) in voice_fhir.voice_link_ids():
+                continue  # the client's words and the scores (alliance.voice.fhir)
             if answers:
                 raise IntakeError(
                     f"item: linkId {entry.get('linkId')!r} is not an item of {instrument.code}.",
@@ -246,16 +251,19 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
     instrument = _instrument(body)
     session = _session(body, user)
     try:
-        response = response_record(
-            session=session,
-            instrument_code=instrument.code,
-            values=_values(body, instrument),
-            rater=Rater.CLIENT,
-            method=Method.IMPORT,
-            idempotency_key=_idempotency_key(body),
-            recorded_by=user,
-            answered_at=_authored(body),
-        )
+        with transaction.atomic():
+            response = response_record(
+                session=session,
+                instrument_code=instrument.code,
+                values=_values(body, instrument),
+                rater=Rater.CLIENT,
+                method=Method.IMPORT,
+                idempotency_key=_idempotency_key(body),
+                recorded_by=user,
+                answered_at=_authored(body),
+            )
+            words = voice_fhir.words_from_items(list(_flatten(body.get("item") or [])))
+            voice_services.words_record(response=response, words=words)
     except SubmissionKeyConflict:
         # Said without a word about the record that holds the identifier.
         raise IntakeError(

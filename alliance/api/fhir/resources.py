@@ -6,6 +6,7 @@ from typing import Any
 from alliance.care.models import Client, Session, SessionStatus
 from alliance.measures.models import Response
 from alliance.science.instrument_schema import Instrument, Item, Option
+from alliance.voice.fhir import questionnaire_items
 
 __all__ = [
     "DB_INT_MAX",
@@ -99,7 +100,7 @@ def questionnaire(instrument: Instrument, *, base: str) -> dict[str, Any]:
         "title": _text(instrument.name),
         "status": "active",
         "subjectType": ["Patient"],
-        "item": [_question(item) for item in instrument.items],
+        "item": [_question(item) for item in instrument.items] + questionnaire_items(instrument),
     }
     if instrument.codes.loinc_panel:
         resource["code"] = [{"system": LOINC, "code": instrument.codes.loinc_panel}]

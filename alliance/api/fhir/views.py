@@ -26,6 +26,7 @@ from alliance.api.limits import BodyRefused, read_json
 from alliance.api.models import ApiToken
 from alliance.measures import catalogue
 from alliance.measures.models import Response
+from alliance.voice import fhir as voice_fhir
 
 FHIR_JSON = "application/fhir+json"
 MAX_COUNT = 100
@@ -228,7 +229,7 @@ def _search(request: HttpRequest, resource_type: str, user: User) -> HttpRespons
         if "questionnaire" in request.GET:
             code = request.GET["questionnaire"].rstrip("/").rsplit("/", 1)[-1]
             records = records.filter(instrument=code)
-        return _search_bundle(request, records, lambda r: _qr(r, base))
+        return _search_bundle(request, records, lambda r: _qr(r, base, user))
     if resource_type == "Observation":
         records = _response_search(request, user)
         if "code" in request.GET:
@@ -250,9 +251,12 @@ def _questionnaire_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _qr(response: Response, base: str) -> dict[str, Any]:
+def _qr(response: Response, base: str, user: User) -> dict[str, Any]:
     instrument = catalogue.instruments()[response.instrument]
-    return resources.questionnaire_response(response, instrument, base=base)
+    resource = resources.questionnaire_response(response, instrument, base=base)
+    # The client's words (care team only) and the preference scores (issue 19).
+    resource["item"] += voice_fhir.response_items(response, instrument, user)
+    return resource
 
 
 def _observation(response: Response) -> dict[str, Any]:
@@ -289,7 +293,9 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
     if response is None:
         raise missing
     return (
-        _qr(response, base) if resource_type == "QuestionnaireResponse" else _observation(response)
+        _qr(response, base, user)
+        if resource_type == "QuestionnaireResponse"
+        else _observation(response)
     )
 
 
@@ -312,7 +318,7 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
         response = questionnaire_response_record(body, user=token.user)
     except IntakeError as error:
         raise FhirError(error.status, error.code, str(error), error.expression) from None
-    created = _qr(response, base_url(request))
+    created = _qr(response, base_url(request), token.user)
     location = f"{base_url(request)}QuestionnaireResponse/{response.pk}"
     return fhir_response(created, status=201, Location=location)
 
