@@ -69,7 +69,7 @@ WRITES: dict[str, Write] = {
     ),
     "clinic:session_start": (
         lambda c: reverse("clinic:session_start", args=[c.episode.pk]),
-        lambda c: {},
+        lambda c: {"confirm_unbooked": "1"},
         lambda c: Session.objects.filter(episode=c.episode).count(),
         CARE_TEAM_WRITE,
     ),
