@@ -41,7 +41,7 @@ CLINICAL: dict[str, Audited] = {
     "clinic:session_start": _create("episode", "episode_id"),
     "clinic:session_attendance": Audited("session", "session_id"),
     "clinic:session_rating": _create("session", "session_id"),
-    "clinic:today": Audited("session"),
+    "clinic:today": Audited("client"),
     "clinic:appointment_book": _create("episode", "episode_id"),
     "clinic:appointment_reschedule": Audited("session", "session_id"),
     "clinic:appointment_cancel": Audited("session", "session_id"),

@@ -15,6 +15,7 @@ from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 from tests.clinic.builders import srs
 from tests.factories import PASSWORD
+from tests.platform.pages_appointments import WRITES as APPOINTMENT_WRITES
 from tests.platform.pages_care import INTAKE_PAGE, goal_of, rupture_of
 from tests.platform.roles import CARE_TEAM_PAGE, ROLES
 
@@ -121,6 +122,8 @@ WRITES: dict[str, Write] = {
         SEES_WRITE,
     ),
 }
+
+WRITES |= APPOINTMENT_WRITES
 
 
 def _browser(cast: SimpleNamespace, role: str) -> Browser:
