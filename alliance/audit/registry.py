@@ -93,6 +93,12 @@ CLINICAL: dict[str, Audited] = {
     "api:task_create": _create("task"),
     "api:rupture_list": _create("rupture"),
     "api:rupture_create": _create("rupture"),
+    # Appointments (issue 11): a POST to the list books (a create); a PATCH changes one.
+    "api:appointment_list": _create("session"),
+    "api:appointment_create": _create("session"),
+    "api:appointment_detail": Audited("session", "appointment_id"),
+    "api:appointment_change": Audited("session", "appointment_id"),
+    "api:session_due": Audited("session", "session_id"),
     # FHIR by token: the kind and id come from the resource type and id in the URL.
     "fhir:search": _create("fhir"),
     "fhir:read": Audited("fhir", "resource_id"),

@@ -56,6 +56,8 @@ MIN_LENGTH, MAX_LENGTH = 5, 480
 """A session's length in minutes (the database's ``session_length_plausible`` agrees)."""
 MAX_SERIES = 52
 """At most a year of weekly sessions in one series."""
+MAX_AHEAD_DAYS = 2 * 366
+"""How far ahead a session may be booked (two years)."""
 REPEATS = {"": 0, "weekly": 1, "fortnightly": 2}
 """How a booking repeats, and the weeks between its sessions."""
 BUSY_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.ATTENDED)
@@ -127,6 +129,11 @@ def _check_start(starts_at: object, *, record_past: bool, now: dt.datetime) -> d
                 "that took place, say so (record_past)."
             ),
         )
+    if starts_at > now + dt.timedelta(days=MAX_AHEAD_DAYS):
+        raise _refuse(
+            "starts_at",
+            _("A booking is at most %(days)d days ahead.") % {"days": MAX_AHEAD_DAYS},
+        )
     if starts_at > now and record_past:
         raise _refuse(
             "starts_at",
@@ -182,7 +189,7 @@ def series_starts(
             raise _refuse("until", _("The end date of a series must be after its first session."))
         days = []
         day = local.date()
-        while day <= until:
+        while day <= until and len(days) <= MAX_SERIES:
             days.append(day)
             day += step
         if len(days) > MAX_SERIES:
@@ -351,6 +358,12 @@ def appointment_book(
     first = _check_start(starts_at, record_past=record_past, now=now)
     minutes = _length_between(first, ends_at, duration_minutes)
     _check_mode(mode)
+    if record_past and timezone.localdate(first) < locked.started_on:
+        raise _refuse(
+            "starts_at",
+            _("The episode started on %(day)s; a past session cannot be before that.")
+            % {"day": f"{locked.started_on:%Y-%m-%d}"},
+        )
     if record_past and repeat:
         raise _refuse("repeat", _("A past session is recorded one at a time."))
     staff = _staff_ids(locked, attended_by, by)

@@ -71,7 +71,17 @@ PAGES = {
     ),
 }
 
-NOT_GET_PAGES = {"clinic:appointment_attended", "clinic:appointment_no_show"}
+# Writes (POST) and the REST routes (bearer token): tried as every role in test_writes_by_role.py
+# and tests/api/test_appointments_api.py.
+NOT_GET_PAGES = {
+    "clinic:appointment_attended",
+    "clinic:appointment_no_show",
+    "api:appointment_list",
+    "api:appointment_create",
+    "api:appointment_detail",
+    "api:appointment_change",
+    "api:session_due",
+}
 
 WRITES = {
     "clinic:appointment_book": (
