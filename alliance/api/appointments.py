@@ -13,9 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import field_validator
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from alliance import access
 from alliance.api.rest import Pagination, RecordId, _user, _writer, api
