@@ -484,6 +484,11 @@ def appointment_cancel(
     if locked.status == SessionStatus.CANCELLED:
         return locked
     _booked_only(locked, _("cancelled"))
+    if _has_records(locked):
+        raise _refuse(
+            "status",
+            _("This session has answers or notes, so it took place: mark it attended."),
+        )
     _history(locked, what="cancelled", by=by, reason=reason)
     locked.status, locked.cancelled_by, locked.reason = (
         SessionStatus.CANCELLED,
@@ -497,7 +502,22 @@ def appointment_cancel(
 
 
 def _has_answers(session: Session) -> bool:
-    return Response.objects.filter(session=session).exists() or session.goal_ratings.exists()
+    """Whether the client answered anything in the session (a response, voided ones included,
+    or a goal rating)."""
+    return Response.everything.filter(session=session).exists() or session.goal_ratings.exists()
+
+
+def _has_records(session: Session) -> bool:
+    """Answers, or alliance work recorded in the session (goals set, tasks, ruptures,
+    reflections): a session holding any of these took place."""
+    return (
+        _has_answers(session)
+        or session.goals_set.exists()
+        or session.tasks_agreed.exists()
+        or session.tasks_reviewed.exists()
+        or session.ruptures.exists()
+        or session.reflections.exists()
+    )
 
 
 def _attendance(session: Session, *, by: User, status: str) -> Session:
@@ -549,12 +569,12 @@ def appointment_withdraw(*, session: Session, by: User, reason: str) -> Session:
     episode, locked = _locked_session(session)
     if locked.status == SessionStatus.WITHDRAWN:
         return locked
-    if _has_answers(locked):
+    if _has_records(locked):
         raise _refuse(
             "session",
             _(
-                "This session has answers, so it took place and cannot be withdrawn; void "
-                "an answer entered by mistake instead."
+                "This session has answers or notes, so it took place and cannot be "
+                "withdrawn; void an answer entered by mistake instead."
             ),
         )
     _history(locked, what="withdrawn", by=by, reason=reason)

@@ -65,9 +65,9 @@ def _week(clinic: SimpleNamespace, page: Page, base: str, width: str) -> None:
     expect(page.get_by_role("heading", level=1, name="Session 2")).to_be_visible()
     assert problems == []
     statuses = list(
-        Session.objects.filter(episode=clinic.episode).order_by("starts_at").values_list(
-            "status", "number"
-        )
+        Session.objects.filter(episode=clinic.episode)
+        .order_by("starts_at")
+        .values_list("status", "number")
     )
     assert statuses == [
         (SessionStatus.ATTENDED, 1),

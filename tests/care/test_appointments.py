@@ -338,3 +338,40 @@ def test_a_clinician_of_another_organisation_is_never_a_clash(clinic: SimpleName
 
     stranger = make_user("stranger", organisation=Organisation.objects.create(name="Elsewhere"))
     assert appointments.overlapping_sessions([stranger.pk], _future(), 50) == []
+
+
+def test_a_session_with_a_task_agreed_is_neither_withdrawn_nor_cancelled(
+    clinic: SimpleNamespace,
+) -> None:
+    from alliance.care.models import Task
+
+    Task.objects.create(
+        episode=clinic.episode,
+        agreed_in=clinic.session,
+        what="A walk",
+        client_agreed=True,
+        created_by=clinic.clinician,
+    )
+    with pytest.raises(ValidationError):
+        appointments.appointment_withdraw(session=clinic.session, by=clinic.clinician, reason="x")
+    assert Session.objects.get(pk=clinic.session.pk).number == 1
+
+
+def test_the_session_page_of_a_cancelled_booking_opens(clinic: SimpleNamespace) -> None:
+    from django.test import Client as Browser
+    from django.urls import reverse
+
+    from alliance.care.models import Goal, GoalRating
+    from tests.factories import PASSWORD
+
+    goal = Goal.objects.create(episode=clinic.episode, text="Sleep", created_by=clinic.clinician)
+    GoalRating.objects.create(
+        goal=goal, session=clinic.session, rating=4, recorded_by=clinic.clinician
+    )
+    (booked,) = _book(clinic)
+    appointments.appointment_cancel(
+        session=booked, by=clinic.clinician, cancelled_by="clinic", reason="Ill"
+    )
+    browser = Browser()
+    assert browser.login(username="clinician", password=PASSWORD)
+    assert browser.get(reverse("clinic:session", args=[booked.pk])).status_code == 200
