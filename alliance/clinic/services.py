@@ -2,7 +2,6 @@
 clinician's own alliance rating. Each write that can change what the rules see refreshes the
 episode's alerts at once (``alliance.feedback.services.alerts_refresh``)."""
 
-import datetime as dt
 import uuid
 from collections.abc import Collection, Mapping
 
@@ -22,7 +21,6 @@ from alliance.measures.services import SubmissionKeyConflict, response_record
 __all__ = [
     "ATTENDANCE_STATUSES",
     "UnbookedStart",
-    "booked_today",
     "clinician_rating_record",
     "session_attendance_record",
     "session_start",
@@ -44,19 +42,6 @@ class UnbookedStart(ValidationError):
             },
             code="unbooked",
         )
-
-
-def booked_today(episode: Episode) -> list[Session]:
-    """The episode's sessions booked for today and not yet begun (scheduled), earliest first."""
-    midnight = appointments.start_of_day()
-    return list(
-        Session.objects.filter(
-            episode=episode,
-            status=SessionStatus.SCHEDULED,
-            starts_at__gte=midnight,
-            starts_at__lt=midnight + dt.timedelta(days=1),
-        ).order_by("starts_at", "pk")
-    )
 
 
 def _booked_starting(locked: Episode, session: Session, by: User) -> Session:
