@@ -375,3 +375,28 @@ def test_the_session_page_of_a_cancelled_booking_opens(clinic: SimpleNamespace) 
     browser = Browser()
     assert browser.login(username="clinician", password=PASSWORD)
     assert browser.get(reverse("clinic:session", args=[booked.pk])).status_code == 200
+
+
+def test_the_day_views_due_measures_agree_with_the_plans_own(clinic: SimpleNamespace) -> None:
+    from alliance.care import plans
+    from alliance.clinic.appointment_selectors import due_for_sessions
+
+    items = plans.check_items(
+        [
+            {"instrument": "ors", "repeat": "sessions", "interval": 1},
+            {"instrument": "phq9", "at_intake": True, "repeat": "sessions", "interval": 2},
+            {"instrument": "gad7", "repeat": "weeks", "interval": 2},
+            {"instrument": "srs", "repeat": "sessions", "interval": 1},
+        ]
+    )
+    plans.plan_set(episode=clinic.episode, items=items, by=clinic.clinician)
+    _answer(clinic.session)
+    booked = _book(clinic, repeat="weekly", count=4, final=True)
+    sessions = list(
+        Session.objects.filter(episode=clinic.episode)
+        .select_related("episode")
+        .prefetch_related("episode__plan")
+    )
+    bulk = due_for_sessions(sessions)
+    assert {s.pk: plans.due_for_session(s) for s in sessions} == bulk
+    assert bulk[booked[0].pk] == ["ors", "phq9", "gad7", "srs"]
