@@ -250,7 +250,7 @@ class CareTeamMemberOut(Schema):
 class SessionOut(Schema):
     id: int
     episode_id: int
-    number: int
+    number: int | None  # none for a cancelled or withdrawn session (issue 11)
     starts_at: datetime
     status: str
 
@@ -629,3 +629,7 @@ def rupture_create(request: HttpRequest, payload: RuptureIn) -> Status[Any]:
 from alliance.voice.api import register as _register_voice  # noqa: E402
 
 _register_voice(api)
+# Appointments (issue 11): their own module, on this API; imported last, as it uses the above.
+from alliance.api.appointments import router as appointments_router  # noqa: E402
+
+api.add_router("", appointments_router)

@@ -208,7 +208,8 @@ class SessionWork:
 
 
 def _session_goal(goal: Goal, session: Session) -> SessionGoal:
-    ratings = [r for r in goal.ratings.all() if r.session.number <= session.number]
+    # By date, not number: a cancelled or withdrawn session has no number (issue 11).
+    ratings = [r for r in goal.ratings.all() if _in_order(r.session, session)]
     this = next((r for r in ratings if r.session_id == session.pk), None)
     earlier = [r for r in ratings if r.session_id != session.pk]
     return SessionGoal(goal, this, earlier[-1] if earlier else None)
@@ -218,7 +219,12 @@ def _review_due(task: Task, session: Session) -> bool:
     """Open tasks agreed up to this session, and those reviewed in it (to correct)."""
     if task.reviewed_in_id == session.pk:
         return True
-    return task.outcome == TaskOutcome.NOT_REVIEWED and task.agreed_in.number <= session.number
+    return task.outcome == TaskOutcome.NOT_REVIEWED and _in_order(task.agreed_in, session)
+
+
+def _in_order(earlier: Session, later: Session) -> bool:
+    """Whether ``earlier`` is ``later`` or comes before it (sessions are numbered in this order)."""
+    return (earlier.starts_at, earlier.pk) <= (later.starts_at, later.pk)
 
 
 def session_work(user: User, session: Session) -> SessionWork:

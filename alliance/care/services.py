@@ -344,7 +344,8 @@ def task_review(*, task: Task, session: Session, outcome: str, by: User, note: s
     _one_of(outcome, "outcome", allowed)
     locked = Task.objects.select_for_update().select_related("agreed_in").get(pk=task.pk)
     _same_episode(session, locked.episode_id)
-    if session.number < locked.agreed_in.number:
+    # By date (the order of the numbers): a cancelled or withdrawn session has no number.
+    if (session.starts_at, session.pk) < (locked.agreed_in.starts_at, locked.agreed_in.pk):
         raise ValidationError(
             {
                 "session": _("Review a task in session %(n)d, where it was agreed, or later.")

@@ -75,6 +75,8 @@ def _client_rating(response: Response, measure: str) -> bool:
 
 def _responses(episode: Episode) -> Iterable[tuple[int, str, Response]]:
     for session in episode.sessions.all():
+        if session.number is None:
+            continue  # cancelled or withdrawn: not a session of the chart (issue 11)
         date = f"{session.starts_at:%Y-%m-%d}"
         for response in session.responses.all():
             yield session.number, date, response

@@ -7,7 +7,7 @@ rows come in one windowed query.
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
@@ -15,6 +15,7 @@ from django.db.models.functions import RowNumber
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
+from alliance.clinic.appointment_selectors import AppointmentSummary, caseload_appointments
 from alliance.clinic.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.progress import GoalScore
 from alliance.feedback.models import Alert, AlertState, Severity
@@ -161,6 +162,7 @@ class CaseloadRow:
     open_count: int = 0
     alerts: Sequence[AlertGroup] = ()
     more: int = 0
+    appointments: AppointmentSummary = field(default_factory=AppointmentSummary)
 
 
 ALERTS_PER_ROW = 3
@@ -198,9 +200,11 @@ def _trend(scores: dict[tuple[int, str], list[float]], episode: Episode, code: s
 
 
 def caseload_rows(user: User) -> list[CaseloadRow]:
-    """The caseload with each row's recent scores and open alerts: three queries in all."""
+    """The caseload with each row's recent scores, open alerts and appointments (last, next,
+    sessions so far): four queries in all."""
     episodes = list(caseload(user))
     scores, alerts = recent_scores(episodes), open_alerts(episodes)
+    booked = caseload_appointments(episodes)
     rows = []
     for episode in episodes:
         groups = _alert_groups(alerts.get(episode.pk, []))
@@ -212,6 +216,7 @@ def caseload_rows(user: User) -> list[CaseloadRow]:
                 len(alerts.get(episode.pk, [])),
                 groups[:ALERTS_PER_ROW],
                 max(len(groups) - ALERTS_PER_ROW, 0),
+                booked.get(episode.pk, AppointmentSummary()),
             )
         )
     return rows
@@ -227,13 +232,14 @@ def episode_detail(user: User, episode_id: int) -> Episode:
             Prefetch("care_team", queryset=CareTeamMember.objects.select_related("member")),
             Prefetch(
                 "sessions",
-                queryset=Session.objects.order_by("number").prefetch_related(
+                queryset=Session.objects.order_by("starts_at", "pk").prefetch_related(
+                    "attended_by",
                     Prefetch(
                         "responses",
                         queryset=Response.objects.select_related(
                             "rater_user", "about_member"
                         ).order_by("pk"),
-                    )
+                    ),
                 ),
             ),
             Prefetch(

@@ -7,18 +7,20 @@ from collections.abc import Collection, Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.care import appointments
 from alliance.care.models import Episode, Session, SessionStatus
+from alliance.care.plans import fix_due
 from alliance.feedback.services import alerts_refresh
 from alliance.measures.models import Method, Rater, Response
 from alliance.measures.services import SubmissionKeyConflict, response_record
 
 __all__ = [
     "ATTENDANCE_STATUSES",
+    "UnbookedStart",
     "clinician_rating_record",
     "session_attendance_record",
     "session_start",
@@ -27,25 +29,104 @@ __all__ = [
 ATTENDANCE_STATUSES = (SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
 
 
-@transaction.atomic
-def session_start(*, episode: Episode, by: User) -> Session:
-    """Open the episode's next session: number = last + 1, starting now, attended, with the
-    clinician who started it among the staff present.
+class UnbookedStart(ValidationError):
+    """No session of this episode is booked for today: starting one now needs a confirmation
+    (``confirm_unbooked``)."""
 
-    The episode row is locked so two clinicians pressing "Start" at once get sessions N and
-    N + 1, never a clash.
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "confirm_unbooked": _(
+                    "No session is booked for today. Confirm to start an unbooked session now."
+                )
+            },
+            code="unbooked",
+        )
+
+
+def _booked_starting(locked: Episode, session: Session, by: User) -> Session:
+    """'This booked session is starting': a session booked for today becomes attended, with
+    the clinician among the staff present and its due measures fixed."""
+    found = Session.objects.select_for_update().filter(pk=session.pk, episode=locked).first()
+    if found is None:
+        raise ValidationError({"session": _("This session is not one of this episode's.")})
+    if found.status == SessionStatus.ATTENDED:
+        return found  # started already: a double tap
+    if found.status != SessionStatus.SCHEDULED:
+        raise ValidationError(
+            {
+                "session": _("Only a booked session can start; this one is %(status)s.")
+                % {"status": found.get_status_display().lower()}
+            }
+        )
+    if timezone.localdate(found.starts_at) != timezone.localdate():
+        raise ValidationError(
+            {
+                "session": _("This session is booked for %(day)s, not today; reschedule it first.")
+                % {"day": f"{timezone.localdate(found.starts_at):%Y-%m-%d}"}
+            }
+        )
+    found.history = [
+        *found.history,
+        {
+            "at": timezone.now().isoformat(),
+            "by": by.pk,
+            "what": "started",
+            "starts_at": found.starts_at.isoformat(),
+            "duration_minutes": found.duration_minutes,
+            "mode": found.mode,
+            "status": found.status,
+            "number": found.number,
+            "reason": "",
+        },
+    ]
+    found.status = SessionStatus.ATTENDED
+    found.save(update_fields=["status", "history"])
+    found.attended_by.add(by)
+    fix_due(found)
+    return found
+
+
+@transaction.atomic
+def session_start(
+    *,
+    episode: Episode,
+    by: User,
+    session: Session | None = None,
+    confirm_unbooked: bool = False,
+) -> Session:
+    """Start a session: the booked ``session`` of today ("this booked session is starting"),
+    or, confirmed (``confirm_unbooked``), an unbooked session starting now. Either becomes
+    attended with the clinician who started it among the staff present, and its due measures
+    are fixed (``care.plans.fix_due``). Without a session or a confirmation this raises
+    ``UnbookedStart``.
+
+    The episode row is locked so two clinicians pressing "Start" at once take turns: a
+    booked session starts once, two unbooked starts give sessions N and N + 1.
     """
     locked = Episode.objects.select_for_update().get(pk=episode.pk)
     if locked.ended_on is not None:
         raise ValidationError(
             {"episode": _("This episode has ended; reopen it before starting a session.")}
         )
-    last = locked.sessions.aggregate(last=Max("number"))["last"] or 0
-    session = Session.objects.create(
-        episode=locked, number=last + 1, starts_at=timezone.now(), status=SessionStatus.ATTENDED
+    if session is not None:
+        return _booked_starting(locked, session, by)
+    if not confirm_unbooked:
+        raise UnbookedStart()
+    started = Session.objects.create(
+        episode=locked,
+        number=None,
+        starts_at=timezone.now(),
+        status=SessionStatus.ATTENDED,
+        booked_by=by,
+        booked_at=timezone.now(),
     )
-    session.attended_by.add(by)
-    return session
+    started.attended_by.add(by)
+    if appointments.sessions_renumber(locked):
+        alerts_refresh([locked], notify=False)
+    started.refresh_from_db(fields=["number"])
+    fix_due(started)
+    return started
 
 
 def _has_ratings(session: Session) -> bool:
@@ -78,6 +159,9 @@ def session_attendance_record(
         session.status = status
         session.save(update_fields=["status"])
         session.attended_by.set(present)
+        # A cancelled session has no number; one marked attended again gets its number back.
+        appointments.sessions_renumber(session.episode)
+        session.refresh_from_db(fields=["number"])
     alerts_refresh([session.episode])
     return session
 

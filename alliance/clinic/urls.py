@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance.clinic import supervision_views, views
+from alliance.clinic import appointment_views, supervision_views, views
 
 app_name = "clinic"
 urlpatterns = [
@@ -13,6 +13,31 @@ urlpatterns = [
         "sessions/<int:session_id>/attendance/", views.session_attendance, name="session_attendance"
     ),
     path("sessions/<int:session_id>/rating/", views.session_rating, name="session_rating"),
+    path("today/", appointment_views.today, name="today"),
+    path(
+        "episodes/<int:episode_id>/appointments/new/",
+        appointment_views.book,
+        name="appointment_book",
+    ),
+    path(
+        "sessions/<int:session_id>/reschedule/",
+        appointment_views.reschedule,
+        name="appointment_reschedule",
+    ),
+    path("sessions/<int:session_id>/cancel/", appointment_views.cancel, name="appointment_cancel"),
+    path(
+        "sessions/<int:session_id>/attended/",
+        appointment_views.attended,
+        name="appointment_attended",
+    ),
+    path(
+        "sessions/<int:session_id>/no-show/", appointment_views.no_show, name="appointment_no_show"
+    ),
+    path(
+        "sessions/<int:session_id>/withdraw/",
+        appointment_views.withdraw,
+        name="appointment_withdraw",
+    ),
     path("team/", supervision_views.team, name="team"),
     path(
         "clinicians/<int:clinician_id>/development/",

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import Episode, Session
-from alliance.clinic import progress, selectors, services
+from alliance.clinic import appointment_selectors, progress, selectors, services
 from alliance.clinic.forms import AcknowledgementForm, AttendanceForm, ClinicianRatingForm
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
@@ -55,7 +55,7 @@ def _sessions_with_open_alerts(alerts: list[Alert]) -> list[tuple[Session, int]]
         if alert.is_open:
             counts.setdefault(alert.session_id, []).append(alert)
     found = [(same[0].session, len(same)) for same in counts.values() if len(same) > 1]
-    return sorted(found, key=lambda pair: -pair[0].number)
+    return sorted(found, key=lambda pair: -(pair[0].number or 0))
 
 
 @require_GET
@@ -68,10 +68,12 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         raise Http404 from None
     sessions = list(found.sessions.all())
     alerts = list(found.alerts.all())
+    bookings = appointment_selectors.episode_bookings(found, sessions)
     context = {
         "episode": found,
         "sessions": sessions,
-        "next_number": (sessions[-1].number if sessions else 0) + 1,
+        "next_number": bookings.next_number,
+        "bookings": bookings,
         "on_care_team": access.is_on_care_team(_user(request), found),
         "figures": progress.episode_figures(found, selectors.goal_scores(_user(request), found)),
         "open_alerts": [alert for alert in alerts if alert.is_open],
@@ -93,12 +95,36 @@ def session_start(request: HttpRequest, episode_id: int) -> HttpResponse:
         raise Http404 from None
     if not access.is_on_care_team(user, found):
         raise PermissionDenied(_("Only the client's care team can start a session."))
+    booked = _booked_session(request, found)
     try:
-        session = services.session_start(episode=found, by=user)
+        session = services.session_start(
+            episode=found,
+            by=user,
+            session=booked,
+            confirm_unbooked=request.POST.get("confirm_unbooked") == "1",
+        )
+    except services.UnbookedStart:
+        # No booking today: ask once more before starting a session nobody booked.
+        number = appointment_selectors.episode_bookings(found, list(found.sessions.all()))
+        context = {"episode": found, "next_number": number.next_number}
+        return render(request, "clinic/session_start_confirm.html", context)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("clinic:episode", episode_id)
     return redirect("clinic:session", session.pk)
+
+
+def _booked_session(request: HttpRequest, episode: Episode) -> Session | None:
+    """The booked session named in the form ("this booked session is starting"), if any."""
+    raw = request.POST.get("session", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 10:
+        raise Http404
+    found = episode.sessions.filter(pk=int(raw)).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def _session_or_404(request: HttpRequest, session_id: int) -> Session:

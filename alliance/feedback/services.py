@@ -235,7 +235,11 @@ def _notify_new_risk_answers(by_id: Mapping[int, Episode]) -> None:
 
 def _sessions_by_episode(by_id: Mapping[int, Episode]) -> dict[int, list[Session]]:
     grouped: dict[int, list[Session]] = defaultdict(list)
-    query = Session.objects.filter(episode_id__in=by_id, status__in=RATED_STATUSES)
+    # A cancelled or withdrawn session has no number (issue 11): it is no session of the series
+    # the rules read. Cancellations recorded before booking existed kept theirs, and still count.
+    query = Session.objects.filter(
+        episode_id__in=by_id, status__in=RATED_STATUSES, number__isnull=False
+    )
     for session in query.order_by("episode_id", "number"):
         grouped[session.episode_id].append(session)
     return grouped
@@ -400,7 +404,9 @@ def alert_snooze(*, alert: Alert, by: User, reason: str) -> Alert:
         )
     if locked.state == AlertState.OPEN:
         latest = (
-            Session.objects.filter(episode_id=locked.episode_id, status__in=RATED_STATUSES)
+            Session.objects.filter(
+                episode_id=locked.episode_id, status__in=RATED_STATUSES, number__isnull=False
+            )
             .order_by("-number")
             .values_list("number", flat=True)
             .first()

@@ -50,6 +50,7 @@ def test_the_capability_statement_is_valid_r4(cast: SimpleNamespace) -> None:
         "Questionnaire",
         "QuestionnaireResponse",
         "Observation",
+        "Appointment",
     }
 
 

@@ -1,4 +1,5 @@
-"""'Start session N' on the client page opens the episode's next session."""
+"""'Start session N' on the client page: with no booking today it asks once more, then opens
+the episode's next session now (issue 11: "or an unbooked session now, with a confirmation")."""
 
 import datetime as dt
 from types import SimpleNamespace
@@ -28,7 +29,11 @@ def test_starting_opens_the_next_session_now_as_attended_and_shows_it(
 ) -> None:
     make_session(clinic.episode, 2)
     before = timezone.now()
-    response = _browser(clinic).post(_start_url(clinic))
+    browser = _browser(clinic)
+    asked = browser.post(_start_url(clinic))
+    assert asked.status_code == 200 and b"Yes, start session 3 now" in asked.content
+    assert clinic.episode.sessions.count() == 2
+    response = browser.post(_start_url(clinic), {"confirm_unbooked": "1"})
     session = Session.objects.get(episode=clinic.episode, number=3)
     assert response.status_code == 302
     assert response["Location"] == reverse("clinic:session", args=[session.pk])
@@ -43,8 +48,8 @@ def test_the_client_page_offers_the_next_session_number(clinic: SimpleNamespace)
 
 
 def test_two_starts_give_two_numbers_in_turn(clinic: SimpleNamespace) -> None:
-    first = session_start(episode=clinic.episode, by=clinic.clinician)
-    second = session_start(episode=clinic.episode, by=clinic.clinician)
+    first = session_start(episode=clinic.episode, by=clinic.clinician, confirm_unbooked=True)
+    second = session_start(episode=clinic.episode, by=clinic.clinician, confirm_unbooked=True)
     assert (first.number, second.number) == (2, 3)
 
 
@@ -52,7 +57,7 @@ def test_an_ended_episode_cannot_start_a_session(clinic: SimpleNamespace) -> Non
     clinic.episode.ended_on, clinic.episode.ending = dt.date(2026, 3, 1), "planned"
     clinic.episode.save(update_fields=["ended_on", "ending"])
     browser = _browser(clinic)
-    response = browser.post(_start_url(clinic), follow=True)
+    response = browser.post(_start_url(clinic), {"confirm_unbooked": "1"}, follow=True)
     assert "This episode has ended" in response.content.decode()
     assert clinic.episode.sessions.count() == 1
 

@@ -16,6 +16,7 @@ from alliance.measures.models import Response
 from alliance.voice.models import AgendaItem
 from tests.clinic.builders import srs
 from tests.factories import PASSWORD
+from tests.platform.pages_appointments import WRITES as APPOINTMENT_WRITES
 from tests.platform.pages_care import INTAKE_PAGE, goal_of, rupture_of
 from tests.platform.roles import CARE_TEAM_PAGE, ROLES
 
@@ -91,7 +92,7 @@ WRITES: dict[str, Write] = {
     ),
     "clinic:session_start": (
         lambda c: reverse("clinic:session_start", args=[c.episode.pk]),
-        lambda c: {},
+        lambda c: {"confirm_unbooked": "1"},
         lambda c: Session.objects.filter(episode=c.episode).count(),
         CARE_TEAM_WRITE,
     ),
@@ -143,6 +144,8 @@ WRITES: dict[str, Write] = {
         SEES_WRITE,
     ),
 }
+
+WRITES |= APPOINTMENT_WRITES
 
 
 def _browser(cast: SimpleNamespace, role: str) -> Browser:

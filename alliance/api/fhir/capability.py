@@ -4,9 +4,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from alliance.api.fhir.appointments import SEARCH_PARAMS as APPOINTMENT_SEARCH
+
 SEARCH = {
     "Patient": [("_id", "token"), ("identifier", "token")],
     "Encounter": [("patient", "reference"), ("subject", "reference")],
+    "Appointment": APPOINTMENT_SEARCH,
     "Questionnaire": [("_id", "token")],
     "QuestionnaireResponse": [
         ("patient", "reference"),
@@ -25,7 +28,7 @@ SEARCH = {
 
 def _resource(kind: str) -> dict[str, Any]:
     interactions = [{"code": "read"}, {"code": "search-type"}]
-    if kind == "QuestionnaireResponse":
+    if kind in ("QuestionnaireResponse", "Appointment"):
         interactions.append({"code": "create"})
     return {
         "type": kind,

@@ -37,6 +37,7 @@ ENCOUNTER_STATUS = {
     # FHIR R4's Encounter has no "did not attend": that belongs on an Appointment.
     SessionStatus.CANCELLED: "cancelled",
     SessionStatus.NO_SHOW: "cancelled",
+    SessionStatus.WITHDRAWN: "entered-in-error",  # opened by mistake (issue 11)
 }
 
 

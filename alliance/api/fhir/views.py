@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from alliance import access
 from alliance.accounts.models import User
 from alliance.api.auth import token_of
+from alliance.api.fhir import appointments as fhir_appointments
 from alliance.api.fhir import resources
 from alliance.api.fhir.capability import capability_statement
 from alliance.api.fhir.intake import IntakeError, questionnaire_response_record
@@ -222,6 +223,9 @@ def _search(request: HttpRequest, resource_type: str, user: User) -> HttpRespons
         sessions = access.visible_sessions(user).select_related("episode").order_by("pk")
         sessions = _patient_filter(request, sessions, "episode__client_id")
         return _search_bundle(request, sessions, resources.encounter)
+    if resource_type == "Appointment":
+        found = _appointment_call(lambda: fhir_appointments.appointments_search(request.GET, user))
+        return _search_bundle(request, found, fhir_appointments.appointment)
     if resource_type == "Questionnaire":
         return _questionnaire_search(request)
     if resource_type == "QuestionnaireResponse":
@@ -273,7 +277,13 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
         if instrument is None:
             raise FhirError(404, "not-found", f"Questionnaire/{resource_id} is not known.")
         return resources.questionnaire(instrument, base=base)
-    if resource_type not in {"Patient", "Encounter", "QuestionnaireResponse", "Observation"}:
+    if resource_type not in {
+        "Patient",
+        "Encounter",
+        "QuestionnaireResponse",
+        "Observation",
+        "Appointment",
+    }:
         raise FhirError(404, "not-supported", f"{resource_type} is not served here.")
     missing = FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known.")
     if not _is_id(resource_id):
@@ -289,6 +299,11 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
         if session is None:
             raise missing
         return resources.encounter(session)
+    if resource_type == "Appointment":
+        booked = access.visible_sessions(user).select_related("episode").filter(pk=pk).first()
+        if booked is None:
+            raise missing
+        return fhir_appointments.appointment(booked)
     response = _responses(user).filter(pk=pk).first()
     if response is None:
         raise missing
@@ -306,7 +321,7 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
     token = _token(request)
     if request.method == "GET":
         return _search(request, resource_type, token.user)
-    if resource_type != "QuestionnaireResponse":
+    if resource_type not in ("QuestionnaireResponse", "Appointment"):
         raise FhirError(405, "not-supported", f"Creating a {resource_type} is not supported.")
     if not token.can_write:
         raise FhirError(403, "forbidden", "This token may only read.")
@@ -314,6 +329,8 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
         body = read_json(request)
     except BodyRefused as refused:  # too large (413), too deep, a number too long (400)
         raise FhirError(refused.status, refused.code, str(refused)) from None
+    if resource_type == "Appointment":
+        return _appointment_create(request, body, token.user)
     try:
         response = questionnaire_response_record(body, user=token.user)
     except IntakeError as error:
@@ -321,6 +338,23 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
     created = _qr(response, base_url(request), token.user)
     location = f"{base_url(request)}QuestionnaireResponse/{response.pk}"
     return fhir_response(created, status=201, Location=location)
+
+
+def _appointment_call(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except fhir_appointments.AppointmentError as error:
+        raise FhirError(error.status, error.code, str(error), error.expression) from None
+
+
+def _appointment_create(request: HttpRequest, body: Any, user: User) -> HttpResponse:
+    """Book an Appointment (issue 11); ``_confirm_overlap=true`` books over an overlap."""
+    confirm = request.GET.get("_confirm_overlap") == "true"
+    session = _appointment_call(
+        lambda: fhir_appointments.appointment_create(body, user=user, confirm_overlap=confirm)
+    )
+    location = f"{base_url(request)}Appointment/{session.pk}"
+    return fhir_response(fhir_appointments.appointment(session), status=201, Location=location)
 
 
 @csrf_exempt
