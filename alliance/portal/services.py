@@ -36,8 +36,8 @@ from alliance.portal.models import Channel, Delivery, Invitation, SecretKind
 __all__ = [
     "ANSWER_AGAIN",
     "KIOSK_ALPHABET",
-    "AlreadyAnswered",
     "KIOSK_CODE_LENGTH",
+    "AlreadyAnswered",
     "InvitationClosed",
     "InvitationNotFound",
     "TooManyWrongSecrets",

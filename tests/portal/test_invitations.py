@@ -199,7 +199,10 @@ def test_it_refuses_an_unknown_choice_after_an_earlier_answer(clinic: SimpleName
     by_tablet, _secret = invite(clinic, "tablet")
     with pytest.raises(ValidationError, match="replace, keep"):
         services.invitation_answer(
-            invitation=by_tablet, measure="ors", values=ORS_ANSWERS, form_key=uuid.uuid4(),
+            invitation=by_tablet,
+            measure="ors",
+            values=ORS_ANSWERS,
+            form_key=uuid.uuid4(),
             again="both",
         )
     assert Response.objects.count() == 0

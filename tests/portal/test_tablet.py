@@ -173,5 +173,3 @@ def test_a_measure_not_installed_is_refused(clinic: SimpleNamespace) -> None:
     page = browser.get(answer["Location"]).content.decode()
     assert "Measures: choose from the installed measures: " in page
     assert not Invitation.objects.exists()
-
-
