@@ -42,6 +42,9 @@ def _phase(
         "due": due,
         "others": others,
         "alliance": phase == "end",
+        # Screen readers tell the buttons of the two forms apart by the measures due in each.
+        "shorts": ", ".join(m["short"] for m in due)
+        or (_("start") if phase == "start" else _("end")),
     }
 
 
