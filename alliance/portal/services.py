@@ -32,6 +32,7 @@ from alliance.measures.models import Rater, Response
 from alliance.measures.services import response_correct, response_record
 from alliance.portal import sms
 from alliance.portal.models import Channel, Delivery, Invitation, SecretKind
+from alliance.portal.selectors import invite_choices
 
 __all__ = [
     "ANSWER_AGAIN",
@@ -168,18 +169,22 @@ def _open_kiosk(hashed: str, now: dt.datetime) -> QuerySet[Invitation]:
 def invitation_create(
     *,
     session: Session,
-    measures: Sequence[str],
+    measures: Sequence[str] | None,
     channel: str,
     created_by: User,
     about_member: User | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Invitation, str]:
     """Make an invitation; returns it with its secret (the link token, the kiosk code, or ``""``
-    for a tablet). The secret is shown or sent once and never stored."""
+    for a tablet). The secret is shown or sent once and never stored. ``measures`` None means
+    the measures due at the session that a client answers on a form, in answering order
+    (``portal.selectors.invite_choices``)."""
     if channel not in Channel.values:
         raise ValidationError(
             {"channel": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(Channel.values)}}
         )
+    if measures is None:
+        measures = invite_choices(session).due
     _check_measures(session, measures)
     _check_about_member(session, about_member)
     moment = now or timezone.now()

@@ -80,3 +80,12 @@ def test_a_session_with_nothing_due_asks_for_a_choice(planned: SimpleNamespace) 
         reverse("portal:invite", args=[planned.session.pk]), {"phase": "end", "channel": "tablet"}
     )
     assert "Nothing is due at this session" in browser.get(answer["Location"]).content.decode()
+
+
+def test_an_invitation_without_measures_named_gives_those_due(planned: SimpleNamespace) -> None:
+    from alliance.portal.services import invitation_create
+
+    invitation, _secret = invitation_create(
+        session=planned.session, measures=None, channel="link", created_by=planned.clinician
+    )
+    assert invitation.measures == ["ors", "phq9", "srs"]
