@@ -215,6 +215,20 @@ def visible_responses(user: User) -> QuerySet[Response]:
     return Response.objects.filter(session__episode__in=visible_episodes(user))
 
 
+def visible_responses_with_voided(user: User) -> QuerySet[Response]:
+    """``visible_responses`` and the voided ones too (``Response.everything``): for the
+    history of corrections, never for charts, alerts or reports."""
+    return Response.everything.filter(session__episode__in=visible_episodes(user))
+
+
+def may_correct(user: User, episode: Episode) -> bool:
+    """Whether the user may void a response of the episode, enter answers from paper, or
+    correct a session's date and attendance: the care team, who record the sessions
+    (``is_on_care_team``). A supervisor or administrator off the care team reads, never
+    corrects."""
+    return is_on_care_team(user, episode)
+
+
 def visible_alerts(user: User) -> QuerySet[Alert]:
     return Alert.objects.filter(episode__in=visible_episodes(user))
 

@@ -3,6 +3,7 @@
 
 from django.urls import include, path
 
+from alliance.api import corrections  # noqa: F401 (registers POST /responses/{id}/void)
 from alliance.api.rest import api
 
 urlpatterns = [

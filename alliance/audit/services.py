@@ -285,7 +285,8 @@ def _search_filter(request: HttpRequest, match: ResolverMatch, kind: str) -> tup
 def _finder(kind: str, object_id: int | None) -> QuerySet[Any] | None:
     if object_id is None or kind not in RECORDS:
         return None
-    return RECORDS[kind][0]._default_manager.filter(pk=object_id)
+    # The base manager: a voided response is still the client's (the default one hides it).
+    return RECORDS[kind][0]._base_manager.filter(pk=object_id)
 
 
 def _portal_target(

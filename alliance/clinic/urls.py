@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance.clinic import appointment_views, supervision_views, views
+from alliance.clinic import appointment_views, corrections_views, supervision_views, views
 
 app_name = "clinic"
 urlpatterns = [
@@ -37,6 +37,17 @@ urlpatterns = [
         "sessions/<int:session_id>/withdraw/",
         appointment_views.withdraw,
         name="appointment_withdraw",
+    ),
+    path(
+        "sessions/<int:session_id>/responses/<int:response_id>/void/",
+        corrections_views.response_void,
+        name="response_void",
+    ),
+    path("sessions/<int:session_id>/paper/", corrections_views.session_paper, name="session_paper"),
+    path(
+        "sessions/<int:session_id>/correct/",
+        corrections_views.session_correct,
+        name="session_correct",
     ),
     path("team/", supervision_views.team, name="team"),
     path(

@@ -145,7 +145,8 @@ def response_record(
         "rater_user": rater_user,
         "about_member": about_member,
     }
-    existing = Response.objects.filter(idempotency_key=key).first()
+    # Voided responses too: a voided response's key is never reused or stored twice.
+    existing = Response.everything.filter(idempotency_key=key).first()
     if existing is not None:
         if _same_record(existing, **same):
             return existing
@@ -181,7 +182,7 @@ def response_record(
     except IntegrityError:
         # A concurrent submission with the same key won the race: theirs is the record, when
         # it is for this one.
-        winner = Response.objects.filter(idempotency_key=key).first()
+        winner = Response.everything.filter(idempotency_key=key).first()
         if winner is None:
             raise
         if _same_record(winner, **same):
@@ -191,16 +192,24 @@ def response_record(
 
 
 def response_correct(
-    *, response: Response, values: Mapping[str, object], corrected_by: User, reason: str
+    *,
+    response: Response,
+    values: Mapping[str, object],
+    corrected_by: User | None,
+    reason: str,
+    answered_at: datetime | None = None,
 ) -> Response:
-    """Correct a response's answers (e.g. a slip when entering from paper), keeping every earlier
-    version in the history."""
+    """Correct a response's answers (e.g. a slip when entering from paper, or the client
+    answering again), keeping every earlier version in the history. ``corrected_by`` is None
+    when the client answered again themselves; ``answered_at`` then says when."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the answers are being changed.")})
     instrument = catalogue.instrument(response.instrument)
     clean, score = _scored(instrument, values, response.session.episode.client.age_group)
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
+        if answered_at is not None:
+            locked.answered_at = answered_at
         locked.items = clean
         locked.total = score.total
         locked.subscales = dict(score.subscales)
@@ -217,6 +226,7 @@ def response_correct(
                 "risk_items",
                 "prorated",
                 "version",
+                "answered_at",
             ]
         )
         _keep_version(locked, recorded_by=corrected_by, reason=reason)

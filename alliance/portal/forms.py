@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance.accounts.models import User
+from alliance.care import plans
 from alliance.portal.models import Channel
 from alliance.portal.services import code_problem
 from alliance.portal.wording import in_language
@@ -120,22 +121,57 @@ class UnlockForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    """What the clinician asks for: which measure, by which channel, about whom."""
+    """What the clinician asks for: which measures (the ones due unless the clinician chooses
+    others, only from ``allowed_measures``), by which channel, about whom. ``measure`` (one
+    code) is still taken, as before the measurement plans."""
 
-    measure = forms.CharField(max_length=20)
+    measures = forms.MultipleChoiceField(required=False)
+    measure = forms.CharField(max_length=20, required=False)
+    # The session page's forms: one for the start of the session, one for its end.
+    phase = forms.ChoiceField(choices=[("start", "start"), ("end", "end")], required=False)
     channel = forms.ChoiceField(choices=Channel.choices)
     about_member = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args: Any, allowed_measures: list[str], members: Any, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        allowed_measures: list[str],
+        members: Any,
+        due_measures: list[str] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.allowed_measures = allowed_measures
+        self.due_measures = list(due_measures or [])
         self.fields["about_member"].queryset = members  # type: ignore[attr-defined]
+        measures = self.fields["measures"]
+        measures.choices = [(code, code) for code in allowed_measures]  # type: ignore[attr-defined]
+        measures.error_messages["invalid_choice"] = self._not_allowed()
+
+    def _not_allowed(self) -> str:
+        return _("Measures: choose from the installed measures: %(allowed)s.") % {
+            "allowed": ", ".join(self.allowed_measures)
+        }
 
     def clean_measure(self) -> str:
         measure: str = self.cleaned_data["measure"]
-        if measure not in self.allowed_measures:
-            raise forms.ValidationError(
-                _("Choose one of this episode's measures: %(allowed)s.")
-                % {"allowed": ", ".join(self.allowed_measures)}
-            )
+        if measure and measure not in self.allowed_measures:
+            raise forms.ValidationError(self._not_allowed())
         return measure
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = list(data.get("measures") or [])
+        if not chosen and data.get("measure"):
+            chosen = [data["measure"]]
+        if not chosen and not self.errors:
+            phase = data.get("phase")
+            phases = plans.phases()
+            chosen = [c for c in self.due_measures if not phase or phases.get(c) == phase]
+            if not chosen:
+                raise forms.ValidationError(
+                    _("Nothing is due at this session: choose a measure (%(allowed)s).")
+                    % {"allowed": ", ".join(self.allowed_measures)}
+                )
+        data["chosen"] = chosen
+        return data

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from alliance import access
 from alliance.accounts.models import User
+from alliance.care import plans
 from alliance.care.models import CareTeamMember, Episode, Session
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
@@ -18,6 +19,49 @@ from alliance.portal.wording import in_language
 def session_for_inviting(user: User, session_id: int) -> Session:
     """Raises Session.DoesNotExist when the user is not on the session's care team."""
     return access.care_team_sessions(user).select_related("episode__client").get(pk=session_id)
+
+
+@dataclass(frozen=True)
+class InviteChoices:
+    """What the hand-off, the link and the kiosk offer for a session: the measures due, in
+    answering order (start of the session first, alliance at the end), and every other
+    installed measure a client answers, which the clinician may choose instead."""
+
+    due: list[str]
+    others: list[str]
+
+    @property
+    def allowed(self) -> list[str]:
+        return [*self.due, *self.others]
+
+
+def portal_measures() -> list[str]:
+    """Installed measures a client answers on a portal form: outcome and alliance measures
+    (goal ratings are recorded with the client on the session page), start ones first."""
+    phases = plans.phases()
+    return sorted(
+        (
+            code
+            for code, instrument in catalogue.instruments().items()
+            if instrument.kind in ("outcome", "alliance") and Rater.CLIENT in instrument.respondents
+        ),
+        key=lambda code: (phases[code] == "end", code),
+    )
+
+
+def invite_choices(session: Session) -> InviteChoices:
+    offered = portal_measures()
+    due = [code for code in plans.due_for_session(session) if code in offered]
+    return InviteChoices(due=due, others=[code for code in offered if code not in due])
+
+
+def in_answering_order(chosen: list[str], choices: InviteChoices) -> list[str]:
+    """The chosen measures in the order a session gives them: the due ones in the plan's
+    order, then the others; the start of the session first, the alliance at the end."""
+    phases = plans.phases()
+    order = {code: index for index, code in enumerate(choices.allowed)}
+    unique = dict.fromkeys(chosen)
+    return sorted(unique, key=lambda code: (phases.get(code) == "end", order.get(code, 999)))
 
 
 def invitation_for_creator(user: User, invitation_id: int) -> Invitation:

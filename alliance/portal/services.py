@@ -29,13 +29,16 @@ from alliance.care.models import Session, SessionStatus
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
-from alliance.measures.services import response_record
+from alliance.measures.services import response_correct, response_record
 from alliance.portal import sms
 from alliance.portal.models import Channel, Delivery, Invitation, SecretKind
+from alliance.portal.selectors import invite_choices
 
 __all__ = [
+    "ANSWER_AGAIN",
     "KIOSK_ALPHABET",
     "KIOSK_CODE_LENGTH",
+    "AlreadyAnswered",
     "InvitationClosed",
     "InvitationNotFound",
     "TooManyWrongSecrets",
@@ -166,18 +169,22 @@ def _open_kiosk(hashed: str, now: dt.datetime) -> QuerySet[Invitation]:
 def invitation_create(
     *,
     session: Session,
-    measures: Sequence[str],
+    measures: Sequence[str] | None,
     channel: str,
     created_by: User,
     about_member: User | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Invitation, str]:
     """Make an invitation; returns it with its secret (the link token, the kiosk code, or ``""``
-    for a tablet). The secret is shown or sent once and never stored."""
+    for a tablet). The secret is shown or sent once and never stored. ``measures`` None means
+    the measures due at the session that a client answers on a form, in answering order
+    (``portal.selectors.invite_choices``)."""
     if channel not in Channel.values:
         raise ValidationError(
             {"channel": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(Channel.values)}}
         )
+    if measures is None:
+        measures = invite_choices(session).due
     _check_measures(session, measures)
     _check_about_member(session, about_member)
     moment = now or timezone.now()
@@ -396,22 +403,43 @@ def _earlier_answer(invitation: Invitation, measure: str) -> Response | None:
     ).first()
 
 
+class AlreadyAnswered(Exception):
+    """The client already answered this measure in this session by another route (an earlier
+    hand-off, a link, the kiosk): the new answers are not stored until the client chooses to
+    answer again (``again="replace"``) or to keep the earlier answers (``again="keep"``)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("already answered")
+        self.response = response
+
+
+ANSWER_AGAIN = ("replace", "keep")
+
+
 def invitation_answer(
     *,
     invitation: Invitation,
     measure: str,
     values: Mapping[str, object],
     form_key: uuid.UUID,
+    again: str = "",
 ) -> Response:
     """Store the client's answers to one measure of an invitation and refresh the alerts.
 
     Idempotent: a measure already answered through this invitation (a double tap, a retry, a
     reload) returns the stored response, even after the invitation is used; concurrent
     submissions are serialised by a row lock and the submission key. A measure the client
-    already answered for this session by another route is not stored twice: the earlier answer
-    stands. Raises InvitationClosed when the invitation is used or expired, ValidationError
-    naming the item and the allowed values for a bad answer (nothing is stored then).
+    already answered for this session by another route raises AlreadyAnswered and stores
+    nothing, unless ``again`` says what the client chose: ``"replace"`` makes the new answers a
+    new version of the earlier response (the earlier version is kept), ``"keep"`` leaves the
+    earlier answers as they were. Raises InvitationClosed when the invitation is used or
+    expired, ValidationError naming the item and the allowed values for a bad answer (nothing
+    is stored then).
     """
+    if again and again not in ANSWER_AGAIN:
+        raise ValidationError(
+            {"again": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(ANSWER_AGAIN)}}
+        )
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         answered = locked.responses.filter(instrument=measure).first()
@@ -421,15 +449,7 @@ def invitation_answer(
             raise InvitationClosed(locked)
         if measure not in locked.measures:
             raise ValidationError({"measure": _("This form is not part of the invitation.")})
-        response = _earlier_answer(locked, measure) or response_record(
-            session=locked.session,
-            instrument_code=measure,
-            values=values,
-            rater=Rater.CLIENT,
-            method=locked.channel,
-            idempotency_key=_stored_key(locked, measure, form_key),
-            about_member=locked.about_member,
-        )
+        response = _answer_or_again(locked, measure, values, form_key, again)
         locked.responses.add(response)
         _mark_attended(locked)
         if invitation_next_measure(locked) is None:
@@ -437,6 +457,41 @@ def invitation_answer(
             locked.save(update_fields=["used_at"])
         alerts_refresh([locked.session.episode])
     return response
+
+
+def _answer_or_again(
+    invitation: Invitation,
+    measure: str,
+    values: Mapping[str, object],
+    form_key: uuid.UUID,
+    again: str,
+) -> Response:
+    earlier = _earlier_answer(invitation, measure)
+    if earlier is None:
+        return response_record(
+            session=invitation.session,
+            instrument_code=measure,
+            values=values,
+            rater=Rater.CLIENT,
+            method=invitation.channel,
+            idempotency_key=_stored_key(invitation, measure, form_key),
+            about_member=invitation.about_member,
+        )
+    if again == "keep":
+        return earlier
+    if again == "replace":
+        return response_correct(
+            response=earlier,
+            values=values,
+            corrected_by=None,
+            reason=_ANSWERED_AGAIN % {"channel": invitation.channel},
+            answered_at=timezone.now(),
+        )
+    raise AlreadyAnswered(earlier)
+
+
+# Stored in the version's reason (not translated: it is a record, read by staff).
+_ANSWERED_AGAIN = "answered again by the client (%(channel)s)"
 
 
 def _mark_attended(invitation: Invitation) -> None:

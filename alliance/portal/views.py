@@ -31,6 +31,7 @@ from alliance.portal.models import Channel, Invitation
 from alliance.portal.questions import measure_page
 from alliance.voice import services as voice_services
 from alliance.voice.forms import add_words_fields, words_of
+from alliance.portal.wording import in_language
 
 # An error report (the administrators' e-mail) shows no posted answers or codes.
 ANSWERS_ARE_PRIVATE = sensitive_post_parameters()
@@ -90,9 +91,12 @@ def _store(
                 values=form.answers(),
                 form_key=form.cleaned_data["form_key"],
                 words=words_of(form),
+                again=request.POST.get("again", ""),
             )
         except services.InvitationClosed as closed:
             return _closed(request, closed.invitation)
+        except services.AlreadyAnswered:
+            return _already_answered(request, invitation, form)
         except ValidationError as error:
             _attach(form, error)
         else:
@@ -100,6 +104,29 @@ def _store(
                 return _finished(request, invitation)
             return redirect(form_url)
     return _form_page(request, invitation, form, measure, status=400)
+
+
+def _already_answered(
+    request: HttpRequest, invitation: Invitation, form: MeasureForm
+) -> HttpResponse:
+    """The client answered this measure earlier in the session: nothing was stored. The page
+    says so and offers to answer again (the new answers, sent back as they were, replace the
+    earlier ones as a new version) or to keep the earlier answers."""
+    measure = form.instrument.code
+    answers = [
+        (name, request.POST[name])
+        for name in [*form.fields, "measure"]
+        if name in request.POST and name != "again"
+    ]
+    context = {
+        "invitation": invitation,
+        "name": in_language(form.instrument.name),
+        "answers": answers,
+        "step": invitation.measures.index(measure) + 1,
+        "steps": len(invitation.measures),
+        **_crisis(invitation),
+    }
+    return render(request, "portal/already_answered.html", context, status=409)
 
 
 def _attach(form: MeasureForm, error: ValidationError) -> None:
@@ -371,16 +398,21 @@ def invite(request: HttpRequest, session_id: int) -> HttpResponse:
     except Session.DoesNotExist:
         raise Http404 from None
     episode = session.episode
+    choices = selectors.invite_choices(session)
     form = InviteForm(
         request.POST,
-        allowed_measures=[episode.outcome_measure, episode.alliance_measure],
+        allowed_measures=choices.allowed,
+        due_measures=choices.due,
         members=selectors.care_team_users(episode),
     )
     back = reverse("clinic:session", args=[session.pk])
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return _history_aware(request, redirect(back))
-    return _history_aware(request, _invite(request, session, form.cleaned_data, back))
+    data = form.cleaned_data | {
+        "chosen": selectors.in_answering_order(form.cleaned_data["chosen"], choices)
+    }
+    return _history_aware(request, _invite(request, session, data, back))
 
 
 def _history_aware(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -397,7 +429,7 @@ def _invite(
 ) -> HttpResponse:
     channel: str = data["channel"]
     by: User = request.user  # type: ignore[assignment]
-    measures = [str(data["measure"])]
+    measures = [str(code) for code in data["chosen"]]
     about: User | None = data["about_member"]
     try:
         if channel == Channel.LINK:

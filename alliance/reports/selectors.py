@@ -37,6 +37,7 @@ from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.reports import split
 from alliance.reports.labels import CHANGE_LABELS
+from alliance.reports.missed import missed_measurement
 from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
 from alliance.science.effects import pre_post_effect, severity_adjusted_effect
 from alliance.science.engagement import UNPLANNED_ENDINGS
@@ -276,7 +277,7 @@ def report_build(scope: ReportScope) -> Report:
                 "session. Try a wider range."
             ),
         )
-    figures += _alliance(scope) + _alerts(scope)
+    figures += _missed(scope) + _alliance(scope) + _alerts(scope)
     figures += _outcomes(scope)
     if scope.measure in (None, "phq9", "gad7"):
         figures += _talking_therapies(scope)
@@ -423,6 +424,29 @@ def _activity(scope: ReportScope) -> list[Figure]:
             sessions["with_alliance"],
             sessions["attended"],
             clients=sessions["attended_clients"],
+        ),
+    ]
+
+
+def _missed(scope: ReportScope) -> list[Figure]:
+    """Missed measurement, its own figure and never a score (``alliance.reports.missed``)."""
+    first, after = _day_bounds(scope)
+    counts = missed_measurement(scope.episodes, first, after)
+    return [
+        _rate(
+            "completion",
+            "missed_measurement_rate",
+            _("Measures due at attended sessions and not given (missed measurement)"),
+            counts.missed,
+            counts.due,
+            clients=counts.attended_clients,
+        ),
+        _count(
+            "completion",
+            "sessions_with_missed_measurement",
+            _("Attended sessions with a measure due and not given"),
+            counts.sessions,
+            clients=counts.clients,
         ),
     ]
 

@@ -294,7 +294,7 @@ class _RatingsWriter:
         another session is a conflict (nothing is said about that record). The rating is found
         by its session, measure and rater, not by its key alone, so a re-run stays idempotent
         when the secret changes and finds ratings imported with the earlier keys."""
-        if Response.objects.filter(idempotency_key=key).exclude(session=session).exists():
+        if Response.everything.filter(idempotency_key=key).exclude(session=session).exists():
             raise RowRefused(
                 row.row,
                 "idempotency_key",
@@ -308,7 +308,8 @@ class _RatingsWriter:
             rater_user=rater_user,
             method=Method.IMPORT,
         )
-        return found.exists() or Response.objects.filter(idempotency_key=key).exists()
+        # A voided rating's key counts: a re-run never brings it back.
+        return found.exists() or Response.everything.filter(idempotency_key=key).exists()
 
     def _client(self, row: _Row) -> Client:
         if row.client_code not in self.clients:

@@ -360,7 +360,7 @@ class _EpisodeRestorer:
         records = [(s["number"], r) for s in self.record["sessions"] for r in s["responses"]]
         keys = [uuid.UUID(r["idempotency_key"]) for _, r in records]
         have = dict(
-            Response.objects.filter(idempotency_key__in=keys).values_list(
+            Response.everything.filter(idempotency_key__in=keys).values_list(
                 "idempotency_key", "session__episode_id"
             )
         )

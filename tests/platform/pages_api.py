@@ -22,6 +22,7 @@ NOT_GET_PAGES = {
     "api:response_list",
     "api:response_detail",
     "api:response_create",
+    "api:response_void",
     "api:alert_list",
     "api:alert_detail",
     "api:alert_acknowledge_endpoint",

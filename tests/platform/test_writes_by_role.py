@@ -18,6 +18,7 @@ from tests.clinic.builders import srs
 from tests.factories import PASSWORD
 from tests.platform.pages_appointments import WRITES as APPOINTMENT_WRITES
 from tests.platform.pages_care import INTAKE_PAGE, goal_of, rupture_of
+from tests.platform.pages_clinic import client_response
 from tests.platform.roles import CARE_TEAM_PAGE, ROLES
 
 # Only the care team records a session; the team's supervisor reads it (403), everyone else
@@ -106,6 +107,28 @@ WRITES: dict[str, Write] = {
         lambda c: reverse("clinic:session_rating", args=[c.session.pk]),
         lambda c: {**srs(36.0), "idempotency_key": str(uuid.uuid4())},
         lambda c: Response.objects.filter(session=c.session).count(),
+        CARE_TEAM_WRITE,
+    ),
+    "clinic:response_void": (
+        lambda c: reverse("clinic:response_void", args=[c.session.pk, client_response(c).pk]),
+        lambda c: {"reason": "Entered for the wrong client"},
+        lambda c: Response.objects.filter(session=c.session).count(),
+        CARE_TEAM_WRITE,
+    ),
+    "clinic:session_paper": (
+        lambda c: reverse("clinic:session_paper", args=[c.session.pk]),
+        lambda c: {"measure": "srs", **srs(36.0), "idempotency_key": str(uuid.uuid4())},
+        lambda c: Response.objects.filter(session=c.session, method="paper").count(),
+        CARE_TEAM_WRITE,
+    ),
+    "clinic:session_correct": (
+        lambda c: reverse("clinic:session_correct", args=[c.session.pk]),
+        lambda c: {
+            "starts_at": "2026-01-06T11:00",
+            "status": "attended",
+            "reason": "Typed the wrong day",
+        },
+        lambda c: Session.objects.get(pk=c.session.pk).starts_at,
         CARE_TEAM_WRITE,
     ),
     "feedback:alert_acknowledge": (

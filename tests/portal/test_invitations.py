@@ -153,9 +153,59 @@ def test_a_measure_answered_by_another_route_is_not_stored_twice(clinic: SimpleN
     by_link, _token = invite(clinic, "link")
     by_tablet, _secret = invite(clinic, "tablet")
     first = _answer(by_link, "ors", ORS_ANSWERS)
-    second = _answer(by_tablet, "ors", {**ORS_ANSWERS, "ors_1": "9"})
-    assert first.pk == second.pk
+    with pytest.raises(services.AlreadyAnswered) as already:
+        _answer(by_tablet, "ors", {**ORS_ANSWERS, "ors_1": "9"})
+    assert already.value.response.pk == first.pk
     assert Response.objects.count() == 1
+    assert services.invitation_next_measure(by_tablet) == "ors"
+
+
+def test_keeping_the_earlier_answers_moves_on_and_stores_nothing(clinic: SimpleNamespace) -> None:
+    first = _answer(invite(clinic, "link")[0], "ors", ORS_ANSWERS)
+    by_tablet, _secret = invite(clinic, "tablet")
+    kept = services.invitation_answer(
+        invitation=by_tablet,
+        measure="ors",
+        values={**ORS_ANSWERS, "ors_1": "9"},
+        form_key=uuid.uuid4(),
+        again="keep",
+    )
+    assert kept.pk == first.pk
+    kept.refresh_from_db()
+    assert kept.items["ors_1"] == 4.5 and kept.version == 1
+    assert services.invitation_next_measure(by_tablet) is None
+
+
+def test_answering_again_replaces_the_earlier_response_by_a_new_version(
+    clinic: SimpleNamespace,
+) -> None:
+    first = _answer(invite(clinic, "link")[0], "ors", ORS_ANSWERS)
+    by_tablet, _secret = invite(clinic, "tablet")
+    key = uuid.uuid4()
+    again = {"invitation": by_tablet, "measure": "ors", "form_key": key, "again": "replace"}
+    replaced = services.invitation_answer(values={**ORS_ANSWERS, "ors_1": "9"}, **again)
+    services.invitation_answer(values={**ORS_ANSWERS, "ors_1": "2"}, **again)  # a double tap
+    assert replaced.pk == first.pk
+    assert Response.objects.count() == 1
+    replaced.refresh_from_db()
+    assert replaced.version == 2 and replaced.items["ors_1"] == 9
+    versions = list(replaced.versions.values_list("version", "reason"))
+    assert [v for v, _reason in versions] == [1, 2]
+    assert "answered again" in versions[1][1]
+    assert replaced.versions.get(version=1).items["ors_1"] == 4.5
+
+
+def test_it_refuses_an_unknown_choice_after_an_earlier_answer(clinic: SimpleNamespace) -> None:
+    by_tablet, _secret = invite(clinic, "tablet")
+    with pytest.raises(ValidationError, match="replace, keep"):
+        services.invitation_answer(
+            invitation=by_tablet,
+            measure="ors",
+            values=ORS_ANSWERS,
+            form_key=uuid.uuid4(),
+            again="both",
+        )
+    assert Response.objects.count() == 0
 
 
 def test_a_client_at_the_tablet_is_in_the_clinic_so_the_session_was_attended(

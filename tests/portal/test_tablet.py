@@ -166,9 +166,10 @@ def test_starting_needs_a_post(clinic: SimpleNamespace) -> None:
     assert _logged_in().get(reverse("portal:invite", args=[clinic.session.pk])).status_code == 405
 
 
-def test_a_measure_not_of_this_episode_is_refused(clinic: SimpleNamespace) -> None:
+def test_a_measure_not_installed_is_refused(clinic: SimpleNamespace) -> None:
     browser = _logged_in()
-    answer = _hand_over(clinic, browser, measure="phq9")
+    answer = _hand_over(clinic, browser, measure="xyz")
     assert answer["Location"] == reverse("clinic:session", args=[clinic.session.pk])
     page = browser.get(answer["Location"]).content.decode()
-    assert "Choose one of this episode&#x27;s measures: ors, srs." in page
+    assert "Measures: choose from the installed measures: " in page
+    assert not Invitation.objects.exists()

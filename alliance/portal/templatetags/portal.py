@@ -1,11 +1,13 @@
 """``{% portal_session_actions session %}``: the clinician's buttons on the session page to hand
-the tablet over, send a link or make a kiosk code, for the outcome and the alliance measure."""
+the tablet over, send a link or make a kiosk code, for the measures due at the start of the
+session and at its end (``alliance.care.plans.due_for_session``)."""
 
 from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
 
+from alliance.care import plans
 from alliance.care.models import Session
 from alliance.measures import catalogue
 from alliance.measures.models import Rater
@@ -28,17 +30,37 @@ def _measure(session: Session, code: str, answered: set[str]) -> dict[str, Any]:
     }
 
 
+def _phase(
+    session: Session, phase: str, choices: selectors.InviteChoices, answered: set[str]
+) -> dict[str, Any]:
+    phases = plans.phases()
+    due = [_measure(session, c, answered) for c in choices.due if phases[c] == phase]
+    others = [_measure(session, c, answered) for c in choices.others if phases[c] == phase]
+    return {
+        "code": phase,
+        "when": _("At the start of the session") if phase == "start" else _("At the end"),
+        "due": due,
+        "others": others,
+        "alliance": phase == "end",
+        # Screen readers tell the buttons of the two forms apart by the measures due in each.
+        "shorts": ", ".join(m["short"] for m in due)
+        or (_("start") if phase == "start" else _("end")),
+    }
+
+
 @register.inclusion_tag("portal/_session_actions_body.html", takes_context=True)
 def portal_session_actions(context: template.Context, session: Session) -> dict[str, Any]:
+    """One form for the start of the session and one for its end, each offering the measures
+    due (ticked, in the plan's order) and, folded away, the other installed measures."""
     episode = session.episode
     client = episode.client
     # Uses the responses the session page already loaded.
     answered = {r.instrument for r in session.responses.all() if r.rater == Rater.CLIENT}
-    codes = dict.fromkeys([episode.outcome_measure, episode.alliance_measure])
+    choices = selectors.invite_choices(session)
     return {
         "session": session,
         "csrf_token": context.get("csrf_token", ""),
-        "measures": [_measure(session, code, answered) for code in codes],
+        "phases": [_phase(session, phase, choices, answered) for phase in ("start", "end")],
         "members": list(selectors.care_team(episode)),
         "contact": client.consents_to_electronic_contact and bool(client.email or client.phone),
     }
