@@ -709,8 +709,7 @@ class _PatternSums:
 
     def __init__(self, stats: GrowthStatistics) -> None:
         keys = np.column_stack([stats.count, stats.sum_time, stats.sum_time_sq])
-        unique, index = np.unique(keys, axis=0, return_inverse=True)
-        index = index.reshape(-1)
+        unique, index = group_rows(keys)
         self.zz: Sym2 = (unique[:, 0], unique[:, 1], unique[:, 2])
         a = np.column_stack([np.ones(stats.n_groups), stats.covariate_values])
         zy = np.column_stack([stats.sum_outcome, stats.sum_time_outcome])
@@ -727,6 +726,29 @@ class _PatternSums:
         blocks = np.column_stack([w[0], w[1], w[1], w[2]]).T @ self.aa
         q = self.q
         return blocks.reshape(2, 2, q, q).transpose(0, 2, 1, 3).reshape(2 * q, 2 * q)
+
+
+def group_rows(keys: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
+    """The distinct rows of ``keys`` in lexicographic order, and each row's index among them.
+
+    The same result as ``np.unique(keys, axis=0, return_inverse=True)`` (rows ordered by the first
+    column, then the second, ...; equal rows share one index), found by one stable
+    :func:`numpy.lexsort` and a comparison of neighbours instead of numpy's structured-row sort,
+    which is about 20 times slower on a million rows of floats (issue 16, point 8). Keys must be
+    free of NaN (counts and sums of times are).
+    """
+    keys = np.asarray(keys, dtype=np.float64)
+    n = keys.shape[0]
+    if n == 0:
+        return keys.copy(), np.zeros(0, dtype=np.intp)
+    order = np.lexsort(keys.T[::-1])
+    ordered = keys[order]
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=starts[1:])
+    index = np.empty(n, dtype=np.intp)
+    index[order] = np.cumsum(starts) - 1
+    return ordered[starts], index
 
 
 def _sum_by(index: NDArray[np.intp], values: FloatArray) -> FloatArray:
