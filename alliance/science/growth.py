@@ -121,7 +121,9 @@ class GrowthStatistics:
             object.__setattr__(self, name, values)
         if np.any(self.count < 1):
             raise ValueError("count: every episode needs at least 1 rating")
-        values = np.asarray(self.covariate_values, dtype=np.float64).reshape(n_groups, -1)
+        # No episodes (an empty GROUP BY): -1 cannot be inferred from zero values.
+        shape = (n_groups, -1) if n_groups else (0, len(self.covariates))
+        values = np.asarray(self.covariate_values, dtype=np.float64).reshape(shape)
         if values.shape[1] != len(self.covariates) or not np.all(np.isfinite(values)):
             raise ValueError("covariate_values: must be finite, one row per episode and column")
         object.__setattr__(self, "covariate_values", values)
