@@ -31,6 +31,7 @@ from alliance.feedback.selectors import (
 )
 from alliance.measures import catalogue
 from alliance.measures.models import Response
+from alliance.replica import replica_reads
 from alliance.science import signals
 from alliance.science.growth import fit_growth_from_statistics
 from alliance.science.series import (
@@ -515,11 +516,13 @@ def local_model_fit(organisation_id: int, measure: str) -> tuple[TrajectoryModel
 
     The ratings stay in the database: a ``GROUP BY`` there returns each episode's sums
     (``selectors.closed_episode_statistics``), and the REML fit runs on those, the same fit as
-    ``fit_trajectory`` on the ratings themselves (issue 16)."""
-    data = data_summary(organisation_id, [measure])[measure]
-    if not data.enough:
-        raise RefitRefused(refusal_message(data))
-    closed = closed_episode_statistics(organisation_id, measure)
+    ``fit_trajectory`` on the ratings themselves (issue 16). Both read from the replica when
+    there is one (``DATABASE_REPLICA_URL``, alliance/replica.py)."""
+    with replica_reads():
+        data = data_summary(organisation_id, [measure])[measure]
+        if not data.enough:
+            raise RefitRefused(refusal_message(data))
+        closed = closed_episode_statistics(organisation_id, measure)
     # The scores after intake, conditional on the intake score (used once: issue 18).
     growth = fit_growth_from_statistics(closed.statistics)
     if not growth.converged:
