@@ -75,8 +75,10 @@ def _start(bin_dir: Path, data: Path, port: int, folder: Path, log: str) -> None
 @pytest.fixture(scope="module")
 def pair() -> Iterator[Pair]:
     if not INITDB:
-        pytest.fail("PostgreSQL's initdb, pg_ctl and pg_basebackup (/usr/lib/postgresql/*/bin) "
-                    "are needed on the PostgreSQL pass: install the postgresql package")  # fmt: skip
+        pytest.fail(
+            "PostgreSQL's initdb, pg_ctl and pg_basebackup (/usr/lib/postgresql/*/bin) are "
+            "needed on the PostgreSQL pass: install the postgresql package"
+        )
     bin_dir = Path(INITDB[-1]).parent
     folder = Path(tempfile.mkdtemp(prefix="alliance-replica-"))
     if os.geteuid() == 0:
@@ -193,7 +195,8 @@ with replica_reads():
         selectors.data_summary(clinic.org.pk, ["ors"])["ors"].n_episodes - before)
 
 # A whole refit: reads on the replica, the fit stored on the primary (the replica refuses writes).
-fit = services.trajectory_refit_request(organisation=clinic.org, measure="ors", by=clinic.administrator)
+fit = services.trajectory_refit_request(
+    organisation=clinic.org, measure="ors", by=clinic.administrator)
 fit.refresh_from_db()
 found["refit_status"], found["refit_message"] = fit.status, fit.message
 found["refit_done"] = fit.status == FitStatus.DONE
