@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alliance.analyze_report import render_report
-from alliance.science.analysis import AnalysisSettings, analyze_ratings
+from alliance.science.analysis import ROW_SECTIONS, AnalysisSettings, analyze_ratings
 from alliance.science.instruments import Instrument, load_instruments
 from alliance.science.ratings_table import RatingsError, RatingsTable, read_ratings
 from alliance.science.signals import SignalSettings
@@ -35,6 +35,7 @@ __all__ = [
     "FAILED",
     "OK",
     "analysis_settings",
+    "json_chunks",
     "progress_bars",
     "read_ratings_csv",
     "run",
@@ -182,13 +183,16 @@ def run(
         _say(f"alliance analyze: {len(bad.errors)} problems in {ratings}; nothing was written.")
         return BAD_INPUT
     try:
-        outputs = _outputs(table, instruments, started, ratings.name, json_out, report, settings)
+        with progress_bars() as progress:
+            for path, text in _outputs(
+                table, instruments, started, ratings.name, json_out, report, settings, progress
+            ):
+                write_atomically(path, text)
     except ValueError as error:
         _say(f"alliance analyze: the analysis failed, nothing was written: {error}")
         return FAILED
-    for path, text in outputs:
-        write_atomically(path, text)
-    print(f"Analysed {ratings}; wrote {', '.join(str(path) for path, _ in outputs)}.")
+    written = [json_out] if report is None else [json_out, report]
+    print(f"Analysed {ratings}; wrote {', '.join(str(path) for path in written)}.")
     return OK
 
 
@@ -200,20 +204,59 @@ def _outputs(
     json_out: Path,
     report: Path | None,
     settings: AnalysisSettings | None = None,
-) -> list[tuple[Path, str]]:
-    """Every output's full text, made before anything is written."""
+    progress: ProgressCallback | None = None,
+) -> list[tuple[Path, Iterable[str]]]:
+    """Every output, the report's text made before anything is written; the JSON as chunks
+    encoded while it is written (:func:`json_chunks`), so the whole file is never in memory."""
     settings = settings or AnalysisSettings(fitted_at=started)
-    with progress_bars() as progress:
-        analysis = analyze_ratings(
-            table, instruments=instruments, settings=settings, progress=progress
-        )
-        result = analysis.to_json_dict()
-        outputs = [(json_out, json.dumps(result, allow_nan=False, indent=1) + "\n")]
-        if report is not None:
-            progress("report", 0, 1)
-            outputs.append((report, render_report(result, source=source, when=started)))
-            progress("report", 1, 1)
+    advance = progress or _quiet
+    analysis = analyze_ratings(table, instruments=instruments, settings=settings, progress=advance)
+    sections = list(analysis.json_sections())
+    rows = len(analysis.episodes) + len(analysis.talking_therapies) + len(analysis.alerts)
+    outputs: list[tuple[Path, Iterable[str]]] = [
+        (json_out, json_chunks(sections, rows=rows, progress=advance))
+    ]
+    if report is not None:
+        advance("report", 0, 1)
+        small = {key: value for key, value in sections if key not in ROW_SECTIONS}
+        outputs.append((report, render_report(small, source=source, when=started)))
+        advance("report", 1, 1)
     return outputs
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """No progress bars."""
+
+
+_ROWS_PER_REPORT = 20_000  # records between progress reports while the JSON is written
+
+
+def json_chunks(
+    sections: Iterable[tuple[str, Any]], *, rows: int = 0, progress: ProgressCallback = _quiet
+) -> Iterator[str]:
+    """The analysis JSON as text chunks, valid JSON with the layout of ``json.dumps(indent=1)``
+    except that each record of the large arrays (:data:`ROW_SECTIONS`: episodes, alerts) is one
+    line. Records are encoded one at a time by the standard library's C encoder (which
+    ``indent`` turns off: the indented pure-Python encoder took a quarter of a run at agency
+    size, issue 16); NaN is refused as before."""
+    record = json.JSONEncoder(allow_nan=False, separators=(", ", ": ")).encode
+    done = 0
+    progress("writing the JSON", 0, rows)
+    yield "{"
+    for index, (key, value) in enumerate(sections):
+        yield ("\n " if index == 0 else ",\n ") + json.dumps(key) + ": "
+        if key not in ROW_SECTIONS:
+            yield json.dumps(value, allow_nan=False, indent=1).replace("\n", "\n ")
+            continue
+        opened = False
+        for item in value:
+            yield ("[\n  " if not opened else ",\n  ") + record(item)
+            opened, done = True, done + 1
+            if done % _ROWS_PER_REPORT == 0:
+                progress("writing the JSON", done, rows)
+        yield "\n ]" if opened else "[]"
+    progress("writing the JSON", rows, rows)
+    yield "\n}\n"
 
 
 def read_ratings_csv(path: Path) -> pd.DataFrame:
@@ -289,13 +332,17 @@ def progress_bars() -> Iterator[ProgressCallback]:
         yield advance
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path`` in one step, so a
-    reader never sees half a file and a failure leaves the old file untouched."""
+    reader never sees half a file and a failure leaves the old file untouched. ``text`` may be
+    an iterable of chunks, written as they come (an error while making them leaves nothing)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            if isinstance(text, str):
+                stream.write(text)
+            else:
+                stream.writelines(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

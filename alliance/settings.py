@@ -167,6 +167,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A PostgreSQL streaming replica for reports, research exports and refits (alliance/replica.py);
+# unset: everything reads from DATABASE_URL.
+_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if _REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        _REPLICA_URL,
+        conn_max_age=env_int("ALLIANCE_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # The test runner makes no database for it: in tests it is the same database as default.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["alliance.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction pooling a server-side cursor cannot outlive its transaction's
+# server connection: Django then fetches .iterator() results client-side (docs/deployment.md).
+if env_bool("ALLIANCE_DB_BEHIND_PGBOUNCER", False):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a loader writes; a busy timeout avoids spurious locks.
     DATABASES["default"]["OPTIONS"] = {

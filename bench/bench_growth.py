@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from alliance.science.growth import GrowthFit, fit_growth_model
+from alliance.science.growth import GrowthFit, fit_growth_model, group_rows
 
 RATINGS_PER_EPISODE = 20 / 3  # 1,000,000 ratings from 150,000 episodes
 SMALL = "--small" in sys.argv or os.environ.get("ALLIANCE_BENCH_SIZE") == "small"
@@ -114,22 +114,54 @@ def peak_memory_mb(fit: Callable[[], object]) -> float:
     return peak / 2**20
 
 
+def grouping(n_ratings: int) -> None:
+    """Time of grouping the dated episodes by time pattern: numpy's row unique vs the sort."""
+    ratings = simulate(n_ratings, layout="dated")
+    t = ratings["log_session"].to_numpy()
+    by = ratings.groupby("episode").agg(n=("log_session", "size"))
+    keys = np.column_stack(
+        [
+            by["n"].to_numpy(dtype=float),
+            np.bincount(ratings["episode"], weights=t),
+            np.bincount(ratings["episode"], weights=t * t),
+        ]
+    )
+    row_unique = best_time(lambda: np.unique(keys, axis=0, return_inverse=True), REPEATS)
+    lexsort = best_time(lambda: group_rows(keys), REPEATS)
+    same = all(
+        np.array_equal(a.reshape(-1), b.reshape(-1))
+        for a, b in zip(np.unique(keys, axis=0, return_inverse=True), group_rows(keys), strict=True)
+    )
+    print(
+        f"grouping {keys.shape[0]:,} dated episodes: np.unique(axis=0) {row_unique:.4f} s, "
+        f"lexicographic sort {lexsort:.4f} s, identical {same}"
+    )
+    print(f"ratio np.unique(axis=0) / lexicographic sort: {row_unique / lexsort:.1f}")
+
+
 def main() -> None:
     sizes = SIZES[:-1] if "--quick" in sys.argv and len(SIZES) > 1 else SIZES
     print(
         f"{'layout':<10} {'ratings':>10} {'episodes':>9} {'wall s':>8} {'CPU s':>8} "
         f"{'peak MB':>8} conv"
     )
+    largest: dict[str, float] = {}
     for layout in ("regular", "gaps", "dated"):
         for n_ratings in sizes:
             ratings = simulate(n_ratings, layout=layout)
             seconds, cpu = best_times(lambda r=ratings: ours(r), repeats=REPEATS)
+            largest[layout] = seconds
             megabytes = peak_memory_mb(lambda r=ratings: ours(r))
             fit = ours(ratings)
             print(
                 f"{layout:<10} {fit.n_obs:>10,} {fit.n_groups:>9,} {seconds:>8.3f} {cpu:>8.3f} "
                 f"{megabytes:>8.1f} {fit.converged}"
             )
+    print(
+        f"\nratio dated (real-valued times) / regular (whole sessions) at {sizes[-1]:,} ratings: "
+        f"{largest['dated'] / largest['regular']:.2f}"
+    )
+    grouping(sizes[-1])
     small = simulate(SIZES[0], layout="regular")
     ours_s = best_time(lambda: ours(small), repeats=REPEATS)
     theirs_s = best_time(lambda: statsmodels_fit(small), repeats=1)

@@ -9,9 +9,19 @@ bench/load/locustfile.py: half the users are clients answering ORS then SRS by l
 clinicians (sharing the demo's log-ins) opening the caseload and a client's page and
 acknowledging an alert.
 
-Prints p50 and p95 per request kind and overall, the failures, and the ratio of the overall
-p50 to a baseline measured in the same run: the health check alone, under the same number of
-users, for 10 seconds. Exits non-zero when any request failed. The server runs with the demo
+On PostgreSQL (``--database-url postgres://...``) gunicorn reaches the database through
+PgBouncer in transaction pooling, as docs/deployment.md recommends: the bench installs Debian's
+``pgbouncer`` with apt-get when it is missing, starts its own on a free port in the temporary
+folder (as the ``postgres`` user when run as root) and stops it at the end; the app runs with
+``ALLIANCE_DB_CONN_MAX_AGE=0`` and ``ALLIANCE_DB_BEHIND_PGBOUNCER=on``. ``--no-pgbouncer``
+connects directly.
+
+Prints p50 and p95 per request and overall, the failures, and the ratio of the overall p50 to a
+baseline measured in the same run: the health check alone, under the same number of users, for
+10 seconds. Then per kind (clinician pages, acknowledgement, portal submissions, portal pages)
+the worst p50 and p95 and the p95 against the health check's p95, both alone and under the same
+load (one extra user checks ``/healthz`` throughout the load run), and requests per second.
+Exits non-zero when any request failed. The server runs with the demo
 environment (plain HTTP on 127.0.0.1, Argon2 password hashing, DEBUG off): production without
 TLS.
 """
@@ -49,6 +59,12 @@ def _options() -> argparse.Namespace:
         "--database-url", default="", help="a scratch database (default: SQLite in a temp folder)"
     )
     parser.add_argument(
+        "--no-pgbouncer",
+        action="store_true",
+        help="on PostgreSQL, connect gunicorn to the database directly instead of through "
+        "PgBouncer in transaction pooling (installed with apt-get if missing, started here)",
+    )
+    parser.add_argument(
         "--small",
         action="store_true",
         default=os.environ.get("ALLIANCE_BENCH_SIZE") == "small",
@@ -74,6 +90,83 @@ def _environment(database_url: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "alliance.settings",
         "PYTHONPATH": str(ROOT),
     }
+
+
+PGBOUNCER = Path("/usr/sbin/pgbouncer")
+
+
+def _install_pgbouncer() -> None:
+    """Debian's pgbouncer, installed with apt-get when missing (as the Makefile does chromium)."""
+    if PGBOUNCER.exists():
+        return
+    print("Installing Debian's pgbouncer for the load bench", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=quiet)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "pgbouncer"],
+        check=True,
+        env=quiet,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    # PgBouncer refuses to run as root; the bench may run as root in a container.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def _start_pgbouncer(database_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """PgBouncer in transaction pooling in front of ``database_url``; returns it and its URL."""
+    from urllib.parse import urlsplit
+
+    _install_pgbouncer()
+    target = urlsplit(database_url)
+    name, user = target.path.lstrip("/"), target.username or "postgres"
+    port = _free_port()
+    home = folder / "pgbouncer"
+    home.mkdir()
+    if os.geteuid() == 0:
+        folder.chmod(0o711)  # the postgres user must reach its own folder inside
+    (home / "users.txt").write_text(f'"{user}" "{target.password or ""}"\n')
+    (home / "pgbouncer.ini").write_text(
+        f"""[databases]
+{name} = host={target.hostname or "127.0.0.1"} port={target.port or 5432} dbname={name}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = {"trust" if not target.password else "plain"}
+auth_file = {home / "users.txt"}
+pool_mode = transaction
+max_client_conn = 500
+default_pool_size = 20
+ignore_startup_parameters = extra_float_digits,options
+logfile = {home / "pgbouncer.log"}
+"""
+    )
+    if os.geteuid() == 0:
+        import shutil
+
+        shutil.chown(home, "postgres")
+        for path in home.iterdir():
+            shutil.chown(path, "postgres")
+    bouncer = subprocess.Popen(
+        _as_postgres([str(PGBOUNCER), str(home / "pgbouncer.ini")]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if bouncer.poll() is not None:
+            log = (home / "pgbouncer.log").read_text() if (home / "pgbouncer.log").exists() else ""
+            sys.exit(f"pgbouncer exited before listening:\n{log[-3000:]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    auth = f"{user}:{target.password}@" if target.password else f"{user}@"
+    return bouncer, f"postgres://{auth}127.0.0.1:{port}/{name}"
 
 
 def _free_port() -> int:
@@ -167,6 +260,17 @@ def main() -> None:
             "LOAD_CLINICIANS": ",".join(cast["clinicians"]),
             "LOAD_PASSWORD": cast["password"],
         }
+        bouncer = None
+        pooled = options.database_url.startswith(("postgres://", "postgresql://"))
+        pooled = pooled and not options.no_pgbouncer
+        if pooled:
+            bouncer, through = _start_pgbouncer(options.database_url, folder)
+            # PgBouncer pools: Django opens a connection per request and keeps no cursor open.
+            env |= {
+                "DATABASE_URL": through,
+                "ALLIANCE_DB_CONN_MAX_AGE": "0",
+                "ALLIANCE_DB_BEHIND_PGBOUNCER": "on",
+            }
         port = _free_port()
         server = subprocess.Popen(
             [
@@ -189,13 +293,18 @@ def main() -> None:
             baseline = _locust(
                 port, probe, options.baseline_seconds, options, folder / "b.json", env
             )
-            both = ["Client", "Clinician"]
+            both = ["Client", "Clinician", "LoadProbe"]
             load = _locust(port, both, options.seconds, options, folder / "load.json", env)
         finally:
             server.terminate()
             server.wait(timeout=60)
+            if bouncer is not None:
+                bouncer.terminate()
+                bouncer.wait(timeout=30)
         errors = _server_errors((folder / "gunicorn.log").read_text())
-    database = "from --database-url" if options.database_url else "SQLite"
+    database = "SQLite"
+    if options.database_url:
+        database = "postgresql through PgBouncer (transaction pooling)" if pooled else "postgresql"
     print(
         f"\n{options.users} users for {options.seconds} s, gunicorn {options.workers} workers "
         f"x 4 threads, database {database}"
@@ -205,6 +314,7 @@ def main() -> None:
     _print_table(baseline["requests"])
     overall, health = _overall(load), _overall(baseline)
     print(f"\nratio overall p50 / health-check p50: {overall['p50'] / max(health['p50'], 1):.1f}")
+    _print_kinds(load["requests"], health, seconds=options.seconds)
     crashed = load["exceptions"] + baseline["exceptions"]
     failed = overall["failures"] + health["failures"] + len(crashed)
     print(f"failed requests: {failed}")
@@ -214,6 +324,37 @@ def main() -> None:
         print(f"  server: {line}")
     if failed or errors or overall["count"] == 0:
         sys.exit(1)
+
+
+KINDS = {
+    "clinician pages": ("clinician: caseload", "clinician: client page"),
+    "clinician acknowledgement": ("clinician: acknowledge alert",),
+    "portal submissions": ("client: send ORS", "client: send SRS"),
+    "portal pages": ("client: open link",),
+}
+
+
+def _print_kinds(rows: list[dict[str, Any]], health: dict[str, Any], *, seconds: int) -> None:
+    """Per kind of request: its worst p50 and p95, and p95 against the health check's p95, both
+    the baseline's (health check alone) and under the same load (one user checking throughout).
+    The issue's goal: clinician pages and portal submissions each within 10x."""
+    by_name = {row["name"]: row for row in rows}
+    under = by_name.get("health check under load")
+    floors = [("alone", health)] + ([("under load", under)] if under else [])
+    print("\n| kind | requests | p50 ms | p95 ms | " + " | ".join(
+        f"p95 / health p95 {label}" for label, _ in floors) + " |")  # fmt: skip
+    print("|---|---:|---:|---:|" + "---:|" * len(floors))
+    for kind, names in KINDS.items():
+        found = [by_name[name] for name in names if name in by_name]
+        if not found:
+            continue
+        p50 = max(row["p50"] for row in found)
+        p95 = max(row["p95"] for row in found)
+        ratios = " | ".join(f"{p95 / max(floor['p95'], 1):.1f}" for _, floor in floors)
+        count = sum(row["count"] for row in found)
+        print(f"| {kind} | {count} | {p50:.0f} | {p95:.0f} | {ratios} |")
+    total = next(row for row in rows if row["name"] == "overall")
+    print(f"requests per second: {total['count'] / max(seconds, 1):.1f}")
 
 
 def _server_errors(log: str) -> list[str]:

@@ -26,12 +26,14 @@ from alliance.feedback.selectors import (
     TRAJECTORY_MEASURES,
     DataSummary,
     active_models,
-    closed_episode_ratings,
+    closed_episode_statistics,
     data_summary,
 )
 from alliance.measures import catalogue
 from alliance.measures.models import Response
+from alliance.replica import replica_reads
 from alliance.science import signals
+from alliance.science.growth import fit_growth_from_statistics
 from alliance.science.series import (
     EpisodeSeries,
     RatingRecord,
@@ -44,7 +46,6 @@ from alliance.science.trajectories import (
     FittedOn,
     TrajectoryModel,
     default_model,
-    fit_trajectory,
 )
 
 logger = logging.getLogger(__name__)
@@ -517,22 +518,28 @@ def _finish(fit: TrajectoryFit, status: str, message: str) -> TrajectoryFit:
 def local_model_fit(organisation_id: int, measure: str) -> tuple[TrajectoryModel, DataSummary]:
     """Fit a local model on the organisation's closed episodes now, without storing it (the
     worker's fit, and the command's ``--preview``). Raises RefitRefused below the threshold and
-    ValueError when the fit fails."""
-    ratings = closed_episode_ratings(organisation_id, measure)
-    data = data_summary(organisation_id, [measure])[measure]
-    if not data.enough:
-        raise RefitRefused(refusal_message(data))
+    ValueError when the fit fails.
+
+    The ratings stay in the database: a ``GROUP BY`` there returns each episode's sums
+    (``selectors.closed_episode_statistics``), and the REML fit runs on those, the same fit as
+    ``fit_trajectory`` on the ratings themselves (issue 16). Both read from the replica when
+    there is one (``DATABASE_REPLICA_URL``, alliance/replica.py)."""
+    with replica_reads():
+        data = data_summary(organisation_id, [measure])[measure]
+        if not data.enough:
+            raise RefitRefused(refusal_message(data))
+        closed = closed_episode_statistics(organisation_id, measure)
     # The scores after intake, conditional on the intake score (used once: issue 18).
-    growth = fit_trajectory(ratings, group="episode", session="session", score="score")
+    growth = fit_growth_from_statistics(closed.statistics)
     if not growth.converged:
         raise ValueError(_("The fit did not converge; the model in use is unchanged."))
     scoring = catalogue.instrument(measure).scoring
-    dates = ratings["answered_at"]
+    first, last = closed.first_answered, closed.last_answered
     fitted_on = FittedOn(
-        n_episodes=int(ratings["episode"].nunique()),
-        n_ratings=len(ratings),
-        first_rating=timezone.localdate(dates.min()) if len(dates) else None,
-        last_rating=timezone.localdate(dates.max()) if len(dates) else None,
+        n_episodes=closed.n_episodes,
+        n_ratings=closed.n_ratings,
+        first_rating=timezone.localdate(first) if first else None,
+        last_rating=timezone.localdate(last) if last else None,
     )
     model = TrajectoryModel.from_fit(
         measure,

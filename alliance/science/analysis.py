@@ -12,7 +12,7 @@ building each episode's series of sessions for the alert rules loops in Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -77,6 +77,7 @@ __all__ = [
     "ALLIANCE_SUMMARIES",
     "DEFAULT_ANALYSIS_SETTINGS",
     "EARLY_SESSIONS",
+    "ROW_SECTIONS",
     "AllianceOutcomeReport",
     "Analysis",
     "AnalysisSettings",
@@ -223,19 +224,27 @@ class Analysis:
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (schema in ``docs/science/analysis.md``); nothing is rounded."""
         return {
-            "format": JSON_FORMAT,
-            "version": JSON_VERSION,
-            "summary": self.summary(),
-            "settings": self.settings.as_record(),
-            "episodes": records(self.episodes),
-            "nhs_talking_therapies": records(self.talking_therapies),
-            "etr": {m: trajectory_record(r) for m, r in self.trajectories.items()},
-            "alerts": [alert_record(found) for found in self.alerts],
-            "clinicians": {m: clinician_record(r) for m, r in self.clinicians.items()},
-            "alliance_outcome": {
-                m: alliance_outcome_record(r) for m, r in self.alliance_outcome.items()
-            },
+            key: list(value) if key in ROW_SECTIONS else value
+            for key, value in self.json_sections()
         }
+
+    def json_sections(self) -> Iterator[tuple[str, Any]]:
+        """The JSON's top-level keys in order with their values; the :data:`ROW_SECTIONS` come
+        as iterators of one plain record per row, made as they are read, so a writer can encode
+        them one at a time instead of holding every record (``alliance analyze``: issue 16)."""
+        yield "format", JSON_FORMAT
+        yield "version", JSON_VERSION
+        yield "summary", self.summary()
+        yield "settings", self.settings.as_record()
+        yield "episodes", _row_records(self.episodes)
+        yield "nhs_talking_therapies", _row_records(self.talking_therapies)
+        yield "etr", {m: trajectory_record(r) for m, r in self.trajectories.items()}
+        yield "alerts", (alert_record(found) for found in self.alerts)
+        yield "clinicians", {m: clinician_record(r) for m, r in self.clinicians.items()}
+        yield (
+            "alliance_outcome",
+            {m: alliance_outcome_record(r) for m, r in self.alliance_outcome.items()},
+        )
 
     def summary(self) -> dict[str, Any]:
         """Counts: ratings, episodes, classes per measure, Talking Therapies totals, alerts."""
@@ -253,6 +262,18 @@ class Analysis:
                 "alerts_by_rule": rules,
             }
         )
+
+
+ROW_SECTIONS = frozenset({"episodes", "nhs_talking_therapies", "alerts"})
+"""The JSON's arrays with one record per row of the input (episodes, alerts): the large ones."""
+
+_RECORD_BATCH = 10_000
+
+
+def _row_records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """:func:`records` of the table, a batch of rows at a time."""
+    for start in range(0, len(frame), _RECORD_BATCH):
+        yield from records(frame.iloc[start : start + _RECORD_BATCH])
 
 
 def analyze_ratings(
@@ -315,6 +336,7 @@ def analyze_ratings(
     report("checking rows", 0, 1)
     table = frame if isinstance(frame, RatingsTable) else read_ratings(frame, instruments=catalogue)
     report("checking rows", 1, 1)
+    report("changes", 0, 1)
     ratings = in_session_order(table.ratings)
     episodes = episode_facts(ratings)
     outcome = outcome_ratings(ratings, catalogue)
@@ -353,6 +375,7 @@ def _trajectories(
 ) -> dict[str, TrajectoryReport]:
     reports: dict[str, TrajectoryReport] = {}
     measures = sorted(outcome["measure"].unique())
+    report("expected trajectories", 0, len(measures))
     for done, measure in enumerate(measures):
         rows = outcome[outcome["measure"] == measure]
         model, note = _trajectory_model(measure, rows, catalogue[measure], settings)
@@ -458,6 +481,8 @@ def _alerts(
     settings: AnalysisSettings,
     report: Progress,
 ) -> tuple[EpisodeAlert, ...]:
+    total = int(ratings["episode_id"].nunique())
+    report("alert rules", 0, total)  # every stage reports when it starts, then as it goes
     primary = _primary_outcomes(changes, settings.outcome_order)
     models = {m: r.model for m, r in trajectories.items() if r.model is not None}
     found: list[EpisodeAlert] = []
@@ -469,7 +494,6 @@ def _alerts(
         alliance_measures=settings.alliance_measures,
         percentile=settings.band_percentile,
     )
-    total = int(ratings["episode_id"].nunique())
     for done, (series, dated) in enumerate(all_series, start=1):
         measure = series.measure or None
         found.extend(
@@ -492,6 +516,7 @@ def _clinician_reports(
     effects: dict[str, ClinicianReport] = {}
     splits: dict[str, AllianceOutcomeReport] = {}
     measures = sorted(changes["measure"].unique())
+    report("clinician effects", 0, len(measures))
     for done, measure in enumerate(measures, start=1):
         rows = changes[(changes["measure"] == measure) & (changes["n_ratings"] >= 2)]
         rows = rows.rename(columns={"first": "intake", "last": "final"})

@@ -107,6 +107,11 @@ def plain(value: Any) -> Any:
     >>> plain({"a": np.float64("nan"), "b": [np.int64(3), pd.Timestamp("2025-01-31")]})
     {'a': None, 'b': [3, '2025-01-31']}
     """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common cases first, without the abstract-class checks (issue 16)
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple | np.ndarray):

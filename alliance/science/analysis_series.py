@@ -205,6 +205,8 @@ def _build(
         ratings["rater"].tolist(),
         [_optional(v) for v in ratings["score"].to_numpy(dtype=np.float64)],
     )
+    # Plain dicts: a pandas lookup per episode costs more than the episode's own rules.
+    primary_of, alliance_of, age_of = primary.to_dict(), alliance.to_dict(), ages.to_dict()
     session_spans = _spans(sessions["episode_id"].to_numpy())
     rating_spans = dict(
         (str(episode), span) for episode, span in _spans(ratings["episode_id"].to_numpy())
@@ -220,9 +222,9 @@ def _build(
             records,
             found,
             catalogue,
-            outcome_measure=primary.get(episode),
-            alliance_measure=alliance.get(episode),
-            age_group=str(ages[episode]),
+            outcome_measure=primary_of.get(episode),
+            alliance_measure=alliance_of.get(episode),
+            age_group=str(age_of[episode]),
             boundaries=boundaries,
             overrides=overrides,
         )

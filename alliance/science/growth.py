@@ -121,7 +121,9 @@ class GrowthStatistics:
             object.__setattr__(self, name, values)
         if np.any(self.count < 1):
             raise ValueError("count: every episode needs at least 1 rating")
-        values = np.asarray(self.covariate_values, dtype=np.float64).reshape(n_groups, -1)
+        # No episodes (an empty GROUP BY): -1 cannot be inferred from zero values.
+        shape = (n_groups, -1) if n_groups else (0, len(self.covariates))
+        values = np.asarray(self.covariate_values, dtype=np.float64).reshape(shape)
         if values.shape[1] != len(self.covariates) or not np.all(np.isfinite(values)):
             raise ValueError("covariate_values: must be finite, one row per episode and column")
         object.__setattr__(self, "covariate_values", values)
@@ -709,8 +711,7 @@ class _PatternSums:
 
     def __init__(self, stats: GrowthStatistics) -> None:
         keys = np.column_stack([stats.count, stats.sum_time, stats.sum_time_sq])
-        unique, index = np.unique(keys, axis=0, return_inverse=True)
-        index = index.reshape(-1)
+        unique, index = group_rows(keys)
         self.zz: Sym2 = (unique[:, 0], unique[:, 1], unique[:, 2])
         a = np.column_stack([np.ones(stats.n_groups), stats.covariate_values])
         zy = np.column_stack([stats.sum_outcome, stats.sum_time_outcome])
@@ -727,6 +728,29 @@ class _PatternSums:
         blocks = np.column_stack([w[0], w[1], w[1], w[2]]).T @ self.aa
         q = self.q
         return blocks.reshape(2, 2, q, q).transpose(0, 2, 1, 3).reshape(2 * q, 2 * q)
+
+
+def group_rows(keys: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
+    """The distinct rows of ``keys`` in lexicographic order, and each row's index among them.
+
+    The same result as ``np.unique(keys, axis=0, return_inverse=True)`` (rows ordered by the first
+    column, then the second, ...; equal rows share one index), found by one stable
+    :func:`numpy.lexsort` and a comparison of neighbours instead of numpy's structured-row sort,
+    which is about 20 times slower on a million rows of floats (issue 16, point 8). Keys must be
+    free of NaN (counts and sums of times are).
+    """
+    keys = np.asarray(keys, dtype=np.float64)
+    n = keys.shape[0]
+    if n == 0:
+        return keys.copy(), np.zeros(0, dtype=np.intp)
+    order = np.lexsort(keys.T[::-1])
+    ordered = keys[order]
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=starts[1:])
+    index = np.empty(n, dtype=np.intp)
+    index[order] = np.cumsum(starts) - 1
+    return ordered[starts], index
 
 
 def _sum_by(index: NDArray[np.intp], values: FloatArray) -> FloatArray:

@@ -12,9 +12,9 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
 
@@ -64,6 +64,10 @@ def check_number(value: object, name: str, low: float = -math.inf, high: float =
     ...
     ValueError: outcome: must be a finite number, got nan
     """
+    # The common case first, without the abstract-class check (issue 16, point 7); the exact
+    # type test leaves booleans (a subclass of int) to the full check below.
+    if type(value) in (float, int) and low <= value <= high and math.isfinite(value):  # type: ignore[operator, arg-type]
+        return
     ok = (
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
@@ -147,13 +151,11 @@ class SessionPoint:
         refuse_unless(ok, "number", "a whole number >= 1", self.number)
         where = f"session {self.number}"
         refuse_unless(isinstance(self.date, dt.date), f"{where}: date", "a date", self.date)
-        refuse_unless(
-            self.status in get_args(Status), f"{where}: status", str(get_args(Status)), self.status
-        )
-        for name in ("outcome", "expected_boundary", "alliance", "clinician_alliance"):
+        refuse_unless(self.status in _STATUSES, f"{where}: status", str(_STATUSES), self.status)
+        for name, low in _SESSION_NUMBERS:
             value = getattr(self, name)
             if value is not None:
-                check_number(value, f"{where}: {name}", 0.0 if "alliance" in name else -math.inf)
+                check_number(value, f"{where}: {name}", low)
         items = MappingProxyType(dict(self.alliance_items))
         for code, value in items.items():
             check_number(value, f"{where}: alliance_items[{code!r}]", 0.0)
@@ -167,6 +169,15 @@ class SessionPoint:
             value = getattr(self, name)
             empty = value is None or value is False or (isinstance(value, Mapping) and not value)
             refuse_unless(empty, f"{where}: {name}", f"empty for a {self.status} session", value)
+
+
+_STATUSES = get_args(Status)
+_SESSION_NUMBERS = (
+    ("outcome", -math.inf),
+    ("expected_boundary", -math.inf),
+    ("alliance", 0.0),
+    ("clinician_alliance", 0.0),
+)
 
 
 @dataclass(frozen=True)
@@ -470,7 +481,7 @@ def episode_series(
             first.setdefault((rating.session, rating.instrument, rating.rater), rating)
     scale = instruments[alliance_measure] if alliance_measure else None
     labels = _item_codes(scale) if scale is not None else {}
-    points = []
+    points: list[dict[str, Any]] = []
     for record in sessions:
         attended = record.status == "attended"
         outcome = first.get((record.number, outcome_measure or "", "client"))
@@ -481,21 +492,27 @@ def episode_series(
             # before the attendance was corrected) is left out rather than stopping every alert.
             alliance = clinician = None
         points.append(
-            SessionPoint(
-                number=record.number,
-                date=record.date,
-                status=record.status,
-                outcome=None if outcome is None else outcome.total,
-                alliance=None if alliance is None else alliance.total,
-                alliance_items={}
+            {
+                "number": record.number,
+                "date": record.date,
+                "status": record.status,
+                "outcome": None if outcome is None else outcome.total,
+                "alliance": None if alliance is None else alliance.total,
+                "alliance_items": {}
                 if alliance is None
                 else {labels[c]: float(v) for c, v in alliance.items.items() if c in labels},
-                clinician_alliance=None if clinician is None else clinician.total,
-                risk_answers=tuple(_risk_answers(by_session.get(record.number, []), instruments)),
-                new_task=record.new_task and attended,
-            )
+                "clinician_alliance": None if clinician is None else clinician.total,
+                "risk_answers": tuple(
+                    _risk_answers(by_session.get(record.number, []), instruments)
+                ),
+                "new_task": record.new_task and attended,
+            }
         )
-    points = _with_boundaries(points, outcome_measure, instruments, model, percentile, boundaries)
+    edges = _boundaries(points, outcome_measure, instruments, model, percentile, boundaries)
+    # Each point is made once, with its boundary (not made and then replaced: issue 16).
+    made = tuple(
+        SessionPoint(**point, expected_boundary=edges.get(point["number"])) for point in points
+    )
     outcome_file = instruments[outcome_measure] if outcome_measure else None
     own = (
         thresholds_for(outcome_file, age_group, overrides)
@@ -513,7 +530,7 @@ def episode_series(
         higher_is_better=True if outcome_file is None else outcome_file.higher_is_better,
         cutoff=own.cutoff,
         reliable_change=own.reliable_change,
-        sessions=tuple(points),
+        sessions=made,
         alliance_max=40.0 if scale is None else scale.scoring.max,
         alliance_item_max=10.0
         if scale is None
@@ -548,29 +565,27 @@ def _risk_answers(
                 )
 
 
-def _with_boundaries(
-    points: list[SessionPoint],
+def _boundaries(
+    points: Sequence[Mapping[str, Any]],
     outcome_measure: str | None,
     instruments: Mapping[str, Instrument],
     model: TrajectoryModel | None,
     percentile: float,
     boundaries: Mapping[int, float] | None,
-) -> list[SessionPoint]:
-    scored = [p for p in points if p.outcome is not None]
+) -> Mapping[int, float]:
+    """Session number -> the worse edge of the expected band (none before the first score)."""
+    scored = [p for p in points if p["outcome"] is not None]
     if not scored or not outcome_measure:
-        return points
+        return {}
     if boundaries is None:
         if model is None:
-            return points
-        later = [p.number for p in points if p.number >= scored[0].number]
-        intake = float(scored[0].outcome or 0.0)  # scored: its outcome is never None
+            return {}
+        later = [p["number"] for p in points if p["number"] >= scored[0]["number"]]
+        intake = float(scored[0]["outcome"])
         path = model.expected_path(intake=intake, sessions=later, percentile=percentile)
         edge = path.lower if instruments[outcome_measure].higher_is_better else path.upper
         boundaries = {n: float(b) for n, b in zip(later, edge, strict=True)}
-    return [
-        replace(p, expected_boundary=boundaries[p.number]) if p.number in boundaries else p
-        for p in points
-    ]
+    return boundaries
 
 
 def _other_outcomes(

@@ -20,6 +20,7 @@ from django.db import DataError, IntegrityError, transaction
 from alliance.accounts.models import Organisation
 from alliance.audit.models import Action, Via
 from alliance.audit.services import audit_record
+from alliance.replica import replica_reads
 from alliance.science.ratings_table import RatingsError, RowError, read_ratings
 from alliance.transfer import ratings_import, research
 from alliance.transfer.document_check import document_problems
@@ -95,7 +96,8 @@ def organisation_export_text(*, organisation: str, research_key: bytes | None = 
         text = json.dumps(organisation_export(organisation=org), indent=1, ensure_ascii=False)
         kind = "full"
     else:
-        text = research.research_csv(organisation=org, key=research_key)
+        with replica_reads():  # the research export reads from the replica when there is one
+            text = research.research_csv(organisation=org, key=research_key)
         kind = "pseudonymised"
     transfer_record(action="export", organisation=org.name, detail={"kind": kind})
     return text + ("" if text.endswith("\n") else "\n")

@@ -200,3 +200,14 @@ class Probe(HttpUser):
     @task
     def health(self) -> None:
         self.client.get("/healthz", name="baseline: health check")
+
+
+class LoadProbe(HttpUser):
+    """One user checking /healthz all through the load run: the floor under the same load."""
+
+    fixed_count = 1
+    wait_time = between(0.5, 1)
+
+    @task
+    def health(self) -> None:
+        self.client.get("/healthz", name="health check under load")

@@ -27,6 +27,7 @@ ON_POSTGRES = URL.startswith(("postgres://", "postgresql://"))
 # Each bench: the line that prints its ratio (or, for calibration, its shares against the
 # nominal coverage), and how it is told which database to use (None: it uses none).
 BENCHES = {
+    "bench_analyze.py": (r"^ratio alliance analyze / pandas read_csv: \d+\.\d+$", None),
     "bench_audit_chain.py": (r"^ratio \d+\.\d+$", "DATABASE_URL"),
     "bench_calibration.py": (r"share inside the band.*\(nominal 0\.50 and 0\.80\)", None),
     "bench_caseload.py": (r"^ratio caseload / log-in page: \d+\.\d+$", "BENCH_DATABASE_URL"),
