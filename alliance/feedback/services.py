@@ -301,6 +301,11 @@ def episode_series(
             items={code: float(value) for code, value in response.items.items()},
             rater=response.rater,
             about_someone=response.about_member_id is not None,
+            subscales={
+                code: float(value)
+                for code, value in (response.subscales or {}).items()
+                if isinstance(value, int | float) and not isinstance(value, bool)
+            },
         )
         for session in sessions
         for response in responses.get(session.pk, [])

@@ -344,8 +344,31 @@ def _alliance_cutoffs(
     return settings.alliance_cutoff, settings.alliance_item_cutoff
 
 
+def _low_subscales(series: EpisodeSeries, point: SessionPoint) -> list[str]:
+    """The subscales (WAI-SR bond, goal, task) strictly below their cutoff, in code order."""
+    cutoffs = series.alliance_subscale_cutoffs
+    return sorted(
+        code
+        for code, value in point.alliance_subscales.items()
+        if code in cutoffs and value < cutoffs[code] - _TOLERANCE
+    )
+
+
+def _subscale_evidence(
+    series: EpisodeSeries, point: SessionPoint, low: list[str]
+) -> dict[str, EvidenceValue]:
+    if not series.alliance_subscale_cutoffs:
+        return {}
+    return {
+        "subscales_below_cutoff": ",".join(low),
+        **{f"subscale_{code}": value for code, value in point.alliance_subscales.items()},
+        **{f"subscale_cutoff_{c}": v for c, v in series.alliance_subscale_cutoffs.items()},
+    }
+
+
 def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
-    """Alliance total at or below the cutoff, or any alliance item below the item cutoff.
+    """Alliance total at or below the cutoff, any alliance item below the item cutoff, or any
+    subscale below its cutoff.
 
     Fires at a session when ``alliance <= alliance_cutoff`` (severity medium) or, with the total
     above it, when some ``item < alliance_item_cutoff`` (severity low). The lowest item (ties: bond
@@ -359,6 +382,12 @@ def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
     [secondary]); Duncan BL, Miller SD, Sparks JA, Claud DA, Reynolds LR, Brown J, Johnson LD
     (2003). The Session Rating Scale: preliminary psychometric properties of a "working" alliance
     measure. Journal of Brief Therapy, 3(1), 3-12.
+
+    A subscale (WAI-SR bond, goal, task) strictly below its cutoff fires it too (severity low),
+    its aspect picking the advice (bond -> relationship, goal -> goals, task -> approach). No
+    cutoff is published for the WAI-SR's subscales (Horvath: the WAI has no standardised
+    cut-offs), so this fires only where the instrument file or the site sets one
+    (:attr:`EpisodeSeries.alliance_subscale_cutoffs`).
 
     Examples
     --------
@@ -379,13 +408,17 @@ def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
             if item_cutoff is None
             else [c for c, v in items.items() if v < item_cutoff - _TOLERANCE]
         )
-        if not (low_total or low_items):
+        low_subscales = _low_subscales(series, point)
+        if not (low_total or low_items or low_subscales):
             continue
         lowest = lowest_item(items, settings.item_aspects)
-        aspect = _strained_aspect(lowest, settings)
-        advice, pathway = repair_for(aspect, new_task=point.new_task)
-        # The item that fired it: the lowest of those below the item cutoff, else the lowest.
+        # The line that fired it: the lowest item below the item cutoff, else the lowest
+        # subscale below its cutoff (its aspect then picks the advice), else the lowest item.
         fired = min(sorted(low_items), key=lambda code: items[code]) if low_items else lowest
+        if low_subscales and not low_items:
+            fired = min(low_subscales, key=lambda code: point.alliance_subscales[code])
+        aspect = _strained_aspect(fired if low_subscales and not low_items else lowest, settings)
+        advice, pathway = repair_for(aspect, new_task=point.new_task)
         evidence = {
             "alliance": total,
             "alliance_measure": series.alliance_measure or None,
@@ -396,6 +429,7 @@ def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
             "fired_by_item": fired,
             "new_task": point.new_task,
             **{f"item_{code}": value for code, value in items.items()},
+            **_subscale_evidence(series, point, low_subscales),
         }
         severity: Severity = "medium" if low_total else "low"
         alerts.append(_alert("low_alliance", severity, point, evidence, advice, pathway))
