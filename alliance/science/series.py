@@ -43,11 +43,14 @@ __all__ = [
     "check_number",
     "check_threshold_overrides",
     "episode_series",
+    "item_keys",
     "refuse_unless",
     "thresholds_for",
 ]
 
-Status = Literal["attended", "cancelled", "no_show"]
+Status = Literal["attended", "cancelled", "no_show", "scheduled"]
+MISSED: frozenset[str] = frozenset({"cancelled", "no_show"})
+"""A session that did not happen: it carries no alliance rating."""
 
 
 def _is_count(value: object) -> bool:
@@ -82,7 +85,9 @@ class SessionPoint:
         1-based session number within the episode.
     date : datetime.date
         The session date.
-    status : {"attended", "cancelled", "no_show"}
+    status : {"attended", "cancelled", "no_show", "scheduled"}
+        ``scheduled``: not yet marked attended, but the client already rated it (a link
+        answered before the session); its ratings count, it is not a missed session.
     outcome : float or None
         Total of the episode's outcome measure (e.g. ORS, PHQ-9), if recorded.
     alliance : float or None
@@ -136,7 +141,7 @@ class SessionPoint:
             check_number(value, f"{where}: alliance_subscales[{code!r}]", 0.0)
         object.__setattr__(self, "alliance_subscales", subscales)
         object.__setattr__(self, "risk_answers", tuple(self.risk_answers))
-        if self.status != "attended":
+        if self.status in MISSED:
             self._refuse_ratings_of_a_missed_session(where)
 
     def _refuse_ratings_of_a_missed_session(self, where: str) -> None:
@@ -380,14 +385,14 @@ def episode_series(
         if not rating.about_someone and rating.total is not None:
             first.setdefault((rating.session, rating.instrument, rating.rater), rating)
     scale = instruments[alliance_measure] if alliance_measure else None
-    labels = _item_codes(scale) if scale is not None else {}
+    labels = item_keys(scale) if scale is not None else {}
     points = []
     for record in sessions:
         attended = record.status == "attended"
         outcome = first.get((record.number, outcome_measure or "", "client"))
         alliance = first.get((record.number, alliance_measure or "", "client"))
         clinician = first.get((record.number, alliance_measure or "", "clinician"))
-        if not attended:
+        if record.status in MISSED:
             # The rules refuse an alliance rating on a missed session; a stray one (entered
             # before the attendance was corrected) is left out rather than stopping every alert.
             alliance = clinician = None
@@ -440,9 +445,17 @@ def episode_series(
     )
 
 
-def _item_codes(instrument: Instrument) -> dict[str, str]:
-    """Item code -> its English label as a code ("goals_and_topics"), which the repair advice
-    reads to tell which part of the alliance is strained."""
+def item_keys(instrument: Instrument) -> dict[str, str]:
+    """Item code -> the key of its value in :attr:`SessionPoint.alliance_items`: its English
+    label as a code ("goals_and_topics"), which the repair advice reads to tell which part of
+    the alliance is strained.
+
+    Examples
+    --------
+    >>> from alliance.science.instruments import load_instruments
+    >>> item_keys(load_instruments()["srs"])["srs_2"]
+    'goals_and_topics'
+    """
     return {
         item.code: re.sub(r"[^a-z0-9]+", "_", item.label.get("en", item.code).lower()).strip("_")
         for item in instrument.scored_items

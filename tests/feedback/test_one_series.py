@@ -1,0 +1,89 @@
+"""One series for every reader (issue 12, point 1): the alert refresh, the client page's charts,
+the API and the reports all read the series ``alliance.science.series.episode_series`` builds,
+through the one database-to-series adapter (``alliance.feedback.series``).
+
+Each test swaps in a series that differs from the stored answers (every client score and
+alliance total moved) and checks the reader shows the moved numbers: a reader that built its own
+series from the responses would show the stored ones and fail.
+"""
+
+import dataclasses
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from alliance.clinic import progress, selectors
+from alliance.feedback import series as adapter
+from alliance.feedback.models import Alert
+from alliance.feedback.services import alerts_refresh
+from alliance.measures.services import response_record
+from alliance.science.series import EpisodeSeries, MeasureSeries
+from alliance.science.series import episode_series as real_episode_series
+from tests.clinic.builders import rated_episode
+
+MOVED_OUTCOME = 3.3  # added to every outcome score
+MOVED_ALLIANCE = 22.2  # every client alliance total
+MOVED_ITEM = 5.5  # every client alliance item
+
+
+def _moved(*args: Any, **kwargs: Any) -> EpisodeSeries:
+    found = real_episode_series(*args, **kwargs)
+    sessions = tuple(
+        dataclasses.replace(
+            p,
+            outcome=None if p.outcome is None else p.outcome + MOVED_OUTCOME,
+            alliance=None if p.alliance is None else MOVED_ALLIANCE,
+            alliance_items={code: MOVED_ITEM for code in p.alliance_items},
+        )
+        for p in found.sessions
+    )
+    measures = tuple(
+        MeasureSeries(
+            m.measure,
+            m.higher_is_better,
+            m.cutoff,
+            m.reliable_change,
+            tuple((n, v + MOVED_OUTCOME) for n, v in m.scores),
+        )
+        for m in found.measures
+    )
+    return dataclasses.replace(found, sessions=sessions, measures=measures)
+
+
+@pytest.fixture
+def moved(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(adapter, "build_episode_series", _moved)
+    yield
+
+
+def test_the_alert_refresh_reads_the_series(clinic: SimpleNamespace) -> None:
+    episode = rated_episode(clinic, [20.0], [39.0])  # stored: no alert
+    assert not Alert.objects.filter(episode=episode).exists()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(adapter, "build_episode_series", _moved)
+        alerts_refresh([episode])
+    low = Alert.objects.get(episode=episode, rule="low_alliance")
+    assert low.evidence["alliance"] == MOVED_ALLIANCE
+
+
+def test_the_client_pages_charts_read_the_series(clinic: SimpleNamespace, moved: None) -> None:
+    episode = rated_episode(clinic, [20.0, 22.0], [39.0, 38.0])
+    for number, answer in ((1, 2), (2, 1)):
+        response_record(
+            session=episode.sessions.get(number=number),
+            instrument_code="phq9",
+            values={f"phq9_{n}": answer for n in range(1, 9)} | {"phq9_9": 0},
+        )
+    detail = selectors.episode_detail(clinic.clinician, episode.pk)
+    figures = {figure.key: figure for figure in progress.episode_figures(detail)}
+
+    outcome = [row[2] for row in figures["chart-outcome"].table.rows]
+    assert outcome == ["23.3", "25.3"]  # 20 and 22 moved
+    phq9 = [row[2] for row in figures["chart-phq9"].table.rows]
+    assert phq9 == ["19.3", "11.3"]  # 16 and 8 moved
+    client = figures["chart-alliance"].table.headers.index("Client, about the care")
+    assert {row[client] for row in figures["chart-alliance"].table.rows} == {"22.2"}
+    items = figures["chart-alliance-items"].table.rows
+    assert {value for row in items for value in row[1:]} == {"5.5"}
