@@ -200,10 +200,11 @@ def responses_by_session(episode_ids: Iterable[int]) -> dict[int, list[Response]
     return grouped
 
 
-def episodes_series(episodes: QuerySet[Episode]) -> dict[int, EpisodeSeries]:
+def episodes_series(episodes: Iterable[Episode]) -> dict[int, EpisodeSeries]:
     """Every episode's series by episode id, in a fixed number of queries however many
-    episodes (the reports read them)."""
-    by_id = episodes.select_related("client").in_bulk()
+    episodes (the reports read them). The episodes come with their clients loaded
+    (``select_related("client")``)."""
+    by_id = {episode.pk: episode for episode in episodes}
     sessions = sessions_by_episode(by_id)
     responses = responses_by_session(by_id)
     local_models = active_models({e.client.organisation_id for e in by_id.values()})

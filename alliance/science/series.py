@@ -267,6 +267,22 @@ class EpisodeSeries:
         for measure in self.measures:
             refuse_unless(isinstance(measure, MeasureSeries), "measures", "MeasureSeries", measure)
 
+    def scores(self, measure: str) -> tuple[tuple[int, float], ...]:
+        """The client's scores on one outcome measure as (session, score), in session order:
+        the episode's own measure's, or another's (:attr:`measures`); empty if never scored.
+
+        Examples
+        --------
+        >>> day = dt.date(2025, 1, 6)
+        >>> s = EpisodeSeries("e1", "ors", True, 25.0, 5.0, (SessionPoint(1, day, outcome=20.0),))
+        >>> s.scores("ors"), s.scores("phq9")
+        (((1, 20.0),), ())
+        """
+        if measure == self.measure:
+            return tuple((p.number, p.outcome) for p in self.sessions if p.outcome is not None)
+        other = next((m for m in self.measures if m.measure == measure), None)
+        return () if other is None else other.scores
+
     def _check_session(self, index: int, point: SessionPoint) -> None:
         name = f"sessions[{index}]"
         refuse_unless(isinstance(point, SessionPoint), name, "a SessionPoint", point)

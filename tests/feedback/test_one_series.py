@@ -13,12 +13,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
 
+from alliance.care.models import Ending
 from alliance.clinic import progress, selectors
 from alliance.feedback import series as adapter
 from alliance.feedback.models import Alert
 from alliance.feedback.services import alerts_refresh
 from alliance.measures.services import response_record
+from alliance.reports.selectors import report_build, report_scope
 from alliance.science.series import EpisodeSeries, MeasureSeries
 from alliance.science.series import episode_series as real_episode_series
 from tests.clinic.builders import rated_episode
@@ -87,3 +92,17 @@ def test_the_client_pages_charts_read_the_series(clinic: SimpleNamespace, moved:
     assert {row[client] for row in figures["chart-alliance"].table.rows} == {"22.2"}
     items = figures["chart-alliance-items"].table.rows
     assert {value for row in items for value in row[1:]} == {"5.5"}
+
+
+def test_the_reports_read_the_series(clinic: SimpleNamespace, moved: None) -> None:
+    episode = rated_episode(clinic, [20.0, 28.0], [39.0, 38.0])  # stored: a good alliance
+    today = timezone.localdate()
+    episode.ended_on, episode.ending = today, Ending.PLANNED
+    episode.save(update_fields=["ended_on", "ending"])
+    overridden = {**settings.ALLIANCE, "REPORT_MIN_CLIENTS": 1}
+    with override_settings(ALLIANCE=overridden):
+        scope = report_scope(viewer=None, organisation=clinic.org.name, start=today, end=today)
+        figures = {f.key: f for f in report_build(scope).figures}
+    # The series' alliance of 22.2 puts the episode in the low-alliance group.
+    assert (figures["mean_change_low"].n, figures["mean_change_good"].n) == (1, 0)
+    assert figures["mean_change_low"].value == pytest.approx(8.0)  # 23.3 to 31.3
