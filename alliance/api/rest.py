@@ -22,6 +22,7 @@ from alliance import access
 from alliance.accounts.models import User
 from alliance.api.limits import BodyRefused, declared_length_check, read_json, too_large
 from alliance.api.models import ApiToken
+from alliance.api.series import router as series_router
 from alliance.api.services import token_authenticate
 from alliance.care import services as care
 from alliance.care.models import CareTeamMember, Goal, GoalStatus, Rupture, Task
@@ -623,3 +624,7 @@ def rupture_create(request: HttpRequest, payload: RuptureIn) -> Status[Any]:
         note=payload.note,
     )
     return Status(201, rupture)
+
+
+# An episode's series (alliance.api.series), the one the alerts, charts and reports read.
+api.add_router("", series_router)

@@ -9,6 +9,8 @@ instrument, the expected band's percentile and the trajectory model in use.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
+from types import SimpleNamespace
+from typing import Protocol
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -103,6 +105,17 @@ def trajectory_model(
         return None
 
 
+class StoredRating(Protocol):
+    """What the adapter reads of a stored response (a ``Response`` or a row of its values)."""
+
+    instrument: str
+    total: float
+    items: Mapping[str, object]
+    rater: str
+    about_member_id: int | None
+    subscales: Mapping[str, object] | None
+
+
 def _numbers(values: Mapping[str, object] | None) -> dict[str, float]:
     return {
         code: float(value)
@@ -114,10 +127,12 @@ def _numbers(values: Mapping[str, object] | None) -> dict[str, float]:
 def episode_series(
     episode: Episode,
     sessions: Sequence[Session],
-    responses: Mapping[int, Sequence[Response]],
+    responses: Mapping[int, Sequence[StoredRating]],
     new_tasks: Set[int] = frozenset(),
     *,
     local_models: Mapping[tuple[int, str], TrajectoryModel] | None = None,
+    expected: bool = True,
+    overrides: Mapping[str, Mapping[str, float]] | None = None,
 ) -> EpisodeSeries:
     """The science core's view of one episode (:func:`alliance.science.series.episode_series`,
     the one function that builds it): the stored sessions and responses as plain records, the
@@ -125,9 +140,13 @@ def episode_series(
     :func:`series_sessions`, in order; ``responses``: by session id.
 
     ``local_models`` (``selectors.active_models``) saves the query for the organisation's model
-    when many episodes are read at once."""
+    when many episodes are read at once; ``expected=False`` leaves out the expected boundaries
+    (the reports do not read them); ``overrides`` (:func:`threshold_overrides`) saves reading
+    the settings again for each of many episodes."""
     organisation_id = episode.client.organisation_id
-    if local_models is None:
+    if not expected:
+        model = None
+    elif local_models is None:
         model = trajectory_model(episode.outcome_measure, organisation_id)
     else:
         model = local_models.get((organisation_id, episode.outcome_measure)) or trajectory_model(
@@ -165,7 +184,7 @@ def episode_series(
         age_group=episode.client.age_group,
         model=model,
         percentile=band_percentile(),
-        overrides=threshold_overrides(),
+        overrides=threshold_overrides() if overrides is None else overrides,
     )
 
 
@@ -191,24 +210,45 @@ def sessions_by_episode(episode_ids: Iterable[int]) -> dict[int, list[Session]]:
     return grouped
 
 
-def responses_by_session(episode_ids: Iterable[int]) -> dict[int, list[Response]]:
-    """Every response of these episodes by session id, in the order stored (one query)."""
-    grouped: dict[int, list[Response]] = defaultdict(list)
+_READ = ("session_id", "instrument", "total", "items", "rater", "about_member_id", "subscales")
+
+
+def responses_by_session(
+    episode_ids: Iterable[int], *, items: bool = True
+) -> dict[int, list[StoredRating]]:
+    """What the series reads of every response of these episodes, by session id, in the order
+    stored (one query; plain rows, not models: the reports read tens of thousands).
+    ``items=False`` leaves out the item values and subscale scores (totals only)."""
+    grouped: dict[int, list[StoredRating]] = defaultdict(list)
     query = Response.objects.filter(session__episode_id__in=list(episode_ids)).order_by("pk")
-    for response in query:
-        grouped[response.session_id].append(response)
+    fields = _READ if items else tuple(f for f in _READ if f not in ("items", "subscales"))
+    for row in query.values(*fields):
+        row.setdefault("items", {})
+        row.setdefault("subscales", {})
+        grouped[row["session_id"]].append(SimpleNamespace(**row))  # type: ignore[arg-type]
     return grouped
 
 
-def episodes_series(episodes: Iterable[Episode]) -> dict[int, EpisodeSeries]:
+def episodes_series(
+    episodes: Iterable[Episode], *, expected: bool = True, totals_only: bool = False
+) -> dict[int, EpisodeSeries]:
     """Every episode's series by episode id, in a fixed number of queries however many
-    episodes (the reports read them). The episodes come with their clients loaded
-    (``select_related("client")``)."""
+    episodes. The reports read them with ``expected=False`` (no expected boundaries) and
+    ``totals_only`` (no item values, so no alliance items and no risk answers). The episodes
+    come with their clients loaded (``select_related("client")``)."""
     by_id = {episode.pk: episode for episode in episodes}
     sessions = sessions_by_episode(by_id)
-    responses = responses_by_session(by_id)
-    local_models = active_models({e.client.organisation_id for e in by_id.values()})
+    responses = responses_by_session(by_id, items=not totals_only)
+    local = active_models({e.client.organisation_id for e in by_id.values()}) if expected else {}
+    overrides = threshold_overrides()
     return {
-        pk: episode_series(episode, sessions.get(pk, []), responses, local_models=local_models)
+        pk: episode_series(
+            episode,
+            sessions.get(pk, []),
+            responses,
+            local_models=local,
+            expected=expected,
+            overrides=overrides,
+        )
         for pk, episode in by_id.items()
     }

@@ -44,7 +44,7 @@ def _closed_series(scope: ReportScope) -> list[tuple[Episode, EpisodeSeries]]:
         .select_related("client")
         .order_by("client__code", "started_on", "pk")
     )
-    found = episodes_series(episodes)
+    found = episodes_series(episodes, expected=False, totals_only=True)
     return [(episode, found[episode.pk]) for episode in episodes]
 
 

@@ -39,7 +39,8 @@ def check_number(value: object, name: str, low: float = -math.inf, high: float =
         and math.isfinite(value)
         and low <= float(value) <= high
     )
-    refuse_unless(ok, name, _allowed_range(low, high), value)
+    if not ok:  # the message only when it is needed: this runs for every score of a report
+        refuse_unless(ok, name, _allowed_range(low, high), value)
 
 
 def _allowed_range(low: float, high: float) -> str:

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
+from alliance.api.models import Scope
+from alliance.api.services import token_create
 from alliance.care.models import Ending
 from alliance.clinic import progress, selectors
 from alliance.feedback import series as adapter
@@ -26,6 +28,7 @@ from alliance.measures.services import response_record
 from alliance.reports.selectors import report_build, report_scope
 from alliance.science.series import EpisodeSeries, MeasureSeries
 from alliance.science.series import episode_series as real_episode_series
+from tests.api.conftest import Api
 from tests.clinic.builders import rated_episode
 
 MOVED_OUTCOME = 3.3  # added to every outcome score
@@ -106,3 +109,18 @@ def test_the_reports_read_the_series(clinic: SimpleNamespace, moved: None) -> No
     # The series' alliance of 22.2 puts the episode in the low-alliance group.
     assert (figures["mean_change_low"].n, figures["mean_change_good"].n) == (1, 0)
     assert figures["mean_change_low"].value == pytest.approx(8.0)  # 23.3 to 31.3
+
+
+def test_the_api_serves_the_series(clinic: SimpleNamespace, moved: None) -> None:
+    episode = rated_episode(clinic, [20.0, 22.0], [39.0, 38.0])
+    secret = token_create(user=clinic.clinician, name="test", scope=Scope.READ).secret
+    answer = Api(secret).get(f"/api/v1/episodes/{episode.pk}/series")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [p["outcome"] for p in body["sessions"]] == [23.3, 25.3]
+    assert [p["alliance"] for p in body["sessions"]] == [MOVED_ALLIANCE] * 2
+    assert (body["measure"], body["alliance_measure"], body["alliance_cutoff"]) == (
+        "ors",
+        "srs",
+        36.0,
+    )
