@@ -227,7 +227,8 @@ def _off_track(evidence: Evidence) -> str:
         run,
     ) % {"n": run}
     values = {"score": number(evidence["score"]), "edge": number(evidence["expected_boundary"])}
-    return f"{template % values} {streak}"
+    name = "" if not evidence.get("measure") else measure_name(str(evidence["measure"])) + ": "
+    return f"{name}{template % values} {streak}"
 
 
 def _deterioration(evidence: Evidence) -> str:

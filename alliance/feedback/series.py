@@ -144,6 +144,7 @@ def episode_series(
     (the reports do not read them); ``overrides`` (:func:`threshold_overrides`) saves reading
     the settings again for each of many episodes."""
     organisation_id = episode.client.organisation_id
+    others = _other_models(episode, local_models) if expected else {}
     if not expected:
         model = None
     elif local_models is None:
@@ -185,7 +186,28 @@ def episode_series(
         model=model,
         percentile=band_percentile(),
         overrides=threshold_overrides() if overrides is None else overrides,
+        other_models=others,
     )
+
+
+def _other_models(
+    episode: Episode, local_models: Mapping[tuple[int, str], TrajectoryModel] | None
+) -> dict[str, TrajectoryModel]:
+    """The expected trajectories of the outcome measures beside the episode's own (PHQ-9,
+    GAD-7): the organisation's local fit, else the provisional default (no query when
+    ``local_models`` is given)."""
+    organisation_id = episode.client.organisation_id
+    found = {}
+    for code, instrument in catalogue.instruments().items():
+        if instrument.kind != "outcome" or code == episode.outcome_measure:
+            continue
+        if local_models is None:
+            model = trajectory_model(code, organisation_id)
+        else:
+            model = local_models.get((organisation_id, code)) or trajectory_model(code)
+        if model is not None:
+            found[code] = model
+    return found
 
 
 def loaded_episode_series(

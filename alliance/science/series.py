@@ -171,6 +171,9 @@ class MeasureSeries:
         From the instrument file for the client's age group (None: not published).
     scores : tuple of (int, float)
         (session number, client's total), sessions strictly increasing.
+    boundaries : mapping of int to float
+        The worse edge of the measure's own expected band by session, where it has an expected
+        trajectory (PHQ-9, GAD-7) and the series was built with it; empty otherwise.
     """
 
     measure: str
@@ -178,9 +181,12 @@ class MeasureSeries:
     cutoff: float | None
     reliable_change: float | None
     scores: tuple[tuple[int, float], ...]
+    boundaries: Mapping[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", tuple((int(n), float(v)) for n, v in self.scores))
+        edges = MappingProxyType({int(n): float(b) for n, b in self.boundaries.items()})
+        object.__setattr__(self, "boundaries", edges)
         if self.reliable_change is not None:
             check_number(self.reliable_change, f"{self.measure}: reliable_change", 0.0)
         numbers = [n for n, _ in self.scores]
@@ -346,6 +352,7 @@ def episode_series(
     percentile: float = 25.0,
     boundaries: Mapping[int, float] | None = None,
     overrides: Overrides | None = None,
+    other_models: Mapping[str, TrajectoryModel] | None = None,
 ) -> EpisodeSeries:
     """The one way an episode's stored sessions and ratings become the series the alert rules,
     charts and reports read, for any installed instrument (web, API, reports and the research
@@ -381,6 +388,9 @@ def episode_series(
         Expected boundaries already computed (the research CLI computes them for all at once).
     overrides : mapping, optional
         The site's per-instrument thresholds (:func:`check_threshold_overrides`).
+    other_models : mapping of code to TrajectoryModel, optional
+        The expected trajectories of the other outcome measures (PHQ-9, GAD-7): each such
+        measure's series gets the worse edge of its band from its own first score.
 
     Examples
     --------
@@ -457,7 +467,12 @@ def episode_series(
         alliance_cutoff=bond.cutoff,
         alliance_item_cutoff=bond.item_cutoff,
         alliance_subscale_cutoffs=bond.subscale_cutoffs,
-        measures=tuple(_other_outcomes(first, instruments, outcome_measure, age_group, overrides)),
+        measures=tuple(
+            _with_own_path(measure, other_models or {}, percentile)
+            for measure in _other_outcomes(
+                first, instruments, outcome_measure, age_group, overrides
+            )
+        ),
     )
 
 
@@ -537,3 +552,21 @@ def _other_outcomes(
         yield MeasureSeries(
             code, instrument.higher_is_better, own.cutoff, own.reliable_change, tuple(found)
         )
+
+
+def _with_own_path(
+    measure: MeasureSeries, models: Mapping[str, TrajectoryModel], percentile: float
+) -> MeasureSeries:
+    """The measure's series with the worse edge of its own expected band at each scored
+    session, from its first score (Finch, Lambert & Schaalje 2001), where it has a model."""
+    model = models.get(measure.measure)
+    if model is None or not measure.scores:
+        return measure
+    numbers = [n for n, _ in measure.scores]
+    sessions = list(range(numbers[0], numbers[-1] + 1))
+    path = model.expected_path(
+        intake=measure.scores[0][1], sessions=sessions, percentile=percentile
+    )
+    edge = path.lower if measure.higher_is_better else path.upper
+    by_session = dict(zip(sessions, (float(b) for b in edge), strict=True))
+    return replace(measure, boundaries={n: by_session[n] for n in numbers})

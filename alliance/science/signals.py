@@ -209,7 +209,9 @@ def not_on_track(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
     Fires at each session whose outcome is strictly on the worse side of ``expected_boundary``:
     ``score < boundary`` when higher is better (ORS), ``score > boundary`` when lower is better
     (PHQ-9). Evidence counts the consecutive measured sessions off track so far; sessions without
-    an outcome or a boundary neither count nor break the run. Severity high.
+    an outcome or a boundary neither count nor break the run. Severity high. Each other outcome
+    measure with its own expected band (:attr:`MeasureSeries.boundaries`: a PHQ-9 or GAD-7
+    beside the ORS) is judged the same way; those alerts carry its code in ``measure``.
 
     Source: Finch AE, Lambert MJ, Schaalje BG (2001). Psychotherapy quality control: the
     statistical generation of expected recovery curves for integration into an early warning
@@ -239,6 +241,32 @@ def not_on_track(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
             }
             advice = ADVICE["review_progress"]
             alerts.append(_alert("not_on_track", "high", point, evidence, advice))
+    return alerts + _other_measures_off_track(series)
+
+
+def _other_measures_off_track(series: EpisodeSeries) -> list[Alert]:
+    """:func:`not_on_track` for each other outcome measure with its own expected band (a PHQ-9
+    or GAD-7 beside the ORS); those alerts carry its code in ``measure``."""
+    alerts = []
+    points = {point.number: point for point in series.sessions}
+    for other in series.measures:
+        run = 0
+        for session, score in other.scores:
+            edge, point = other.boundaries.get(session), points.get(session)
+            if edge is None or point is None:
+                continue
+            worse = (edge - score) if other.higher_is_better else (score - edge)
+            run = run + 1 if worse > _TOLERANCE else 0
+            if worse > _TOLERANCE:
+                evidence: dict[str, EvidenceValue] = {
+                    "measure": other.measure,
+                    "score": score,
+                    "expected_boundary": edge,
+                    "higher_is_better": other.higher_is_better,
+                    "sessions_off_track": run,
+                }
+                alert = _alert("not_on_track", "high", point, evidence, ADVICE["review_progress"])
+                alerts.append(replace(alert, measure=other.measure))
     return alerts
 
 
@@ -830,7 +858,11 @@ def judged_sessions(series: EpisodeSeries, rule: str, measure: str = "") -> list
     """
     if measure:
         other = next((m for m in series.measures if m.measure == measure), None)
-        return [] if other is None else [session for session, _ in other.scores]
+        if other is None:
+            return []
+        if rule == "not_on_track":
+            return [session for session, _ in other.scores if session in other.boundaries]
+        return [session for session, _ in other.scores]
     if rule == "not_on_track":
         return [p.number for p, _ in _measured(series) if p.expected_boundary is not None]
     if rule == "reliable_deterioration":
