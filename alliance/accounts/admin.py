@@ -157,9 +157,20 @@ class MembershipInline(ScopedChoices, AdministratorOnly, admin.TabularInline):
         return formset
 
 
+def _with_mobile(fieldsets: Any) -> list[Any]:
+    """Django's user fieldsets with the mobile number after the e-mail address."""
+    return [
+        (name, {**options, "fields": (*options["fields"], "mobile")})
+        if "email" in options["fields"]
+        else (name, options)
+        for name, options in fieldsets
+    ]
+
+
 @admin.register(User)
 class UserAdmin(AdministratorOnly, BaseUserAdmin):
     inlines = [MembershipInline]
+    fieldsets = _with_mobile(BaseUserAdmin.fieldsets)
     actions = ["clear_lockout", "turn_off_two_factor"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +18,31 @@ class Role(models.TextChoices):
 TEAM_ROLES = (Role.CLINICIAN, Role.PRESCRIBER, Role.SUPERVISOR)
 
 
+MOBILE_NUMBER = RegexValidator(
+    r"^\+?[0-9][0-9 ]{6,19}$",
+    _(
+        "Mobile number: digits and spaces, with an optional + and country code first "
+        "(7 to 20 characters), e.g. +44 7700 900123."
+    ),
+)
+
+
 class User(AbstractUser):
-    """A member of staff. Clients never have accounts: they answer by tablet, link or kiosk code."""
+    """A member of staff. Clients never have accounts: they answer by tablet, link or kiosk code.
+
+    ``mobile``: optional; a risk answer of one of their clients is also texted to it, where the
+    site sends text messages (``ALLIANCE_SMS_BACKEND``), with no clinical detail."""
+
+    mobile = models.CharField(
+        _("mobile number"),
+        max_length=32,
+        blank=True,
+        validators=[MOBILE_NUMBER],
+        help_text=_(
+            "Optional. Only used to text you that a client of yours needs attention today, "
+            "where this site sends text messages."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")

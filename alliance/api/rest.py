@@ -22,6 +22,7 @@ from alliance import access
 from alliance.accounts.models import User
 from alliance.api.limits import BodyRefused, declared_length_check, read_json, too_large
 from alliance.api.models import ApiToken
+from alliance.api.series import router as series_router
 from alliance.api.services import token_authenticate
 from alliance.care import services as care
 from alliance.care.models import CareTeamMember, Goal, GoalStatus, Rupture, Task
@@ -633,3 +634,5 @@ _register_voice(api)
 from alliance.api.appointments import router as appointments_router  # noqa: E402
 
 api.add_router("", appointments_router)
+# An episode's series (alliance.api.series), the one the alerts, charts and reports read.
+api.add_router("", series_router)

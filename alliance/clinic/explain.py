@@ -227,7 +227,8 @@ def _off_track(evidence: Evidence) -> str:
         run,
     ) % {"n": run}
     values = {"score": number(evidence["score"]), "edge": number(evidence["expected_boundary"])}
-    return f"{template % values} {streak}"
+    name = "" if not evidence.get("measure") else measure_name(str(evidence["measure"])) + ": "
+    return f"{name}{template % values} {streak}"
 
 
 def _deterioration(evidence: Evidence) -> str:
@@ -277,7 +278,29 @@ def _low_alliance(evidence: Evidence) -> str:
             gettext("The lowest line: %(item)s %(value)s.")
             % {"item": item_label(str(fired)), "value": number(evidence[f"item_{fired}"])}
         )
+    parts.extend(_low_subscales(evidence))
     return " ".join(parts)
+
+
+_SUBSCALE_NAMES = {
+    "bond": _("Bond"),
+    "goal": _("Goal"),
+    "task": _("Task"),
+}
+
+
+def _low_subscales(evidence: Evidence) -> list[str]:
+    """Each subscale below its cutoff (WAI-SR bond, goal, task), by name, score and cutoff."""
+    low = [c for c in str(evidence.get("subscales_below_cutoff") or "").split(",") if c]
+    return [
+        gettext("%(subscale)s subscale %(value)s, below %(cutoff)s.")
+        % {
+            "subscale": _SUBSCALE_NAMES.get(code, code.replace("_", " ").capitalize()),
+            "value": number(evidence.get(f"subscale_{code}")),
+            "cutoff": number(evidence.get(f"subscale_cutoff_{code}")),
+        }
+        for code in low
+    ]
 
 
 def _alliance_drop(evidence: Evidence) -> str:

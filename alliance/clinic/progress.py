@@ -1,36 +1,46 @@
 """An episode's progress as the client page shows it: the chart data and its text alternative.
 
 Built from an episode whose sessions and responses are already loaded
-(``selectors.episode_detail``), so it adds no query. The expected path comes from the trajectory
-model ``alliance.feedback.services.trajectory_model`` serves (the same path the not-on-track
-alert uses), the cutoffs and reliable-change values in force (the instrument files, the site's
-override applied: ``alliance.feedback.services.thresholds``, as the alerts read them), and the
-reliable-change markers from ``alliance.science.change.classify_changes``: no rule is written
-here.
+(``selectors.episode_detail``), so it adds no query. The scores come from the episode's series,
+the one the alert rules read (``alliance.feedback.series.loaded_episode_series``, which calls
+``alliance.science.series.episode_series``): the outcome measure's, every other outcome
+measure's (PHQ-9, GAD-7) and the client's alliance ratings. The expected path comes from the
+trajectory model ``alliance.feedback.services.trajectory_model`` serves (the same path the
+not-on-track alert uses), the cutoffs and reliable-change values in force (the instrument files,
+the site's override applied: ``alliance.feedback.services.thresholds``, as the alerts read
+them), and the reliable-change markers from ``alliance.science.change.classify_changes``: no
+rule is written here. The alliance charts are in ``alliance.clinic.alliance_figures``, the
+figure and the goals chart in ``alliance.clinic.figures``; their names are exported here too.
 """
 
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 
 from django.utils.translation import gettext as _
 
 from alliance.care.models import Episode
 from alliance.clinic import charts
+from alliance.clinic.alliance_figures import alliance_figures
 from alliance.clinic.explain import localized, number
+from alliance.clinic.figures import (
+    DataTable,
+    Figure,
+    GoalScore,
+    goals_figure,
+    responses_of,
+    short_name,
+)
 from alliance.feedback.selectors import active_models
-from alliance.feedback.services import band_percentile, thresholds, trajectory_model
+from alliance.feedback.series import (
+    band_percentile,
+    loaded_episode_series,
+    thresholds,
+    trajectory_model,
+)
 from alliance.measures import catalogue
-from alliance.measures.models import STAFF_RATERS, Rater, Response
 from alliance.science.change import CHANGE_CLASSES, ChangeClass, classify_changes
 from alliance.science.instruments import Instrument
-from alliance.science.measure_scores import (
-    Rating,
-    client_series,
-    measures_rated,
-    severity_ranges,
-    subscale_range,
-)
+from alliance.science.measure_scores import severity_ranges
+from alliance.science.series import EpisodeSeries
 from alliance.science.trajectories import TrajectoryModel, default_model
 
 __all__ = [
@@ -42,71 +52,21 @@ __all__ = [
     "goals_figure",
     "measure_figure",
     "outcome_figure",
+    "series_scores",
     "short_name",
 ]
 
 
-@dataclass(frozen=True)
-class DataTable:
-    """The numbers behind a chart, for screen readers (and anyone who prefers a table)."""
-
-    caption: str
-    headers: Sequence[str]
-    rows: Sequence[Sequence[str]]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One chart on the page: its Vega-Lite spec, a visible summary and the table behind it."""
-
-    key: str
-    title: str
-    spec: charts.Spec
-    summary: str
-    table: DataTable
-    notes: Sequence[str] = field(default_factory=tuple)
-    citation: str = ""
-    has_data: bool = True
-
-
-def _client_rating(response: Response, measure: str) -> bool:
-    return bool(response.instrument == measure and response.rater == Rater.CLIENT)
-
-
-def _responses(episode: Episode) -> Iterable[tuple[int, str, Response]]:
-    for session in episode.sessions.all():
-        if session.number is None:
-            continue  # cancelled or withdrawn: not a session of the chart (issue 11)
-        date = f"{session.starts_at:%Y-%m-%d}"
-        for response in session.responses.all():
-            yield session.number, date, response
-
-
-def _ratings(episode: Episode) -> list[Rating]:
-    """Every response of the episode as plain data for ``alliance.science.measure_scores``."""
-    return [
-        Rating(
-            session=number_,
-            measure=response.instrument,
-            total=float(response.total),
-            rater=str(response.rater),
-            about_member=response.about_member_id is not None,
-            subscales={
-                code: float(value)
-                for code, value in (response.subscales or {}).items()
-                if isinstance(value, int | float) and not isinstance(value, bool)
-            },
-            date=date,
-        )
-        for number_, date, response in _responses(episode)
-    ]
-
-
-def _measure_scores(ratings: Sequence[Rating], measure: str) -> list[charts.ScorePoint]:
-    """The client's own total per session (the first one recorded, as the alerts use)."""
-    return [
-        charts.ScorePoint(r.session, r.total, "", r.date) for r in client_series(ratings, measure)
-    ]
+def series_scores(series: EpisodeSeries, code: str) -> list[charts.ScorePoint]:
+    """The client's scores on one outcome measure, as the series holds them: the episode's own
+    measure per session, or another outcome measure's (:attr:`EpisodeSeries.measures`)."""
+    day = {p.number: f"{p.date:%Y-%m-%d}" for p in series.sessions}
+    if code == series.measure:
+        found = [(p.number, p.outcome) for p in series.sessions if p.outcome is not None]
+    else:
+        other = next((m for m in series.measures if m.measure == code), None)
+        found = [] if other is None else list(other.scores)
+    return [charts.ScorePoint(n, float(v), "", day[n]) for n, v in found if v is not None]
 
 
 def _band(
@@ -232,16 +192,6 @@ def _outcome_summary(
 
 _MODEL_IN_USE = object()
 
-_ABBREVIATION = re.compile(r"\(([^()]+)\)")
-
-
-def short_name(instrument: Instrument) -> str:
-    """The instrument's short name as clinicians write it: the abbreviation its file's name
-    gives in brackets ("Patient Health Questionnaire (PHQ-9)": PHQ-9; WAI-SR, GAD-7, GBO), else
-    its code in capitals (ORS, SRS)."""
-    found = _ABBREVIATION.search(localized(instrument.name, ""))
-    return found.group(1).strip() if found else instrument.code.upper()
-
 
 def _cutoff_line(instrument: Instrument, age_group: str) -> charts.Line | None:
     """The clinical cutoff in force (the instrument file, the site's override applied:
@@ -282,18 +232,21 @@ def measure_figure(
     code: str,
     *,
     model: TrajectoryModel | None,
-    ratings: Sequence[Rating] | None = None,
+    series: EpisodeSeries | None = None,
     key: str = "",
     title: str = "",
 ) -> Figure:
     """The chart of one outcome measure of an episode (the episode's own, or PHQ-9 and GAD-7
     next to it): the client's scores, the severity bands and the cutoff or caseness line from
     the instrument file, reliable-change markers, and the expected path and band where
-    ``model`` (the trajectory model in use for the measure) exists."""
+    ``model`` (the trajectory model in use for the measure) exists. The scores are the
+    episode's series' (``series``, built here when not given)."""
     instrument = catalogue.instrument(code)
     age_group = episode.client.age_group
     name = localized(instrument.name, instrument.code.upper())
-    scores = _measure_scores(_ratings(episode) if ratings is None else ratings, code)
+    if series is None:
+        series = loaded_episode_series(episode)
+    scores = series_scores(series, code)
     last = max([s.session for s in scores] + [1])
     band = _band(model, scores, last)
     markers = _markers(instrument, age_group, scores)
@@ -356,269 +309,13 @@ def outcome_figure(episode: Episode, model: object = _MODEL_IN_USE) -> Figure:
     )
 
 
-def _person(user: object) -> str:
-    full_name = getattr(user, "get_full_name", lambda: "")()
-    return str(full_name or user)
-
-
-def _alliance_series(code: str, response: Response) -> str | None:
-    """Which line a rating belongs on: the client about the team, about a named member, or a
-    member of staff's own rating. Ratings about a person and about the team never mix."""
-    if response.instrument != code:
-        return None
-    if response.rater == Rater.CLIENT and response.about_member_id is None:
-        return _("Client, about the care")
-    if response.rater == Rater.CLIENT:
-        return _("Client, about %(name)s") % {"name": _person(response.about_member)}
-    if response.rater in STAFF_RATERS:
-        return _("%(name)s's own rating") % {"name": _person(response.rater_user)}
-    return None
-
-
-def _alliance_scores(episode: Episode, code: str | None = None) -> list[charts.ScorePoint]:
-    scores: dict[tuple[int, str], charts.ScorePoint] = {}
-    for number_, date, response in _responses(episode):
-        series = _alliance_series(code or episode.alliance_measure, response)
-        if series is not None:
-            scores.setdefault(
-                (number_, series), charts.ScorePoint(number_, response.total, series, date)
-            )
-    return list(scores.values())
-
-
-def _item_scores(episode: Episode, instrument: Instrument) -> list[charts.ScorePoint]:
-    labels = {item.code: localized(item.label, item.code) for item in instrument.scored_items}
-    scores: list[charts.ScorePoint] = []
-    seen: set[int] = set()
-    for number_, date, response in _responses(episode):
-        whole_team = response.about_member_id is None
-        if _client_rating(response, instrument.code) and whole_team and number_ not in seen:
-            seen.add(number_)
-            scores.extend(
-                charts.ScorePoint(number_, float(response.items[code]), label, date)
-                for code, label in labels.items()
-                if code in response.items
-            )
-    return scores
-
-
-def _subscale_scores(
-    ratings: Sequence[Rating], instrument: Instrument, rater: str
-) -> list[charts.ScorePoint]:
-    """One line per subscale (WAI-SR goal, task, bond) of the first rating per session by
-    ``rater`` about the whole team."""
-    names = {s.code: localized(s.name, s.code) for s in instrument.subscales}
-    first: dict[int, Rating] = {}
-    for rating in ratings:
-        if rating.measure == instrument.code and rating.rater == rater and not rating.about_member:
-            first.setdefault(rating.session, rating)
-    return [
-        charts.ScorePoint(n, first[n].subscales[code], name, first[n].date)
-        for n in sorted(first)
-        for code, name in names.items()
-        if code in first[n].subscales
-    ]
-
-
-def _series_table(
-    caption: str, scores: Sequence[charts.ScorePoint], first_header: str
-) -> DataTable:
-    series = list(dict.fromkeys(s.series for s in scores))
-    sessions = sorted({s.session for s in scores})
-    value = {(s.session, s.series): number(s.value) for s in scores}
-    rows = [[str(n), *(value.get((n, name), "") for name in series)] for n in sessions]
-    return DataTable(caption, [first_header, *series], rows)
-
-
-def _alliance_summary(name: str, scores: Sequence[charts.ScorePoint]) -> str:
-    if not scores:
-        return _("No %(measure)s ratings yet.") % {"measure": name}
-    latest_session = max(s.session for s in scores)
-    latest = "; ".join(
-        f"{s.series} {number(s.value)}" for s in scores if s.session == latest_session
-    )
-    return _("Session %(n)d: %(ratings)s.") % {"n": latest_session, "ratings": latest}
-
-
-def _scaled(
-    scores: Sequence[charts.ScorePoint], line: charts.Line | None, scale: tuple[float, float]
-) -> tuple[float, float]:
-    """The y-axis of an alliance chart: the scores and the cutoff, so a 3-point drop shows."""
-    return charts.data_domain(
-        [s.value for s in scores], scale=scale, reference=[line.value if line else None]
-    )
-
-
-def alliance_figures(
-    episode: Episode, code: str | None = None, ratings: Sequence[Rating] | None = None
-) -> list[Figure]:
-    """The charts of an alliance measure (the episode's own by default): totals (one line per
-    rater and person rated, the cutoff) and either the client's item ratings with the item
-    cutoff (SRS) or, for a measure with subscales, one line per subscale (WAI-SR bond, goal,
-    task). The score axes span the ratings and the cutoff, not the whole scale."""
-    code = code or episode.alliance_measure
-    own = code == episode.alliance_measure
-    instrument = catalogue.instrument(code)
-    name = localized(instrument.name, instrument.code.upper())
-    cutoff = thresholds(code, episode.client.age_group)
-    totals = _alliance_scores(episode, code)
-    total_line = item_line = None
-    if cutoff.cutoff is not None:
-        total_line = charts.Line(
-            cutoff.cutoff,
-            _("Worth a talk at %(value)s or below") % {"value": number(cutoff.cutoff, 0)},
-        )
-    if cutoff.item_cutoff is not None:
-        item_line = charts.Line(
-            cutoff.item_cutoff,
-            _("Worth a talk below %(value)s") % {"value": number(cutoff.item_cutoff, 0)},
-        )
-    text = charts.AllianceText(
-        description=_("%(measure)s totals by session, by who rated and about whom")
-        % {"measure": name},
-        session=_("Session"),
-        score=_("%(measure)s total") % {"measure": short_name(instrument)},
-        series=_("Rating"),
-    )
-    totals_figure = Figure(
-        key="chart-alliance" if own else f"chart-{code}",
-        title=_("Alliance: %(measure)s") % {"measure": name},
-        spec=charts.alliance_totals_spec(
-            scores=totals,
-            cutoff=total_line,
-            domain=_scaled(totals, total_line, (instrument.scoring.min, instrument.scoring.max)),
-            text=text,
-        ),
-        summary=_alliance_summary(name, totals),
-        table=_series_table(text.description, totals, _("Session")),
-        notes=[total_line.label + "."] if total_line else [],
-        has_data=bool(totals),
-    )
-    if instrument.subscales:
-        return [totals_figure, _subscales_figure(episode, instrument, name, own, ratings)]
-    return [totals_figure, _items_figure(episode, instrument, name, own, item_line)]
-
-
-def _items_figure(
-    episode: Episode, instrument: Instrument, name: str, own: bool, line: charts.Line | None
-) -> Figure:
-    items = _item_scores(episode, instrument)
-    scale = instrument.scored_items[0].scale
-    text = charts.AllianceText(
-        description=_("The client's %(measure)s item ratings by session") % {"measure": name},
-        session=_("Session"),
-        score=_("Item rating"),
-        series=_("Item"),
-    )
-    return Figure(
-        key="chart-alliance-items" if own else f"chart-{instrument.code}-items",
-        title=_("Alliance items: %(measure)s") % {"measure": name},
-        spec=charts.alliance_items_spec(
-            scores=items,
-            cutoff=line,
-            domain=_scaled(items, line, (scale.min, scale.max)),
-            text=text,
-        ),
-        summary=_alliance_summary(name, items),
-        table=_series_table(text.description, items, _("Session")),
-        notes=[line.label + "."] if line else [],
-        has_data=bool(items),
-    )
-
-
-def _subscales_figure(
-    episode: Episode,
-    instrument: Instrument,
-    name: str,
-    own: bool,
-    ratings: Sequence[Rating] | None,
-) -> Figure:
-    """The subscales of the client's ratings (or, for a clinician's form, the clinician's)."""
-    rater = Rater.CLIENT if "client" in instrument.respondents else Rater.CLINICIAN
-    rows = _ratings(episode) if ratings is None else ratings
-    scores = _subscale_scores(rows, instrument, str(rater))
-    ranges = [subscale_range(instrument, s.code) for s in instrument.subscales]
-    scale = (min(r[0] for r in ranges), max(r[1] for r in ranges))
-    text = charts.AllianceText(
-        description=_("%(measure)s subscales by session") % {"measure": name},
-        session=_("Session"),
-        score=_("Subscale score"),
-        series=_("Subscale"),
-    )
-    return Figure(
-        key="chart-alliance-subscales" if own else f"chart-{instrument.code}-subscales",
-        title=_("Alliance subscales: %(measure)s") % {"measure": name},
-        spec=charts.alliance_items_spec(
-            scores=scores, cutoff=None, domain=_scaled(scores, None, scale), text=text
-        ),
-        summary=_alliance_summary(name, scores),
-        table=_series_table(text.description, scores, _("Session")),
-        notes=[
-            _("Each subscale adds four items: %(low)s to %(high)s.")
-            % {"low": number(scale[0], 0), "high": number(scale[1], 0)}
-        ]
-        if instrument.code.startswith("wai_sr")
-        else [],
-        has_data=bool(scores),
-    )
-
-
-@dataclass(frozen=True)
-class GoalScore:
-    """One goal-based outcome rating as plain data: which goal, its words, the session and the
-    rating (0 not at all close, 10 reached)."""
-
-    goal: int
-    text: str
-    session: int
-    date: str
-    rating: float
-
-
-def _goal_label(index: int, text: str) -> str:
-    words = text if len(text) <= 40 else text[:39].rstrip() + "…"
-    return _("Goal %(n)d: %(words)s") % {"n": index, "words": words}
-
-
-def goals_figure(scores: Sequence[GoalScore]) -> Figure:
-    """The goal-based outcomes chart: one line per goal, each rated 0 to 10 in session order
-    (Law & Jacob 2015); the scale is the GBO file's."""
-    instrument = catalogue.instrument("gbo")
-    order = list(dict.fromkeys(s.goal for s in scores))
-    texts = {s.goal: s.text for s in scores}
-    labels = {goal: _goal_label(i, texts[goal]) for i, goal in enumerate(order, start=1)}
-    points = [
-        charts.ScorePoint(s.session, s.rating, labels[s.goal], s.date)
-        for s in sorted(scores, key=lambda s: (order.index(s.goal), s.session))
-    ]
-    name = localized(instrument.name, "GBO")
-    text = charts.AllianceText(
-        description=_("How close the client is to each goal, by session"),
-        session=_("Session"),
-        score=_("How close (0 to 10)"),
-        series=_("Goal"),
-    )
-    return Figure(
-        key="chart-goals",
-        title=_("Goals: %(measure)s") % {"measure": name},
-        spec=charts.goals_spec(
-            scores=points,
-            domain=(instrument.scoring.min, instrument.scoring.max),
-            text=text,
-        ),
-        summary=_alliance_summary(name, points),
-        table=_series_table(text.description, points, _("Session")),
-        notes=[_("0: not at all close; 10: goal reached.")],
-        has_data=bool(points),
-    )
-
-
-def _models(episode: Episode) -> Callable[[str], TrajectoryModel | None]:
-    """The trajectory model in use for any measure of the episode, from one query: the
-    organisation's active local fit, else the provisional default, else None (as
+def _models(
+    episode: Episode, local: dict[tuple[int, str], TrajectoryModel]
+) -> Callable[[str], TrajectoryModel | None]:
+    """The trajectory model in use for any measure of the episode, from the organisation's
+    active local fits (``local``): that fit, else the provisional default, else None (as
     ``alliance.feedback.services.trajectory_model`` chooses, without a query per measure)."""
     organisation = episode.client.organisation_id
-    local = active_models([organisation])
 
     def model(measure: str) -> TrajectoryModel | None:
         found = local.get((organisation, measure))
@@ -637,14 +334,15 @@ def episode_figures(episode: Episode, goals: Sequence[GoalScore] = ()) -> list[F
     then every other measure the episode has (PHQ-9, GAD-7 next to the ORS; a WAI-SR next to
     the SRS) and the goals. One query (the trajectory models) on an episode loaded by
     ``selectors.episode_detail``, however many measures and sessions."""
-    ratings = _ratings(episode)
-    model = _models(episode)
+    local = active_models([episode.client.organisation_id])
+    series = loaded_episode_series(episode, local_models=local)
+    model = _models(episode, local)
     figures = [
         measure_figure(
             episode,
             episode.outcome_measure,
             model=model(episode.outcome_measure),
-            ratings=ratings,
+            series=series,
             key="chart-outcome",
             title=_("Outcome: %(measure)s")
             % {
@@ -654,20 +352,21 @@ def episode_figures(episode: Episode, goals: Sequence[GoalScore] = ()) -> list[F
                 )
             },
         ),
-        *alliance_figures(episode, ratings=ratings),
+        *alliance_figures(episode, series=series),
     ]
     known = catalogue.instruments()
     others = [
         code
-        for code in dict.fromkeys(r.measure for r in ratings)
+        for code in dict.fromkeys(response.instrument for _n, _d, response in responses_of(episode))
         if code in known and code not in (episode.outcome_measure, episode.alliance_measure)
     ]
+    scored = {m.measure for m in series.measures}
     # Outcome measures first (PHQ-9, GAD-7), then other alliance measures, in the order rated.
     for code in sorted(others, key=lambda c: known[c].kind != "outcome"):
-        if known[code].kind == "outcome" and code in measures_rated(ratings):
-            figures.append(measure_figure(episode, code, model=model(code), ratings=ratings))
+        if known[code].kind == "outcome" and code in scored:
+            figures.append(measure_figure(episode, code, model=model(code), series=series))
         elif known[code].kind == "alliance":
-            figures.extend(alliance_figures(episode, code, ratings))
+            figures.extend(alliance_figures(episode, code))
     if goals:
         figures.append(goals_figure(goals))
     return figures

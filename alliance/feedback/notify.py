@@ -1,5 +1,6 @@
-"""Risk answers reach a person: the care team and the team's supervisors are told by e-mail at
-once, and the supervisors again when nobody has acknowledged the alert after
+"""Risk answers reach a person: the care team and the team's supervisors are told by e-mail (and
+by text message to those with a mobile number, where the site sends text messages) at once, and
+the supervisors again when nobody has acknowledged the alert after
 ``ALLIANCE["RISK_ESCALATE_AFTER_HOURS"]`` (docs/clinic.md, "Risk answers").
 
 The message carries no clinical detail: no name, no score, no answer; only that a client needs
@@ -20,14 +21,31 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import Membership, Role, User
 from alliance.care.models import CareTeamMember
 from alliance.feedback.models import Alert, AlertState
+from alliance.portal import sms
 
-__all__ = ["care_team_and_supervisors", "escalate_risk", "notify_risk", "supervisors"]
+__all__ = [
+    "care_team_and_supervisors",
+    "escalate_risk",
+    "notify_risk",
+    "supervisors",
+    "texts_configured",
+]
 
 logger = logging.getLogger(__name__)
 
 
 def _addresses(users: list[User]) -> list[str]:
     return sorted({user.email for user in users if user.email and user.is_active})
+
+
+def _mobiles(users: list[User]) -> list[str]:
+    return sorted({user.mobile for user in users if user.mobile and user.is_active})
+
+
+def texts_configured() -> bool:
+    """Whether the site sends text messages: a backend other than the refusing default."""
+    backend = str(settings.ALLIANCE["SMS_BACKEND"])
+    return backend.rsplit(".", 1)[-1] != sms.DisabledBackend.__name__
 
 
 def supervisors(alert: Alert) -> list[User]:
@@ -45,6 +63,28 @@ def care_team_and_supervisors(alert: Alert) -> list[User]:
 def _link(alert: Alert) -> str:
     base = str(settings.ALLIANCE["SITE_URL"]).rstrip("/")
     return base + reverse("clinic:episode", args=[alert.episode_id])
+
+
+def _text(alert: Alert, users: list[User]) -> int:
+    """A text message to each person's mobile, saying no more than the e-mail does."""
+    if not texts_configured():
+        return 0
+    body = _("Alliance: a client of yours needs attention today. Please sign in: %(link)s") % {
+        "link": _link(alert)
+    }
+    sent = 0
+    for number in _mobiles(users):
+        try:
+            sms.send_text(number, body)
+            sent += 1
+        except (sms.SmsNotSent, OSError):
+            logger.exception("risk text for alert %s to one recipient failed", alert.pk)
+    return sent
+
+
+def _tell(alert: Alert, users: list[User], subject: str) -> int:
+    """E-mail everyone with an address, text everyone with a mobile; how many messages went."""
+    return _send(alert, _addresses(users), subject) + _text(alert, users)
 
 
 def _send(alert: Alert, to: list[str], subject: str) -> int:
@@ -78,8 +118,8 @@ def notify_risk(alert_id: int) -> int:
     alert = _risk_alert(alert_id)
     if not claimed or alert is None:
         return 0
-    to = _addresses(care_team_and_supervisors(alert))
-    return _send(alert, to, _("A client of yours needs attention today"))
+    subject = _("A client of yours needs attention today")
+    return _tell(alert, care_team_and_supervisors(alert), subject)
 
 
 def escalate_risk(alert_id: int, now: dt.datetime | None = None) -> int:
@@ -98,8 +138,8 @@ def escalate_risk(alert_id: int, now: dt.datetime | None = None) -> int:
     alert = _risk_alert(alert_id)
     if not claimed or alert is None:
         return 0
-    to = _addresses(supervisors(alert))
-    return _send(alert, to, _("Still waiting: a client needs attention today"))
+    subject = _("Still waiting: a client needs attention today")
+    return _tell(alert, supervisors(alert), subject)
 
 
 def escalation_due_at(alert: Alert) -> dt.datetime:

@@ -5,8 +5,7 @@ The rules themselves live in the science core; this module only translates.
 """
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from numpy.linalg import LinAlgError
 
 from alliance.accounts.models import Organisation, User
-from alliance.care.models import Episode, Session, SessionStatus
+from alliance.care.models import Episode, Session
 from alliance.care.selectors import new_task_sessions
 from alliance.feedback import tasks
 from alliance.feedback.models import Alert, AlertState, FitStatus, TrajectoryFit
@@ -29,49 +28,50 @@ from alliance.feedback.selectors import (
     closed_episode_statistics,
     data_summary,
 )
+from alliance.feedback.series import (  # the readers' public names stay importable from here
+    RATED_STATUSES,
+    band_percentile,
+    episode_series,
+    responses_by_session,
+    series_sessions,
+    sessions_by_episode,
+    threshold_overrides,
+    thresholds,
+    trajectory_model,
+)
 from alliance.measures import catalogue
-from alliance.measures.models import Response
 from alliance.replica import replica_reads
 from alliance.science import signals
 from alliance.science.growth import fit_growth_from_statistics
-from alliance.science.series import (
-    EpisodeSeries,
-    RatingRecord,
-    SessionRecord,
-    Thresholds,
-    thresholds_for,
-)
-from alliance.science.series import episode_series as build_episode_series
 from alliance.science.trajectories import (
     FittedOn,
     TrajectoryModel,
-    default_model,
 )
 
 logger = logging.getLogger(__name__)
 
-RATED_STATUSES = (SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
-
-
-def threshold_overrides() -> dict[str, dict[str, float]]:
-    """The site's per-instrument threshold overrides (``ALLIANCE["THRESHOLDS"]``; the aliases
-    ``ALLIANCE_SRS_CUTOFF`` and ``ALLIANCE_SRS_ITEM_CUTOFF`` set the SRS's). An
-    ``alliance_cutoff`` or ``alliance_item_cutoff`` left in ``ALLIANCE["ALERTS"]`` by an older
-    configuration counts as the SRS's too."""
-    overrides = {
-        code: dict(values) for code, values in settings.ALLIANCE.get("THRESHOLDS", {}).items()
-    }
-    legacy = settings.ALLIANCE["ALERTS"]
-    for old, key in (("alliance_cutoff", "total"), ("alliance_item_cutoff", "item")):
-        if old in legacy:
-            overrides.setdefault("srs", {})[key] = float(legacy[old])
-    return overrides
-
-
-def thresholds(code: str, age_group: str = "adult") -> Thresholds:
-    """An instrument's thresholds in force for an age group: its file, the site's override
-    applied. The alert refresh, the charts, the development page and the reports read them here."""
-    return thresholds_for(catalogue.instrument(code), age_group, threshold_overrides())
+__all__ = [
+    "RATED_STATUSES",
+    "AlertWithdrawn",
+    "RefitRefused",
+    "SnoozeRefused",
+    "alert_acknowledge",
+    "alert_settings",
+    "alert_snooze",
+    "alerts_acknowledge_session",
+    "alerts_refresh",
+    "band_percentile",
+    "episode_series",
+    "local_model_fit",
+    "refusal_message",
+    "threshold_overrides",
+    "thresholds",
+    "trajectory_default_restore",
+    "trajectory_fit_activate",
+    "trajectory_fit_run",
+    "trajectory_model",
+    "trajectory_refit_request",
+]
 
 
 def alert_settings() -> signals.SignalSettings:
@@ -89,28 +89,6 @@ def alert_settings() -> signals.SignalSettings:
         alliance_item_cutoff=srs.item_cutoff if srs.item_cutoff is not None else 9.0,
         **values,
     )
-
-
-def band_percentile() -> float:
-    """The expected band's lower percentile in force (setting ``ALLIANCE_BAND_PERCENTILE``)."""
-    return float(settings.ALLIANCE["BAND_PERCENTILE"])
-
-
-def trajectory_model(
-    measure: str, organisation: Organisation | int | None = None
-) -> TrajectoryModel | None:
-    """The expected-trajectory model in use for a measure: the organisation's active local fit
-    when it has one (one query), else the provisional default. None for a measure without one
-    (no not-on-track alert then)."""
-    if organisation is not None:
-        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
-        local = active_models([organisation_id]).get((organisation_id, measure))
-        if local is not None:
-            return local
-    try:
-        return default_model(measure)
-    except ValueError:
-        return None
 
 
 _CLOSED_FATES = {"superseded": AlertState.SUPERSEDED, "resolved": AlertState.RESOLVED}
@@ -136,8 +114,8 @@ def alerts_refresh(episodes: Iterable[Episode], *, notify: bool = True) -> int:
     # Read afresh with their clients: the rules need the age group and the organisation, and
     # callers pass episodes loaded in many ways.
     by_id = Episode.objects.select_related("client").in_bulk([e.pk for e in episodes])
-    sessions = _sessions_by_episode(by_id)
-    responses = _responses_by_session(by_id)
+    sessions = sessions_by_episode(by_id)
+    responses = responses_by_session(by_id)
     new_tasks = new_task_sessions(by_id)
     local_models = active_models({e.client.organisation_id for e in by_id.values()})
     known = {
@@ -234,25 +212,6 @@ def _notify_new_risk_answers(by_id: Mapping[int, Episode]) -> None:
         transaction.on_commit(partial(tasks.notify_risk_alert.enqueue, pk))
 
 
-def _sessions_by_episode(by_id: Mapping[int, Episode]) -> dict[int, list[Session]]:
-    grouped: dict[int, list[Session]] = defaultdict(list)
-    # A cancelled or withdrawn session has no number (issue 11): it is no session of the series
-    # the rules read. Cancellations recorded before booking existed kept theirs, and still count.
-    query = Session.objects.filter(
-        episode_id__in=by_id, status__in=RATED_STATUSES, number__isnull=False
-    )
-    for session in query.order_by("episode_id", "number"):
-        grouped[session.episode_id].append(session)
-    return grouped
-
-
-def _responses_by_session(by_id: Mapping[int, Episode]) -> dict[int, list[Response]]:
-    grouped: dict[int, list[Response]] = defaultdict(list)
-    for response in Response.objects.filter(session__episode_id__in=by_id).order_by("pk"):
-        grouped[response.session_id].append(response)
-    return grouped
-
-
 def _alert_row(episode: Episode, session: Session, found: signals.Alert) -> Alert:
     return Alert(
         episode=episode,
@@ -265,62 +224,6 @@ def _alert_row(episode: Episode, session: Session, found: signals.Alert) -> Aler
         advice_code=found.advice.code,
         advice=found.advice.text,
         pathway=found.pathway or "",
-    )
-
-
-def episode_series(
-    episode: Episode,
-    sessions: Sequence[Session],
-    responses: Mapping[int, list[Response]],
-    new_tasks: Set[int] = frozenset(),
-    *,
-    local_models: Mapping[tuple[int, str], TrajectoryModel] | None = None,
-) -> EpisodeSeries:
-    """The science core's view of one episode (:func:`alliance.science.series.episode_series`,
-    the one function that builds it): the stored sessions and responses as plain records, the
-    expected-trajectory model in use and the site's threshold overrides.
-
-    ``local_models`` (``selectors.active_models``) saves the query for the organisation's model
-    when many episodes are read at once."""
-    organisation_id = episode.client.organisation_id
-    if local_models is None:
-        model = trajectory_model(episode.outcome_measure, organisation_id)
-    else:
-        model = local_models.get((organisation_id, episode.outcome_measure)) or trajectory_model(
-            episode.outcome_measure
-        )
-    records = [
-        SessionRecord(
-            number=session.number,
-            date=timezone.localdate(session.starts_at),
-            status=session.status,  # type: ignore[arg-type]
-            new_task=session.number in new_tasks,
-        )
-        for session in sessions
-    ]
-    ratings = [
-        RatingRecord(
-            session=session.number,
-            instrument=response.instrument,
-            total=response.total,
-            items={code: float(value) for code, value in response.items.items()},
-            rater=response.rater,
-            about_someone=response.about_member_id is not None,
-        )
-        for session in sessions
-        for response in responses.get(session.pk, [])
-    ]
-    return build_episode_series(
-        str(episode.pk),
-        records,
-        ratings,
-        catalogue.instruments(),
-        outcome_measure=episode.outcome_measure or None,
-        alliance_measure=episode.alliance_measure or None,
-        age_group=episode.client.age_group,
-        model=model,
-        percentile=band_percentile(),
-        overrides=threshold_overrides(),
     )
 
 
@@ -405,9 +308,7 @@ def alert_snooze(*, alert: Alert, by: User, reason: str) -> Alert:
         )
     if locked.state == AlertState.OPEN:
         latest = (
-            Session.objects.filter(
-                episode_id=locked.episode_id, status__in=RATED_STATUSES, number__isnull=False
-            )
+            series_sessions(Session.objects.filter(episode_id=locked.episode_id))
             .order_by("-number")
             .values_list("number", flat=True)
             .first()

@@ -29,9 +29,9 @@ from alliance.portal import charts, selectors, services, visits
 from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
 from alliance.portal.models import Channel, Invitation
 from alliance.portal.questions import measure_page
+from alliance.portal.wording import in_language
 from alliance.voice import services as voice_services
 from alliance.voice.forms import add_words_fields, words_of
-from alliance.portal.wording import in_language
 
 # An error report (the administrators' e-mail) shows no posted answers or codes.
 ANSWERS_ARE_PRIVATE = sensitive_post_parameters()

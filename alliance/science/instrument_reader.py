@@ -273,7 +273,7 @@ def _instrument(root: _Node) -> Instrument:
         age_groups=age_groups,
         instructions=fields["instructions"].text_or_none(),
         items=items,
-        subscales=_subscales(fields["subscales"], items),
+        subscales=_subscales(fields["subscales"], items, scoring),
         scoring=scoring,
         higher_is_better=fields["direction"].choice(DIRECTIONS) == "higher_is_better",
         severity_bands=_bands(fields["severity_bands"], scoring),
@@ -410,11 +410,11 @@ def _source_key(node: _Node, keys: set[str], required: bool = True) -> str | Non
     return key
 
 
-def _subscales(node: _Node, items: tuple[Item, ...]) -> tuple[Subscale, ...]:
+def _subscales(node: _Node, items: tuple[Item, ...], scoring: Scoring) -> tuple[Subscale, ...]:
     scored = {item.code for item in items if item.scored}
     subscales: list[Subscale] = []
     for element in node.elements_or_none():
-        fields = element.fields(("code", "name", "items"))
+        fields = element.fields(("code", "name", "items"), ("cutoff",))
         code = fields["code"].code()
         if any(subscale.code == code for subscale in subscales):
             fields["code"].fail(f"duplicate code {code!r}")
@@ -424,8 +424,26 @@ def _subscales(node: _Node, items: tuple[Item, ...]) -> tuple[Subscale, ...]:
             if item_code not in scored or item_code in members:
                 member.fail(f"{item_code!r} is not a scored item, or is listed twice")
             members.append(item_code)
-        subscales.append(Subscale(code, fields["name"].text(), tuple(members)))
+        cutoff = _subscale_cutoff(fields["cutoff"], items, members, scoring)
+        subscales.append(Subscale(code, fields["name"].text(), tuple(members), cutoff))
     return tuple(subscales)
+
+
+def _subscale_cutoff(
+    node: _Node, items: tuple[Item, ...], members: Sequence[str], scoring: Scoring
+) -> float | None:
+    """An optional cutoff, inside the subscale's own range (its items' scales, summed or
+    averaged as the instrument scores)."""
+    cutoff = node.number_or_none()
+    if cutoff is None:
+        return None
+    scales = [item.scale for item in items if item.code in members]
+    low, high = sum(s.min for s in scales), sum(s.max for s in scales)
+    if scoring.method == "mean":
+        low, high = min(s.min for s in scales), max(s.max for s in scales)
+    if not low <= cutoff <= high:
+        node.fail(f"must be between {low:g} and {high:g} (the subscale's range), got {cutoff:g}")
+    return cutoff
 
 
 def _within(node: _Node, low: float, high: float) -> float:

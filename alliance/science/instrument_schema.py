@@ -116,11 +116,17 @@ class Item:
 
 @dataclass(frozen=True)
 class Subscale:
-    """A named group of scored items (WAI-SR goal, task, bond)."""
+    """A named group of scored items (WAI-SR goal, task, bond).
+
+    ``cutoff``: optional; a subscale score strictly below it is a concern (the low-alliance
+    alert). None when no cutoff is published, as for the WAI-SR's subscales (Horvath: the WAI
+    family has no standardised cut-offs); a site may set one (``ALLIANCE_THRESHOLDS``).
+    """
 
     code: str
     name: Text
     items: tuple[str, ...]
+    cutoff: float | None = None
 
 
 @dataclass(frozen=True)

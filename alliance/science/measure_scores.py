@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from alliance.science.checks import check_number, refuse_unless
 from alliance.science.instrument_schema import Instrument, Text
-from alliance.science.series import check_number, refuse_unless
 
 __all__ = [
     "Rating",

@@ -68,7 +68,8 @@ _TEXTS = {
 }
 ADVICE: Mapping[str, Advice] = MappingProxyType({c: Advice(c, t) for c, t in _TEXTS.items()})
 
-# A keyword found in an alliance item code -> the aspect it rates (SRS, Child SRS and Group SRS).
+# A keyword found in an alliance item or subscale code -> the aspect it rates (SRS, Child SRS,
+# Group SRS; WAI-SR subscales).
 DEFAULT_ITEM_ASPECTS: tuple[tuple[str, Aspect], ...] = (
     ("relationship", "relationship"),
     ("listen", "relationship"),
@@ -79,6 +80,9 @@ DEFAULT_ITEM_ASPECTS: tuple[tuple[str, Aspect], ...] = (
     ("method", "approach"),
     ("what_we_did", "approach"),
     ("overall", "overall"),
+    # The WAI-SR's subscales (Bordin's bond, goals and tasks).
+    ("bond", "relationship"),
+    ("task", "approach"),
 )
 _PRIORITY: tuple[Aspect | None, ...] = (*get_args(Aspect), None)
 

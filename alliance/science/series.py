@@ -12,18 +12,28 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from alliance.science.instruments import Instrument, cutoff_for, reliable_change_for
+from alliance.science.checks import check_number, refuse_unless
+from alliance.science.instruments import Instrument
+from alliance.science.thresholds import (
+    OVERRIDE_KEYS,
+    Overrides,
+    Thresholds,
+    check_threshold_overrides,
+    thresholds_for,
+)
 
 if TYPE_CHECKING:
     from alliance.science.trajectories import TrajectoryModel
 
 __all__ = [
+    "OVERRIDE_KEYS",
     "EpisodeSeries",
     "MeasureSeries",
+    "Overrides",
     "RatingRecord",
     "RiskAnswer",
     "SessionPoint",
@@ -33,56 +43,14 @@ __all__ = [
     "check_number",
     "check_threshold_overrides",
     "episode_series",
+    "item_keys",
     "refuse_unless",
     "thresholds_for",
 ]
 
-Status = Literal["attended", "cancelled", "no_show"]
-
-
-def refuse_unless(ok: bool, name: str, allowed: str, value: object) -> None:
-    """Raise ``ValueError`` naming the field and what it allows unless ``ok``.
-
-    Examples
-    --------
-    >>> refuse_unless(False, "alliance", "between 0 and 40", 41)
-    Traceback (most recent call last):
-    ...
-    ValueError: alliance: must be between 0 and 40, got 41
-    """
-    if not ok:
-        raise ValueError(f"{name}: must be {allowed}, got {value!r}")
-
-
-def check_number(value: object, name: str, low: float = -math.inf, high: float = math.inf) -> None:
-    """Refuse anything but a finite real number in ``[low, high]`` (booleans and NaN included).
-
-    Examples
-    --------
-    >>> check_number(float("nan"), "outcome")
-    Traceback (most recent call last):
-    ...
-    ValueError: outcome: must be a finite number, got nan
-    """
-    # The common case first, without the abstract-class check (issue 16, point 7); the exact
-    # type test leaves booleans (a subclass of int) to the full check below.
-    if type(value) in (float, int) and low <= value <= high and math.isfinite(value):  # type: ignore[operator, arg-type]
-        return
-    ok = (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and low <= float(value) <= high
-    )
-    refuse_unless(ok, name, _allowed_range(low, high), value)
-
-
-def _allowed_range(low: float, high: float) -> str:
-    if math.isinf(low) and math.isinf(high):
-        return "a finite number"
-    if math.isinf(high):
-        return f"a finite number >= {low:g}"
-    return f"a number between {low:g} and {high:g}"
+Status = Literal["attended", "cancelled", "no_show", "scheduled"]
+MISSED: frozenset[str] = frozenset({"cancelled", "no_show"})
+"""A session that did not happen: it carries no alliance rating."""
 
 
 def _is_count(value: object) -> bool:
@@ -117,13 +85,18 @@ class SessionPoint:
         1-based session number within the episode.
     date : datetime.date
         The session date.
-    status : {"attended", "cancelled", "no_show"}
+    status : {"attended", "cancelled", "no_show", "scheduled"}
+        ``scheduled``: not yet marked attended, but the client already rated it (a link
+        answered before the session); its ratings count, it is not a missed session.
     outcome : float or None
         Total of the episode's outcome measure (e.g. ORS, PHQ-9), if recorded.
     alliance : float or None
         The client's alliance total (e.g. SRS, 0-40). Only for attended sessions.
     alliance_items : mapping of str to float
         The client's alliance items by code, e.g. ``{"relationship": 9.5, "goals": 7.0}``.
+    alliance_subscales : mapping of str to float
+        The client's alliance subscale scores by subscale code (WAI-SR ``bond``, ``goal``,
+        ``task``), for a measure with subscales.
     clinician_alliance : float or None
         The clinician's own rating of the same session on the same measure.
     risk_answers : tuple of RiskAnswer
@@ -141,6 +114,7 @@ class SessionPoint:
     outcome: float | None = None
     alliance: float | None = None
     alliance_items: Mapping[str, float] = field(default_factory=dict)
+    alliance_subscales: Mapping[str, float] = field(default_factory=dict)
     clinician_alliance: float | None = None
     risk_answers: tuple[RiskAnswer, ...] = ()
     new_task: bool = False
@@ -160,12 +134,22 @@ class SessionPoint:
         for code, value in items.items():
             check_number(value, f"{where}: alliance_items[{code!r}]", 0.0)
         object.__setattr__(self, "alliance_items", items)
+        subscales = MappingProxyType(dict(self.alliance_subscales))
+        for code, value in subscales.items():
+            check_number(value, f"{where}: alliance_subscales[{code!r}]", 0.0)
+        object.__setattr__(self, "alliance_subscales", subscales)
         object.__setattr__(self, "risk_answers", tuple(self.risk_answers))
-        if self.status != "attended":
+        if self.status in MISSED:
             self._refuse_ratings_of_a_missed_session(where)
 
     def _refuse_ratings_of_a_missed_session(self, where: str) -> None:
-        for name in ("alliance", "clinician_alliance", "alliance_items", "new_task"):
+        for name in (
+            "alliance",
+            "clinician_alliance",
+            "alliance_items",
+            "alliance_subscales",
+            "new_task",
+        ):
             value = getattr(self, name)
             empty = value is None or value is False or (isinstance(value, Mapping) and not value)
             refuse_unless(empty, f"{where}: {name}", f"empty for a {self.status} session", value)
@@ -194,6 +178,9 @@ class MeasureSeries:
         From the instrument file for the client's age group (None: not published).
     scores : tuple of (int, float)
         (session number, client's total), sessions strictly increasing.
+    boundaries : mapping of int to float
+        The worse edge of the measure's own expected band by session, where it has an expected
+        trajectory (PHQ-9, GAD-7) and the series was built with it; empty otherwise.
     """
 
     measure: str
@@ -201,9 +188,12 @@ class MeasureSeries:
     cutoff: float | None
     reliable_change: float | None
     scores: tuple[tuple[int, float], ...]
+    boundaries: Mapping[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", tuple((int(n), float(v)) for n, v in self.scores))
+        edges = MappingProxyType({int(n): float(b) for n, b in self.boundaries.items()})
+        object.__setattr__(self, "boundaries", edges)
         if self.reliable_change is not None:
             check_number(self.reliable_change, f"{self.measure}: reliable_change", 0.0)
         numbers = [n for n, _ in self.scores]
@@ -241,6 +231,9 @@ class EpisodeSeries:
         published cutoff).
     alliance_cutoff, alliance_item_cutoff : float or None
         The alliance measure's cutoffs (total at or below, item strictly below, is a concern).
+    alliance_subscale_cutoffs : mapping of str to float
+        The alliance measure's subscale cutoffs by subscale code (a score strictly below is a
+        concern); only the subscales that have one (none published for the WAI-SR).
     measures : tuple of MeasureSeries
         The episode's other outcome measures (e.g. PHQ-9 and GAD-7 beside the ORS), each judged
         for reliable deterioration on its own.
@@ -258,6 +251,7 @@ class EpisodeSeries:
     alliance_cutoff: float | None = None
     alliance_item_cutoff: float | None = None
     measures: tuple[MeasureSeries, ...] = ()
+    alliance_subscale_cutoffs: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sessions", tuple(self.sessions))
@@ -278,9 +272,29 @@ class EpisodeSeries:
             check_number(
                 self.alliance_item_cutoff, "alliance_item_cutoff", 0.0, self.alliance_item_max
             )
+        cutoffs = MappingProxyType(dict(self.alliance_subscale_cutoffs))
+        for code, value in cutoffs.items():
+            check_number(value, f"alliance_subscale_cutoffs[{code!r}]", 0.0)
+        object.__setattr__(self, "alliance_subscale_cutoffs", cutoffs)
         object.__setattr__(self, "measures", tuple(self.measures))
         for measure in self.measures:
             refuse_unless(isinstance(measure, MeasureSeries), "measures", "MeasureSeries", measure)
+
+    def scores(self, measure: str) -> tuple[tuple[int, float], ...]:
+        """The client's scores on one outcome measure as (session, score), in session order:
+        the episode's own measure's, or another's (:attr:`measures`); empty if never scored.
+
+        Examples
+        --------
+        >>> day = dt.date(2025, 1, 6)
+        >>> s = EpisodeSeries("e1", "ors", True, 25.0, 5.0, (SessionPoint(1, day, outcome=20.0),))
+        >>> s.scores("ors"), s.scores("phq9")
+        (((1, 20.0),), ())
+        """
+        if measure == self.measure:
+            return tuple((p.number, p.outcome) for p in self.sessions if p.outcome is not None)
+        other = next((m for m in self.measures if m.measure == measure), None)
+        return () if other is None else other.scores
 
     def _check_session(self, index: int, point: SessionPoint) -> None:
         name = f"sessions[{index}]"
@@ -316,7 +330,8 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class RatingRecord:
-    """One stored rating: who rated what in which session, its total and item values.
+    """One stored rating: who rated what in which session, its total, item values and
+    subscale scores.
 
     ``rater`` is ``"client"``, ``"clinician"``, ``"collateral"`` or ``"team_member"``;
     ``about_someone`` marks a rating about a team member rather than the client's own.
@@ -328,89 +343,7 @@ class RatingRecord:
     items: Mapping[str, float] = field(default_factory=dict)
     rater: str = "client"
     about_someone: bool = False
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """An instrument's thresholds for one age group, the site's override applied.
-
-    ``cutoff``: the total at the edge of the clinical range (outcome) or of concern (alliance);
-    ``item_cutoff``: an item strictly below it is a concern; ``reliable_change``: points.
-    """
-
-    cutoff: float | None
-    item_cutoff: float | None
-    reliable_change: float | None
-
-
-OVERRIDE_KEYS = ("total", "item", "reliable_change")
-"""What a site may override per instrument (``ALLIANCE["THRESHOLDS"]``)."""
-
-Overrides = Mapping[str, Mapping[str, float]]
-
-
-def thresholds_for(
-    instrument: Instrument, age_group: str, overrides: Overrides | None = None
-) -> Thresholds:
-    """The instrument file's cutoff, item cutoff and reliable change for an age group, each
-    replaced by the site's override for this instrument where it sets one.
-
-    Examples
-    --------
-    >>> from alliance.science.instruments import load_instruments
-    >>> srs = load_instruments()["srs"]
-    >>> thresholds_for(srs, "adult")
-    Thresholds(cutoff=36.0, item_cutoff=9.0, reliable_change=None)
-    >>> thresholds_for(srs, "adult", {"srs": {"total": 34}}).cutoff
-    34.0
-    """
-    cutoff = cutoff_for(instrument, age_group)
-    change = reliable_change_for(instrument, age_group)
-    own = dict((overrides or {}).get(instrument.code, {}))
-    found = Thresholds(
-        cutoff=None if cutoff is None else cutoff.total,
-        item_cutoff=None if cutoff is None else cutoff.item,
-        reliable_change=None if change is None else change.points,
-    )
-    return Thresholds(
-        cutoff=float(own["total"]) if "total" in own else found.cutoff,
-        item_cutoff=float(own["item"]) if "item" in own else found.item_cutoff,
-        reliable_change=float(own["reliable_change"])
-        if "reliable_change" in own
-        else found.reliable_change,
-    )
-
-
-def check_threshold_overrides(overrides: Overrides, instruments: Mapping[str, Instrument]) -> None:
-    """Refuse a site override for an instrument that is not installed, a key other than
-    :data:`OVERRIDE_KEYS`, or a value outside the instrument's scale; the message names it.
-
-    Examples
-    --------
-    >>> from alliance.science.instruments import load_instruments
-    >>> check_threshold_overrides({"srz": {"total": 30}}, load_instruments())
-    Traceback (most recent call last):
-    ...
-    ValueError: THRESHOLDS['srz']: must be an installed instrument (cors, csrs, gad7, gbo, gsrs, \
-ors, phq9, srs, wai_sr, wai_sr_t), got 'srz'
-    """
-    for code, values in overrides.items():
-        where = f"THRESHOLDS[{code!r}]"
-        known = ", ".join(sorted(instruments))
-        refuse_unless(code in instruments, where, f"an installed instrument ({known})", code)
-        refuse_unless(isinstance(values, Mapping), where, "a mapping", values)
-        instrument = instruments[code]
-        scored = instrument.scored_items
-        for key, value in values.items():
-            name = f"{where}[{key!r}]"
-            refuse_unless(key in OVERRIDE_KEYS, name, f"one of {', '.join(OVERRIDE_KEYS)}", key)
-            low, high = instrument.scoring.min, instrument.scoring.max
-            if key == "item":
-                low = max(item.scale.min for item in scored)
-                high = min(item.scale.max for item in scored)
-            elif key == "reliable_change":
-                low, high = 0.0, high - low
-            check_number(value, name, low, high)
+    subscales: Mapping[str, float] = field(default_factory=dict)
 
 
 def episode_series(
@@ -426,6 +359,7 @@ def episode_series(
     percentile: float = 25.0,
     boundaries: Mapping[int, float] | None = None,
     overrides: Overrides | None = None,
+    other_models: Mapping[str, TrajectoryModel] | None = None,
 ) -> EpisodeSeries:
     """The one way an episode's stored sessions and ratings become the series the alert rules,
     charts and reports read, for any installed instrument (web, API, reports and the research
@@ -437,8 +371,9 @@ def episode_series(
     the item's English label as a code, which the repair advice reads), the clinician's own
     total on the same measure and whether a new task was agreed; and every risk item answered.
     Cutoffs, item cutoffs, reliable change and direction come from the instrument files
-    (:func:`thresholds_for`, with the site's ``overrides``). Every other outcome measure the
-    client rated (PHQ-9, GAD-7 beside the ORS) comes as a :class:`MeasureSeries`.
+    (:func:`thresholds_for`, with the site's ``overrides``), a subscale's cutoff too. Every
+    other outcome measure the client rated (PHQ-9, GAD-7 beside the ORS) comes as a
+    :class:`MeasureSeries`.
 
     Parameters
     ----------
@@ -460,6 +395,9 @@ def episode_series(
         Expected boundaries already computed (the research CLI computes them for all at once).
     overrides : mapping, optional
         The site's per-instrument thresholds (:func:`check_threshold_overrides`).
+    other_models : mapping of code to TrajectoryModel, optional
+        The expected trajectories of the other outcome measures (PHQ-9, GAD-7): each such
+        measure's series gets the worse edge of its band from its own first score.
 
     Examples
     --------
@@ -480,14 +418,14 @@ def episode_series(
         if not rating.about_someone and rating.total is not None:
             first.setdefault((rating.session, rating.instrument, rating.rater), rating)
     scale = instruments[alliance_measure] if alliance_measure else None
-    labels = _item_codes(scale) if scale is not None else {}
+    labels = item_keys(scale) if scale is not None else {}
     points: list[dict[str, Any]] = []
     for record in sessions:
         attended = record.status == "attended"
         outcome = first.get((record.number, outcome_measure or "", "client"))
         alliance = first.get((record.number, alliance_measure or "", "client"))
         clinician = first.get((record.number, alliance_measure or "", "clinician"))
-        if not attended:
+        if record.status in MISSED:
             # The rules refuse an alliance rating on a missed session; a stray one (entered
             # before the attendance was corrected) is left out rather than stopping every alert.
             alliance = clinician = None
@@ -501,6 +439,9 @@ def episode_series(
                 "alliance_items": {}
                 if alliance is None
                 else {labels[c]: float(v) for c, v in alliance.items.items() if c in labels},
+                "alliance_subscales": {}
+                if alliance is None
+                else {c: float(v) for c, v in alliance.subscales.items()},
                 "clinician_alliance": None if clinician is None else clinician.total,
                 "risk_answers": tuple(
                     _risk_answers(by_session.get(record.number, []), instruments)
@@ -538,13 +479,27 @@ def episode_series(
         alliance_measure=alliance_measure or "",
         alliance_cutoff=bond.cutoff,
         alliance_item_cutoff=bond.item_cutoff,
-        measures=tuple(_other_outcomes(first, instruments, outcome_measure, age_group, overrides)),
+        alliance_subscale_cutoffs=bond.subscale_cutoffs,
+        measures=tuple(
+            _with_own_path(measure, other_models or {}, percentile)
+            for measure in _other_outcomes(
+                first, instruments, outcome_measure, age_group, overrides
+            )
+        ),
     )
 
 
-def _item_codes(instrument: Instrument) -> dict[str, str]:
-    """Item code -> its English label as a code ("goals_and_topics"), which the repair advice
-    reads to tell which part of the alliance is strained."""
+def item_keys(instrument: Instrument) -> dict[str, str]:
+    """Item code -> the key of its value in :attr:`SessionPoint.alliance_items`: its English
+    label as a code ("goals_and_topics"), which the repair advice reads to tell which part of
+    the alliance is strained.
+
+    Examples
+    --------
+    >>> from alliance.science.instruments import load_instruments
+    >>> item_keys(load_instruments()["srs"])["srs_2"]
+    'goals_and_topics'
+    """
     return {
         item.code: re.sub(r"[^a-z0-9]+", "_", item.label.get("en", item.code).lower()).strip("_")
         for item in instrument.scored_items
@@ -608,3 +563,21 @@ def _other_outcomes(
         yield MeasureSeries(
             code, instrument.higher_is_better, own.cutoff, own.reliable_change, tuple(found)
         )
+
+
+def _with_own_path(
+    measure: MeasureSeries, models: Mapping[str, TrajectoryModel], percentile: float
+) -> MeasureSeries:
+    """The measure's series with the worse edge of its own expected band at each scored
+    session, from its first score (Finch, Lambert & Schaalje 2001), where it has a model."""
+    model = models.get(measure.measure)
+    if model is None or not measure.scores:
+        return measure
+    numbers = [n for n, _ in measure.scores]
+    sessions = list(range(numbers[0], numbers[-1] + 1))
+    path = model.expected_path(
+        intake=measure.scores[0][1], sessions=sessions, percentile=percentile
+    )
+    edge = path.lower if measure.higher_is_better else path.upper
+    by_session = dict(zip(sessions, (float(b) for b in edge), strict=True))
+    return replace(measure, boundaries={n: by_session[n] for n in numbers})

@@ -7,33 +7,37 @@ shell can store alerts keyed by ``(episode, rule, session)``, re-run :func:`eval
 change or import, and get the same answer as live entry.
 
 Sources of every default are given in :class:`SignalSettings` and in each rule's docstring; the
-clinical background is in ``DOMAIN.md`` ("Ruptures and their repair").
+clinical background is in ``DOMAIN.md`` ("Ruptures and their repair"). The settings and the alert
+live in :mod:`alliance.science.signal_base`, the alliance rules in
+:mod:`alliance.science.alliance_signals`; every public name is exported here too.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Literal
 
-from alliance.science.repair import (
-    ADVICE,
-    DEFAULT_ITEM_ASPECTS,
-    Advice,
-    Aspect,
-    Pathway,
-    aspect_of,
-    lowest_item,
-    repair_for,
+from alliance.science.alliance_signals import (
+    alliance_drop,
+    ghosting_risk,
+    low_alliance,
+    perfect_alliance_streak,
+    rating_discrepancy,
 )
-from alliance.science.series import (
-    EpisodeSeries,
-    RiskAnswer,
-    SessionPoint,
-    check_number,
-    refuse_unless,
+from alliance.science.repair import ADVICE
+from alliance.science.series import EpisodeSeries, RiskAnswer, SessionPoint
+from alliance.science.signal_base import (
+    _TOLERANCE,
+    DEFAULT_SETTINGS,
+    SEVERITIES,
+    Alert,
+    EvidenceValue,
+    SignalSettings,
+    _alert,
+    _measured,
+    _rated,
+    _worsening,
 )
 
 __all__ = [
@@ -63,145 +67,6 @@ __all__ = [
     "risk_answer",
 ]
 
-Severity = Literal["critical", "high", "medium", "low"]
-EvidenceValue = float | int | str | bool | None
-
-SEVERITIES: tuple[Severity, ...] = get_args(Severity)
-# Scores are measured to the millimetre and summed in floating point (9.1 - 8.1 != 1.0), so
-# "at least" and "at most" comparisons allow this much rounding error.
-_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class SignalSettings:
-    """Every threshold the rules use; each rule's docstring gives the full source.
-
-    Attributes
-    ----------
-    alliance_cutoff : float
-        Alliance total at or below which the alliance is a concern: 36 on the 0-40 SRS (Miller &
-        Duncan; PCOMS/OpenFIT guidance [secondary]).
-    alliance_item_cutoff : float
-        An alliance item strictly below this is worth a conversation: 9 (same sources).
-    alliance_drop : float
-        Fall since the previous rated session that counts: 1 point ("down a point or more from
-        last session", OpenFIT [secondary]).
-    rating_discrepancy : float
-        Clinician minus client total that signals a pseudo-alliance: 4 (ours, justified in
-        :func:`rating_discrepancy`).
-    perfect_streak, missing_outcome_streak : int
-        Perfect totals in a row, attended sessions without an outcome in a row: 3 each (ours).
-    count_cancellations : bool
-        Whether a cancelled session counts as missed for :func:`ghosting_risk`: True.
-    item_aspects : tuple of (keyword, aspect)
-        Alliance item code keyword -> aspect rated; the first keyword found in the code wins.
-    """
-
-    alliance_cutoff: float = 36.0
-    alliance_item_cutoff: float = 9.0
-    alliance_drop: float = 1.0
-    rating_discrepancy: float = 4.0
-    perfect_streak: int = 3
-    missing_outcome_streak: int = 3
-    count_cancellations: bool = True
-    item_aspects: tuple[tuple[str, Aspect], ...] = DEFAULT_ITEM_ASPECTS
-
-    def __post_init__(self) -> None:
-        check_number(self.alliance_cutoff, "alliance_cutoff", 0.0)
-        check_number(self.alliance_item_cutoff, "alliance_item_cutoff", 0.0)
-        for name in ("alliance_drop", "rating_discrepancy"):
-            value = getattr(self, name)
-            check_number(value, name, 0.0)
-            refuse_unless(value > 0, name, "greater than 0", value)
-        for name in ("perfect_streak", "missing_outcome_streak"):
-            value = getattr(self, name)
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-            refuse_unless(ok, name, "a whole number of sessions >= 1", value)
-
-
-DEFAULT_SETTINGS = SignalSettings()
-
-
-@dataclass(frozen=True)
-class Alert:
-    """An alert that explains itself.
-
-    Attributes
-    ----------
-    rule : str
-        Stable rule code (the rule function's name).
-    severity : {"critical", "high", "medium", "low"}
-    session : int
-        Number of the session the alert refers to.
-    evidence : mapping
-        The numbers that triggered it, so a clinician can see why and a researcher can audit.
-    advice : Advice
-        Advice code and English text.
-    pathway : {"alliance_building", "immediate_repair", "expressive_repair"} or None
-        Repair pathway suggested (Safran & Muran 2000; Eubanks, Muran & Safran 2015), if any.
-    measure : str
-        For an alert about one of the episode's other outcome measures
-        (:attr:`EpisodeSeries.measures`, e.g. ``"phq9"`` beside the ORS), its code; empty for
-        the episode's own outcome and alliance measures.
-    """
-
-    rule: str
-    severity: Severity
-    session: int
-    evidence: Mapping[str, EvidenceValue]
-    advice: Advice
-    pathway: Pathway | None = None
-    measure: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "evidence", MappingProxyType(dict(self.evidence)))
-
-    def as_record(self) -> dict[str, object]:
-        """Plain JSON-ready dict of the alert, for storage and export.
-
-        Examples
-        --------
-        >>> advice = ADVICE["assess_risk_today"]
-        >>> alert = Alert("risk_answer", "critical", 2, {"phq9_9": 1.0}, advice)
-        >>> alert.as_record()["advice_code"]
-        'assess_risk_today'
-        """
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "session": self.session,
-            "evidence": dict(self.evidence),
-            "advice_code": self.advice.code,
-            "advice_text": self.advice.text,
-            "pathway": self.pathway,
-        }
-
-
-def _alert(
-    rule: str,
-    severity: Severity,
-    point: SessionPoint,
-    evidence: Mapping[str, EvidenceValue],
-    advice: Advice,
-    pathway: Pathway | None = None,
-) -> Alert:
-    return Alert(
-        rule, severity, point.number, {"session": point.number, **evidence}, advice, pathway
-    )
-
-
-def _worsening(series: EpisodeSeries, before: float, after: float) -> float:
-    """How much worse ``after`` is than ``before`` on the outcome measure (negative: better)."""
-    return before - after if series.higher_is_better else after - before
-
-
-def _measured(series: EpisodeSeries) -> list[tuple[SessionPoint, float]]:
-    return [(p, p.outcome) for p in series.sessions if p.outcome is not None]
-
-
-def _rated(series: EpisodeSeries) -> list[tuple[SessionPoint, float]]:
-    return [(p, p.alliance) for p in series.sessions if p.alliance is not None]
-
 
 def not_on_track(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
     """Outcome worse than the expected band at a session: the client is not on track.
@@ -209,7 +74,9 @@ def not_on_track(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
     Fires at each session whose outcome is strictly on the worse side of ``expected_boundary``:
     ``score < boundary`` when higher is better (ORS), ``score > boundary`` when lower is better
     (PHQ-9). Evidence counts the consecutive measured sessions off track so far; sessions without
-    an outcome or a boundary neither count nor break the run. Severity high.
+    an outcome or a boundary neither count nor break the run. Severity high. Each other outcome
+    measure with its own expected band (:attr:`MeasureSeries.boundaries`: a PHQ-9 or GAD-7
+    beside the ORS) is judged the same way; those alerts carry its code in ``measure``.
 
     Source: Finch AE, Lambert MJ, Schaalje BG (2001). Psychotherapy quality control: the
     statistical generation of expected recovery curves for integration into an early warning
@@ -239,6 +106,32 @@ def not_on_track(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTI
             }
             advice = ADVICE["review_progress"]
             alerts.append(_alert("not_on_track", "high", point, evidence, advice))
+    return alerts + _other_measures_off_track(series)
+
+
+def _other_measures_off_track(series: EpisodeSeries) -> list[Alert]:
+    """:func:`not_on_track` for each other outcome measure with its own expected band (a PHQ-9
+    or GAD-7 beside the ORS); those alerts carry its code in ``measure``."""
+    alerts = []
+    points = {point.number: point for point in series.sessions}
+    for other in series.measures:
+        run = 0
+        for session, score in other.scores:
+            edge, point = other.boundaries.get(session), points.get(session)
+            if edge is None or point is None:
+                continue
+            worse = (edge - score) if other.higher_is_better else (score - edge)
+            run = run + 1 if worse > _TOLERANCE else 0
+            if worse > _TOLERANCE:
+                evidence: dict[str, EvidenceValue] = {
+                    "measure": other.measure,
+                    "score": score,
+                    "expected_boundary": edge,
+                    "higher_is_better": other.higher_is_better,
+                    "sessions_off_track": run,
+                }
+                alert = _alert("not_on_track", "high", point, evidence, ADVICE["review_progress"])
+                alerts.append(replace(alert, measure=other.measure))
     return alerts
 
 
@@ -329,210 +222,6 @@ def _other_measures_deterioration(series: EpisodeSeries) -> list[Alert]:
     return alerts
 
 
-def _strained_aspect(code: str | None, settings: SignalSettings) -> Aspect | None:
-    return None if code is None else aspect_of(code, settings.item_aspects)
-
-
-def _alliance_cutoffs(
-    series: EpisodeSeries, settings: SignalSettings
-) -> tuple[float | None, float | None]:
-    """The alliance cutoffs in force: the alliance measure's own (its instrument file, the
-    site's override applied: :func:`alliance.science.series.thresholds_for`) when the series
-    names its measure, else the settings' (the SRS's, for series built by hand)."""
-    if series.alliance_measure:
-        return series.alliance_cutoff, series.alliance_item_cutoff
-    return settings.alliance_cutoff, settings.alliance_item_cutoff
-
-
-def low_alliance(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
-    """Alliance total at or below the cutoff, or any alliance item below the item cutoff.
-
-    Fires at a session when ``alliance <= alliance_cutoff`` (severity medium) or, with the total
-    above it, when some ``item < alliance_item_cutoff`` (severity low). The lowest item (ties: bond
-    first) picks the advice and repair pathway through
-    :func:`alliance.science.repair.repair_for`: relationship -> metacommunication (expressive
-    repair); goals -> renegotiate the goals (immediate repair); approach -> renegotiate the task if
-    one was agreed in this session (immediate repair), else give a rationale (alliance building);
-    overall or no items -> invite feedback (alliance building).
-
-    Sources: SRS total cutoff 36 and item cutoff 9 (Miller & Duncan; PCOMS and OpenFIT guidance
-    [secondary]); Duncan BL, Miller SD, Sparks JA, Claud DA, Reynolds LR, Brown J, Johnson LD
-    (2003). The Session Rating Scale: preliminary psychometric properties of a "working" alliance
-    measure. Journal of Brief Therapy, 3(1), 3-12.
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> items = {"relationship": 9.5, "goals": 7.0, "approach": 9.1, "overall": 9.0}
-    >>> s = SessionPoint(1, date(2025, 1, 1), alliance=34.6, alliance_items=items)
-    >>> [alert] = low_alliance(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (s,)))
-    >>> alert.severity, alert.evidence["lowest_item"], alert.advice.code, alert.pathway
-    ('medium', 'goals', 'renegotiate_goals', 'immediate_repair')
-    """
-    alerts = []
-    cutoff, item_cutoff = _alliance_cutoffs(series, settings)
-    for point in series.sessions:
-        total, items = point.alliance, point.alliance_items
-        low_total = total is not None and cutoff is not None and total <= cutoff + _TOLERANCE
-        low_items = (
-            []
-            if item_cutoff is None
-            else [c for c, v in items.items() if v < item_cutoff - _TOLERANCE]
-        )
-        if not (low_total or low_items):
-            continue
-        lowest = lowest_item(items, settings.item_aspects)
-        aspect = _strained_aspect(lowest, settings)
-        advice, pathway = repair_for(aspect, new_task=point.new_task)
-        # The item that fired it: the lowest of those below the item cutoff, else the lowest.
-        fired = min(sorted(low_items), key=lambda code: items[code]) if low_items else lowest
-        evidence = {
-            "alliance": total,
-            "alliance_measure": series.alliance_measure or None,
-            "alliance_cutoff": cutoff,
-            "item_cutoff": item_cutoff,
-            "items_below_cutoff": ",".join(sorted(low_items)),
-            "lowest_item": lowest,
-            "fired_by_item": fired,
-            "new_task": point.new_task,
-            **{f"item_{code}": value for code, value in items.items()},
-        }
-        severity: Severity = "medium" if low_total else "low"
-        alerts.append(_alert("low_alliance", severity, point, evidence, advice, pathway))
-    return alerts
-
-
-def _largest_item_fall(before: Mapping[str, float], after: Mapping[str, float]) -> str | None:
-    falls = {code: before[code] - after[code] for code in after if code in before}
-    worst = max(sorted(falls), key=lambda code: falls[code], default=None)
-    return worst if worst is not None and falls[worst] > _TOLERANCE else None
-
-
-def alliance_drop(
-    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
-) -> list[Alert]:
-    """Alliance total fell since the previous rated session by at least ``alliance_drop``.
-
-    ``drop = previous - current >= alliance_drop`` (default 1 point). A drop from one session to
-    the next matters more than the level (DOMAIN.md). Advice: if a new task was agreed in the
-    previous rated session (or in this one), renegotiate the task (immediate repair); otherwise
-    the item that fell most picks the pathway as in :func:`low_alliance`; with no item scores,
-    invite feedback (alliance building). Severity medium.
-
-    Source: OpenFIT/PCOMS display rule: SRS "down a point or more from last session" is red
-    [secondary]; Safran JD, Muran JC (2000). Negotiating the therapeutic alliance: a relational
-    treatment guide. New York: Guilford.
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> a = SessionPoint(1, date(2025, 1, 1), alliance=39.0, new_task=True)
-    >>> b = SessionPoint(2, date(2025, 1, 8), alliance=38.0)
-    >>> [alert] = alliance_drop(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (a, b)))
-    >>> alert.evidence["drop"], alert.advice.code, alert.pathway
-    (1.0, 'renegotiate_task', 'immediate_repair')
-    """
-    alerts = []
-    for (before, before_total), (point, total) in itertools.pairwise(_rated(series)):
-        drop = before_total - total
-        if drop < settings.alliance_drop - _TOLERANCE:
-            continue
-        task = before.new_task or point.new_task
-        fallen = _largest_item_fall(before.alliance_items, point.alliance_items)
-        aspect = "approach" if task else _strained_aspect(fallen, settings)
-        advice, pathway = repair_for(aspect, new_task=task)
-        evidence = {
-            "alliance": total,
-            "previous_alliance": before_total,
-            "previous_session": before.number,
-            "drop": drop,
-            "drop_threshold": settings.alliance_drop,
-            "new_task_previous_session": before.new_task,
-            "largest_item_fall": fallen,
-        }
-        alerts.append(_alert("alliance_drop", "medium", point, evidence, advice, pathway))
-    return alerts
-
-
-def rating_discrepancy(
-    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
-) -> list[Alert]:
-    """The clinician rated the session clearly higher than the client: pseudo-alliance or
-    misempathy (DOMAIN.md).
-
-    Fires when ``clinician_alliance - alliance >= rating_discrepancy`` (default 4 points on the
-    0-40 SRS). Why 4: clients usually rate the alliance *higher* than their clinicians do (Tryon
-    GS, Blackwell SC, Hammel EF (2007). A meta-analytic examination of client-therapist
-    perspectives of the working alliance. Psychotherapy Research, 17(6), 629-642: d = .63,
-    r = .36), so a clinician above the client runs against the usual direction; and 4 points is
-    the whole SRS band without concern (40 down to the cutoff 36): the clinician sees a fine
-    session while the client's rating sits a full band lower. Severity medium; advice: invite
-    feedback and metacommunicate (expressive repair).
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> s = SessionPoint(1, date(2025, 1, 1), alliance=35.0, clinician_alliance=39.0)
-    >>> [alert] = rating_discrepancy(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (s,)))
-    >>> alert.evidence["gap"], alert.pathway
-    (4.0, 'expressive_repair')
-    """
-    alerts = []
-    for point, total in _rated(series):
-        if point.clinician_alliance is None:
-            continue
-        gap = point.clinician_alliance - total
-        if gap >= settings.rating_discrepancy - _TOLERANCE:
-            evidence = {
-                "alliance": total,
-                "clinician_alliance": point.clinician_alliance,
-                "gap": gap,
-                "gap_threshold": settings.rating_discrepancy,
-            }
-            advice = ADVICE["check_pseudo_alliance"]
-            alert = _alert(
-                "rating_discrepancy", "medium", point, evidence, advice, "expressive_repair"
-            )
-            alerts.append(alert)
-    return alerts
-
-
-def perfect_alliance_streak(
-    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
-) -> list[Alert]:
-    """Perfect alliance totals (``alliance_max``: 40/40 on the SRS) in ``perfect_streak`` rated
-    sessions in a row (default 3).
-
-    Fires at each rated session that completes a run of at least ``perfect_streak`` perfect totals;
-    sessions without a rating neither count nor break the run. It may mean the client finds it
-    hard to give negative feedback. Severity low; advice: invite honest feedback (alliance
-    building).
-
-    Source: Miller & Duncan guidance that persistent 40/40 may mean reluctance to criticise
-    [secondary]; the default of 3 is our choice.
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> sessions = [SessionPoint(n, date(2025, 1, n), alliance=40.0) for n in (1, 2, 3)]
-    >>> series = EpisodeSeries("e1", "ors", True, 25.0, 5.0, sessions)
-    >>> [(a.session, a.evidence["streak"]) for a in perfect_alliance_streak(series)]
-    [(3, 3)]
-    """
-    alerts, run, start = [], 0, 0
-    for point, total in _rated(series):
-        perfect = total >= series.alliance_max - _TOLERANCE
-        run, start = (run + 1, start if run else point.number) if perfect else (0, 0)
-        if run >= settings.perfect_streak:
-            evidence = {"alliance": total, "streak": run, "streak_start": start}
-            advice = ADVICE["invite_honest_feedback"]
-            alert = _alert(
-                "perfect_alliance_streak", "low", point, evidence, advice, "alliance_building"
-            )
-            alerts.append(alert)
-    return alerts
-
-
 def risk_answer(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS) -> list[Alert]:
     """A risk item answered above its threshold (PHQ-9 item 9 above 0): critical, same day.
 
@@ -567,57 +256,6 @@ def risk_answer(series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTIN
             evidence[f"{answer.item}_threshold"] = answer.threshold
         advice = ADVICE["assess_risk_today"]
         alerts.append(_alert("risk_answer", "critical", point, evidence, advice))
-    return alerts
-
-
-def ghosting_risk(
-    series: EpisodeSeries, settings: SignalSettings = DEFAULT_SETTINGS
-) -> list[Alert]:
-    """A missed session (no-show, or cancelled) after a low or falling alliance score.
-
-    Fires at a ``no_show`` (or ``cancelled``, unless ``count_cancellations`` is off) session when
-    the last rated session before it had ``alliance <= alliance_cutoff`` or had fallen by at least
-    ``alliance_drop`` from the rated session before that. Clients who stop coming without a word
-    are often having a withdrawal rupture they could not voice (DOMAIN.md, "Ghosting"). Severity
-    medium; advice: reach out and invite feedback (alliance building).
-
-    Sources: DOMAIN.md; Swift JK, Greenberg RP (2012). Premature discontinuation in adult
-    psychotherapy: a meta-analysis. Journal of Consulting and Clinical Psychology, 80(4),
-    547-559 (dropout 19.7%); thresholds as in :func:`low_alliance` and :func:`alliance_drop`.
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> a = SessionPoint(1, date(2025, 1, 1), alliance=33.0)
-    >>> b = SessionPoint(2, date(2025, 1, 8), status="no_show")
-    >>> [alert] = ghosting_risk(EpisodeSeries("e1", "ors", True, 25.0, 5.0, (a, b)))
-    >>> alert.session, alert.evidence["last_alliance"], alert.advice.code
-    (2, 33.0, 'reach_out')
-    """
-    missed = {"no_show", "cancelled"} if settings.count_cancellations else {"no_show"}
-    cutoff = _alliance_cutoffs(series, settings)[0]
-    alerts: list[Alert] = []
-    last: tuple[SessionPoint, float] | None = None
-    drop: float | None = None
-    for point in series.sessions:
-        if point.alliance is not None:
-            drop = None if last is None else last[1] - point.alliance
-            last = (point, point.alliance)
-        if point.status not in missed or last is None:
-            continue
-        low = cutoff is not None and last[1] <= cutoff + _TOLERANCE
-        if low or (drop is not None and drop >= settings.alliance_drop - _TOLERANCE):
-            evidence = {
-                "status": point.status,
-                "last_alliance": last[1],
-                "last_alliance_session": last[0].number,
-                "alliance_cutoff": cutoff,
-                "drop": drop,
-            }
-            advice = ADVICE["reach_out"]
-            alerts.append(
-                _alert("ghosting_risk", "medium", point, evidence, advice, "alliance_building")
-            )
     return alerts
 
 
@@ -796,7 +434,11 @@ def judged_sessions(series: EpisodeSeries, rule: str, measure: str = "") -> list
     """
     if measure:
         other = next((m for m in series.measures if m.measure == measure), None)
-        return [] if other is None else [session for session, _ in other.scores]
+        if other is None:
+            return []
+        if rule == "not_on_track":
+            return [session for session, _ in other.scores if session in other.boundaries]
+        return [session for session, _ in other.scores]
     if rule == "not_on_track":
         return [p.number for p, _ in _measured(series) if p.expected_boundary is not None]
     if rule == "reliable_deterioration":

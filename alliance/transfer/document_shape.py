@@ -167,6 +167,7 @@ EXPORT_SHAPE: dict[str, Any] = {
             "first_name": STR,
             "last_name": STR,
             "email": STR,
+            "mobile": STR,
             "is_active": BOOL,
             "is_staff": BOOL,
             "date_joined": DATETIME,
@@ -203,7 +204,7 @@ EXPORT_SHAPE: dict[str, Any] = {
     ],
 }
 # Fields an older export (or a hand-made one) may leave out: the model's default is used.
-OPTIONAL = {"first_name", "last_name", "email", "is_active", "is_staff"}
+OPTIONAL = {"first_name", "last_name", "email", "mobile", "is_active", "is_staff"}
 _OPTIONAL_IN = {"users"}
 
 

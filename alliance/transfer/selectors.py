@@ -41,6 +41,7 @@ USER_FIELDS = (
     "first_name",
     "last_name",
     "email",
+    "mobile",
     "is_active",
     "is_staff",
     "date_joined",

@@ -32,6 +32,7 @@ LISTS: dict[str, Callable[[SimpleNamespace], str]] = {
 DETAILS: dict[str, Callable[[SimpleNamespace], str]] = {
     "client": lambda c: f"{V1}/clients/{c.episode.client_id}",
     "episode": lambda c: f"{V1}/episodes/{c.episode.pk}",
+    "episode series": lambda c: f"{V1}/episodes/{c.episode.pk}/series",
     "session": lambda c: f"{V1}/sessions/{c.session.pk}",
     "response": lambda c: f"{V1}/responses/{c.response.pk}",
     "alert": lambda c: f"{V1}/alerts/{c.alert.pk}",

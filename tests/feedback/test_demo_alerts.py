@@ -7,10 +7,11 @@ from collections.abc import Iterator
 import pytest
 from django.db import transaction
 
-from alliance.care.models import Episode, Session
+from alliance.care.models import Episode
 from alliance.demo import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
 from alliance.feedback import services
 from alliance.feedback.models import Alert
+from alliance.feedback.series import loaded_episode_series
 from alliance.science import signals
 
 TODAY = dt.date(2026, 6, 1)
@@ -46,17 +47,14 @@ def test_every_open_demo_alert_holds_on_the_latest_ratings(demo_episodes: list[E
     for alert in Alert.objects.open().filter(episode__in=demo_episodes).select_related("session"):
         by_episode[alert.episode_id].append(alert)
     assert by_episode, "the demo should leave some alerts open"
-    episodes = Episode.objects.select_related("client").in_bulk(list(by_episode))
+    episodes = (
+        Episode.objects.select_related("client")
+        .prefetch_related("sessions__responses")
+        .in_bulk(list(by_episode))
+    )
     rules = services.alert_settings()
     for episode_id, alerts in by_episode.items():
-        episode = episodes[episode_id]
-        sessions = list(
-            Session.objects.filter(episode=episode, status__in=services.RATED_STATUSES).order_by(
-                "number"
-            )
-        )
-        responses = services._responses_by_session({episode_id: episode})
-        series = services.episode_series(episode, sessions, responses)
+        series = loaded_episode_series(episodes[episode_id])
         firing = {(a.rule, a.measure, a.session) for a in signals.evaluate(series, rules)}
         seen: set[tuple[str, str]] = set()
         for alert in alerts:

@@ -17,6 +17,7 @@ NOT_GET_PAGES = {
     "api:episode_list",
     "api:episode_detail",
     "api:care_team",
+    "api:episode_series",
     "api:session_list",
     "api:session_detail",
     "api:response_list",

@@ -550,3 +550,31 @@ def test_every_risk_answer_above_zero_gets_a_critical_alert(series: EpisodeSerie
     raised = {p.number for p in series.sessions if any(r.value > 0 for r in p.risk_answers)}
     critical = {a.session for a in evaluate(series) if a.severity == "critical"}
     assert critical == raised
+
+
+@pytest.mark.parametrize(
+    ("subscale", "pathway"),
+    [("bond", "expressive_repair"), ("goal", "immediate_repair"), ("task", "alliance_building")],
+)
+def test_low_alliance_fires_for_a_subscale_below_its_cutoff_and_follows_its_aspect(
+    subscale: str, pathway: str
+) -> None:
+    scores = {"bond": 16.0, "goal": 16.0, "task": 16.0, subscale: 9.0}
+    point = SessionPoint(1, date(2025, 1, 6), alliance=41.0, alliance_subscales=scores)
+    series = EpisodeSeries(
+        "e1",
+        "ors",
+        True,
+        25.0,
+        5.0,
+        (point,),
+        alliance_max=60.0,
+        alliance_item_max=5.0,
+        alliance_measure="wai_sr",
+        alliance_subscale_cutoffs={subscale: 10.0},
+    )
+    [alert] = low_alliance(series)
+    assert (alert.severity, alert.evidence["subscales_below_cutoff"]) == ("low", subscale)
+    assert alert.pathway == pathway
+    at_cutoff = dataclasses.replace(point, alliance_subscales={**scores, subscale: 10.0})
+    assert low_alliance(dataclasses.replace(series, sessions=(at_cutoff,))) == []

@@ -1,0 +1,289 @@
+"""The outcome sections of a report: change classes, effect sizes, the alliance split and the
+NHS Talking Therapies figures of the closed episodes in range.
+
+Each closed episode's first and last score, its last scored session and its mean client alliance
+come from its series (``alliance.feedback.series.episodes_series``, the same series the alert
+refresh and the client page read: the client's first rating of each session counts), in a fixed
+number of queries whatever the number of episodes. Split from ``alliance.reports.selectors``.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from alliance.care.models import CareRole, CareTeamMember, Episode
+from alliance.feedback.series import episodes_series, thresholds, trajectory_model
+from alliance.measures import catalogue
+from alliance.reports import split
+from alliance.reports.figures import (
+    Figure,
+    ReportScope,
+    alliance_split_at,
+    closed_in_range,
+    count,
+    rate,
+)
+from alliance.reports.labels import CHANGE_LABELS
+from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
+from alliance.science.effects import pre_post_effect, severity_adjusted_effect
+from alliance.science.series import EpisodeSeries
+
+__all__ = ["outcome_figures"]
+
+Row = tuple[str, str, float, float, int, float | None, int | None]
+"""Per closed episode: measure, age group, first and last score, last scored session, mean
+client alliance, primary therapist's id."""
+
+
+def _closed_series(scope: ReportScope) -> list[tuple[Episode, EpisodeSeries]]:
+    # A fixed order by natural keys: floating-point sums then come out the same to the last
+    # bit on every run, and after a restore (docs/transfer.md).
+    episodes = list(
+        scope.episodes.filter(closed_in_range(scope))
+        .select_related("client")
+        .order_by("client__code", "started_on", "pk")
+    )
+    found = episodes_series(episodes, expected=False, totals_only=True)
+    return [(episode, found[episode.pk]) for episode in episodes]
+
+
+def _primary_therapists(episodes: Sequence[Episode]) -> dict[int, int]:
+    rows = CareTeamMember.objects.filter(
+        episode__in=[e.pk for e in episodes], role=CareRole.PRIMARY_THERAPIST
+    ).order_by("pk")
+    primary: dict[int, int] = {}
+    for episode_id, member_id in rows.values_list("episode_id", "member_id"):
+        primary.setdefault(episode_id, member_id)
+    return primary
+
+
+def _alliance_mean(series: EpisodeSeries) -> float | None:
+    ratings = [p.alliance for p in series.sessions if p.alliance is not None]
+    return float(np.mean(ratings)) if ratings else None
+
+
+def _outcome_rows(scope: ReportScope, closed: list[tuple[Episode, EpisodeSeries]]) -> list[Row]:
+    """Every closed episode scored twice or more: on the one measure asked for (PHQ-9 or GAD-7
+    are often rated beside the ORS), otherwise on its own outcome measure."""
+    primary = _primary_therapists([episode for episode, _series in closed])
+    rows: list[Row] = []
+    for episode, series in closed:
+        measure = scope.measure or episode.outcome_measure
+        scores = series.scores(measure)
+        if len(scores) < 2:
+            continue
+        first, last = scores[0][1], scores[-1][1]
+        age, mean = episode.client.age_group, _alliance_mean(series)
+        rows.append((measure, age, first, last, scores[-1][0], mean, primary.get(episode.pk)))
+    return rows
+
+
+def outcome_figures(scope: ReportScope, *, talking_therapies: bool) -> list[Figure]:
+    """The outcomes, effects and split sections, then (``talking_therapies``) the NHS Talking
+    Therapies section, from one reading of the closed episodes' series."""
+    closed = _closed_series(scope)
+    figures = _outcomes(scope, _outcome_rows(scope, closed))
+    if talking_therapies:
+        figures += _talking_therapies_figures(_talking_therapies_rows(closed))
+    return figures
+
+
+def _talking_therapies_rows(
+    closed: list[tuple[Episode, EpisodeSeries]],
+) -> list[tuple[float, float, float, float, int]]:
+    """Closed episodes scored twice on both the PHQ-9 and the GAD-7: first and last of each,
+    and the attended sessions."""
+    rows = []
+    for _episode, series in closed:
+        phq9, gad7 = series.scores("phq9"), series.scores("gad7")
+        if len(phq9) >= 2 and len(gad7) >= 2:
+            attended = sum(1 for p in series.sessions if p.status == "attended")
+            rows.append((phq9[0][1], phq9[-1][1], gad7[0][1], gad7[-1][1], attended))
+    return rows
+
+
+def _outcomes(scope: ReportScope, rows: list[Row]) -> list[Figure]:
+    measures = sorted({row[0] for row in rows} | ({scope.measure} if scope.measure else set()))
+    figures: list[Figure] = []
+    classified_all: list[tuple[int, float | None, float]] = []
+    for measure in measures:
+        mine = [row for row in rows if row[0] == measure]
+        figures += _measure_figures(measure, mine, classified_all)
+    return figures + _alliance_split(classified_all) + _clinician_split(rows, measures)
+
+
+def _clinician_split(rows: list[Row], measures: list[str]) -> list[Figure]:
+    """Baldwin, Wampold & Imel's split of the alliance-outcome link, per outcome measure."""
+    figures = []
+    split_rows = [(r[0], r[2], r[3], r[5], r[6]) for r in rows]
+    for measure in measures:
+        frame = split.split_frame(split_rows, measure)
+        within, between = split.clinician_split(frame)
+        for key, value in (("alliance_within", within), ("alliance_between", between)):
+            label = str(split.LABELS[key])
+            figures.append(Figure("split", key, label, value, len(frame), "effect", measure))
+    return figures
+
+
+def _classify(measure: str, rows: list[Row]) -> np.ndarray:
+    instrument = catalogue.instrument(measure)
+    codes = np.full(len(rows), -1, dtype=np.int8)
+    ages = np.array([row[1] for row in rows], dtype=object)
+    first = np.array([row[2] for row in rows], dtype=np.float64)
+    last = np.array([row[3] for row in rows], dtype=np.float64)
+    for age in sorted(set(ages.tolist())):
+        found = thresholds(instrument.code, age)  # the instrument file, the site's override
+        if found.reliable_change is None:
+            continue  # no published value for this age group: left unclassified
+        mask = ages == age
+        codes[mask] = classify_changes(
+            first[mask],
+            last[mask],
+            cutoff=found.cutoff,
+            reliable_change=found.reliable_change,
+            higher_is_better=instrument.higher_is_better,
+        )
+    return codes
+
+
+def _measure_figures(
+    measure: str,
+    rows: list[Row],
+    classified_all: list[tuple[int, float | None, float]],
+) -> list[Figure]:
+    instrument = catalogue.instrument(measure)
+    codes = _classify(measure, rows)
+    classified = int((codes >= 0).sum())
+    figures = [
+        count(
+            "outcomes",
+            "episodes_with_change",
+            _("Closed episodes rated twice or more"),
+            len(rows),
+            measure,
+        )
+    ]
+    for index, change in enumerate(CHANGE_CLASSES):
+        part = int((codes == index).sum())
+        label = str(CHANGE_LABELS[change.value])
+        figures.append(Figure("outcomes", change.value, label, part, classified, "count", measure))
+        figures.append(rate("outcomes", f"{change.value}_rate", label, part, classified, measure))
+    first = np.array([row[2] for row in rows], dtype=np.float64)
+    last = np.array([row[3] for row in rows], dtype=np.float64)
+    better = instrument.higher_is_better
+    direction = 1.0 if better else -1.0
+    for code, row in zip(codes.tolist(), rows, strict=True):
+        if code >= 0:
+            classified_all.append((code, row[5], direction * (row[3] - row[2])))
+    pre_post = pre_post_effect(first, last, higher_is_better=better)
+    figures.append(
+        Figure(
+            "effects",
+            "pre_post_d",
+            _("Pre-post effect size (d)"),
+            pre_post.d,
+            pre_post.n,
+            "effect",
+            measure,
+        )
+    )
+    figures.append(_severity_figure(measure, rows, first, last, better))
+    return figures
+
+
+def _severity_figure(
+    measure: str,
+    rows: list[Row],
+    first: np.ndarray,
+    last: np.ndarray,
+    better: bool,
+) -> Figure:
+    label = _("Severity-adjusted effect (against the expected path)")
+    model = trajectory_model(measure)
+    if model is None or not rows:
+        return Figure("effects", "severity_adjusted", label, None, 0, "effect", measure)
+    sessions = np.array([row[4] for row in rows], dtype=np.int64)
+    numbers = np.unique(sessions)
+    path = model.expected_path(intake=first, sessions=numbers)
+    expected = path.expected[np.arange(len(rows)), np.searchsorted(numbers, sessions)]
+    effect = severity_adjusted_effect(first, last, expected, higher_is_better=better)
+    n = effect.n
+    return Figure("effects", "severity_adjusted", label, effect.effect, n, "effect", measure)
+
+
+def _alliance_split(classified: list[tuple[int, float | None, float]]) -> list[Figure]:
+    improved_codes = (0, 1)  # recovered or reliably improved
+    cut = alliance_split_at()
+    figures = []
+    for key, label, keep in (
+        ("good", _("Alliance above %(cut)s") % {"cut": f"{cut:g}"}, lambda a: a > cut),
+        ("low", _("Alliance %(cut)s or below") % {"cut": f"{cut:g}"}, lambda a: a <= cut),
+    ):
+        group = [(c, change) for c, a, change in classified if a is not None and keep(a)]
+        part = sum(1 for c, _change in group if c in improved_codes)
+        figures.append(rate("split", f"improved_rate_{key}", label, part, len(group)))
+        mean = float(np.mean([change for _c, change in group])) if group else None
+        figures.append(
+            Figure(
+                "split",
+                f"mean_change_{key}",
+                _("Mean improvement, %(group)s") % {"group": label.lower()},
+                mean,
+                len(group),
+                "mean",
+            )
+        )
+    return figures
+
+
+def _talking_therapies_figures(rows: list[tuple[float, float, float, float, int]]) -> list[Figure]:
+    section = "talking_therapies"
+    if not rows:
+        return [
+            count(section, "tt_episodes", _("Closed episodes rated twice on PHQ-9 and GAD-7"), 0)
+        ]
+    table = np.array(rows, dtype=np.float64)
+    out = talking_therapies_outcomes(
+        phq9_first=table[:, 0],
+        phq9_last=table[:, 1],
+        gad7_first=table[:, 2],
+        gad7_last=table[:, 3],
+        treatment_sessions=np.nan_to_num(table[:, 4]).astype(int),
+    )
+    finished = out.finished_course if out.finished_course is not None else np.ones(len(rows), bool)
+    cases = int((out.caseness & finished).sum())
+    counted = int(finished.sum())
+    return [
+        count(
+            section, "tt_episodes", _("Closed episodes rated twice on PHQ-9 and GAD-7"), len(rows)
+        ),
+        rate(
+            section,
+            "tt_recovery",
+            _("Recovery (cases who finished a course)"),
+            int(out.recovered.sum()),
+            cases,
+        ),
+        rate(
+            section,
+            "tt_reliable_recovery",
+            _("Reliable recovery"),
+            int(out.reliable_recovery.sum()),
+            cases,
+        ),
+        rate(
+            section,
+            "tt_reliable_improvement",
+            _("Reliable improvement"),
+            int(out.reliable_improvement.sum()),
+            counted,
+        ),
+        rate(
+            section,
+            "tt_reliable_deterioration",
+            _("Reliable deterioration"),
+            int(out.reliable_deterioration.sum()),
+            counted,
+        ),
+    ]
