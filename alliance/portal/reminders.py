@@ -21,12 +21,14 @@ Nothing clinical is in a message: the clinic's name, the appointment's date, tim
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 from functools import partial
 from smtplib import SMTPException
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -35,6 +37,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from alliance.accounts.models import User
 from alliance.care.models import Client, Session, SessionMode, SessionStatus
 from alliance.care.plans import due_for_session, phases
 from alliance.measures import catalogue
@@ -46,6 +49,9 @@ from alliance.portal.services import token_hash, whole_setting
 __all__ = [
     "EVENING_HOUR",
     "channel_for",
+    "invitation_cancel",
+    "invitation_resend",
+    "links_for_session",
     "measures_after",
     "measures_before",
     "reminder_time",
@@ -351,3 +357,97 @@ def send_due(*, now: dt.datetime | None = None) -> int:
         send_at__lte=moment, sent_at__isnull=True, cancelled_at__isnull=True
     ).values_list("pk", flat=True)
     return sum(send_planned(pk, now=moment) for pk in list(due))
+
+
+# The session page: links outstanding, resent or cancelled by the care team.
+
+RESENDABLE = ("planned", "sent", "opened", "expired", "cancelled", "not_sent")
+
+
+def links_for_session(session: Session) -> list[Invitation]:
+    """The session's links (sent by hand or planned), newest first, in one query."""
+    return list(
+        Invitation.objects.filter(session=session, channel=Channel.LINK)
+        .select_related("created_by", "cancelled_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, by: User, now: dt.datetime | None = None) -> bool:
+    """Cancel a link that is planned or still open, so it is not sent or no longer opens;
+    whether it was cancelled now (a second tap, or a link already answered, changes nothing).
+    The caller checks ``by`` is on the care team (``access``)."""
+    moment = now or timezone.now()
+    return bool(
+        Invitation.objects.filter(
+            pk=invitation.pk, channel=Channel.LINK, used_at__isnull=True, cancelled_at__isnull=True
+        ).update(cancelled_at=moment, cancelled_by=by)
+    )
+
+
+def invitation_resend(
+    *, invitation: Invitation, by: User, link_for: Callable[[str], str] | None = None
+) -> Invitation:
+    """Send a link again, now: a new invitation for the same measures with a new token (the
+    old token was never stored), by the client's channel; the old one, if still open or
+    planned, is cancelled so one link is live. Refused (ValidationError, nothing changed) for a
+    link already answered and for a client who cannot be reached. The caller checks ``by`` is on
+    the care team."""
+    moment = timezone.now()
+    with transaction.atomic():
+        old = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if old.channel != Channel.LINK or old.state(moment) not in RESENDABLE:
+            raise ValidationError(
+                {"invitation": _("This form was already answered; there is nothing to resend.")}
+            )
+        session = Session.objects.select_related("episode__client__organisation").get(
+            pk=old.session_id
+        )
+        client = session.episode.client
+        if old.purpose == Purpose.BY_HAND:
+            return _resend_by_hand(old, session, by, link_for)
+        if not channel_for(client):
+            raise ValidationError(
+                {
+                    "invitation": _(
+                        "This client has not agreed to e-mail or text messages, or has no "
+                        "address or number. Hand over the tablet or make a kiosk code instead."
+                    )
+                }
+            )
+        invitation_cancel(invitation=old, by=by, now=moment)
+        fresh = Invitation.objects.create(
+            session=session,
+            measures=old.measures,
+            about_member=old.about_member,
+            channel=Channel.LINK,
+            purpose=old.purpose,
+            send_at=moment,
+            sent_at=moment,
+            secret_hash=token_hash(secrets.token_urlsafe(32)),
+            created_by=by,
+            created_at=moment,
+            expires_at=moment + dt.timedelta(hours=whole_setting("LINK_HOURS")),
+        )
+        try:
+            deliver(fresh, moment)
+        except (sms.SmsNotSent, SMTPException, OSError) as error:
+            transaction.set_rollback(True)
+            raise ValidationError({"invitation": str(error) or _("Not sent.")}) from None
+    return fresh
+
+
+def _resend_by_hand(
+    old: Invitation, session: Session, by: User, link_for: Callable[[str], str] | None
+) -> Invitation:
+    from alliance.portal.services import invitation_send_link
+
+    invitation_cancel(invitation=old, by=by)
+    return invitation_send_link(
+        session=session,
+        measures=old.measures,
+        created_by=by,
+        about_member=old.about_member,
+        link_for=link_for or (lambda token: _absolute(reverse("portal:link", args=[token]))),
+    )
