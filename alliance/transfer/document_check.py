@@ -94,6 +94,12 @@ class _Names:
             self.episode(f"episodes[{i}]", episode)
         return self.found
 
+    def _history_names(self, at: str, entries: Any) -> None:
+        """Who made each earlier version (``"by"``, a log-in name) is among the users."""
+        for k, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and isinstance(entry.get("by"), str):
+                self.need(f"{at}[{k}].by", entry["by"], self.users, "users")
+
     def _session_refs(self, at: str, sessions: list[Any]) -> set[Any]:
         if not self.by_number:
             return set(range(1, len(sessions) + 1))
@@ -107,6 +113,7 @@ class _Names:
         self.need(f"{at}.client", episode.get("client"), self.clients, "clients")
         self.need(f"{at}.team", episode.get("team"), self.teams, "teams")
         numbers = self._session_refs(at, episode.get("sessions", []))
+        self._history_names(f"{at}.history", episode.get("history"))
         if episode.get("continues") == episode.get("key"):
             self.found.append(RowError(0, f"{at}.continues", "an episode cannot continue itself"))
         self.need(
@@ -119,6 +126,7 @@ class _Names:
             here = f"{at}.sessions[{j}]"
             for k, name in enumerate(session["attended_by"]):
                 self.need(f"{here}.attended_by[{k}]", name, self.users, "users")
+            self._history_names(f"{here}.history", session.get("history"))
             booked_by = session.get("booked_by")
             self.need(f"{here}.booked_by", booked_by, self.users, "users", blank_ok=True)
             for k, response in enumerate(session.get("responses", [])):

@@ -164,6 +164,15 @@ class _Restorer:
             missing.append(user)
         self.users.update({u.username: u for u in self._new("users", missing)})
 
+    def _history(self, entries: list[Any]) -> list[Any]:
+        """Earlier versions with who made each change by this database's id again."""
+        return [
+            {**entry, "by": self.users[entry["by"]].pk}
+            if isinstance(entry, dict) and isinstance(entry.get("by"), str)
+            else entry
+            for entry in entries
+        ]
+
     def _user(self, username: str | None) -> User | None:
         return None if username is None else self.users[username]
 
@@ -283,7 +292,7 @@ class _Restorer:
                 team=self.teams[record["team"]],
                 started_on=_day(record["started_on"]),
                 ended_on=_day(record["ended_on"]),
-                history=record["history"],
+                history=self._history(record["history"]),
                 **{
                     k: record[k]
                     for k in (
@@ -390,7 +399,7 @@ class _EpisodeRestorer:
             series=uuid.UUID(record["series"]) if record["series"] else None,
             final=record["final"],
             due=record["due"],
-            history=record["history"],
+            history=self.parent._history(record["history"]),
             booked_by=self.user(record["booked_by"]),
             booked_at=_time(record["booked_at"]),
             **{k: record[k] for k in copied},

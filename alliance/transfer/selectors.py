@@ -89,6 +89,17 @@ def _grouped(rows: list[Any], attribute: str) -> dict[int, list[Any]]:
     return groups
 
 
+def _history_ids(entries: Any) -> set[int]:
+    """The ids of the staff an episode's or a session's history names (``"by"``)."""
+    if not isinstance(entries, list):
+        return set()
+    return {
+        e["by"]
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("by"), int) and not isinstance(e["by"], bool)
+    }
+
+
 def _plan(row: MeasurePlanItem | PlanDefault) -> Record:
     return {name: getattr(row, name) for name in PLAN_FIELDS}
 
@@ -165,6 +176,8 @@ class _Exporter:
                 ids.update(row)
         for session in self.sessions:
             ids.update(user.pk for user in session.attended_by.all())
+        for entries in [*(e.history for e in self.episodes), *(s.history for s in self.sessions)]:
+            ids.update(_history_ids(entries))
         ids.discard(None)
         return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
 
@@ -200,6 +213,15 @@ class _Exporter:
                 self._fit(f) for f in TrajectoryFit.objects.filter(organisation=org).order_by("pk")
             ],
         }
+
+    def _history(self, entries: list[Any]) -> list[Any]:
+        """Earlier versions with who made each change by log-in name, not database id."""
+        return [
+            {**entry, "by": self.users.get(entry["by"], entry["by"])}
+            if isinstance(entry, dict) and isinstance(entry.get("by"), int)
+            else entry
+            for entry in entries
+        ]
 
     def _user_records(self) -> list[Record]:
         rows = User.objects.filter(pk__in=self.users).order_by("username").values(*USER_FIELDS)
@@ -298,7 +320,7 @@ class _Exporter:
             "alliance_measure": episode.alliance_measure,
             "share_progress_with_client": episode.share_progress_with_client,
             "continues": self.keys.get(episode.continues_id) if episode.continues_id else None,
-            "history": episode.history,
+            "history": self._history(episode.history),
             "plan": [_plan(row) for row in self.children["plan"][episode.pk]],
             "care_team": [
                 {"member": self.users[m.member_id], "role": m.role, "joined_on": _when(m.joined_on)}
@@ -322,7 +344,7 @@ class _Exporter:
             "reason": session.reason,
             "final": session.final,
             "due": session.due,
-            "history": session.history,
+            "history": self._history(session.history),
             "booked_by": _username(session.booked_by_id, self.users),
             "booked_at": _when(session.booked_at),
             "attended_by": sorted(self.users[u.pk] for u in session.attended_by.all()),

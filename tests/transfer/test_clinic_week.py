@@ -63,14 +63,16 @@ def _week(clinic: SimpleNamespace) -> SimpleNamespace:
     client.save()
     old = clinic.episode
     old.ended_on, old.ending = dt.date(2026, 2, 27), "transferred"
-    old.history = [{"at": "2026-02-27T10:00:00+00:00", "by": 1, "what": "ending", "note": "x"}]
+    old.history = [{"at": "2026-02-27T10:00:00+00:00", "by": clinic.clinician.pk, "what": "ending"}]
     old.save()
     new = make_episode(
         clinic.team_b, clinic.colleague, client=client, started_on=dt.date(2026, 3, 1)
     )
     new.continues = old
     new.setting = "couple"
-    new.history = [{"at": "2026-03-01T09:00:00+00:00", "what": "care_team", "before": []}]
+    new.history = [
+        {"at": "2026-03-01T09:00:00+00:00", "by": clinic.supervisor.pk, "what": "care_team"}
+    ]
     new.save()
     MeasurePlanItem(episode=new, instrument="ors", repeat="sessions", interval=1).save()
     MeasurePlanItem(
@@ -165,6 +167,12 @@ def _natural(value: Any) -> Any:
     return None if value is None else str(value)
 
 
+def _by_name(history: list[Any]) -> list[Any]:
+    """Who made each change by log-in name: ids differ between databases."""
+    names = dict(User.objects.values_list("pk", "username"))
+    return [{**e, "by": names.get(e["by"], e["by"])} if "by" in e else e for e in history]
+
+
 def _rows(model: type[models.Model]) -> list[dict[str, Any]]:
     """Every concrete field of every row of the model, foreign keys by what they name."""
     manager = Response.everything if model is Response else model._default_manager
@@ -175,6 +183,8 @@ def _rows(model: type[models.Model]) -> list[dict[str, Any]]:
             if field.primary_key:
                 continue
             value = getattr(obj, field.name)
+            if field.name == "history" and model in (Episode, Session):
+                value = _by_name(value)
             row[field.name] = _natural(value) if field.is_relation else value
         rows.append(row)
     return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
@@ -238,6 +248,8 @@ def test_the_document_holds_the_week(clinic: SimpleNamespace) -> None:
     assert client["preferred_language"] == "nl" and client["created_by"] == "clinician"
     old, new = document["episodes"]
     assert new["continues"] == old["key"] and new["history"][0]["what"] == "care_team"
+    # Who changed it by log-in name: a database id means someone else in another database.
+    assert new["history"][0]["by"] == "supervisor"
     assert [p["instrument"] for p in new["plan"]] == ["ors", "phq9", "srs"]
     assert document["plan_defaults"][0]["instrument"] == "gad7"
     numbers = [s["number"] for s in new["sessions"]]
