@@ -145,7 +145,10 @@ def test_it_writes_in_the_clients_preferred_language(clinic: SimpleNamespace) ->
     months = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus"]
     months += ["september", "oktober", "november", "december"]
     month = months[timezone.localtime(session.starts_at).month - 1]
-    assert month in mail.outbox[0].body
+    [message] = mail.outbox
+    assert month in message.body
+    assert "Een herinnering aan uw afspraak met Riverside Counselling op" in message.body
+    assert message.subject.startswith("Uw afspraak met Riverside Counselling op")
 
 
 def test_rescheduling_moves_the_reminder_and_cancelling_cancels_it(
