@@ -434,6 +434,28 @@ ALLIANCE["RISK_ESCALATE_AFTER_HOURS"] = env_int("ALLIANCE_RISK_ESCALATE_AFTER_HO
 # The address staff open Alliance at, for links in e-mails sent by the background worker.
 ALLIANCE["SITE_URL"] = env_str("ALLIANCE_SITE_URL", "http://localhost:8000")
 
+
+def env_reminder_before(name: str, default: str) -> str | int:
+    """When a reminder goes before a booked session: "evening" (18:00 the day before, in the
+    site's time zone) or a whole number of hours from 1 to 168."""
+    raw = os.environ.get(name, default).strip().lower()
+    if raw == "evening":
+        return raw
+    try:
+        hours = int(raw)
+    except ValueError:
+        hours = 0
+    if not 1 <= hours <= 168:
+        raise ImproperlyConfigured(
+            f"{name} must be 'evening' or a whole number of hours from 1 to 168; got {raw!r}."
+        )
+    return hours
+
+
+# Reminders with the links to the measures due (docs/portal.md, "Reminders"), sent by the
+# worker this long before a booked session to clients who agreed to e-mail or text messages.
+ALLIANCE["REMINDER_BEFORE"] = env_reminder_before("ALLIANCE_REMINDER_BEFORE", "evening")
+
 # Background tasks (docs/trajectories.md): stored in the database, run by `manage.py db_worker`.
 # Tests run each task at once, in the same process.
 TASKS = {

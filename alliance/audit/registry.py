@@ -71,6 +71,8 @@ CLINICAL: dict[str, Audited] = {
     "voice:progress_summary": Audited("episode", "episode_id"),
     "voice:intake_invite": _create("session", "session_id"),
     "portal:kiosk_code": Audited("invitation", "invitation_id"),
+    "portal:link_resend": Audited("invitation", "invitation_id"),
+    "portal:link_cancel": Audited("invitation", "invitation_id"),
     "reports:home": Audited("report"),
     "reports:download": Audited("report", action=Action.EXPORT),
     # Clients answering: the tablet, a link, the kiosk, and the thank-you page with the chart.

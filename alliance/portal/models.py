@@ -25,6 +25,15 @@ class Delivery(models.TextChoices):
     SMS = "sms", _("Text message")
 
 
+class Purpose(models.TextChoices):
+    """Why a link was sent: by a clinician's button, or planned by ``alliance.portal.reminders``."""
+
+    BY_HAND = "", _("Sent by a clinician")
+    REMINDER = "reminder", _("Reminder before the session")
+    BASELINE = "baseline", _("Reminder before the first session")
+    AFTER_VIDEO = "after_video", _("After a video session")
+
+
 class Invitation(models.Model):
     """An invitation for the client to answer one or more measures for one session, by tablet,
     link or kiosk code.
@@ -51,12 +60,35 @@ class Invitation(models.Model):
     secret_hash = models.CharField(
         _("hash of the link token or kiosk code"), max_length=64, blank=True, db_index=True
     )
+    # Empty for a message Alliance planned and sent itself (a reminder, a link after a video).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_created"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations_created",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    # Links planned ahead (docs/portal.md, "Reminders"): sent by the worker at ``send_at``.
+    purpose = models.CharField(
+        _("purpose"), max_length=12, choices=Purpose.choices, blank=True, default=Purpose.BY_HAND
+    )
+    send_at = models.DateTimeField(_("to be sent"), null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    # Why a planned message was not sent (no consent any more, the provider refused ...).
+    not_sent_reason = models.CharField(_("why it was not sent"), max_length=300, blank=True)
     responses = models.ManyToManyField(
         Response, blank=True, related_name="invitations", verbose_name=_("responses")
     )
@@ -81,6 +113,20 @@ class Invitation(models.Model):
                 condition=Q(expires_at__gt=models.F("created_at")),
                 name="invitation_expires_after_creation",
             ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=Purpose.values), name="invitation_purpose_valid"
+            ),
+            # A planned message goes by link, and only a planned one has a sending time.
+            models.CheckConstraint(
+                condition=Q(purpose="") | Q(channel=Channel.LINK, send_at__isnull=False),
+                name="invitation_planned_is_a_link",
+            ),
+            # One planned message of each purpose per session that is still to be sent.
+            models.UniqueConstraint(
+                fields=["session", "purpose"],
+                condition=~Q(purpose="") & Q(sent_at__isnull=True, cancelled_at__isnull=True),
+                name="invitation_one_planned_per_purpose",
+            ),
             # Kiosk codes are short and may recur over the years; link tokens never do.
             models.UniqueConstraint(
                 fields=["secret_hash"],
@@ -93,8 +139,26 @@ class Invitation(models.Model):
         return f"{self.get_channel_display()} for {self.session}"
 
     def is_open(self, now: datetime | None = None) -> bool:
-        """Not used and not expired."""
-        return self.used_at is None and self.expires_at > (now or timezone.now())
+        """Not used, not cancelled, not expired, and (when planned) sent."""
+        return (
+            self.used_at is None
+            and self.cancelled_at is None
+            and (self.send_at is None or self.sent_at is not None)
+            and self.expires_at > (now or timezone.now())
+        )
+
+    def state(self, now: datetime | None = None) -> str:
+        """One word for the session page: planned, sent, opened, answered, expired, cancelled,
+        not_sent (a planned message that could not go)."""
+        if self.used_at is not None:
+            return "answered"
+        if self.cancelled_at is not None:
+            return "not_sent" if self.not_sent_reason else "cancelled"
+        if self.send_at is not None and self.sent_at is None:
+            return "planned"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "opened" if self.opened_at is not None else "sent"
 
 
 class SecretKind(models.TextChoices):

@@ -71,6 +71,14 @@ def invitation_for_creator(user: User, invitation_id: int) -> Invitation:
     ).get(pk=invitation_id)
 
 
+def invitation_for_care_team(user: User, invitation_id: int) -> Invitation:
+    """A link for a client on the user's care team (to resend or cancel); raises
+    Invitation.DoesNotExist otherwise."""
+    return Invitation.objects.filter(
+        session__in=access.care_team_sessions(user), channel="link"
+    ).get(pk=invitation_id)
+
+
 def care_team(episode: Episode) -> QuerySet[CareTeamMember]:
     return episode.care_team.select_related("member").order_by("role", "member__last_name")
 

@@ -161,7 +161,11 @@ def _new_secret(channel: str, now: dt.datetime) -> tuple[str, str]:
 
 def _open_kiosk(hashed: str, now: dt.datetime) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
-        channel=Channel.KIOSK, secret_hash=hashed, used_at__isnull=True, expires_at__gt=now
+        channel=Channel.KIOSK,
+        secret_hash=hashed,
+        used_at__isnull=True,
+        cancelled_at__isnull=True,
+        expires_at__gt=now,
     )
 
 
@@ -239,7 +243,8 @@ def invitation_send_link(
         about_member=about_member,
     )
     invitation.delivery = _deliver(client.email, client.phone, link_for(token))
-    invitation.save(update_fields=["delivery"])
+    invitation.sent_at = invitation.created_at
+    invitation.save(update_fields=["delivery", "sent_at"])
     return invitation
 
 
@@ -274,6 +279,12 @@ def invitation_by_token(
         .first()
     )
     if invitation is not None and invitation.is_open(moment):
+        if invitation.opened_at is None:
+            # The first opening only: a later one must not move the time the client first came.
+            Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+                opened_at=moment
+            )
+            invitation.opened_at = moment
         return invitation
     if address is not None:
         ticket = brake_take(_link_limit(address), now=moment)

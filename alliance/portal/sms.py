@@ -28,10 +28,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TextMessage:
-    """One text message: the number it goes to and its words."""
+    """One text message: the number it goes to, its words, and who it is from (the clinic's
+    name, for a provider that shows a sender name; empty for the provider's default)."""
 
     to: str
     body: str
+    sender: str = ""
 
 
 class SmsNotSent(Exception):
@@ -74,7 +76,7 @@ class DisabledBackend(SmsBackend):
         raise SmsNotSent(_("Text messages are not set up on this site."))
 
 
-def send_text(to: str, body: str) -> None:
+def send_text(to: str, body: str, sender: str = "") -> None:
     """Send one text message through the configured backend; raises SmsNotSent on failure."""
     backend_class = import_string(str(settings.ALLIANCE["SMS_BACKEND"]))
-    backend_class().send(TextMessage(to=to, body=body))
+    backend_class().send(TextMessage(to=to, body=body, sender=sender))

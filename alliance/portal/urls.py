@@ -14,4 +14,6 @@ urlpatterns = [
     path("language/", set_language, name="language"),
     path("sessions/<int:session_id>/invite/", views.invite, name="invite"),
     path("invitations/<int:invitation_id>/code/", views.kiosk_code, name="kiosk_code"),
+    path("invitations/<int:invitation_id>/resend/", views.link_resend, name="link_resend"),
+    path("invitations/<int:invitation_id>/cancel/", views.link_cancel, name="link_cancel"),
 ]

@@ -25,7 +25,7 @@ from alliance.audit.services import audit_record
 from alliance.brakes.services import brake_clear, brake_take
 from alliance.care.models import Session
 from alliance.measures import catalogue
-from alliance.portal import charts, selectors, services, visits
+from alliance.portal import charts, reminders, selectors, services, visits
 from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
 from alliance.portal.models import Channel, Invitation
 from alliance.portal.questions import measure_page
@@ -477,3 +477,42 @@ def kiosk_code(request: HttpRequest, invitation_id: int) -> HttpResponse:
         "minutes": services.whole_setting("KIOSK_MINUTES"),
     }
     return render(request, "portal/kiosk_code.html", context)
+
+
+# The session page's links outstanding: resend or cancel one (portal/_session_links.html).
+
+
+def _link_for_care_team(request: HttpRequest, invitation_id: int) -> Invitation:
+    try:
+        return selectors.invitation_for_care_team(request.user, invitation_id)  # type: ignore[arg-type]
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def link_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = _link_for_care_team(request, invitation_id)
+    back = reverse("clinic:session", args=[invitation.session_id])
+    try:
+        fresh = reminders.invitation_resend(
+            invitation=invitation,
+            by=request.user,  # type: ignore[arg-type]
+            link_for=lambda token: request.build_absolute_uri(reverse("portal:link", args=[token])),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _link_sent_message(fresh))
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def link_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = _link_for_care_team(request, invitation_id)
+    if reminders.invitation_cancel(invitation=invitation, by=request.user):  # type: ignore[arg-type]
+        messages.success(request, _("The link was cancelled; it no longer opens the form."))
+    else:
+        messages.info(request, _("This link was already answered or cancelled."))
+    return redirect("clinic:session", invitation.session_id)

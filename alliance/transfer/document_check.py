@@ -10,24 +10,35 @@ from typing import Any
 from alliance.science.ratings_table import RowError
 from alliance.transfer.document_shape import shape_problems
 from alliance.transfer.document_values import value_problems
-from alliance.transfer.selectors import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
+from alliance.transfer.selectors import EXPORT_FORMAT, READABLE_VERSIONS, USER_FIELDS
 
 __all__ = ["document_problems"]
 
-_TOP = ("organisation", "teams", "users", "memberships", "clients", "episodes", "trajectory_fits")
+_TOP = (
+    "organisation",
+    "teams",
+    "users",
+    "memberships",
+    "clients",
+    "plan_defaults",
+    "episodes",
+    "trajectory_fits",
+)
 
 
 def document_problems(document: Any) -> list[RowError]:
-    """Every problem found; empty when the document can be restored."""
+    """Every problem found; empty when the document can be restored. A version-1 export is
+    judged as ``document_shape.document_upgrade`` makes it (the import calls that first)."""
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         return [RowError(0, "format", f"not an Alliance export; expected {EXPORT_FORMAT!r}")]
-    if document.get("version") != EXPORT_VERSION:
+    if document.get("version") not in READABLE_VERSIONS:
+        allowed = ", ".join(str(v) for v in READABLE_VERSIONS)
         return [
             RowError(
                 0,
                 "version",
                 f"{document.get('version')!r} is not a version this Alliance reads; "
-                f"allowed {EXPORT_VERSION}",
+                f"allowed {allowed}",
             )
         ]
     missing = [name for name in _TOP if name not in document]
@@ -46,6 +57,9 @@ class _Names:
         self.teams = set(document["teams"])
         self.users = {u.get("username") for u in document["users"]}
         self.clients = {c.get("code") for c in document["clients"]}
+        self.episodes = {e.get("key") for e in document["episodes"]}
+        # Version 1 named sessions by number; version 2 by position in the episode.
+        self.by_number = document.get("version") == 1
         self.found: list[RowError] = []
 
     def need(
@@ -71,14 +85,40 @@ class _Names:
         for i, m in enumerate(self.doc["memberships"]):
             self.need(f"memberships[{i}].user", m.get("user"), self.users, "users")
             self.need(f"memberships[{i}].team", m.get("team"), self.teams, "teams", blank_ok=True)
+        for i, client in enumerate(self.doc["clients"]):
+            where = f"clients[{i}].created_by"
+            self.need(where, client.get("created_by"), self.users, "users", blank_ok=True)
+        for i, row in enumerate(self.doc["plan_defaults"]):
+            self.need(f"plan_defaults[{i}].team", row.get("team"), self.teams, "teams")
         for i, episode in enumerate(self.doc["episodes"]):
             self.episode(f"episodes[{i}]", episode)
         return self.found
 
+    def _history_names(self, at: str, entries: Any) -> None:
+        """Who made each earlier version (``"by"``, a log-in name) is among the users."""
+        for k, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and isinstance(entry.get("by"), str):
+                self.need(f"{at}[{k}].by", entry["by"], self.users, "users")
+
+    def _session_refs(self, at: str, sessions: list[Any]) -> set[Any]:
+        if not self.by_number:
+            return set(range(1, len(sessions) + 1))
+        for j, session in enumerate(sessions):
+            if session.get("number") is None:
+                where = f"{at}.sessions[{j}].number"
+                self.found.append(RowError(0, where, "a version-1 export numbers every session"))
+        return {s.get("number") for s in sessions}
+
     def episode(self, at: str, episode: dict[str, Any]) -> None:
         self.need(f"{at}.client", episode.get("client"), self.clients, "clients")
         self.need(f"{at}.team", episode.get("team"), self.teams, "teams")
-        numbers = {s.get("number") for s in episode.get("sessions", [])}
+        numbers = self._session_refs(at, episode.get("sessions", []))
+        self._history_names(f"{at}.history", episode.get("history"))
+        if episode.get("continues") == episode.get("key"):
+            self.found.append(RowError(0, f"{at}.continues", "an episode cannot continue itself"))
+        self.need(
+            f"{at}.continues", episode.get("continues"), self.episodes, "episodes", blank_ok=True
+        )
         goals = set(range(1, len(episode.get("goals", [])) + 1))
         for j, member in enumerate(episode.get("care_team", [])):
             self.need(f"{at}.care_team[{j}].member", member.get("member"), self.users, "users")
@@ -86,8 +126,11 @@ class _Names:
             here = f"{at}.sessions[{j}]"
             for k, name in enumerate(session["attended_by"]):
                 self.need(f"{here}.attended_by[{k}]", name, self.users, "users")
+            self._history_names(f"{here}.history", session.get("history"))
+            booked_by = session.get("booked_by")
+            self.need(f"{here}.booked_by", booked_by, self.users, "users", blank_ok=True)
             for k, response in enumerate(session.get("responses", [])):
-                for name in ("rater_user", "about_member"):
+                for name in ("rater_user", "about_member", "voided_by"):
                     where = f"{here}.responses[{k}].{name}"
                     self.need(where, response.get(name), self.users, "users", blank_ok=True)
                 for v, version in enumerate(response["versions"]):

@@ -8,6 +8,7 @@ A type is one of the names below, ``(Optional, type)`` for a field that may be n
 required except those in its ``OPTIONAL`` entry.
 """
 
+import copy
 import datetime as dt
 import math
 import uuid
@@ -15,7 +16,7 @@ from typing import Any
 
 from alliance.science.ratings_table import RowError
 
-__all__ = ["EXPORT_SHAPE", "MAX_JSON_DEPTH", "shape_problems"]
+__all__ = ["EXPORT_SHAPE", "MAX_JSON_DEPTH", "V1_DEFAULTS", "document_upgrade", "shape_problems"]
 
 DB_INT_MAX = 2_147_483_647  # what every database's integer holds
 # Free-form JSON (alert evidence, earlier versions) nested deeper than this is not an export.
@@ -49,13 +50,28 @@ _RESPONSE = {
     "risk_items": [STR],
     "prorated": BOOL,
     "answered_at": DATETIME,
+    "voided_at": (Optional, DATETIME),
+    "voided_by": (Optional, STR),
+    "void_reason": STR,
     "version": INT,
     "versions": [_VERSION],
 }
 _SESSION = {
-    "number": INT,
+    # Empty for a cancelled or withdrawn session; other records name a session by its
+    # position in the episode's list (version 2), not by number.
+    "number": (Optional, INT),
     "starts_at": DATETIME,
     "status": STR,
+    "duration_minutes": INT,
+    "mode": STR,
+    "series": (Optional, UUID),
+    "cancelled_by": STR,
+    "reason": STR,
+    "final": BOOL,
+    "due": [STR],
+    "history": JSON_LIST,
+    "booked_by": (Optional, STR),
+    "booked_at": (Optional, DATETIME),
     "attended_by": [STR],
     "responses": [_RESPONSE],
     "ruptures": [
@@ -111,6 +127,14 @@ _GOAL = {
         }
     ],
 }
+_PLAN_ITEM = {
+    "instrument": STR,
+    "at_intake": BOOL,
+    "at_end": BOOL,
+    "repeat": STR,
+    "interval": (Optional, INT),
+    "position": INT,
+}
 _EPISODE = {
     "key": STR,
     "client": STR,
@@ -122,6 +146,9 @@ _EPISODE = {
     "outcome_measure": STR,
     "alliance_measure": STR,
     "share_progress_with_client": BOOL,
+    "continues": (Optional, STR),
+    "history": JSON_LIST,
+    "plan": [_PLAN_ITEM],
     "care_team": [{"member": STR, "role": STR, "joined_on": (Optional, DATE)}],
     "sessions": [_SESSION],
     "goals": [_GOAL],
@@ -183,9 +210,15 @@ EXPORT_SHAPE: dict[str, Any] = {
             "email": STR,
             "phone": STR,
             "consents_to_electronic_contact": BOOL,
+            "consents_to_email": BOOL,
+            "consents_to_sms": BOOL,
+            "contact_consent_on": (Optional, DATE),
+            "preferred_language": STR,
+            "created_by": (Optional, STR),
             "created_at": DATETIME,
         }
     ],
+    "plan_defaults": [{"team": STR, "setting": STR, **_PLAN_ITEM}],
     "episodes": [_EPISODE],
     "trajectory_fits": [
         {
@@ -330,3 +363,56 @@ def shape_problems(document: dict[str, Any]) -> list[RowError]:
     walker = _Walker()
     walker.record("", EXPORT_SHAPE, document, frozenset())
     return walker.found
+
+
+# What a version-1 export (before issue 11) lacks, and the value it means: the model's default.
+V1_DEFAULTS: dict[str, dict[str, Any]] = {
+    "clients": {
+        "consents_to_email": False,
+        "consents_to_sms": False,
+        "contact_consent_on": None,
+        "preferred_language": "",
+        "created_by": None,
+    },
+    "episodes": {"continues": None, "history": [], "plan": []},
+    "sessions": {
+        "duration_minutes": 50,
+        "mode": "in_person",
+        "series": None,
+        "cancelled_by": "",
+        "reason": "",
+        "final": False,
+        "due": [],
+        "history": [],
+        "booked_by": None,
+        "booked_at": None,
+    },
+    "responses": {"voided_at": None, "voided_by": None, "void_reason": ""},
+}
+
+
+def _records(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def document_upgrade(document: Any) -> Any:
+    """A version-1 export with the fields version 2 added, each at its default (a copy; the
+    version stays 1, so the restore still reads its session references as numbers). Anything
+    else is returned as it is, for the checks to judge."""
+    if not isinstance(document, dict) or document.get("version") != 1:
+        return document
+    upgraded = copy.deepcopy(document)
+    upgraded.setdefault("plan_defaults", [])
+    for client in _records(upgraded.get("clients")):
+        for name, value in V1_DEFAULTS["clients"].items():
+            client.setdefault(name, copy.deepcopy(value))
+    for episode in _records(upgraded.get("episodes")):
+        for name, value in V1_DEFAULTS["episodes"].items():
+            episode.setdefault(name, copy.deepcopy(value))
+        for session in _records(episode.get("sessions")):
+            for name, value in V1_DEFAULTS["sessions"].items():
+                session.setdefault(name, copy.deepcopy(value))
+            for response in _records(session.get("responses")):
+                for name, value in V1_DEFAULTS["responses"].items():
+                    response.setdefault(name, value)
+    return upgraded

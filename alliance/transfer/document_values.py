@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -29,9 +30,12 @@ from alliance.care.models import (
     Reflection,
     Rupture,
     Session,
+    SessionStatus,
+    Setting,
     Task,
     TaskOutcome,
 )
+from alliance.care.plans import check_items
 from alliance.feedback.models import Alert, FitStatus, TrajectoryFit
 from alliance.measures import catalogue
 from alliance.measures.models import STAFF_RATERS, Method, Rater
@@ -165,6 +169,8 @@ class _Values:
                 )
         for i, client in enumerate(doc["clients"]):
             self.model(f"clients[{i}]", Client, _no_time(client, "created_at"))
+            self.client(f"clients[{i}]", client)
+        self.plan_defaults(doc["plan_defaults"])
         active = [f["measure"] for f in doc["trajectory_fits"] if f["is_active"]]
         self.once("trajectory_fits", active, "measure's active fit")
         for i, fit in enumerate(doc["trajectory_fits"]):
@@ -178,6 +184,38 @@ class _Values:
         for i, episode in enumerate(doc["episodes"]):
             self.episode(f"episodes[{i}]", episode)
         return self.found
+
+    def client(self, at: str, client: Record) -> None:
+        """The intake rules the database and the form keep (``care`` migration 0003)."""
+        consents = client["consents_to_email"] or client["consents_to_sms"]
+        if consents and client["contact_consent_on"] is None:
+            self.bad(f"{at}.contact_consent_on", "a consent to e-mail or text messages has a date")
+        offered = [code for code, _name in settings.LANGUAGES]
+        if client["preferred_language"] not in ["", *offered]:
+            allowed = ", ".join(offered)
+            self.bad(
+                f"{at}.preferred_language",
+                f"{client['preferred_language']!r} is not offered; allowed {allowed} or empty",
+            )
+
+    def plan(self, at: str, items: list[Record]) -> None:
+        """A measurement plan as the form and the API check it (``care.plans.check_items``)."""
+        self.once(at, [item["instrument"] for item in items], "measure")
+        try:
+            check_items(items)
+        except ValidationError as error:
+            for message in error.messages:
+                self.bad(at, message)
+
+    def plan_defaults(self, rows: list[Record]) -> None:
+        groups: dict[tuple[str, str], list[Record]] = {}
+        for i, row in enumerate(rows):
+            if row["setting"] not in Setting.values:
+                allowed = ", ".join(Setting.values)
+                self.bad(f"plan_defaults[{i}].setting", f"{row['setting']!r}; allowed {allowed}")
+            groups.setdefault((row["team"], row["setting"]), []).append(row)
+        for (team, setting), items in groups.items():
+            self.plan(f"plan_defaults[team={team}, setting={setting}]", items)
 
     def measure(self, at: str, code: str) -> Instrument | None:
         if code not in self.instruments:
@@ -217,7 +255,10 @@ class _Values:
             self.bad(f"{at}.care_team", "has more than one primary therapist")
         for j, member in enumerate(episode["care_team"]):
             self.model(f"{at}.care_team[{j}]", CareTeamMember, member)
-        self.once(f"{at}.sessions", [s["number"] for s in episode["sessions"]], "session number")
+        if episode["plan"]:
+            self.plan(f"{at}.plan", episode["plan"])
+        numbers = [s["number"] for s in episode["sessions"] if s["number"] is not None]
+        self.once(f"{at}.sessions", numbers, "session number")
         age_group = self.age_groups.get(episode["client"], "adult")
         age_group = age_group if age_group in AgeGroup.values else "adult"  # reported with it
         for j, session in enumerate(episode["sessions"]):
@@ -258,14 +299,22 @@ class _Values:
                 self.bad(f"{where}.acknowledged_by", "an acknowledgement names who and when")
 
     def session(self, at: str, session: Record, age_group: str) -> None:
-        if not 1 <= session["number"] <= MAX_SESSION_NUMBER:
+        number = session["number"]
+        if number is not None and not 1 <= number <= MAX_SESSION_NUMBER:
             self.bad(
                 f"{at}.number",
-                f"{session['number']} is not a plausible session number; allowed 1 to "
-                f"{MAX_SESSION_NUMBER}",
+                f"{number} is not a plausible session number; allowed 1 to {MAX_SESSION_NUMBER}",
             )
-        self.model(at, Session, {"status": session["status"]})
+        booking = ("status", "mode", "cancelled_by", "reason", "final", "duration_minutes")
+        self.model(at, Session, {k: session[k] for k in booking})
+        if not 5 <= session["duration_minutes"] <= 480:
+            self.bad(f"{at}.duration_minutes", "allowed 5 to 480 minutes")
+        if session["cancelled_by"] and session["status"] != SessionStatus.CANCELLED:
+            self.bad(f"{at}.cancelled_by", "only a cancelled session says who cancelled it")
+        for k, code in enumerate(session["due"]):
+            self.measure(f"{at}.due[{k}]", code)
         self.moment(f"{at}.starts_at", session["starts_at"], ahead=SESSIONS_AHEAD)
+        self.moment(f"{at}.booked_at", session["booked_at"])
         for k, response in enumerate(session["responses"]):
             self.response(f"{at}.responses[{k}]", response, age_group)
         for k, rupture in enumerate(session["ruptures"]):
@@ -293,6 +342,12 @@ class _Values:
             allowed = ", ".join(Method.values)
             self.bad(f"{at}.method", f"{method!r} is not allowed; allowed {allowed}")
         self.moment(f"{at}.answered_at", response["answered_at"])
+        self.moment(f"{at}.voided_at", response["voided_at"])
+        void = (response["voided_at"], response["voided_by"], response["void_reason"].strip())
+        if any(void) and not all(void):
+            self.bad(f"{at}.voided_at", "a voided response says when, by whom and why")
+        if len(response["void_reason"]) > 300:
+            self.bad(f"{at}.void_reason", "at most 300 characters")
         if instrument is None:
             return
         self.scored(at, response, age_group)

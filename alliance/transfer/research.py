@@ -6,6 +6,11 @@ after a letter for its kind: the same key gives the same pseudonyms in every exp
 exports made months apart can be joined; without the key they cannot be traced back. Dates are
 moved by a whole number of weeks (up to 26 either way), the same for every date of a client and
 derived from the key too: intervals and weekdays stay true, the calendar days do not.
+
+Of the clinic's week (issue 11) it carries what is no free text and names nobody: the episode's
+setting, each session's kind (in person, video, phone), length and whether it was planned as the
+last, and whether the measure was due at that session by the plan. Voided responses are left
+out (the default manager), as are sessions without a number (cancelled, withdrawn).
 """
 
 import csv
@@ -30,6 +35,8 @@ MIN_KEY_BYTES = 16
 _DIGITS = 16
 _MAX_SHIFT_WEEKS = 26
 _RATERS = (Rater.CLIENT, Rater.CLINICIAN)  # the research format's raters
+# Columns after the research format's own; ``alliance analyze`` reads past them.
+SESSION_COLUMNS = ("setting", "mode", "length_minutes", "final", "due")
 
 
 def pseudonym(key: bytes, kind: str, natural_key: str) -> str:
@@ -68,13 +75,15 @@ def research_csv(*, organisation: Organisation, key: bytes) -> str:
     )
     keys, primary = episode_keys(episodes), _primary(episodes)
     responses = (
-        Response.objects.filter(session__episode__in=episodes, rater__in=_RATERS)
+        Response.objects.filter(
+            session__episode__in=episodes, rater__in=_RATERS, session__number__isnull=False
+        )
         .select_related("session__episode__client")
         .order_by("session__episode_id", "session__number", "instrument", "rater", "pk")
     )
     instruments = catalogue.instruments()
     width = max((len(i.items) for i in instruments.values()), default=0)
-    columns = [*REQUIRED_COLUMNS, "client_id", "date", "rater", "age_group"]
+    columns = [*REQUIRED_COLUMNS, "client_id", "date", "rater", "age_group", *SESSION_COLUMNS]
     columns += [f"item_{n}" for n in range(1, width + 1)]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
@@ -97,7 +106,8 @@ def _row(
     primary: dict[int, str],
     instruments: dict[str, Any],
 ) -> dict[str, object]:
-    episode = response.session.episode
+    session = response.session
+    episode = session.episode
     client = episode.client
     day = timezone.localtime(response.session.starts_at).date() + _shift(key, client.code)
     numbers = {item.code: item.number for item in instruments[response.instrument].items}
@@ -112,5 +122,12 @@ def _row(
         "date": day.isoformat(),
         "rater": response.rater,
         "age_group": client.age_group,
+        "setting": episode.setting,
+        "mode": session.mode,
+        "length_minutes": session.duration_minutes,
+        "final": int(session.final),
+        # Empty when the session's due measures were never fixed (it did not start in a
+        # version that fixes them): unknown, not "not due".
+        "due": (int(response.instrument in session.due) if session.due else ""),
         **{f"item_{numbers[code]}": repr(float(v)) for code, v in response.items.items()},
     }

@@ -31,6 +31,8 @@ from alliance.care.models import (
     Goal,
     GoalRating,
     GoalVersion,
+    MeasurePlanItem,
+    PlanDefault,
     Reflection,
     Rupture,
     Session,
@@ -40,7 +42,7 @@ from alliance.feedback.models import Alert, TrajectoryFit
 from alliance.feedback.services import alerts_refresh
 from alliance.measures.models import Response, ResponseVersion
 from alliance.transfer.document_values import response_scores
-from alliance.transfer.selectors import episode_keys
+from alliance.transfer.selectors import PLAN_FIELDS, episode_keys
 
 # The flag that allows an import to change access in an existing organisation.
 ACCESS_FLAG = "--allow-access-changes"
@@ -91,6 +93,7 @@ def document_restore(
     for index, record in enumerate(document["episodes"]):
         restorer.episode(record, f"episodes[{index}]")
         after_episode()
+    restorer.link_continuations()
     restorer.fix_timestamps()
     restorer.raise_missing_risk_alerts()
     return dict(restorer.created)
@@ -101,6 +104,8 @@ class _Restorer:
         self.doc = document
         self.name = organisation_name
         self.allow_access = allow_access
+        # Version 1 named sessions by number; version 2 by position in the episode.
+        self.by_number = document.get("version") == 1
         self.existing = False
         self.risky: set[int] = set()  # episodes holding a new response with a risk answer
         self.created: dict[str, int] = defaultdict(int)
@@ -138,6 +143,7 @@ class _Restorer:
         self._users()
         self._memberships()
         self._clients()
+        self._plan_defaults()
         episodes = list(
             Episode.objects.filter(client__organisation=self.org).select_related("client")
         )
@@ -157,6 +163,15 @@ class _Restorer:
             user.set_unusable_password()
             missing.append(user)
         self.users.update({u.username: u for u in self._new("users", missing)})
+
+    def _history(self, entries: list[Any]) -> list[Any]:
+        """Earlier versions with who made each change by this database's id again."""
+        return [
+            {**entry, "by": self.users[entry["by"]].pk}
+            if isinstance(entry, dict) and isinstance(entry.get("by"), str)
+            else entry
+            for entry in entries
+        ]
 
     def _user(self, username: str | None) -> User | None:
         return None if username is None else self.users[username]
@@ -199,12 +214,43 @@ class _Restorer:
         missing = []
         for record in self.doc["clients"]:
             if record["code"] not in self.clients:
+                taken = {k: v for k, v in record.items() if k not in ("created_at", "created_by")}
                 client = Client(
-                    organisation=self.org, **{k: v for k, v in record.items() if k != "created_at"}
+                    organisation=self.org,
+                    created_by=self._user(record["created_by"]),
+                    **{**taken, "contact_consent_on": _day(record["contact_consent_on"])},
                 )
                 self._stamp(client, created_at=record["created_at"])
                 missing.append(client)
         self.clients.update({c.code: c for c in self._new("clients", missing)})
+
+    def _plan_defaults(self) -> None:
+        have = set(
+            PlanDefault.objects.filter(team__organisation=self.org).values_list(
+                "team__name", "setting", "instrument"
+            )
+        )
+        missing = [
+            PlanDefault(
+                team=self.teams[row["team"]],
+                setting=row["setting"],
+                **{k: row[k] for k in PLAN_FIELDS},
+            )
+            for row in self.doc["plan_defaults"]
+            if (row["team"], row["setting"], row["instrument"]) not in have
+        ]
+        self._new("default plan items", missing)
+
+    def link_continuations(self) -> None:
+        """Episodes that continue another (a transfer), linked once every episode exists."""
+        linked = []
+        for record in self.doc["episodes"]:
+            episode = self.episodes[record["key"]]
+            if record["continues"] and episode.continues_id is None:
+                episode.continues = self.episodes[record["continues"]]
+                linked.append(episode)
+        if linked:
+            Episode.objects.bulk_update(linked, ["continues"])
 
     def _fits(self) -> None:
         have = set(
@@ -246,6 +292,7 @@ class _Restorer:
                 team=self.teams[record["team"]],
                 started_on=_day(record["started_on"]),
                 ended_on=_day(record["ended_on"]),
+                history=self._history(record["history"]),
                 **{
                     k: record[k]
                     for k in (
@@ -303,6 +350,7 @@ class _EpisodeRestorer:
 
     def write(self) -> None:
         self._care_team()
+        self._plan()
         self._sessions()
         self._responses()
         self._goals()
@@ -330,36 +378,63 @@ class _EpisodeRestorer:
             )
         self.parent._new("care team members", missing)
 
-    def _sessions(self) -> None:
-        self.sessions = {s.number: s for s in self.episode.sessions.all()}
+    def _plan(self) -> None:
+        have = set(self.episode.plan.values_list("instrument", flat=True))
         missing = [
-            Session(
-                episode=self.episode,
-                number=s["number"],
-                starts_at=_time(s["starts_at"]),
-                status=s["status"],
-            )
-            for s in self.record["sessions"]
-            if s["number"] not in self.sessions
+            MeasurePlanItem(episode=self.episode, **{k: row[k] for k in PLAN_FIELDS})
+            for row in self.record["plan"]
+            if row["instrument"] not in have
         ]
-        created = self.parent._new("sessions", missing)
-        self.sessions.update({s.number: s for s in created})
+        self.parent._new("plan items", missing)
+
+    def _ref(self, position: int, record: Record) -> Any:
+        """How other records name this session: its number (version 1) or its position."""
+        return record["number"] if self.parent.by_number else position
+
+    def _session(self, record: Record) -> Session:
+        copied = ("number", "status", "duration_minutes", "mode", "cancelled_by", "reason")
+        return Session(
+            episode=self.episode,
+            starts_at=_time(record["starts_at"]),
+            series=uuid.UUID(record["series"]) if record["series"] else None,
+            final=record["final"],
+            due=record["due"],
+            history=self.parent._history(record["history"]),
+            booked_by=self.user(record["booked_by"]),
+            booked_at=_time(record["booked_at"]),
+            **{k: record[k] for k in copied},
+        )
+
+    def _sessions(self) -> None:
+        existing = list(self.episode.sessions.order_by("pk"))
+        records = list(enumerate(self.record["sessions"], start=1))
+        if self.parent.by_number:
+            self.sessions = {s.number: s for s in existing}
+        else:
+            self.sessions = {n: s for (n, _), s in zip(records, existing, strict=False)}
+        fresh = [(n, r) for n, r in records if self._ref(n, r) not in self.sessions]
+        created = self.parent._new("sessions", [self._session(r) for _, r in fresh])
+        self.sessions.update({self._ref(n, r): s for (n, r), s in zip(fresh, created, strict=True)})
+        self.ref_of = {s.pk: ref for ref, s in self.sessions.items()}
         through = Session.attended_by.through
-        new_numbers = {s.number for s in created}
         self.parent._new(
             "session attendances",
             [
-                through(session_id=self.sessions[s["number"]].pk, user_id=self.user(name).pk)
-                for s in self.record["sessions"]
-                if s["number"] in new_numbers
-                for name in s["attended_by"]
+                through(session_id=session.pk, user_id=self.user(name).pk)
+                for (_, r), session in zip(fresh, created, strict=True)
+                for name in r["attended_by"]
             ],
         )
 
     def _responses(self) -> None:
-        records = [(s["number"], r) for s in self.record["sessions"] for r in s["responses"]]
+        records = [
+            (self._ref(n, s), r)
+            for n, s in enumerate(self.record["sessions"], start=1)
+            for r in s["responses"]
+        ]
         keys = [uuid.UUID(r["idempotency_key"]) for _, r in records]
         have = dict(
+            # Voided ones too: their keys are taken.
             Response.everything.filter(idempotency_key__in=keys).values_list(
                 "idempotency_key", "session__episode_id"
             )
@@ -372,7 +447,7 @@ class _EpisodeRestorer:
                 f"{self.at}.sessions[].responses[].idempotency_key",
             )
         fresh = [(n, r) for n, r in records if uuid.UUID(r["idempotency_key"]) not in have]
-        copied = ("instrument", "rater", "method", "version")
+        copied = ("instrument", "rater", "method", "version", "void_reason")
         created = self.parent._new(
             "responses",
             [
@@ -382,6 +457,8 @@ class _EpisodeRestorer:
                     rater_user=self.user(r["rater_user"]),
                     about_member=self.user(r["about_member"]),
                     answered_at=_time(r["answered_at"]),
+                    voided_at=_time(r["voided_at"]),
+                    voided_by=self.user(r["voided_by"]),
                     **{k: r[k] for k in copied},
                     # recomputed from the answers, never taken from the file
                     **response_scores(r, self.age_group),
@@ -389,7 +466,7 @@ class _EpisodeRestorer:
                 for n, r in fresh
             ],
         )
-        if any(response.risk_items for response in created):
+        if any(response.risk_items and response.voided_at is None for response in created):
             self.parent.risky.add(self.episode.pk)
         versions = []
         for response, (_, record) in zip(created, fresh, strict=True):
@@ -494,8 +571,8 @@ class _EpisodeRestorer:
             )
         )
         ruptures, reflections = [], []
-        for s in self.record["sessions"]:
-            session = self.sessions[s["number"]]
+        for n, s in enumerate(self.record["sessions"], start=1):
+            session = self.sessions[self._ref(n, s)]
             for r in s["ruptures"][ruptures_had[session.pk] :]:
                 rupture = Rupture(
                     session=session,
@@ -532,7 +609,12 @@ class _EpisodeRestorer:
         self.parent._new("reflections", reflections)
 
     def _alerts(self) -> None:
-        have = set(self.episode.alerts.values_list("session__number", "rule", "measure"))
+        have = {
+            (self.ref_of.get(session_id), rule, measure)
+            for session_id, rule, measure in self.episode.alerts.values_list(
+                "session_id", "rule", "measure"
+            )
+        }
         alerts = []
         for a in self.record["alerts"]:
             if (a["session"], a["rule"], a.get("measure", "")) in have:

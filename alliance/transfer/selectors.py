@@ -4,8 +4,9 @@ Every record is named by a natural key, never by a database id, so the document 
 any database and a second import finds what the first one wrote: organisation and team by name,
 staff by log-in name, clients by code, an episode by ``client code/start date/n`` (n counts the
 client's episodes that started that day, in the order they were made), sessions by number,
-responses by their submission key, goals and tasks by their position in the episode, ruptures by
-their position in the session.
+sessions by their position in the episode (version 2: a cancelled or withdrawn session has no
+number; version 1 named sessions by number), responses by their submission key, goals and tasks
+by their position in the episode, ruptures by their position in the session.
 """
 
 import datetime as dt
@@ -22,6 +23,8 @@ from alliance.care.models import (
     Goal,
     GoalRating,
     GoalVersion,
+    MeasurePlanItem,
+    PlanDefault,
     Reflection,
     Rupture,
     Session,
@@ -30,10 +33,21 @@ from alliance.care.models import (
 from alliance.feedback.models import Alert, TrajectoryFit
 from alliance.measures.models import Response, ResponseVersion
 
-__all__ = ["EXPORT_FORMAT", "EXPORT_VERSION", "episode_keys", "organisation_export"]
+__all__ = [
+    "EXPORT_FORMAT",
+    "EXPORT_VERSION",
+    "PLAN_FIELDS",
+    "READABLE_VERSIONS",
+    "episode_keys",
+    "organisation_export",
+]
 
 EXPORT_FORMAT = "alliance-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Version 1 (before issue 11) is still imported: its sessions are named by number, and the
+fields it lacks take their defaults (``document_shape.document_upgrade``)."""
+PLAN_FIELDS = ("instrument", "at_intake", "at_end", "repeat", "interval", "position")
 # What an export says of each member of staff, and all an import takes: never a password, and
 # never the site operator's flag (``is_superuser``).
 USER_FIELDS = (
@@ -76,6 +90,21 @@ def _grouped(rows: list[Any], attribute: str) -> dict[int, list[Any]]:
     return groups
 
 
+def _history_ids(entries: Any) -> set[int]:
+    """The ids of the staff an episode's or a session's history names (``"by"``)."""
+    if not isinstance(entries, list):
+        return set()
+    return {
+        e["by"]
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("by"), int) and not isinstance(e["by"], bool)
+    }
+
+
+def _plan(row: MeasurePlanItem | PlanDefault) -> Record:
+    return {name: getattr(row, name) for name in PLAN_FIELDS}
+
+
 def _organisation(org: Organisation) -> Record:
     """Every field of the organisation (settings included), so a restore keeps its switches."""
     record = {
@@ -108,7 +137,11 @@ class _Exporter:
         self.sessions = list(
             Session.objects.filter(**in_org).prefetch_related("attended_by").order_by("pk")
         )
-        self.number = {s.pk: s.number for s in self.sessions}
+        # Sessions are named by their position in the episode (1, 2, ... in pk order): a
+        # cancelled or withdrawn session has no number, and an alert may point at one.
+        self.ref: dict[int, int] = {}
+        for rows in _grouped(self.sessions, "episode_id").values():
+            self.ref.update({s.pk: n for n, s in enumerate(rows, start=1)})
         self.users = self._users()
 
     def _users(self) -> dict[int, str]:
@@ -120,7 +153,9 @@ class _Exporter:
         )
         sources: list[tuple[type[Model], dict[str, Any], tuple[str, ...]]] = [
             (CareTeamMember, {"episode__client__organisation": org}, ("member_id",)),
-            (Response, in_org, ("rater_user_id", "about_member_id")),
+            (Response, in_org, ("rater_user_id", "about_member_id", "voided_by_id")),
+            (Client, {"organisation": org}, ("created_by_id",)),
+            (Session, {"episode__client__organisation": org}, ("booked_by_id",)),
             (
                 ResponseVersion,
                 {"response__" + k: v for k, v in in_org.items()},
@@ -136,10 +171,14 @@ class _Exporter:
             (TrajectoryFit, {"organisation": org}, ("requested_by_id",)),
         ]
         for model, where, fields in sources:
-            for row in model.objects.filter(**where).values_list(*fields):  # type: ignore[attr-defined]
+            # Voided responses too: the export holds them (``Response.everything``).
+            manager = Response.everything if model is Response else model._default_manager
+            for row in manager.filter(**where).values_list(*fields):
                 ids.update(row)
         for session in self.sessions:
             ids.update(user.pk for user in session.attended_by.all())
+        for entries in [*(e.history for e in self.episodes), *(s.history for s in self.sessions)]:
+            ids.update(_history_ids(entries))
         ids.discard(None)
         return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
 
@@ -164,18 +203,32 @@ class _Exporter:
             "clients": [
                 self._client(c) for c in Client.objects.filter(organisation=org).order_by("pk")
             ],
+            "plan_defaults": [
+                {"team": row.team.name, "setting": row.setting, **_plan(row)}
+                for row in PlanDefault.objects.filter(team__organisation=org)
+                .select_related("team")
+                .order_by("pk")
+            ],
             "episodes": self._episode_records(),
             "trajectory_fits": [
                 self._fit(f) for f in TrajectoryFit.objects.filter(organisation=org).order_by("pk")
             ],
         }
 
+    def _history(self, entries: list[Any]) -> list[Any]:
+        """Earlier versions with who made each change by log-in name, not database id."""
+        return [
+            {**entry, "by": self.users.get(entry["by"], entry["by"])}
+            if isinstance(entry, dict) and isinstance(entry.get("by"), int)
+            else entry
+            for entry in entries
+        ]
+
     def _user_records(self) -> list[Record]:
         rows = User.objects.filter(pk__in=self.users).order_by("username").values(*USER_FIELDS)
         return [{**row, "date_joined": _when(row["date_joined"])} for row in rows]
 
-    @staticmethod
-    def _client(client: Client) -> Record:
+    def _client(self, client: Client) -> Record:
         return {
             "code": client.code,
             "display_name": client.display_name,
@@ -184,6 +237,11 @@ class _Exporter:
             "email": client.email,
             "phone": client.phone,
             "consents_to_electronic_contact": client.consents_to_electronic_contact,
+            "consents_to_email": client.consents_to_email,
+            "consents_to_sms": client.consents_to_sms,
+            "contact_consent_on": _when(client.contact_consent_on),
+            "preferred_language": client.preferred_language,
+            "created_by": _username(client.created_by_id, self.users),
             "created_at": _when(client.created_at),
         }
 
@@ -215,10 +273,14 @@ class _Exporter:
             "alerts": _grouped(
                 list(Alert.objects.filter(**org_filter).order_by("pk")), "episode_id"
             ),
+            "plan": _grouped(
+                list(MeasurePlanItem.objects.filter(**org_filter).order_by("position", "pk")),
+                "episode_id",
+            ),
         }
+        # Voided responses too, with who voided them and why: a restore keeps the history.
         self.responses = _grouped(
-            list(Response.objects.filter(**in_session).select_related("session").order_by("pk")),
-            "session_id",
+            list(Response.everything.filter(**in_session).order_by("pk")), "session_id"
         )
         self.response_versions = _grouped(
             list(
@@ -258,6 +320,9 @@ class _Exporter:
             "outcome_measure": episode.outcome_measure,
             "alliance_measure": episode.alliance_measure,
             "share_progress_with_client": episode.share_progress_with_client,
+            "continues": self.keys.get(episode.continues_id) if episode.continues_id else None,
+            "history": self._history(episode.history),
+            "plan": [_plan(row) for row in self.children["plan"][episode.pk]],
             "care_team": [
                 {"member": self.users[m.member_id], "role": m.role, "joined_on": _when(m.joined_on)}
                 for m in self.children["care_team"][episode.pk]
@@ -273,6 +338,16 @@ class _Exporter:
             "number": session.number,
             "starts_at": _when(session.starts_at),
             "status": session.status,
+            "duration_minutes": session.duration_minutes,
+            "mode": session.mode,
+            "series": None if session.series is None else str(session.series),
+            "cancelled_by": session.cancelled_by,
+            "reason": session.reason,
+            "final": session.final,
+            "due": session.due,
+            "history": self._history(session.history),
+            "booked_by": _username(session.booked_by_id, self.users),
+            "booked_at": _when(session.booked_at),
             "attended_by": sorted(self.users[u.pk] for u in session.attended_by.all()),
             "responses": [self._response(r) for r in self.responses[session.pk]],
             "ruptures": [self._rupture(r) for r in self.ruptures[session.pk]],
@@ -294,6 +369,9 @@ class _Exporter:
             "risk_items": response.risk_items,
             "prorated": response.prorated,
             "answered_at": _when(response.answered_at),
+            "voided_at": _when(response.voided_at),
+            "voided_by": _username(response.voided_by_id, self.users),
+            "void_reason": response.void_reason,
             "version": response.version,
             "versions": [
                 {
@@ -314,7 +392,7 @@ class _Exporter:
             "text": goal.text,
             "agreed": goal.agreed,
             "status": goal.status,
-            "set_in": self.number.get(goal.set_in_id) if goal.set_in_id else None,
+            "set_in": self.ref.get(goal.set_in_id) if goal.set_in_id else None,
             "replaces": self.goal_position[goal.replaces_id] if goal.replaces_id else None,
             "version": goal.version,
             "created_at": _when(goal.created_at),
@@ -333,7 +411,7 @@ class _Exporter:
             ],
             "ratings": [
                 {
-                    "session": self.number[r.session_id],
+                    "session": self.ref[r.session_id],
                     "rating": r.rating,
                     "earlier": r.earlier,
                     "recorded_at": _when(r.recorded_at),
@@ -345,13 +423,13 @@ class _Exporter:
 
     def _task(self, task: Task) -> Record:
         return {
-            "agreed_in": self.number[task.agreed_in_id],
+            "agreed_in": self.ref[task.agreed_in_id],
             "what": task.what,
             "goal": self.goal_position[task.goal_id] if task.goal_id else None,
             "rationale": task.rationale,
             "client_agreed": task.client_agreed,
             "outcome": task.outcome,
-            "reviewed_in": self.number[task.reviewed_in_id] if task.reviewed_in_id else None,
+            "reviewed_in": self.ref[task.reviewed_in_id] if task.reviewed_in_id else None,
             "review_note": task.review_note,
             "history": task.history,
             "created_at": _when(task.created_at),
@@ -382,7 +460,7 @@ class _Exporter:
 
     def _alert(self, alert: Alert) -> Record:
         return {
-            "session": self.number[alert.session_id],
+            "session": self.ref[alert.session_id],
             "rule": alert.rule,
             "severity": alert.severity,
             "priority": alert.priority,

@@ -24,6 +24,7 @@ from alliance.replica import replica_reads
 from alliance.science.ratings_table import RatingsError, RowError, read_ratings
 from alliance.transfer import ratings_import, research
 from alliance.transfer.document_check import document_problems
+from alliance.transfer.document_shape import document_upgrade
 from alliance.transfer.restore import RestoreConflict, document_restore
 from alliance.transfer.selectors import organisation_export
 
@@ -146,6 +147,7 @@ def organisation_import(
 def _import_document(
     document: dict[str, Any], organisation: str, progress: Progress, allow_access: bool
 ) -> ImportOutcome:
+    document = document_upgrade(document)
     problems = document_problems(document)
     if problems:
         return ImportOutcome(errors=problems)

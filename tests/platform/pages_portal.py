@@ -6,10 +6,15 @@ Starting a hand-off, sending a link and making a code are POSTs (``portal:invite
 answers by role are in ``tests/portal/test_tablet.py``.
 """
 
+import datetime as dt
 from types import SimpleNamespace
 
 from django.urls import reverse
+from django.utils import timezone
 
+from alliance.care.models import Session, SessionStatus
+from alliance.portal.models import Invitation
+from alliance.portal.reminders import schedule_for_session
 from alliance.portal.services import invitation_create
 from tests.platform.roles import ROLES
 
@@ -40,4 +45,23 @@ PAGES = {
     ),
 }
 
-NOT_GET_PAGES = {"portal:invite", "portal:language"}
+NOT_GET_PAGES = {"portal:invite", "portal:language", "portal:link_resend", "portal:link_cancel"}
+
+
+def planned_link(cast: SimpleNamespace) -> Invitation:
+    """A reminder planned for a booked session of a client who agreed to e-mail (made once)."""
+    found = Invitation.objects.filter(purpose="reminder", session__episode=cast.episode).first()
+    if found is not None:
+        return found
+    client = cast.episode.client
+    client.email, client.consents_to_email = "client@example.org", True
+    client.contact_consent_on = dt.date(2026, 1, 5)
+    client.save()
+    booked = Session.objects.create(
+        episode=cast.episode,
+        number=2,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        status=SessionStatus.SCHEDULED,
+    )
+    [planned] = schedule_for_session(booked)
+    return planned

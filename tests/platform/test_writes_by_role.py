@@ -13,12 +13,14 @@ from django.urls import reverse
 from alliance.care.models import Client, Episode, Goal, Rupture, Session, SessionStatus
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
+from alliance.portal.models import Invitation
 from alliance.voice.models import AgendaItem
 from tests.clinic.builders import srs
 from tests.factories import PASSWORD
 from tests.platform.pages_appointments import WRITES as APPOINTMENT_WRITES
 from tests.platform.pages_care import INTAKE_PAGE, goal_of, rupture_of
 from tests.platform.pages_clinic import client_response
+from tests.platform.pages_portal import planned_link
 from tests.platform.roles import CARE_TEAM_PAGE, ROLES
 
 # Only the care team records a session; the team's supervisor reads it (403), everyone else
@@ -32,6 +34,7 @@ CARE_TEAM_WRITE = {
     "administrator": 404,
     "outsider": 404,
 }
+CARE_TEAM_LINK = CARE_TEAM_WRITE | {"supervisor": 404}
 # Whoever sees the episode may write (the pages' table, with a redirect for success).
 SEES_WRITE = {role: 302 if status == 200 else status for role, status in CARE_TEAM_PAGE.items()}
 
@@ -165,6 +168,19 @@ WRITES: dict[str, Write] = {
         },
         lambda c: Rupture.objects.get(pk=rupture_of(c).pk).resolution,
         SEES_WRITE,
+    ),
+    # Only the care team resends or cancels a client's link; others are told it does not exist.
+    "portal:link_cancel": (
+        lambda c: reverse("portal:link_cancel", args=[planned_link(c).pk]),
+        lambda c: {},
+        lambda c: Invitation.objects.get(pk=planned_link(c).pk).cancelled_at,
+        CARE_TEAM_LINK,
+    ),
+    "portal:link_resend": (
+        lambda c: reverse("portal:link_resend", args=[planned_link(c).pk]),
+        lambda c: {},
+        lambda c: Invitation.objects.filter(session=planned_link(c).session).count(),
+        CARE_TEAM_LINK,
     ),
 }
 

@@ -1,17 +1,23 @@
 """``{% portal_session_actions session %}``: the clinician's buttons on the session page to hand
 the tablet over, send a link or make a kiosk code, for the measures due at the start of the
-session and at its end (``alliance.care.plans.due_for_session``)."""
+session and at its end (``alliance.care.plans.due_for_session``).
+``{% portal_session_links session %}``: the session's links outstanding, to resend or cancel."""
 
+import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from alliance import access
 from alliance.care import plans
 from alliance.care.models import Session
 from alliance.measures import catalogue
 from alliance.measures.models import Rater
-from alliance.portal import selectors
+from alliance.portal import reminders, selectors
+from alliance.portal.models import Invitation
 from alliance.portal.wording import in_language
 
 register = template.Library()
@@ -63,4 +69,45 @@ def portal_session_actions(context: template.Context, session: Session) -> dict[
         "phases": [_phase(session, phase, choices, answered) for phase in ("start", "end")],
         "members": list(selectors.care_team(episode)),
         "contact": client.consents_to_electronic_contact and bool(client.email or client.phone),
+    }
+
+
+STATE_WORDS = {
+    "planned": _lazy("to be sent"),
+    "sent": _lazy("sent, not opened yet"),
+    "opened": _lazy("opened, not answered yet"),
+    "answered": _lazy("answered"),
+    "expired": _lazy("expired unanswered"),
+    "cancelled": _lazy("cancelled"),
+    "not_sent": _lazy("not sent"),
+}
+CANCELLABLE = ("planned", "sent", "opened")
+
+
+def _link_row(invitation: Invitation, now: dt.datetime, may_change: bool) -> dict[str, Any]:
+    state = invitation.state(now)
+    return {
+        "invitation": invitation,
+        "state": state,
+        "state_words": STATE_WORDS[state],
+        "measures": [in_language(catalogue.instrument(code).name) for code in invitation.measures],
+        "may_resend": may_change and state in reminders.RESENDABLE,
+        "may_cancel": may_change and state in CANCELLABLE,
+    }
+
+
+@register.inclusion_tag("portal/_session_links_body.html", takes_context=True)
+def portal_session_links(context: template.Context, session: Session) -> dict[str, Any]:
+    """The session's links and reminders (planned, sent, opened, answered, expired, cancelled),
+    with "Send again" and "Cancel" for the client's care team. Two queries whatever the page."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    may_change = bool(user and user.is_authenticated) and access.is_on_care_team(
+        user, session.episode
+    )
+    now = timezone.now()
+    return {
+        "session": session,
+        "csrf_token": context.get("csrf_token", ""),
+        "links": [_link_row(i, now, may_change) for i in reminders.links_for_session(session)],
     }
