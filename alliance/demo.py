@@ -235,6 +235,9 @@ class _DemoWriter:
         )
 
     def _clients(self) -> None:
+        # Consent to e-mail is given at intake, the day the client's first episode starts.
+        starts = self.clinic.episodes.groupby("client_id")["start_date"].min()
+        intake = {key: _date_or_none(day) for key, day in starts.items()}
         rows = [
             Client(
                 organisation=self.organisation,
@@ -243,6 +246,8 @@ class _DemoWriter:
                 age_group=row.age_group,
                 birth_year=int(row.birth_year) if pd.notna(row.birth_year) else None,
                 consents_to_electronic_contact=bool(i % 3),
+                consents_to_email=bool(i % 3),
+                contact_consent_on=intake.get(row.client_id) if i % 3 else None,
                 email=f"client{int(row.client_id)}@example.org" if i % 3 else "",
             )
             for i, row in enumerate(self.clinic.clients.itertuples())

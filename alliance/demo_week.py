@@ -165,6 +165,7 @@ class DemoWeek:
                 secret_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
                 created_by=primary[session.episode_id],
                 created_at=now,
+                sent_at=now,
                 expires_at=session.starts_at + dt.timedelta(hours=2),
             )
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -316,9 +317,36 @@ def _history(session: Session, *, what: str, by: User, reason: str = "") -> None
 
 
 def _renumbered(episode: Episode) -> None:
-    """Renumber, and when numbers moved bring the alerts along (they name sessions by number)."""
+    """Renumber, and when numbers moved bring the alerts along (they name sessions by number);
+    then plan the booked sessions' reminders again (their numbers decide what is due)."""
     if sessions_renumber(episode):
         alerts_refresh([episode], notify=False)
+    plan_messages(episode)
+
+
+def plan_messages(episode: Episode) -> None:
+    """Once the change is committed, plan, move or cancel the reminders and after-video links of
+    the episode's sessions to match them (``alliance.portal.reminders.schedule_for_session``,
+    safe to repeat): every booked session still to come, and every session with a message still
+    to be sent (a cancelled one's are cancelled)."""
+
+    def plan() -> None:
+        # The portal sits above the care records (it imports them): imported when used.
+        from alliance.portal.models import Invitation
+        from alliance.portal.reminders import schedule_for_session
+
+        waiting = Invitation.objects.filter(
+            session__episode_id=episode.pk, sent_at__isnull=True, cancelled_at__isnull=True
+        ).values("session_id")
+        ahead = Session.objects.filter(episode_id=episode.pk).filter(
+            Q(status=SessionStatus.SCHEDULED, starts_at__gte=timezone.now() - dt.timedelta(days=1))
+            | Q(pk__in=waiting)
+        )
+        for session in ahead.order_by("starts_at", "pk"):
+            with transaction.atomic():
+                schedule_for_session(session)
+
+    transaction.on_commit(plan)
 
 
 @dataclass(frozen=True)
@@ -544,6 +572,7 @@ def _attendance(session: Session, *, by: User, status: str) -> Session:
     if status == SessionStatus.ATTENDED and not locked.due:
         fix_due(locked)
     alerts_refresh([episode])
+    plan_messages(episode)
     return locked
 
 

@@ -55,10 +55,12 @@ class Figure:
 def responses_of(episode: Episode) -> Iterable[tuple[int, str, Response]]:
     """(session number, the session's date in the clinic's time zone, response) of a loaded
     episode, in session order."""
-    for session in sorted(episode.sessions.all(), key=lambda s: s.number):
+    numbered = [s for s in episode.sessions.all() if s.number is not None]
+    for session in sorted(numbered, key=lambda s: s.number or 0):
+        # A cancelled or withdrawn session has no number: not a session of the chart (issue 11).
         date = f"{timezone.localdate(session.starts_at):%Y-%m-%d}"
         for response in sorted(session.responses.all(), key=lambda r: r.pk):
-            yield session.number, date, response
+            yield session.number or 0, date, response
 
 
 _ABBREVIATION = re.compile(r"\(([^()]+)\)")

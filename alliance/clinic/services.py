@@ -84,6 +84,7 @@ def _booked_starting(locked: Episode, session: Session, by: User) -> Session:
     found.save(update_fields=["status", "history"])
     found.attended_by.add(by)
     fix_due(found)
+    appointments.plan_messages(locked)
     return found
 
 
@@ -126,6 +127,7 @@ def session_start(
         alerts_refresh([locked], notify=False)
     started.refresh_from_db(fields=["number"])
     fix_due(started)
+    appointments.plan_messages(locked)
     return started
 
 

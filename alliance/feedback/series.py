@@ -224,7 +224,9 @@ def loaded_episode_series(
     loaded (``clinic.selectors.episode_detail``): no query but the trajectory models', none
     with ``local_models``."""
     # Sorted here, not trusted to the prefetch: the first rating of a session counts.
-    loaded = sorted(episode.sessions.all(), key=lambda session: session.number)
+    # Cancelled and withdrawn sessions have no number and are no session of the series.
+    numbered = [s for s in episode.sessions.all() if s.number is not None]
+    loaded = sorted(numbered, key=lambda session: session.number or 0)
     responses = {s.pk: sorted(s.responses.all(), key=lambda r: r.pk) for s in loaded}
     sessions = [s for s in loaded if in_series(s, responses[s.pk])]
     return episode_series(episode, sessions, responses, local_models=local_models)
