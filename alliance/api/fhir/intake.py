@@ -16,13 +16,22 @@ from fhirclient.models.questionnaireresponse import QuestionnaireResponse
 
 from alliance import access
 from alliance.accounts.models import User
-from alliance.api.fhir.resources import DB_INT_MAX, ORDINAL_VALUE
+from alliance.api.fhir.resources import ANSWER_SYSTEM, DB_INT_MAX, LOINC, ORDINAL_VALUE
 from alliance.care.models import Session
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response
 from alliance.measures.services import SubmissionKeyConflict, response_record
 from alliance.science.instrument_schema import Instrument, Item
+
+
+# Extensions that carry a sender's score for an answer option: R4's ordinalValue and SDC's
+# itemWeight (R5's name for it, used by some form builders on R4).
+ORDINAL_URLS = (ORDINAL_VALUE, "http://hl7.org/fhir/StructureDefinition/itemWeight")
+# LOINC answer codes that mean the same option: LOINC's GAD-7 panel (69737-5) codes "More than
+# half the days" LA18938-3 where the PHQ-9 panel (44249-1) uses LA6570-1, the code our shared
+# frequency scale carries.
+LOINC_ANSWER_SYNONYMS = {"LA18938-3": "LA6570-1"}
 
 
 class IntakeError(Exception):
@@ -171,18 +180,57 @@ def _flatten(items: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
     for item in items:
         yield item
         yield from _flatten(item.get("item") or [])
+        for answer in item.get("answer") or []:
+            yield from _flatten(answer.get("item") or [])
 
 
-def _coded_value(item: Item, coding: Mapping[str, Any]) -> float:
-    for extension in coding.get("extension") or []:
-        if extension.get("url") == ORDINAL_VALUE and "valueDecimal" in extension:
-            return float(extension["valueDecimal"])
+def _ordinal(element: Mapping[str, Any]) -> float | None:
+    """The sender's own score for an answer (``ordinalValue``, or SDC's ``itemWeight``), if any."""
+    for extension in element.get("extension") or []:
+        if extension.get("url") in ORDINAL_URLS:
+            for key in ("valueDecimal", "valueInteger"):
+                if key in extension:
+                    return float(extension[key])
+    return None
+
+
+def _option_for(item: Item, system: str, code: str) -> float | None:
+    if system == LOINC:
+        code = LOINC_ANSWER_SYNONYMS.get(code, code)
     for option in item.scale.options:
-        if coding.get("code") in (option.loinc, f"{option.value:g}"):
+        if (system == LOINC and code == option.loinc) or (
+            system == ANSWER_SYSTEM and code == f"{option.value:g}"
+        ):
             return option.value
-    raise IntakeError(
-        f"{item.code}: answer code {coding.get('code')!r} is not an option.", item.code
-    )
+    return None
+
+
+def _coded_value(item: Item, coding: Mapping[str, Any], answer: Mapping[str, Any]) -> float:
+    """The answer code decides the value. A sender's ordinal that disagrees with our option is
+    refused (a form builder scoring 1-4 would otherwise turn "Not at all" into "Several
+    days"), and so is a code from any other code system (SNOMED's "3" is not our 3)."""
+    system, code = str(coding.get("system") or ""), str(coding.get("code") or "")
+    if system not in (LOINC, ANSWER_SYSTEM):
+        raise IntakeError(
+            f"{item.code}: answer code system {system or '(none)'!r} is not known; "
+            f"use {LOINC} or {ANSWER_SYSTEM}.",
+            item.code,
+        )
+    value = _option_for(item, system, code)
+    if value is None:
+        allowed = ", ".join(option.loinc or f"{option.value:g}" for option in item.scale.options)
+        raise IntakeError(
+            f"{item.code}: answer code {code!r} is not an option; allowed: {allowed}.", item.code
+        )
+    for ordinal in (_ordinal(coding), _ordinal(answer)):
+        if ordinal is not None and ordinal != value:
+            raise IntakeError(
+                f"{item.code}: the ordinal value {ordinal:g} sent with answer {code!r} "
+                f"disagrees with its score here ({value:g}); the answer code decides, so send "
+                "it without an ordinal or with ours (see the Questionnaire).",
+                item.code,
+            )
+    return value
 
 
 def _value(item: Item, answer: Mapping[str, Any]) -> float:
@@ -190,7 +238,7 @@ def _value(item: Item, answer: Mapping[str, Any]) -> float:
         if key in answer:
             return float(answer[key])
     if "valueCoding" in answer:
-        return _coded_value(item, answer["valueCoding"])
+        return _coded_value(item, answer["valueCoding"], answer)
     raise IntakeError(
         f"{item.code}: answer with valueCoding, valueInteger or valueDecimal.", item.code
     )

@@ -1,0 +1,76 @@
+"""A QuestionnaireResponse's answers as an outside system sends them: the answer code decides
+the value, a sender's ordinal is checked against ours, codes from other code systems are refused
+(issue 14, point 1)."""
+
+from types import SimpleNamespace
+from typing import Any
+
+from alliance.measures.models import Response
+from tests.api.test_fhir import post, qr_body, valid
+
+LOINC = "http://loinc.org"
+ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+NOT_AT_ALL = "LA6568-5"
+
+
+def coded(code: str, system: str | None = LOINC, ordinal: float | None = None) -> dict[str, Any]:
+    coding: dict[str, Any] = {"code": code}
+    if system is not None:
+        coding["system"] = system
+    if ordinal is not None:
+        coding["extension"] = [{"url": ORDINAL, "valueDecimal": ordinal}]
+    return {"valueCoding": coding}
+
+
+def phq9(cast: SimpleNamespace, answer: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    items = [{"linkId": f"phq9_{n}", "answer": [answer]} for n in range(1, 10)]
+    return qr_body(cast, item=items, **changes)
+
+
+def refused(answer: Any, item: str) -> str:
+    assert answer.status_code == 422, answer.content
+    issue = valid(answer.json())["issue"][0]
+    assert issue["expression"] == [item]
+    return str(issue["diagnostics"])
+
+
+def test_the_answer_code_decides_when_the_sender_agrees(cast: SimpleNamespace) -> None:
+    answer = post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL, ordinal=0)))
+    assert answer.status_code == 201
+    assert Response.objects.get(pk=answer.json()["id"]).total == 0
+
+
+def test_an_ordinal_that_disagrees_with_our_option_is_refused_naming_the_item(
+    cast: SimpleNamespace,
+) -> None:
+    # A form builder scoring its options 1-4: "Not at all" sent as 1 would have become
+    # "Several days" x9 and a risk alert.
+    message = refused(post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL, ordinal=1))), "phq9_1")
+    assert "1" in message and "0" in message
+    assert Response.objects.count() == 1
+
+
+def test_an_ordinal_on_the_answer_itself_is_checked_too(cast: SimpleNamespace) -> None:
+    answer = coded(NOT_AT_ALL) | {"extension": [{"url": ORDINAL, "valueDecimal": 3}]}
+    refused(post(cast, "clinician", phq9(cast, answer)), "phq9_1")
+
+
+def test_a_code_from_another_code_system_is_refused(cast: SimpleNamespace) -> None:
+    snomed = coded("3", system="http://snomed.info/sct")
+    message = refused(post(cast, "clinician", phq9(cast, snomed)), "phq9_1")
+    assert "snomed" in message
+
+
+def test_a_code_without_its_system_is_refused(cast: SimpleNamespace) -> None:
+    refused(post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL, system=None))), "phq9_1")
+
+
+def test_our_own_answer_codes_are_accepted(cast: SimpleNamespace) -> None:
+    answer = post(cast, "clinician", phq9(cast, coded("2", system="urn:alliance:answer")))
+    assert answer.status_code == 201
+    assert Response.objects.get(pk=answer.json()["id"]).total == 18
+
+
+def test_an_unknown_loinc_code_is_refused_listing_the_options(cast: SimpleNamespace) -> None:
+    message = refused(post(cast, "clinician", phq9(cast, coded("LA0000-0"))), "phq9_1")
+    assert NOT_AT_ALL in message
