@@ -74,3 +74,40 @@ def test_our_own_answer_codes_are_accepted(cast: SimpleNamespace) -> None:
 def test_an_unknown_loinc_code_is_refused_listing_the_options(cast: SimpleNamespace) -> None:
     message = refused(post(cast, "clinician", phq9(cast, coded("LA0000-0"))), "phq9_1")
     assert NOT_AT_ALL in message
+
+
+# Inconsistent responses (issue 14, point 5) ----------------------------------------------------
+
+
+def test_two_answers_to_one_item_are_refused(cast: SimpleNamespace) -> None:
+    body = phq9(cast, coded(NOT_AT_ALL))
+    body["item"][2]["answer"].append(coded("LA6571-9"))
+    refused(post(cast, "clinician", body), "phq9_3")
+    assert Response.objects.count() == 1
+
+
+def test_the_same_item_twice_is_refused(cast: SimpleNamespace) -> None:
+    body = phq9(cast, coded(NOT_AT_ALL))
+    body["item"].append({"linkId": "phq9_4", "answer": [coded("LA6571-9")]})
+    refused(post(cast, "clinician", body), "phq9_4")
+
+
+def test_an_item_by_our_id_and_by_its_loinc_code_is_the_same_item_twice(
+    cast: SimpleNamespace,
+) -> None:
+    body = phq9(cast, coded(NOT_AT_ALL))
+    body["item"].append({"linkId": "44250-9", "answer": [coded("LA6571-9")]})
+    refused(post(cast, "clinician", body), "phq9_1")
+
+
+def test_a_time_in_the_future_is_refused(cast: SimpleNamespace) -> None:
+    answer = post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL), authored="2031-01-05"))
+    refused(answer, "authored")
+
+
+def test_a_response_for_a_cancelled_session_is_refused(cast: SimpleNamespace) -> None:
+    cast.session.status = "cancelled"
+    cast.session.save(update_fields=["status"])
+    message = refused(post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL))), "encounter")
+    assert "cancelled" in message
+    assert Response.objects.count() == 1

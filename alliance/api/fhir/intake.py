@@ -17,13 +17,13 @@ from fhirclient.models.questionnaireresponse import QuestionnaireResponse
 from alliance import access
 from alliance.accounts.models import User
 from alliance.api.fhir.resources import ANSWER_SYSTEM, DB_INT_MAX, LOINC, ORDINAL_VALUE
-from alliance.care.models import Session
+from alliance.care.models import Session, SessionStatus
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response
 from alliance.measures.services import SubmissionKeyConflict, response_record
 from alliance.science.instrument_schema import Instrument, Item
-
+from alliance.science.instruments import score_response, validate_values
 
 # Extensions that carry a sender's score for an answer option: R4's ordinalValue and SDC's
 # itemWeight (R5's name for it, used by some form builders on R4).
@@ -32,6 +32,7 @@ ORDINAL_URLS = (ORDINAL_VALUE, "http://hl7.org/fhir/StructureDefinition/itemWeig
 # half the days" LA18938-3 where the PHQ-9 panel (44249-1) uses LA6570-1, the code our shared
 # frequency scale carries.
 LOINC_ANSWER_SYNONYMS = {"LA18938-3": "LA6570-1"}
+IGNORED_ITEMS = {"69722-7"}
 
 
 class IntakeError(Exception):
@@ -122,7 +123,12 @@ def _check_structure(body: Mapping[str, Any]) -> None:
 def _instrument(body: Mapping[str, Any]) -> Instrument:
     reference = str(body.get("questionnaire") or "")
     code = reference.rstrip("/").rsplit("/", 1)[-1].split("|")[0]
-    found = catalogue.instruments().get(code)
+    found = catalogue.instruments().get(code) or catalogue.instruments().get(
+        code.replace("-", "_")  # the old ids wai_sr, wai_sr_t as the new wai-sr, wai-sr-t
+    )
+    for instrument in catalogue.instruments().values():
+        if found is None and code and code == instrument.codes.loinc_panel:
+            found = instrument  # a LOINC form's canonical (http://loinc.org/q/44249-1)
     if found is None:
         known = ", ".join(sorted(catalogue.instruments()))
         raise IntakeError(
@@ -169,6 +175,12 @@ def _session(body: Mapping[str, Any], user: User) -> Session:
             "encounter",
             status=403,
             code="forbidden",
+        )
+    if session.status == SessionStatus.CANCELLED:
+        raise IntakeError(
+            f"encounter: Encounter/{session_id} was cancelled; answers are recorded for a "
+            "session that took place (record it as attended on the session page first).",
+            "encounter",
         )
     patient_id = _reference_id(body, "subject", "Patient")
     if patient_id is not None and patient_id != session.episode.client_id:
@@ -244,21 +256,115 @@ def _value(item: Item, answer: Mapping[str, Any]) -> float:
     )
 
 
-def _values(body: Mapping[str, Any], instrument: Instrument) -> dict[str, float | None]:
-    by_code = {item.code: item for item in instrument.items}
-    values: dict[str, float | None] = {}
+def _answers(entry: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    answers = list(entry.get("answer") or [])
+    if len(answers) > 1:
+        raise IntakeError(f"{name}: answered {len(answers)} times; it takes one answer.", name)
+    return answers
+
+
+def _keys(entry: Mapping[str, Any]) -> list[str]:
+    """What an answered item may be known by: its linkId (ours, a LOINC code, or LHC-Forms'
+    ``/44249-1/44250-9`` path), or its ``definition`` (``...#44250-9``, ``.../phq9_1``)."""
+    keys = []
+    for value in (str(entry.get("linkId") or ""), str(entry.get("definition") or "")):
+        if value:
+            keys += [value, value.rsplit("#", 1)[-1], value.rstrip("/").rsplit("/", 1)[-1]]
+    return keys
+
+
+def _ignored(entry: Mapping[str, Any]) -> bool:
+    """LOINC's "how difficult have these problems made it" item (69722-7), sent with the GAD-7
+    panel by LOINC-based forms: it is not part of the GAD-7 score and our GAD-7 does not ask
+    it, so it is accepted and not stored (the PHQ-9 stores its own)."""
+    return bool(set(_keys(entry)) & IGNORED_ITEMS)
+
+
+def _total_keys(instrument: Instrument) -> set[str]:
+    return {instrument.codes.loinc_total or "", f"{instrument.code}-total", "total"} - {""}
+
+
+def _matched(
+    entry: Mapping[str, Any], instrument: Instrument, by_key: Mapping[str, Item]
+) -> Item | str | None:
+    """The instrument's item an answered entry is (or ``"total"`` for a submitted total)."""
+    keys = _keys(entry)
+    for key in keys:
+        if key in by_key:
+            return by_key[key]
+    if _total_keys(instrument) & set(keys):
+        return "total"
+    return None
+
+
+def _answered(body: Mapping[str, Any], instrument: Instrument) -> tuple[dict[str, Any], Any]:
+    """Each item's one answer (or ``None``) and the submitted total's answer, if any. Items are
+    matched by ``linkId``, ``definition`` or LOINC code; an item given twice is refused."""
+    by_key: dict[str, Item] = {}
+    for item in instrument.items:
+        by_key[item.code] = item
+        if item.loinc:
+            by_key[item.loinc] = item
+    answers: dict[str, Any] = {}
+    total = None
     for entry in _flatten(body.get("item") or []):
-        item = by_code.get(str(entry.get("linkId")))
-        answers = entry.get("answer") or []
-        if item is None:
-            if answers:
+        found = _matched(entry, instrument, by_key)
+        name = found.code if isinstance(found, Item) else "item"
+        given = _answers(entry, name)
+        if found is None:
+            if given and not _ignored(entry):
                 raise IntakeError(
                     f"item: linkId {entry.get('linkId')!r} is not an item of {instrument.code}.",
                     "item",
                 )
             continue
-        values[item.code] = _value(item, answers[0]) if answers else None
-    return values
+        key = name if isinstance(found, Item) else "total"
+        if key in answers or (key == "total" and total is not None):
+            raise IntakeError(f"{name}: the item is given twice; send each item once.", name)
+        if key == "total":
+            total = given[0] if given else None
+            answers["total"] = None
+        else:
+            answers[key] = given[0] if given else None
+    answers.pop("total", None)
+    return answers, total
+
+
+def _values(body: Mapping[str, Any], instrument: Instrument) -> dict[str, float | None]:
+    answers, _total = _answered(body, instrument)
+    by_code = {item.code: item for item in instrument.items}
+    return {
+        code: (_value(by_code[code], answer) if answer is not None else None)
+        for code, answer in answers.items()
+    }
+
+
+def _submitted_total(answer: Mapping[str, Any]) -> float:
+    for key in ("valueDecimal", "valueInteger"):
+        if key in answer:
+            return float(answer[key])
+    if "valueQuantity" in answer and "value" in answer["valueQuantity"]:
+        return float(answer["valueQuantity"]["value"])
+    raise IntakeError("total: answer the total with valueInteger or valueDecimal.", "total")
+
+
+def _check_total(
+    body: Mapping[str, Any], instrument: Instrument, values: Mapping[str, float | None], age: str
+) -> None:
+    """A submitted total (LHC-Forms' 44261-6 item) is checked, never trusted: ours is stored."""
+    _answers_, answer = _answered(body, instrument)
+    if answer is None:
+        return
+    sent = _submitted_total(answer)
+    try:
+        ours = score_response(instrument, validate_values(instrument, values), age_group=age).total
+    except ValueError:
+        return  # the answers themselves are refused, with their own message, when stored
+    if abs(sent - ours) > 1e-9:
+        raise IntakeError(
+            f"total: the submitted total {sent:g} is not the total of the answers ({ours:g}).",
+            "total",
+        )
 
 
 def _idempotency_key(body: Mapping[str, Any]) -> uuid.UUID | None:
@@ -293,11 +399,13 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
     _check_structure(body)
     instrument = _instrument(body)
     session = _session(body, user)
+    values = _values(body, instrument)
+    _check_total(body, instrument, values, session.episode.client.age_group)
     try:
         response = response_record(
             session=session,
             instrument_code=instrument.code,
-            values=_values(body, instrument),
+            values=values,
             rater=Rater.CLIENT,
             method=Method.IMPORT,
             idempotency_key=_idempotency_key(body),
