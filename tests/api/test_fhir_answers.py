@@ -2,8 +2,13 @@
 the value, a sender's ordinal is checked against ours, codes from other code systems are refused
 (issue 14, point 1)."""
 
+import json
+import uuid
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import pytest
 
 from alliance.measures.models import Response
 from tests.api.test_fhir import post, qr_body, valid
@@ -110,4 +115,57 @@ def test_a_response_for_a_cancelled_session_is_refused(cast: SimpleNamespace) ->
     cast.session.save(update_fields=["status"])
     message = refused(post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL))), "encounter")
     assert "cancelled" in message
+    assert Response.objects.count() == 1
+
+
+# Reference responses (issue 14, point 4) ------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def reference(cast: SimpleNamespace, name: str, **changes: Any) -> dict[str, Any]:
+    """A fixture written after a published response's structure (its ``_source`` says whose),
+    sent for the standing session."""
+    body = json.loads((FIXTURES / name).read_text())
+    body.pop("_source")
+    return (
+        body
+        | {
+            "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
+            "subject": {"reference": f"Patient/{cast.episode.client_id}"},
+            "encounter": {"reference": f"Encounter/{cast.session.pk}"},
+        }
+        | changes
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "questionnaire", "total", "stored"),
+    [
+        ("lhc_forms_phq9.json", None, 8, {"phq9_7": 3, "phq9_difficulty": 1}),
+        ("sdc_phq9.json", "Questionnaire/phq9", 8, {"phq9_7": 3, "phq9_9": 0}),
+        ("phr_gad7.json", "Questionnaire/gad7", 9, {"gad7_1": 2, "gad7_3": 2, "gad7_7": 3}),
+    ],
+)
+def test_a_reference_response_is_accepted_and_scored_as_its_manual_says(
+    cast: SimpleNamespace,
+    name: str,
+    questionnaire: str | None,
+    total: int,
+    stored: dict[str, float],
+) -> None:
+    changes = {"questionnaire": questionnaire} if questionnaire else {}
+    body = valid(reference(cast, name, **changes))
+    answer = post(cast, "clinician", body)
+    assert answer.status_code == 201, answer.content
+    response = Response.objects.get(pk=answer.json()["id"])
+    assert response.total == total
+    assert {code: response.items[code] for code in stored} == stored
+
+
+def test_a_submitted_total_that_disagrees_is_refused_naming_both(cast: SimpleNamespace) -> None:
+    body = reference(cast, "lhc_forms_phq9.json")
+    body["item"][-1]["answer"] = [{"valueDecimal": 12}]
+    message = refused(post(cast, "clinician", body), "total")
+    assert "12" in message and "8" in message
     assert Response.objects.count() == 1

@@ -352,7 +352,7 @@ def _check_total(
     body: Mapping[str, Any], instrument: Instrument, values: Mapping[str, float | None], age: str
 ) -> None:
     """A submitted total (LHC-Forms' 44261-6 item) is checked, never trusted: ours is stored."""
-    _answers_, answer = _answered(body, instrument)
+    answer = _answered(body, instrument)[1]
     if answer is None:
         return
     sent = _submitted_total(answer)
