@@ -3,6 +3,7 @@ the value, a sender's ordinal is checked against ours, codes from other code sys
 (issue 14, point 1)."""
 
 import json
+import re
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from alliance.measures.models import Response
-from tests.api.test_fhir import post, qr_body, valid
+from tests.api.test_fhir import fhir, post, qr_body, valid
 
 LOINC = "http://loinc.org"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
@@ -169,3 +170,34 @@ def test_a_submitted_total_that_disagrees_is_refused_naming_both(cast: SimpleNam
     message = refused(post(cast, "clinician", body), "total")
     assert "12" in message and "8" in message
     assert Response.objects.count() == 1
+
+
+# Questionnaires renderers can use (issue 14, point 3) -----------------------------------------
+
+
+def test_each_option_carries_its_ordinal_on_the_option_and_on_the_coding(
+    cast: SimpleNamespace,
+) -> None:
+    body = fhir(cast, "clinician", "Questionnaire/phq9").json()
+    options = body["item"][1]["answerOption"]
+    assert [o["extension"] for o in options] == [
+        [{"url": ORDINAL, "valueDecimal": value}] for value in (0, 1, 2, 3)
+    ]
+    assert [o["valueCoding"]["extension"][0]["valueDecimal"] for o in options] == [0, 1, 2, 3]
+
+
+def test_the_stem_is_a_leading_display_item(cast: SimpleNamespace) -> None:
+    first = fhir(cast, "clinician", "Questionnaire/gad7").json()["item"][0]
+    assert first["type"] == "display"
+    assert first["text"].startswith("Over the last 2 weeks")
+
+
+@pytest.mark.parametrize(("old", "new"), [("wai_sr", "wai-sr"), ("wai_sr_t", "wai-sr-t")])
+def test_questionnaire_ids_are_valid_fhir_ids_and_the_old_ones_still_answer(
+    cast: SimpleNamespace, old: str, new: str
+) -> None:
+    assert valid(fhir(cast, "clinician", f"Questionnaire/{new}").json())["id"] == new
+    assert fhir(cast, "clinician", f"Questionnaire/{old}").json()["id"] == new
+    ids = [e["resource"]["id"] for e in fhir(cast, "clinician", "Questionnaire").json()["entry"]]
+    assert new in ids and old not in ids
+    assert all(re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", found) for found in ids)

@@ -13,10 +13,12 @@ __all__ = [
     "ORDINAL_VALUE",
     "TOTAL_SYSTEM",
     "encounter",
+    "instrument_code",
     "observation",
     "operation_outcome",
     "patient",
     "questionnaire",
+    "questionnaire_id",
     "questionnaire_response",
     "searchset",
     "total_coding",
@@ -70,8 +72,14 @@ def _question(item: Item) -> dict[str, Any]:
         question["code"] = [{"system": LOINC, "code": item.loinc, "display": _text(item.label)}]
     if item.scale.type == "likert":
         question["type"] = "choice"
+        # The ordinal on the option itself is where renderers (LHC-Forms) and the SDC examples
+        # read it; the same extension stays on the coding for clients that read it there.
         question["answerOption"] = [
-            {"valueCoding": _answer_coding(option)} for option in item.scale.options
+            {
+                "extension": [{"url": ORDINAL_VALUE, "valueDecimal": _number(option.value)}],
+                "valueCoding": _answer_coding(option),
+            }
+            for option in item.scale.options
         ]
     else:
         question["type"] = "decimal"
@@ -88,18 +96,34 @@ def _question(item: Item) -> dict[str, Any]:
     return question
 
 
+def questionnaire_id(code: str) -> str:
+    """The FHIR id of an instrument: ``wai_sr`` becomes ``wai-sr`` (an id takes letters, digits,
+    ``-`` and ``.`` only)."""
+    return code.replace("_", "-")
+
+
+def instrument_code(resource_id: str) -> str:
+    """The instrument behind a Questionnaire id; the old ids (``wai_sr``) still answer."""
+    return resource_id.replace("-", "_")
+
+
 def questionnaire(instrument: Instrument, *, base: str) -> dict[str, Any]:
     """A Questionnaire for an instrument: LOINC-coded where codes exist, answer options with
-    ordinal values (the ``ordinalValue`` extension)."""
+    ordinal values (the ``ordinalValue`` extension), the instructions as a leading display item
+    so renderers show the items' time frame."""
+    items = [_question(item) for item in instrument.items]
+    if instrument.instructions:
+        stem = {"linkId": "instructions", "type": "display", "text": _text(instrument.instructions)}
+        items.insert(0, stem)
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",
-        "id": instrument.code,
-        "url": f"{base}Questionnaire/{instrument.code}",
+        "id": questionnaire_id(instrument.code),
+        "url": f"{base}Questionnaire/{questionnaire_id(instrument.code)}",
         "name": instrument.code.upper(),
         "title": _text(instrument.name),
         "status": "active",
         "subjectType": ["Patient"],
-        "item": [_question(item) for item in instrument.items],
+        "item": items,
     }
     if instrument.codes.loinc_panel:
         resource["code"] = [{"system": LOINC, "code": instrument.codes.loinc_panel}]
@@ -160,7 +184,7 @@ def questionnaire_response(
             "system": "urn:ietf:rfc:3986",
             "value": f"urn:uuid:{response.idempotency_key}",
         },
-        "questionnaire": f"{base}Questionnaire/{response.instrument}",
+        "questionnaire": f"{base}Questionnaire/{questionnaire_id(response.instrument)}",
         "status": "completed",
         "subject": {"reference": f"Patient/{response.session.episode.client_id}"},
         "encounter": {"reference": f"Encounter/{response.session_id}"},

@@ -227,7 +227,7 @@ def _search(request: HttpRequest, resource_type: str, user: User) -> HttpRespons
         records = _response_search(request, user)
         if "questionnaire" in request.GET:
             code = request.GET["questionnaire"].rstrip("/").rsplit("/", 1)[-1]
-            records = records.filter(instrument=code)
+            records = records.filter(instrument=resources.instrument_code(code))
         return _search_bundle(request, records, lambda r: _qr(r, base))
     if resource_type == "Observation":
         records = _response_search(request, user)
@@ -242,7 +242,7 @@ def _questionnaire_search(request: HttpRequest) -> HttpResponse:
     found = [
         resources.questionnaire(instrument, base=base)
         for code, instrument in sorted(catalogue.instruments().items())
-        if request.GET.get("_id", code) == code
+        if resources.instrument_code(request.GET.get("_id", code)) == code
     ]
     self_url = request.build_absolute_uri()
     return fhir_response(
@@ -265,7 +265,7 @@ def _observation(response: Response) -> dict[str, Any]:
 def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User) -> dict[str, Any]:
     base = base_url(request)
     if resource_type == "Questionnaire":
-        instrument = catalogue.instruments().get(resource_id)
+        instrument = catalogue.instruments().get(resources.instrument_code(resource_id))
         if instrument is None:
             raise FhirError(404, "not-found", f"Questionnaire/{resource_id} is not known.")
         return resources.questionnaire(instrument, base=base)
