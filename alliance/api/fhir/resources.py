@@ -2,7 +2,11 @@
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
+
+from alliance.accounts.models import Organisation
 from alliance.care.models import Client, Session, SessionStatus
 from alliance.measures.models import Response
 from alliance.science.instrument_schema import Instrument, Item, Option
@@ -12,6 +16,8 @@ __all__ = [
     "LOINC",
     "ORDINAL_VALUE",
     "TOTAL_SYSTEM",
+    "canonical_base",
+    "client_code_system",
     "encounter",
     "instrument_code",
     "observation",
@@ -20,6 +26,7 @@ __all__ = [
     "questionnaire",
     "questionnaire_id",
     "questionnaire_response",
+    "questionnaire_url",
     "searchset",
     "total_coding",
 ]
@@ -31,7 +38,6 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 # Codes of our own for instruments and answers that have no LOINC code.
 TOTAL_SYSTEM = "urn:alliance:instrument-total"
 ANSWER_SYSTEM = "urn:alliance:answer"
-CLIENT_CODE_SYSTEM = "urn:alliance:client-code"
 ENCOUNTER_STATUS = {
     SessionStatus.SCHEDULED: "planned",
     SessionStatus.ATTENDED: "finished",
@@ -107,6 +113,25 @@ def instrument_code(resource_id: str) -> str:
     return resource_id.replace("-", "_")
 
 
+def canonical_base() -> str:
+    """The site's FHIR canonical base (``ALLIANCE_FHIR_CANONICAL_URL``, by default the site
+    address's ``/fhir/``): the same whatever Host header a request came with."""
+    return str(settings.ALLIANCE["FHIR_CANONICAL_URL"]).rstrip("/") + "/"
+
+
+def questionnaire_url(code: str) -> str:
+    """An instrument's canonical URL (``Questionnaire.url``, ``QuestionnaireResponse
+    .questionnaire``)."""
+    return f"{canonical_base()}Questionnaire/{questionnaire_id(code)}"
+
+
+def client_code_system(organisation: Organisation) -> str:
+    """The identifier system of an organisation's client codes: the canonical base and the
+    organisation's name (unique on a site, and carried by an export and its restore), never a
+    database id."""
+    return f"{canonical_base()}identifier/client-code/{quote(organisation.name, safe='')}"
+
+
 def questionnaire(instrument: Instrument, *, base: str) -> dict[str, Any]:
     """A Questionnaire for an instrument: LOINC-coded where codes exist, answer options with
     ordinal values (the ``ordinalValue`` extension), the instructions as a leading display item
@@ -118,7 +143,7 @@ def questionnaire(instrument: Instrument, *, base: str) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(instrument.code),
-        "url": f"{base}Questionnaire/{questionnaire_id(instrument.code)}",
+        "url": questionnaire_url(instrument.code),
         "name": instrument.code.upper(),
         "title": _text(instrument.name),
         "status": "active",
@@ -137,9 +162,7 @@ def patient(client: Client) -> dict[str, Any]:
     return {
         "resourceType": "Patient",
         "id": str(client.pk),
-        "identifier": [
-            {"system": f"{CLIENT_CODE_SYSTEM}:{client.organisation_id}", "value": client.code}
-        ],
+        "identifier": [{"system": client_code_system(client.organisation), "value": client.code}],
         "active": True,
     }
 
@@ -184,7 +207,7 @@ def questionnaire_response(
             "system": "urn:ietf:rfc:3986",
             "value": f"urn:uuid:{response.idempotency_key}",
         },
-        "questionnaire": f"{base}Questionnaire/{questionnaire_id(response.instrument)}",
+        "questionnaire": questionnaire_url(response.instrument),
         "status": "completed",
         "subject": {"reference": f"Patient/{response.session.episode.client_id}"},
         "encounter": {"reference": f"Encounter/{response.session_id}"},
