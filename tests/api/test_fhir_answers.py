@@ -201,3 +201,40 @@ def test_questionnaire_ids_are_valid_fhir_ids_and_the_old_ones_still_answer(
     ids = [e["resource"]["id"] for e in fhir(cast, "clinician", "Questionnaire").json()["entry"]]
     assert new in ids and old not in ids
     assert all(re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", found) for found in ids)
+
+
+# Who rated (issue 14, point 6) ----------------------------------------------------------------
+
+
+def srs_body(cast: SimpleNamespace, **changes: Any) -> dict[str, Any]:
+    items = [{"linkId": f"srs_{n}", "answer": [{"valueDecimal": 9}]} for n in range(1, 5)]
+    return qr_body(cast, questionnaire="Questionnaire/srs", item=items, **changes)
+
+
+def test_a_clinicians_rating_names_the_practitioner_and_the_clients_the_patient(
+    cast: SimpleNamespace,
+) -> None:
+    practitioner = {"source": {"type": "Practitioner", "display": "me"}}
+    by_clinician = post(cast, "clinician", srs_body(cast, **practitioner))
+    by_client = post(cast, "clinician", srs_body(cast))
+    assert (by_clinician.status_code, by_client.status_code) == (201, 201)
+    mine, theirs = valid(by_clinician.json()), valid(by_client.json())
+    assert mine["source"]["type"] == mine["author"]["type"] == "Practitioner"
+    assert mine["source"]["identifier"]["value"] == cast.clinician.get_username()
+    assert theirs["source"] == {"reference": f"Patient/{cast.episode.client_id}"}
+    stored = Response.objects.get(pk=mine["id"])
+    assert (stored.rater, stored.rater_user) == ("clinician", cast.clinician)
+    observation = valid(fhir(cast, "clinician", f"Observation/{mine['id']}").json())
+    assert observation["performer"][0]["type"] == "Practitioner"
+    client_observation = fhir(cast, "clinician", f"Observation/{theirs['id']}").json()
+    assert client_observation["performer"] == [theirs["source"]]
+
+
+def test_a_rater_the_measure_does_not_take_is_refused(cast: SimpleNamespace) -> None:
+    body = phq9(cast, coded(NOT_AT_ALL), author={"reference": "Practitioner/1"})
+    refused(post(cast, "clinician", body), "source")
+
+
+def test_another_patient_as_source_is_refused(cast: SimpleNamespace) -> None:
+    other = {"reference": f"Patient/{cast.episode.client_id + 999}"}
+    refused(post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL), source=other)), "source")

@@ -367,6 +367,33 @@ def _check_total(
         )
 
 
+def _rater(
+    body: Mapping[str, Any], instrument: Instrument, session: Session, user: User
+) -> tuple[str, User | None]:
+    """Who answered, from ``source`` (else ``author``): the client (the Patient, the default),
+    a member of staff (a Practitioner: the user who posts) or a family member or carer (a
+    RelatedPerson)."""
+    field = "source" if body.get("source") else "author"
+    given = body.get(field) or {}
+    kind = str(given.get("type") or str(given.get("reference") or "").rpartition("/")[0])
+    kind = kind.rsplit("/", 1)[-1]
+    if not given or kind == "Patient":
+        patient = _reference_id(body, field, "Patient") if given.get("reference") else None
+        if patient is not None and patient != session.episode.client_id:
+            raise IntakeError(f"{field}: the Patient is not the one seen in this Encounter.", field)
+        return Rater.CLIENT, None
+    if kind in ("Practitioner", "PractitionerRole"):
+        staff = Rater.CLINICIAN if Rater.CLINICIAN in instrument.respondents else Rater.TEAM_MEMBER
+        return staff, user
+    if kind == "RelatedPerson":
+        return Rater.COLLATERAL, None
+    raise IntakeError(
+        f"{field}: who answered is a Patient, a Practitioner or a RelatedPerson "
+        "(a reference with its type).",
+        field,
+    )
+
+
 def _idempotency_key(body: Mapping[str, Any]) -> uuid.UUID | None:
     value = str((body.get("identifier") or {}).get("value") or "").removeprefix("urn:uuid:")
     try:
@@ -392,7 +419,8 @@ def _authored(body: Mapping[str, Any]) -> datetime | None:
 
 
 def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Response:
-    """Record a QuestionnaireResponse answered by the client, scored like any other response.
+    """Record a QuestionnaireResponse, scored like any other response: answered by the client
+    unless its ``source`` (or ``author``) names a Practitioner or RelatedPerson.
 
     The EHR's ``identifier`` (a UUID) makes a repeated POST for the same session store nothing
     new; an identifier already used for any other record is refused (409, ``identifier``)."""
@@ -401,12 +429,14 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
     session = _session(body, user)
     values = _values(body, instrument)
     _check_total(body, instrument, values, session.episode.client.age_group)
+    rater, rater_user = _rater(body, instrument, session, user)
     try:
         response = response_record(
             session=session,
             instrument_code=instrument.code,
             values=values,
-            rater=Rater.CLIENT,
+            rater=rater,
+            rater_user=rater_user,
             method=Method.IMPORT,
             idempotency_key=_idempotency_key(body),
             recorded_by=user,
@@ -423,7 +453,10 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
         ) from None
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
-        field = "authored" if field == "answered_at" else field  # FHIR's name for it
+        # FHIR's names for them
+        field = {"answered_at": "authored", "rater": "source", "rater_user": "source"}.get(
+            field, field
+        )
         raise IntakeError(f"{field}: {' '.join(messages)}", field) from None
     alerts_refresh([session.episode])
     return response

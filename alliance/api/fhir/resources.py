@@ -8,7 +8,7 @@ from django.conf import settings
 
 from alliance.accounts.models import Organisation
 from alliance.care.models import Client, Session, SessionStatus
-from alliance.measures.models import Response
+from alliance.measures.models import Rater, Response
 from alliance.science.instrument_schema import Instrument, Item, Option
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "questionnaire_id",
     "questionnaire_response",
     "questionnaire_url",
+    "rater_reference",
     "searchset",
     "total_coding",
 ]
@@ -190,6 +191,23 @@ def _answer(item: Item, value: float) -> dict[str, Any]:
     return {"valueDecimal": _number(value)}
 
 
+def rater_reference(response: Response) -> dict[str, Any]:
+    """Who answered: the client (their Patient), a member of staff (a Practitioner named by
+    their user name, under the site's identifier system for users) or a family member or
+    carer (a RelatedPerson, unnamed)."""
+    if response.rater == Rater.CLIENT:
+        return {"reference": f"Patient/{response.session.episode.client_id}"}
+    if response.rater == Rater.COLLATERAL:
+        return {"type": "RelatedPerson", "display": str(Rater.COLLATERAL.label)}
+    user = response.rater_user
+    name = (user.get_full_name() or user.get_username()) if user else str(response.rater)
+    reference: dict[str, Any] = {"type": "Practitioner", "display": name}
+    if user is not None:
+        system = f"{canonical_base()}identifier/user"
+        reference["identifier"] = {"system": system, "value": user.get_username()}
+    return reference
+
+
 def questionnaire_response(
     response: Response, instrument: Instrument, *, base: str
 ) -> dict[str, Any]:
@@ -212,6 +230,9 @@ def questionnaire_response(
         "subject": {"reference": f"Patient/{response.session.episode.client_id}"},
         "encounter": {"reference": f"Encounter/{response.session_id}"},
         "authored": response.answered_at.isoformat(),
+        # R4: the author recorded the answers, the source gave them; here the rater did both.
+        "author": rater_reference(response),
+        "source": rater_reference(response),
         "item": answered,
     }
 
@@ -244,6 +265,7 @@ def observation(response: Response, instrument: Instrument) -> dict[str, Any]:
         "subject": {"reference": f"Patient/{response.session.episode.client_id}"},
         "encounter": {"reference": f"Encounter/{response.session_id}"},
         "effectiveDateTime": response.answered_at.isoformat(),
+        "performer": [rater_reference(response)],
         "valueQuantity": {
             "value": _number(response.total),
             "unit": "{score}",

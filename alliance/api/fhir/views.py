@@ -265,7 +265,11 @@ def _search_records(
 
 
 def _responses(user: User) -> QuerySet[Response]:
-    return access.visible_responses(user).select_related("session__episode").order_by("pk")
+    return (
+        access.visible_responses(user)
+        .select_related("session__episode", "rater_user")
+        .order_by("pk")
+    )
 
 
 def _search(request: HttpRequest, resource_type: str, user: User) -> HttpResponse:
