@@ -4,8 +4,9 @@ names, contact details, birth years or free text (``docs/transfer.md``).
 Each id is ``HMAC-SHA256(key, kind + ":" + natural key)``, its first 16 hex digits (64 bits),
 after a letter for its kind: the same key gives the same pseudonyms in every export, so
 exports made months apart can be joined; without the key they cannot be traced back. Dates are
-moved by a whole number of weeks (1 to 26 either way, never 0), the same for every date of a client and
-derived from the key too: intervals and weekdays stay true, the calendar days do not.
+moved by a whole number of weeks (1 to 26 either way, never 0), the same for every date of a
+client and derived from the key too: intervals and weekdays stay true, the calendar days do
+not.
 """
 
 import csv
