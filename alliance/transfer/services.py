@@ -144,7 +144,12 @@ def organisation_import(
 def _import_document(
     document: dict[str, Any], organisation: str, progress: Progress, allow_access: bool
 ) -> ImportOutcome:
-    problems = document_problems(document)
+    try:
+        problems = document_problems(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as damaged:
+        # A check this version does not foresee: refused (exit 2) rather than a crash.
+        message = f"the export is damaged or edited by hand ({damaged!r}); nothing was written"
+        return ImportOutcome(errors=[RowError(0, "document", message)])
     if problems:
         return ImportOutcome(errors=problems)
     name = organisation or document["organisation"]["name"]
