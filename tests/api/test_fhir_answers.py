@@ -2,6 +2,7 @@
 the value, a sender's ordinal is checked against ours, codes from other code systems are refused
 (issue 14, point 1)."""
 
+import copy
 import json
 import re
 import uuid
@@ -238,3 +239,9 @@ def test_a_rater_the_measure_does_not_take_is_refused(cast: SimpleNamespace) -> 
 def test_another_patient_as_source_is_refused(cast: SimpleNamespace) -> None:
     other = {"reference": f"Patient/{cast.episode.client_id + 999}"}
     refused(post(cast, "clinician", phq9(cast, coded(NOT_AT_ALL), source=other)), "source")
+
+
+def test_a_total_given_twice_is_refused(cast: SimpleNamespace) -> None:
+    body = reference(cast, "lhc_forms_phq9.json")
+    body["item"].append(copy.deepcopy(body["item"][-1]))
+    refused(post(cast, "clinician", body), "total")

@@ -66,7 +66,7 @@ def test_it_creates_a_questionnaire_response(cast: SimpleNamespace, server: FHIR
         {
             "linkId": f"gad7_{n}",
             "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA6569-3"}}],
-        }  # noqa: E501
+        }
         for n in range(1, 8)
     ]
     body = {

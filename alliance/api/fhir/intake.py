@@ -306,10 +306,9 @@ def _answered(body: Mapping[str, Any], instrument: Instrument) -> tuple[dict[str
         if item.loinc:
             by_key[item.loinc] = item
     answers: dict[str, Any] = {}
-    total = None
     for entry in _flatten(body.get("item") or []):
         found = _matched(entry, instrument, by_key)
-        name = found.code if isinstance(found, Item) else "item"
+        name = found.code if isinstance(found, Item) else "total" if found else "item"
         given = _answers(entry, name)
         if found is None:
             if given and not _ignored(entry):
@@ -318,15 +317,10 @@ def _answered(body: Mapping[str, Any], instrument: Instrument) -> tuple[dict[str
                     "item",
                 )
             continue
-        key = name if isinstance(found, Item) else "total"
-        if key in answers or (key == "total" and total is not None):
+        if name in answers:
             raise IntakeError(f"{name}: the item is given twice; send each item once.", name)
-        if key == "total":
-            total = given[0] if given else None
-            answers["total"] = None
-        else:
-            answers[key] = given[0] if given else None
-    answers.pop("total", None)
+        answers[name] = given[0] if given else None
+    total = answers.pop("total", None)
     return answers, total
 
 
