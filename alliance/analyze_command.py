@@ -8,9 +8,12 @@ and any earlier output is left as it was. Exit codes: 0 done, 1 the analysis fai
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -259,29 +262,81 @@ def json_chunks(
     yield "\n}\n"
 
 
+# The delimiters a spreadsheet writes: a comma, a semicolon (Excel where the decimal mark is a
+# comma) or a tab.
+DELIMITERS = (",", ";", "\t")
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+_NUMBER_COLUMN = re.compile(r"^\s*(score|session|item_\d+)\s*$", re.IGNORECASE)
+
+
+def sniffed_delimiter(header: str) -> str:
+    """The delimiter of a CSV file from its header: the one of ``DELIMITERS`` that splits it
+    into the most columns (a comma when none does).
+
+    >>> sniffed_delimiter("episode_id;clinician_id;session"), sniffed_delimiter("a,b;c,d")
+    (';', ',')
+    """
+    counts = {
+        delimiter: len(next(csv.reader([header], delimiter=delimiter))) for delimiter in DELIMITERS
+    }
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] > 1 else ","
+
+
+def _decimal_points(frame: pd.DataFrame) -> pd.DataFrame:
+    """Decimal commas (``7,5``, as a spreadsheet writes them where that is the mark) read as
+    decimal points, in the number columns only (score, session, item_<n>)."""
+    for name in frame.columns:
+        if _NUMBER_COLUMN.match(str(name)):
+            column = frame[name]
+            frame[name] = column.where(
+                ~column.str.match(_DECIMAL_COMMA), column.str.replace(",", ".", regex=False)
+            )
+    return frame
+
+
+def _csv_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputProblem(f"cannot read {path}: {error.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")  # a byte-order mark (Excel's "CSV UTF-8") is skipped
+    except UnicodeDecodeError as error:
+        raise InputProblem(
+            f"{path} is not UTF-8 text (byte {error.start + 1} is not); save it as "
+            '"CSV UTF-8" and try again'
+        ) from None
+
+
 def read_ratings_csv(path: Path) -> pd.DataFrame:
     """The CSV as text cells: blanks stay "" (not NaN) and blank lines stay rows, so row numbers
-    match the file as a spreadsheet shows it. A row with more cells than the header is refused:
+    match the file as a spreadsheet shows it (the checks skip blank lines). The delimiter (comma,
+    semicolon or tab) is read from the header, a decimal comma is a decimal point, a byte-order
+    mark and Windows line ends are fine. A row with more cells than the header is refused:
     pandas would otherwise shift it into an index or drop the extra cells."""
+    text = _csv_text(path)
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if not header:
+        raise InputProblem(f"{path} is empty; it needs a header row and ratings")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
-                path,
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sniffed_delimiter(header),
                 dtype=str,
                 keep_default_na=False,
                 skip_blank_lines=False,
                 index_col=False,
-                encoding="utf-8-sig",
             )
     except pd.errors.EmptyDataError:
         raise InputProblem(f"{path} is empty; it needs a header row and ratings") from None
     except pd.errors.ParserWarning:
         raise InputProblem(f"{path}: a row has more cells than the header has columns") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise InputProblem(f"{path} is not a readable UTF-8 CSV file: {error}") from None
-    except OSError as error:
-        raise InputProblem(f"cannot read {path}: {error.strerror}") from None
+    except pd.errors.ParserError as error:
+        raise InputProblem(f"{path} is not a readable CSV file: {error}") from None
+    return _decimal_points(frame)
 
 
 def _check_paths(ratings: Path, json_out: Path, report: Path | None) -> None:

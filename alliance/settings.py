@@ -433,6 +433,11 @@ for _alias, _key, _top in (
 ALLIANCE["RISK_ESCALATE_AFTER_HOURS"] = env_int("ALLIANCE_RISK_ESCALATE_AFTER_HOURS", 4, minimum=1)
 # The address staff open Alliance at, for links in e-mails sent by the background worker.
 ALLIANCE["SITE_URL"] = env_str("ALLIANCE_SITE_URL", "http://localhost:8000")
+# The base of FHIR canonical URLs (Questionnaire.url) and identifier systems: stable whatever
+# Host header a request came with, and the same after an export is restored (docs/api.md).
+ALLIANCE["FHIR_CANONICAL_URL"] = env_str(
+    "ALLIANCE_FHIR_CANONICAL_URL", ALLIANCE["SITE_URL"].rstrip("/") + "/fhir/"
+)
 
 
 def env_reminder_before(name: str, default: str) -> str | int:

@@ -4,8 +4,9 @@ write goes through the same services as the pages. See docs/api.md."""
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
+from enum import Enum
 from functools import wraps
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
@@ -17,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.pagination import PaginationBase, paginate
 from ninja.parser import Parser
 from ninja.security import HttpBearer
+from pydantic import AwareDatetime, ConfigDict, WithJsonSchema
 
 from alliance import access
 from alliance.accounts.models import User
@@ -25,11 +27,43 @@ from alliance.api.models import ApiToken
 from alliance.api.series import router as series_router
 from alliance.api.services import token_authenticate
 from alliance.care import services as care
-from alliance.care.models import CareTeamMember, Goal, GoalStatus, Rupture, Task
-from alliance.feedback.models import AlertState
+from alliance.care.models import (
+    AgeGroup,
+    CareRole,
+    CareTeamMember,
+    Ending,
+    Goal,
+    GoalStatus,
+    NoticedBy,
+    Resolution,
+    Rupture,
+    SessionStatus,
+    Setting,
+    Task,
+    TaskOutcome,
+)
+from alliance.feedback.models import AlertState, Severity
 from alliance.feedback.services import AlertWithdrawn, alert_acknowledge, alerts_refresh
 from alliance.measures.models import STAFF_RATERS, Method, Rater
 from alliance.measures.services import SubmissionKeyConflict, response_record
+from alliance.science.ruptures import MARKERS, STRATEGIES
+
+# The 3RS rupture markers and repair strategies, as enums in the schema.
+Marker = Enum("Marker", {code: code for code in MARKERS}, type=str)  # type: ignore[misc]
+Strategy = Enum("Strategy", {code: code for code in STRATEGIES}, type=str)  # type: ignore[misc]
+
+
+def one_of(choices: type[Enum]) -> Any:
+    """A text field of a request body, declared as an enum in the schema. The service checks
+    it, so a wrong value is refused with the service's message naming the field and the
+    allowed values (``loc: ["body", field]``), like every other refusal."""
+    values = [member.value for member in choices]  # type: ignore[var-annotated]
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": values})]
+
+
+RaterIn = one_of(Rater)
+MarkerIn, StrategyIn = one_of(Marker), one_of(Strategy)
+NoticedByIn, ResolutionIn = one_of(NoticedBy), one_of(Resolution)
 
 MAX_LIMIT = 100
 # Ids and offsets fit a database integer, so an absurd number is a 422, not a server error.
@@ -44,17 +78,29 @@ class TokenAuth(HttpBearer):
 
 _ERROR = {
     "type": "object",
+    "title": "Error",
     "properties": {"detail": {"type": "string"}},
     "required": ["detail"],
 }
 _INVALID = {
     "type": "object",
+    "title": "Invalid",
     "properties": {
         "detail": {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
+                "title": "Problem",
+                "properties": {
+                    # Every array says what it holds: a generated client (openapi-python-client)
+                    # drops a schema with an untyped array, and with it every 422 model.
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
                 "required": ["loc", "msg"],
             },
         }
@@ -217,11 +263,21 @@ def _writer(request: HttpRequest) -> User:
 # Schemas -------------------------------------------------------------------------------------
 
 
+class In(Schema):
+    """A request body: a field it does not declare is refused (422), never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# A blank ending (an open episode) is the empty string.
+EndingOrBlank = Ending | Literal[""]
+
+
 class ClientOut(Schema):
     id: int
     code: str
     display_name: str
-    age_group: str
+    age_group: AgeGroup
     birth_year: int | None
 
 
@@ -229,10 +285,10 @@ class EpisodeOut(Schema):
     id: int
     client_id: int
     team_id: int
-    setting: str
+    setting: Setting
     started_on: date
     ended_on: date | None
-    ending: str
+    ending: EndingOrBlank
     outcome_measure: str
     alliance_measure: str
 
@@ -240,7 +296,7 @@ class EpisodeOut(Schema):
 class CareTeamMemberOut(Schema):
     member_id: int
     name: str
-    role: str
+    role: CareRole
     joined_on: date | None
 
     @staticmethod
@@ -253,15 +309,15 @@ class SessionOut(Schema):
     episode_id: int
     number: int | None  # none for a cancelled or withdrawn session (issue 11)
     starts_at: datetime
-    status: str
+    status: SessionStatus
 
 
 class ResponseOut(Schema):
     id: int
     session_id: int
     instrument: str
-    rater: str
-    method: str
+    rater: Rater
+    method: Method
     items: dict[str, float | None]
     total: float
     subscales: dict[str, float]
@@ -276,13 +332,14 @@ class ResponseOut(Schema):
 Answer = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
-class ResponseIn(Schema):
+class ResponseIn(In):
     session: RecordId
     instrument: str
     items: dict[str, Answer | None]
-    rater: str = Rater.CLIENT
+    rater: RaterIn = Rater.CLIENT.value
     idempotency_key: uuid.UUID | None = None
-    answered_at: datetime | None = None
+    # With its offset (2026-01-05T10:30:00+01:00): a time without one is ambiguous.
+    answered_at: AwareDatetime | None = None
 
 
 class AlertOut(Schema):
@@ -290,7 +347,7 @@ class AlertOut(Schema):
     episode_id: int
     session_id: int
     rule: str
-    severity: str
+    severity: Severity
     evidence: dict[str, Any]
     advice: str
     pathway: str
@@ -299,12 +356,12 @@ class AlertOut(Schema):
     acknowledged_by_id: int | None
     acknowledgement_note: str
     measure: str
-    state: str
+    state: AlertState
     since_session: int | None
     closed_by_session: int | None
 
 
-class AcknowledgementIn(Schema):
+class AcknowledgementIn(In):
     note: str = Field("", max_length=1000)
 
 
@@ -313,7 +370,7 @@ class GoalOut(Schema):
     episode_id: int
     text: str
     agreed: bool
-    status: str
+    status: GoalStatus
     version: int
     replaces_id: int | None
     created_at: datetime
@@ -327,7 +384,7 @@ class TaskOut(Schema):
     what: str
     rationale: str
     client_agreed: bool
-    outcome: str
+    outcome: TaskOutcome
     reviewed_in_id: int | None
     review_note: str
 
@@ -335,10 +392,10 @@ class TaskOut(Schema):
 class RuptureOut(Schema):
     id: int
     session_id: int
-    markers: list[str]
-    noticed_by: str
-    strategies: list[str]
-    resolution: str
+    markers: list[Marker]
+    noticed_by: NoticedBy
+    strategies: list[Strategy]
+    resolution: Resolution
     note: str
     recorded_at: datetime
 
@@ -542,14 +599,14 @@ def rupture_list(request: HttpRequest, filters: Query[EpisodeFilter]) -> QuerySe
     return _in_visible_episodes(request, Rupture.objects.all(), "session__episode", filters.episode)
 
 
-class GoalIn(Schema):
+class GoalIn(In):
     episode: RecordId
     text: str
     agreed: bool = False
     session: RecordId | None = None
 
 
-class TaskIn(Schema):
+class TaskIn(In):
     session: RecordId
     what: str
     client_agreed: bool
@@ -557,12 +614,12 @@ class TaskIn(Schema):
     rationale: str = ""
 
 
-class RuptureIn(Schema):
+class RuptureIn(In):
     session: RecordId
-    markers: list[str]
-    noticed_by: str
-    strategies: list[str] = []
-    resolution: str
+    markers: list[MarkerIn]
+    noticed_by: NoticedByIn
+    strategies: list[StrategyIn] = []
+    resolution: ResolutionIn
     note: str = ""
 
 

@@ -5,7 +5,9 @@ module collects *every* bad cell at once, each with the row number a spreadsheet
 is row 1, the first rating row 2), the column and what is allowed, so a researcher can fix a file
 in one pass; and it turns a clean table into typed columns for :mod:`alliance.science.analysis`.
 Nothing is guessed: a blank optional cell means the same as a missing optional column (rater
-``client``, age group ``adult``, no date), and that is the only default.
+``client``, age group ``adult``, no date), and that is the only default. A blank line (every
+cell empty, as a spreadsheet leaves at the end) is no rating: it is skipped, and the rows after
+it keep their numbers.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "RatingsError",
     "RatingsTable",
     "RowError",
+    "check_ratings",
     "read_ratings",
     "validate_ratings",
 ]
@@ -150,8 +153,37 @@ def read_ratings(
     return parsed
 
 
+def check_ratings(
+    frame: pd.DataFrame, *, instruments: Mapping[str, Instrument] | None = None
+) -> tuple[list[RowError], RatingsTable | None]:
+    """Every bad cell (:func:`validate_ratings`) and the rows without one in typed columns, for
+    a caller that checks more of each row (the import) and reports every problem of a file in
+    one pass. The table is ``None`` when a required column is missing or no row is left.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"episode_id": ["e1", "e1"], "clinician_id": ["c1", "c1"],
+    ...                       "session": ["1", "x"], "measure": ["ors", "ors"],
+    ...                       "score": ["20", "21"]})
+    >>> errors, table = check_ratings(frame)
+    >>> [str(error) for error in errors], table.ratings["row"].tolist()
+    (["row 3, column session: 'x' is not a session number; allowed whole numbers 1 or more"], [2])
+    """
+    return _check(frame, instruments, partial=True)
+
+
+def _blank_lines(frame: pd.DataFrame) -> NDArray[np.bool_]:
+    if frame.shape[1] == 0:
+        return np.zeros(len(frame), dtype=bool)
+    text = frame.astype("string").fillna("")
+    blank = np.ones(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        blank &= (text.iloc[:, position].str.strip() == "").to_numpy(dtype=bool)
+    return blank
+
+
 def _check(
-    frame: pd.DataFrame, instruments: Mapping[str, Instrument] | None
+    frame: pd.DataFrame, instruments: Mapping[str, Instrument] | None, *, partial: bool = False
 ) -> tuple[list[RowError], RatingsTable | None]:
     if not isinstance(frame, pd.DataFrame):
         raise ValueError("frame: must be a pandas DataFrame with one row per rating")
@@ -164,12 +196,14 @@ def _check(
             RowError(_HEADER_ROW, name, f"required column missing; the file needs {needed}")
             for name in missing
         ], None
-    if renamed.empty:
+    blank = _blank_lines(renamed)
+    if renamed.empty or blank.all():
         return [
             RowError(FIRST_DATA_ROW, REQUIRED_COLUMNS[0], "no ratings: the table is empty")
         ], None
-    checker = _Checker(renamed.reset_index(drop=True), catalogue)
-    return checker.run()
+    rows = np.flatnonzero(~blank) + FIRST_DATA_ROW
+    checker = _Checker(renamed[~blank].reset_index(drop=True), catalogue, rows)
+    return checker.run(partial=partial)
 
 
 def _text(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -194,10 +228,12 @@ def _numbers(text: pd.Series) -> NDArray[np.float64]:
 class _Checker:
     """Parses each column once and collects every bad cell."""
 
-    def __init__(self, frame: pd.DataFrame, instruments: dict[str, Instrument]) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, instruments: dict[str, Instrument], rows: NDArray[np.int64]
+    ) -> None:
         self.frame = frame
         self.instruments = instruments
-        self.rows = np.arange(len(frame)) + FIRST_DATA_ROW
+        self.rows = rows
         self.errors: list[RowError] = []
 
     def flag(self, mask: Mask, column: str, message: Mapping[int, str] | str) -> None:
@@ -210,7 +246,7 @@ class _Checker:
         for position, text in zip(positions, describe, strict=True):
             self.errors.append(RowError(int(self.rows[position]), column, text))
 
-    def run(self) -> tuple[list[RowError], RatingsTable | None]:
+    def run(self, *, partial: bool = False) -> tuple[list[RowError], RatingsTable | None]:
         ids = {name: self.required_text(name) for name in ("episode_id", "clinician_id")}
         measure = self.measures()
         rater = self.choice("rater", RATERS, "client")
@@ -236,11 +272,15 @@ class _Checker:
         )
         self.duplicates(parsed)
         self.date_order(parsed)
-        if self.errors:
-            return sorted(set(self.errors)), None
+        errors = sorted(set(self.errors))
+        if errors and partial:
+            parsed = parsed[~parsed["row"].isin([error.row for error in errors])]
+            parsed = parsed.reset_index(drop=True)
+        if (errors and not partial) or parsed.empty:
+            return errors, None
         parsed["session"] = parsed["session"].astype(np.int64)
         has_dates = "date" in self.frame.columns and bool(parsed["date"].notna().any())
-        return [], RatingsTable(parsed, tuple(items), has_dates)
+        return errors, RatingsTable(parsed, tuple(items), has_dates)
 
     def required_text(self, name: str) -> pd.Series:
         text = _text(self.frame, name)

@@ -170,5 +170,8 @@ class _Names:
             self.need(f"{at}.tasks[{j}].created_by", task["created_by"], self.users, "users")
         for j, alert in enumerate(episode.get("alerts", [])):
             self.need(f"{at}.alerts[{j}].session", alert.get("session"), numbers, "sessions")
+            for name in ("since_session", "closed_by_session", "snoozed_at_session"):
+                where = f"{at}.alerts[{j}].{name}"
+                self.need(where, alert.get(name), numbers, "sessions", blank_ok=True)
             where = f"{at}.alerts[{j}].acknowledged_by"
             self.need(where, alert["acknowledged_by"], self.users, "users", blank_ok=True)

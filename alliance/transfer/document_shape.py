@@ -181,6 +181,13 @@ _EPISODE = {
             "acknowledged_at": (Optional, DATETIME),
             "acknowledged_by": (Optional, STR),
             "acknowledgement_note": STR,
+            # The alert lifecycle's fields (issue 12); an older export has none of them.
+            "measure": STR,
+            "state": STR,
+            "since_session": (Optional, INT),
+            "closed_by_session": (Optional, INT),
+            "snooze_reason": STR,
+            "snoozed_at_session": (Optional, INT),
         }
     ],
 }
@@ -238,7 +245,15 @@ EXPORT_SHAPE: dict[str, Any] = {
 }
 # Fields an older export (or a hand-made one) may leave out: the model's default is used.
 OPTIONAL = {"first_name", "last_name", "email", "mobile", "is_active", "is_staff"}
-_OPTIONAL_IN = {"users"}
+ALERT_OPTIONAL = {
+    "measure",
+    "state",
+    "since_session",
+    "closed_by_session",
+    "snooze_reason",
+    "snoozed_at_session",
+}
+_OPTIONAL_IN = {"users": frozenset(OPTIONAL), "alerts": frozenset(ALERT_OPTIONAL)}
 
 
 def _depth(value: Any, limit: int) -> bool:
@@ -329,7 +344,7 @@ class _Walker:
                 if name not in optional:
                     self.bad(where, "missing; every record of this kind needs it")
                 continue
-            inner = frozenset(OPTIONAL) if name in _OPTIONAL_IN else frozenset()
+            inner = _OPTIONAL_IN.get(name, frozenset())
             if isinstance(field_spec, list) and isinstance(field_spec[0], dict) and inner:
                 items = value[name]
                 if not isinstance(items, list):

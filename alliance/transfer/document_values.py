@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, User
 from alliance.care.models import (
+    MAX_ACTIVE_GOALS,
     AgeGroup,
     CareRole,
     CareTeamMember,
@@ -26,6 +27,7 @@ from alliance.care.models import (
     Episode,
     Goal,
     GoalRating,
+    GoalStatus,
     GoalVersion,
     Reflection,
     Rupture,
@@ -274,8 +276,15 @@ class _Values:
                 self.model(f"{where}.ratings[{k}]", GoalRating, _no_time(rating, "recorded_at"))
             self.once(f"{where}.ratings", [r["session"] for r in goal["ratings"]], "session")
             self.once(f"{where}.versions", [v["version"] for v in goal["versions"]], "version")
+            self.history(where, goal, "goal")
             if not goal["text"].strip():
                 self.bad(f"{where}.text", "empty; a goal says something")
+        active = [goal for goal in episode["goals"] if goal["status"] == GoalStatus.ACTIVE]
+        if len(active) > MAX_ACTIVE_GOALS:
+            self.bad(
+                f"{at}.goals",
+                f"{len(active)} active goals; an episode has at most {MAX_ACTIVE_GOALS} at once",
+            )
         for j, task in enumerate(episode["tasks"]):
             self.model(f"{at}.tasks[{j}]", Task, _no_time(task, "created_at"))
             if not task["what"].strip():
@@ -295,6 +304,8 @@ class _Values:
         for j, alert in enumerate(episode["alerts"]):
             where = f"{at}.alerts[{j}]"
             self.model(where, Alert, _no_time(alert, "raised_at", "acknowledged_at"))
+            if alert.get("measure"):
+                self.measure(f"{where}.measure", alert["measure"])
             if (alert["acknowledged_at"] is None) != (alert["acknowledged_by"] is None):
                 self.bad(f"{where}.acknowledged_by", "an acknowledgement names who and when")
 
@@ -313,6 +324,7 @@ class _Values:
             self.bad(f"{at}.cancelled_by", "only a cancelled session says who cancelled it")
         for k, code in enumerate(session["due"]):
             self.measure(f"{at}.due[{k}]", code)
+        self.once(f"{at}.attended_by", session["attended_by"], "member of staff")
         self.moment(f"{at}.starts_at", session["starts_at"], ahead=SESSIONS_AHEAD)
         self.moment(f"{at}.booked_at", session["booked_at"])
         for k, response in enumerate(session["responses"]):
@@ -355,8 +367,17 @@ class _Values:
             self.scored(
                 f"{at}.versions[{k}]", {**version, "instrument": instrument.code}, age_group
             )
-        numbers = [v["version"] for v in response["versions"]]
-        if response["version"] < 1 or (numbers and response["version"] != max(numbers)):
+        self.once(f"{at}.versions", [v["version"] for v in response["versions"]], "version")
+        self.history(at, response, "response")
+
+    def history(self, at: str, record: Record, what: str) -> None:
+        """A record keeps every version from 1 on, the last one its current ``version``."""
+        numbers = [v["version"] for v in record["versions"]]
+        if not numbers:
+            self.bad(f"{at}.versions", f"empty; a {what} keeps its history from version 1")
+        elif min(numbers) < 1:
+            self.bad(f"{at}.versions", "a version is numbered 1 or more")
+        if record["version"] < 1 or (numbers and record["version"] != max(numbers)):
             self.bad(f"{at}.version", "must be 1 or more, the number of its latest version")
 
     def scored(self, at: str, record: Record, age_group: str) -> None:

@@ -4,8 +4,8 @@ names, contact details, birth years or free text (``docs/transfer.md``).
 Each id is ``HMAC-SHA256(key, kind + ":" + natural key)``, its first 16 hex digits (64 bits),
 after a letter for its kind: the same key gives the same pseudonyms in every export, so
 exports made months apart can be joined; without the key they cannot be traced back. Dates are
-moved by a whole number of weeks (up to 26 either way), the same for every date of a client and
-derived from the key too: intervals and weekdays stay true, the calendar days do not.
+moved by a whole number of weeks (1 to 26 either way, never 0), the same for every date of a
+client and derived from the key too: intervals and weekdays stay true, the calendar days do not.
 
 Of the clinic's week (issue 11) it carries what is no free text and names nobody: the episode's
 setting, each session's kind (in person, video, phone), length and whether it was planned as the
@@ -50,8 +50,11 @@ def pseudonym(key: bytes, kind: str, natural_key: str) -> str:
 
 
 def _shift(key: bytes, client_code: str) -> dt.timedelta:
+    """1 to 26 weeks either way, never 0 (an unshifted client would keep their real days)."""
     digest = hmac.new(key, f"shift:{client_code}".encode(), hashlib.sha256).digest()
-    weeks = int.from_bytes(digest[:4], "big") % (2 * _MAX_SHIFT_WEEKS + 1) - _MAX_SHIFT_WEEKS
+    weeks = int.from_bytes(digest[:4], "big") % (2 * _MAX_SHIFT_WEEKS) + 1  # 1 .. 52
+    if weeks > _MAX_SHIFT_WEEKS:
+        weeks = _MAX_SHIFT_WEEKS - weeks  # 27 .. 52 as -1 .. -26
     return dt.timedelta(weeks=weeks)
 
 

@@ -21,7 +21,7 @@ from alliance.accounts.models import Organisation
 from alliance.audit.models import Action, Via
 from alliance.audit.services import audit_record
 from alliance.replica import replica_reads
-from alliance.science.ratings_table import RatingsError, RowError, read_ratings
+from alliance.science.ratings_table import RowError, check_ratings
 from alliance.transfer import ratings_import, research
 from alliance.transfer.document_check import document_problems
 from alliance.transfer.document_shape import document_upgrade
@@ -148,7 +148,12 @@ def _import_document(
     document: dict[str, Any], organisation: str, progress: Progress, allow_access: bool
 ) -> ImportOutcome:
     document = document_upgrade(document)
-    problems = document_problems(document)
+    try:
+        problems = document_problems(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as damaged:
+        # A check this version does not foresee: refused (exit 2) rather than a crash.
+        message = f"the export is damaged or edited by hand ({damaged!r}); nothing was written"
+        return ImportOutcome(errors=[RowError(0, "document", message)])
     if problems:
         return ImportOutcome(errors=problems)
     name = organisation or document["organisation"]["name"]
@@ -177,14 +182,21 @@ def _import_document(
 def _import_ratings(
     frame: Any, organisation: str, progress: Progress, allow_access: bool
 ) -> ImportOutcome:
-    try:
-        table = read_ratings(frame)
-    except RatingsError as bad:
-        return ImportOutcome(errors=list(bad.errors))
+    # Every problem of the file in one pass: the table's own, then the database's checks of
+    # the rows the table found clean.
+    errors, table = check_ratings(frame)
+    if errors and not Organisation.objects.filter(name=organisation).exists():
+        # The file's own problems are still worth knowing: said with the missing organisation.
+        return ImportOutcome(
+            errors=[*errors, RowError(0, "--organisation", f"there is no {organisation!r}")]
+        )
     try:
         with transaction.atomic():
             org = _organisation(organisation)
-            rows, errors = ratings_import.ratings_check(table, organisation=org)
+            rows: list[Any] = []
+            if table is not None:
+                rows, more = ratings_import.ratings_check(table, organisation=org)
+                errors = sorted(errors + more)
             if errors:
                 return ImportOutcome(errors=errors)
             tick = _advancer(len(rows), progress)

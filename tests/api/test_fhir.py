@@ -64,7 +64,7 @@ def test_every_instrument_is_a_valid_questionnaire(cast: SimpleNamespace) -> Non
 def test_the_phq9_questionnaire_is_loinc_coded_with_ordinal_answers(cast: SimpleNamespace) -> None:
     body = fhir(cast, "clinician", "Questionnaire/phq9").json()
     assert body["code"] == [{"system": "http://loinc.org", "code": "44249-1"}]
-    first = body["item"][0]
+    first = body["item"][1]  # after the instructions
     assert first["code"][0]["code"] == "44250-9"
     options = [option["valueCoding"] for option in first["answerOption"]]
     assert [o["code"] for o in options] == ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]

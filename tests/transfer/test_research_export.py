@@ -83,3 +83,12 @@ def test_a_pseudonym_is_an_hmac_of_the_kind_and_the_natural_key() -> None:
 def test_it_refuses_a_short_key(db: None) -> None:
     with pytest.raises(ValueError, match="at least 16 bytes"):
         research_csv(organisation=Organisation(name="x"), key=b"short")
+
+
+def test_the_date_shift_is_never_zero_and_spans_26_weeks_either_way() -> None:
+    """Found: one client in 53 kept their real days (a shift of 0 weeks)."""
+    from alliance.transfer.research import _shift
+
+    weeks = {_shift(KEY, f"C{n:05d}").days // 7 for n in range(5000)}
+    assert 0 not in weeks
+    assert weeks == set(range(-26, 0)) | set(range(1, 27))

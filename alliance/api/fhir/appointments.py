@@ -36,12 +36,6 @@ STATUS = {
 }
 MODE_SYSTEM = "urn:alliance:session-mode"
 STAFF_SYSTEM = "urn:alliance:staff"
-SEARCH_PARAMS = [
-    ("patient", "reference"),
-    ("actor", "reference"),
-    ("date", "date"),
-    ("status", "token"),
-]
 PREFIXES = ("eq", "ge", "le", "gt", "lt")
 
 

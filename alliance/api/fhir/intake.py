@@ -17,15 +17,25 @@ from fhirclient.models.questionnaireresponse import QuestionnaireResponse
 
 from alliance import access
 from alliance.accounts.models import User
-from alliance.api.fhir.resources import DB_INT_MAX, ORDINAL_VALUE
-from alliance.care.models import Session
+from alliance.api.fhir.resources import ANSWER_SYSTEM, DB_INT_MAX, LOINC, ORDINAL_VALUE
+from alliance.care.models import Session, SessionStatus
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response
 from alliance.measures.services import SubmissionKeyConflict, response_record
 from alliance.science.instrument_schema import Instrument, Item
+from alliance.science.instruments import score_response, validate_values
 from alliance.voice import fhir as voice_fhir
 from alliance.voice import services as voice_services
+
+# Extensions that carry a sender's score for an answer option: R4's ordinalValue and SDC's
+# itemWeight (R5's name for it, used by some form builders on R4).
+ORDINAL_URLS = (ORDINAL_VALUE, "http://hl7.org/fhir/StructureDefinition/itemWeight")
+# LOINC answer codes that mean the same option: LOINC's GAD-7 panel (69737-5) codes "More than
+# half the days" LA18938-3 where the PHQ-9 panel (44249-1) uses LA6570-1, the code our shared
+# frequency scale carries.
+LOINC_ANSWER_SYNONYMS = {"LA18938-3": "LA6570-1"}
+IGNORED_ITEMS = {"69722-7"}
 
 
 class IntakeError(Exception):
@@ -116,7 +126,12 @@ def _check_structure(body: Mapping[str, Any]) -> None:
 def _instrument(body: Mapping[str, Any]) -> Instrument:
     reference = str(body.get("questionnaire") or "")
     code = reference.rstrip("/").rsplit("/", 1)[-1].split("|")[0]
-    found = catalogue.instruments().get(code)
+    found = catalogue.instruments().get(code) or catalogue.instruments().get(
+        code.replace("-", "_")  # the old ids wai_sr, wai_sr_t as the new wai-sr, wai-sr-t
+    )
+    for instrument in catalogue.instruments().values():
+        if found is None and code and code == instrument.codes.loinc_panel:
+            found = instrument  # a LOINC form's canonical (http://loinc.org/q/44249-1)
     if found is None:
         known = ", ".join(sorted(catalogue.instruments()))
         raise IntakeError(
@@ -164,6 +179,12 @@ def _session(body: Mapping[str, Any], user: User) -> Session:
             status=403,
             code="forbidden",
         )
+    if session.status == SessionStatus.CANCELLED:
+        raise IntakeError(
+            f"encounter: Encounter/{session_id} was cancelled; answers are recorded for a "
+            "session that took place (record it as attended on the session page first).",
+            "encounter",
+        )
     patient_id = _reference_id(body, "subject", "Patient")
     if patient_id is not None and patient_id != session.episode.client_id:
         raise IntakeError("subject: the Patient is not the one seen in this Encounter.", "subject")
@@ -174,18 +195,57 @@ def _flatten(items: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
     for item in items:
         yield item
         yield from _flatten(item.get("item") or [])
+        for answer in item.get("answer") or []:
+            yield from _flatten(answer.get("item") or [])
 
 
-def _coded_value(item: Item, coding: Mapping[str, Any]) -> float:
-    for extension in coding.get("extension") or []:
-        if extension.get("url") == ORDINAL_VALUE and "valueDecimal" in extension:
-            return float(extension["valueDecimal"])
+def _ordinal(element: Mapping[str, Any]) -> float | None:
+    """The sender's own score for an answer (``ordinalValue``, or SDC's ``itemWeight``), if any."""
+    for extension in element.get("extension") or []:
+        if extension.get("url") in ORDINAL_URLS:
+            for key in ("valueDecimal", "valueInteger"):
+                if key in extension:
+                    return float(extension[key])
+    return None
+
+
+def _option_for(item: Item, system: str, code: str) -> float | None:
+    if system == LOINC:
+        code = LOINC_ANSWER_SYNONYMS.get(code, code)
     for option in item.scale.options:
-        if coding.get("code") in (option.loinc, f"{option.value:g}"):
+        if (system == LOINC and code == option.loinc) or (
+            system == ANSWER_SYSTEM and code == f"{option.value:g}"
+        ):
             return option.value
-    raise IntakeError(
-        f"{item.code}: answer code {coding.get('code')!r} is not an option.", item.code
-    )
+    return None
+
+
+def _coded_value(item: Item, coding: Mapping[str, Any], answer: Mapping[str, Any]) -> float:
+    """The answer code decides the value. A sender's ordinal that disagrees with our option is
+    refused (a form builder scoring 1-4 would otherwise turn "Not at all" into "Several
+    days"), and so is a code from any other code system (SNOMED's "3" is not our 3)."""
+    system, code = str(coding.get("system") or ""), str(coding.get("code") or "")
+    if system not in (LOINC, ANSWER_SYSTEM):
+        raise IntakeError(
+            f"{item.code}: answer code system {system or '(none)'!r} is not known; "
+            f"use {LOINC} or {ANSWER_SYSTEM}.",
+            item.code,
+        )
+    value = _option_for(item, system, code)
+    if value is None:
+        allowed = ", ".join(option.loinc or f"{option.value:g}" for option in item.scale.options)
+        raise IntakeError(
+            f"{item.code}: answer code {code!r} is not an option; allowed: {allowed}.", item.code
+        )
+    for ordinal in (_ordinal(coding), _ordinal(answer)):
+        if ordinal is not None and ordinal != value:
+            raise IntakeError(
+                f"{item.code}: the ordinal value {ordinal:g} sent with answer {code!r} "
+                f"disagrees with its score here ({value:g}); the answer code decides, so send "
+                "it without an ordinal or with ours (see the Questionnaire).",
+                item.code,
+            )
+    return value
 
 
 def _value(item: Item, answer: Mapping[str, Any]) -> float:
@@ -193,29 +253,144 @@ def _value(item: Item, answer: Mapping[str, Any]) -> float:
         if key in answer:
             return float(answer[key])
     if "valueCoding" in answer:
-        return _coded_value(item, answer["valueCoding"])
+        return _coded_value(item, answer["valueCoding"], answer)
     raise IntakeError(
         f"{item.code}: answer with valueCoding, valueInteger or valueDecimal.", item.code
     )
 
 
-def _values(body: Mapping[str, Any], instrument: Instrument) -> dict[str, float | None]:
-    by_code = {item.code: item for item in instrument.items}
-    values: dict[str, float | None] = {}
+def _answers(entry: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    answers = list(entry.get("answer") or [])
+    if len(answers) > 1:
+        raise IntakeError(f"{name}: answered {len(answers)} times; it takes one answer.", name)
+    return answers
+
+
+def _keys(entry: Mapping[str, Any]) -> list[str]:
+    """What an answered item may be known by: its linkId (ours, a LOINC code, or LHC-Forms'
+    ``/44249-1/44250-9`` path), or its ``definition`` (``...#44250-9``, ``.../phq9_1``)."""
+    keys = []
+    for value in (str(entry.get("linkId") or ""), str(entry.get("definition") or "")):
+        if value:
+            keys += [value, value.rsplit("#", 1)[-1], value.rstrip("/").rsplit("/", 1)[-1]]
+    return keys
+
+
+def _ignored(entry: Mapping[str, Any]) -> bool:
+    """LOINC's "how difficult have these problems made it" item (69722-7), sent with the GAD-7
+    panel by LOINC-based forms: it is not part of the GAD-7 score and our GAD-7 does not ask
+    it, so it is accepted and not stored (the PHQ-9 stores its own)."""
+    return bool(set(_keys(entry)) & IGNORED_ITEMS)
+
+
+def _total_keys(instrument: Instrument) -> set[str]:
+    return {instrument.codes.loinc_total or "", f"{instrument.code}-total", "total"} - {""}
+
+
+def _matched(
+    entry: Mapping[str, Any], instrument: Instrument, by_key: Mapping[str, Item]
+) -> Item | str | None:
+    """The instrument's item an answered entry is (or ``"total"`` for a submitted total)."""
+    keys = _keys(entry)
+    for key in keys:
+        if key in by_key:
+            return by_key[key]
+    if _total_keys(instrument) & set(keys):
+        return "total"
+    return None
+
+
+def _answered(body: Mapping[str, Any], instrument: Instrument) -> tuple[dict[str, Any], Any]:
+    """Each item's one answer (or ``None``) and the submitted total's answer, if any. Items are
+    matched by ``linkId``, ``definition`` or LOINC code; an item given twice is refused."""
+    by_key: dict[str, Item] = {}
+    for item in instrument.items:
+        by_key[item.code] = item
+        if item.loinc:
+            by_key[item.loinc] = item
+    answers: dict[str, Any] = {}
     for entry in _flatten(body.get("item") or []):
-        item = by_code.get(str(entry.get("linkId")))
-        answers = entry.get("answer") or []
-        if item is None:
+        found = _matched(entry, instrument, by_key)
+        name = found.code if isinstance(found, Item) else "total" if found else "item"
+        given = _answers(entry, name)
+        if found is None:
             if str(entry.get("linkId")) in voice_fhir.voice_link_ids():
                 continue  # the client's words and the scores (alliance.voice.fhir)
-            if answers:
+            if given and not _ignored(entry):
                 raise IntakeError(
                     f"item: linkId {entry.get('linkId')!r} is not an item of {instrument.code}.",
                     "item",
                 )
             continue
-        values[item.code] = _value(item, answers[0]) if answers else None
-    return values
+        if name in answers:
+            raise IntakeError(f"{name}: the item is given twice; send each item once.", name)
+        answers[name] = given[0] if given else None
+    total = answers.pop("total", None)
+    return answers, total
+
+
+def _values(body: Mapping[str, Any], instrument: Instrument) -> dict[str, float | None]:
+    answers, _total = _answered(body, instrument)
+    by_code = {item.code: item for item in instrument.items}
+    return {
+        code: (_value(by_code[code], answer) if answer is not None else None)
+        for code, answer in answers.items()
+    }
+
+
+def _submitted_total(answer: Mapping[str, Any]) -> float:
+    for key in ("valueDecimal", "valueInteger"):
+        if key in answer:
+            return float(answer[key])
+    if "valueQuantity" in answer and "value" in answer["valueQuantity"]:
+        return float(answer["valueQuantity"]["value"])
+    raise IntakeError("total: answer the total with valueInteger or valueDecimal.", "total")
+
+
+def _check_total(
+    body: Mapping[str, Any], instrument: Instrument, values: Mapping[str, float | None], age: str
+) -> None:
+    """A submitted total (LHC-Forms' 44261-6 item) is checked, never trusted: ours is stored."""
+    answer = _answered(body, instrument)[1]
+    if answer is None:
+        return
+    sent = _submitted_total(answer)
+    try:
+        ours = score_response(instrument, validate_values(instrument, values), age_group=age).total
+    except ValueError:
+        return  # the answers themselves are refused, with their own message, when stored
+    if abs(sent - ours) > 1e-9:
+        raise IntakeError(
+            f"total: the submitted total {sent:g} is not the total of the answers ({ours:g}).",
+            "total",
+        )
+
+
+def _rater(
+    body: Mapping[str, Any], instrument: Instrument, session: Session, user: User
+) -> tuple[str, User | None]:
+    """Who answered, from ``source`` (else ``author``): the client (the Patient, the default),
+    a member of staff (a Practitioner: the user who posts) or a family member or carer (a
+    RelatedPerson)."""
+    field = "source" if body.get("source") else "author"
+    given = body.get(field) or {}
+    kind = str(given.get("type") or str(given.get("reference") or "").rpartition("/")[0])
+    kind = kind.rsplit("/", 1)[-1]
+    if not given or kind == "Patient":
+        patient = _reference_id(body, field, "Patient") if given.get("reference") else None
+        if patient is not None and patient != session.episode.client_id:
+            raise IntakeError(f"{field}: the Patient is not the one seen in this Encounter.", field)
+        return Rater.CLIENT, None
+    if kind in ("Practitioner", "PractitionerRole"):
+        staff = Rater.CLINICIAN if Rater.CLINICIAN in instrument.respondents else Rater.TEAM_MEMBER
+        return staff, user
+    if kind == "RelatedPerson":
+        return Rater.COLLATERAL, None
+    raise IntakeError(
+        f"{field}: who answered is a Patient, a Practitioner or a RelatedPerson "
+        "(a reference with its type).",
+        field,
+    )
 
 
 def _idempotency_key(body: Mapping[str, Any]) -> uuid.UUID | None:
@@ -243,20 +418,25 @@ def _authored(body: Mapping[str, Any]) -> datetime | None:
 
 
 def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Response:
-    """Record a QuestionnaireResponse answered by the client, scored like any other response.
+    """Record a QuestionnaireResponse, scored like any other response: answered by the client
+    unless its ``source`` (or ``author``) names a Practitioner or RelatedPerson.
 
     The EHR's ``identifier`` (a UUID) makes a repeated POST for the same session store nothing
     new; an identifier already used for any other record is refused (409, ``identifier``)."""
     _check_structure(body)
     instrument = _instrument(body)
     session = _session(body, user)
+    values = _values(body, instrument)
+    _check_total(body, instrument, values, session.episode.client.age_group)
+    rater, rater_user = _rater(body, instrument, session, user)
     try:
         with transaction.atomic():
             response = response_record(
                 session=session,
                 instrument_code=instrument.code,
-                values=_values(body, instrument),
-                rater=Rater.CLIENT,
+                values=values,
+                rater=rater,
+                rater_user=rater_user,
                 method=Method.IMPORT,
                 idempotency_key=_idempotency_key(body),
                 recorded_by=user,
@@ -275,7 +455,10 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
         ) from None
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
-        field = "authored" if field == "answered_at" else field  # FHIR's name for it
+        # FHIR's names for them
+        field = {"answered_at": "authored", "rater": "source", "rater_user": "source"}.get(
+            field, field
+        )
         raise IntakeError(f"{field}: {' '.join(messages)}", field) from None
     alerts_refresh([session.episode])
     return response

@@ -2,9 +2,13 @@
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
+
+from alliance.accounts.models import Organisation
 from alliance.care.models import Client, Session, SessionStatus
-from alliance.measures.models import Response
+from alliance.measures.models import Rater, Response
 from alliance.science.instrument_schema import Instrument, Item, Option
 from alliance.voice.fhir import questionnaire_items
 
@@ -13,12 +17,18 @@ __all__ = [
     "LOINC",
     "ORDINAL_VALUE",
     "TOTAL_SYSTEM",
+    "canonical_base",
+    "client_code_system",
     "encounter",
+    "instrument_code",
     "observation",
     "operation_outcome",
     "patient",
     "questionnaire",
+    "questionnaire_id",
     "questionnaire_response",
+    "questionnaire_url",
+    "rater_reference",
     "searchset",
     "total_coding",
 ]
@@ -30,7 +40,6 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 # Codes of our own for instruments and answers that have no LOINC code.
 TOTAL_SYSTEM = "urn:alliance:instrument-total"
 ANSWER_SYSTEM = "urn:alliance:answer"
-CLIENT_CODE_SYSTEM = "urn:alliance:client-code"
 ENCOUNTER_STATUS = {
     SessionStatus.SCHEDULED: "planned",
     SessionStatus.ATTENDED: "finished",
@@ -72,8 +81,14 @@ def _question(item: Item) -> dict[str, Any]:
         question["code"] = [{"system": LOINC, "code": item.loinc, "display": _text(item.label)}]
     if item.scale.type == "likert":
         question["type"] = "choice"
+        # The ordinal on the option itself is where renderers (LHC-Forms) and the SDC examples
+        # read it; the same extension stays on the coding for clients that read it there.
         question["answerOption"] = [
-            {"valueCoding": _answer_coding(option)} for option in item.scale.options
+            {
+                "extension": [{"url": ORDINAL_VALUE, "valueDecimal": _number(option.value)}],
+                "valueCoding": _answer_coding(option),
+            }
+            for option in item.scale.options
         ]
     else:
         question["type"] = "decimal"
@@ -90,18 +105,53 @@ def _question(item: Item) -> dict[str, Any]:
     return question
 
 
+def questionnaire_id(code: str) -> str:
+    """The FHIR id of an instrument: ``wai_sr`` becomes ``wai-sr`` (an id takes letters, digits,
+    ``-`` and ``.`` only)."""
+    return code.replace("_", "-")
+
+
+def instrument_code(resource_id: str) -> str:
+    """The instrument behind a Questionnaire id; the old ids (``wai_sr``) still answer."""
+    return resource_id.replace("-", "_")
+
+
+def canonical_base() -> str:
+    """The site's FHIR canonical base (``ALLIANCE_FHIR_CANONICAL_URL``, by default the site
+    address's ``/fhir/``): the same whatever Host header a request came with."""
+    return str(settings.ALLIANCE["FHIR_CANONICAL_URL"]).rstrip("/") + "/"
+
+
+def questionnaire_url(code: str) -> str:
+    """An instrument's canonical URL (``Questionnaire.url``, ``QuestionnaireResponse
+    .questionnaire``)."""
+    return f"{canonical_base()}Questionnaire/{questionnaire_id(code)}"
+
+
+def client_code_system(organisation: Organisation) -> str:
+    """The identifier system of an organisation's client codes: the canonical base and the
+    organisation's name (unique on a site, and carried by an export and its restore), never a
+    database id."""
+    return f"{canonical_base()}identifier/client-code/{quote(organisation.name, safe='')}"
+
+
 def questionnaire(instrument: Instrument, *, base: str) -> dict[str, Any]:
     """A Questionnaire for an instrument: LOINC-coded where codes exist, answer options with
-    ordinal values (the ``ordinalValue`` extension)."""
+    ordinal values (the ``ordinalValue`` extension), the instructions as a leading display item
+    so renderers show the items' time frame."""
+    items = [_question(item) for item in instrument.items]
+    if instrument.instructions:
+        stem = {"linkId": "instructions", "type": "display", "text": _text(instrument.instructions)}
+        items.insert(0, stem)
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",
-        "id": instrument.code,
-        "url": f"{base}Questionnaire/{instrument.code}",
+        "id": questionnaire_id(instrument.code),
+        "url": questionnaire_url(instrument.code),
         "name": instrument.code.upper(),
         "title": _text(instrument.name),
         "status": "active",
         "subjectType": ["Patient"],
-        "item": [_question(item) for item in instrument.items] + questionnaire_items(instrument),
+        "item": items + questionnaire_items(instrument),
     }
     if instrument.codes.loinc_panel:
         resource["code"] = [{"system": LOINC, "code": instrument.codes.loinc_panel}]
@@ -115,9 +165,7 @@ def patient(client: Client) -> dict[str, Any]:
     return {
         "resourceType": "Patient",
         "id": str(client.pk),
-        "identifier": [
-            {"system": f"{CLIENT_CODE_SYSTEM}:{client.organisation_id}", "value": client.code}
-        ],
+        "identifier": [{"system": client_code_system(client.organisation), "value": client.code}],
         "active": True,
     }
 
@@ -145,6 +193,23 @@ def _answer(item: Item, value: float) -> dict[str, Any]:
     return {"valueDecimal": _number(value)}
 
 
+def rater_reference(response: Response) -> dict[str, Any]:
+    """Who answered: the client (their Patient), a member of staff (a Practitioner named by
+    their user name, under the site's identifier system for users) or a family member or
+    carer (a RelatedPerson, unnamed)."""
+    if response.rater == Rater.CLIENT:
+        return {"reference": f"Patient/{response.session.episode.client_id}"}
+    if response.rater == Rater.COLLATERAL:
+        return {"type": "RelatedPerson", "display": str(Rater.COLLATERAL.label)}
+    user = response.rater_user
+    name = (user.get_full_name() or user.get_username()) if user else str(response.rater)
+    reference: dict[str, Any] = {"type": "Practitioner", "display": name}
+    if user is not None:
+        system = f"{canonical_base()}identifier/user"
+        reference["identifier"] = {"system": system, "value": user.get_username()}
+    return reference
+
+
 def questionnaire_response(
     response: Response, instrument: Instrument, *, base: str
 ) -> dict[str, Any]:
@@ -162,11 +227,14 @@ def questionnaire_response(
             "system": "urn:ietf:rfc:3986",
             "value": f"urn:uuid:{response.idempotency_key}",
         },
-        "questionnaire": f"{base}Questionnaire/{response.instrument}",
+        "questionnaire": questionnaire_url(response.instrument),
         "status": "completed",
         "subject": {"reference": f"Patient/{response.session.episode.client_id}"},
         "encounter": {"reference": f"Encounter/{response.session_id}"},
         "authored": response.answered_at.isoformat(),
+        # R4: the author recorded the answers, the source gave them; here the rater did both.
+        "author": rater_reference(response),
+        "source": rater_reference(response),
         "item": answered,
     }
 
@@ -199,6 +267,7 @@ def observation(response: Response, instrument: Instrument) -> dict[str, Any]:
         "subject": {"reference": f"Patient/{response.session.episode.client_id}"},
         "encounter": {"reference": f"Encounter/{response.session_id}"},
         "effectiveDateTime": response.answered_at.isoformat(),
+        "performer": [rater_reference(response)],
         "valueQuantity": {
             "value": _number(response.total),
             "unit": "{score}",

@@ -10,18 +10,18 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 
 from alliance import access
-from alliance.accounts.models import User
+from alliance.accounts.models import Organisation, User
 from alliance.api.auth import token_of
 from alliance.api.fhir import appointments as fhir_appointments
-from alliance.api.fhir import resources
-from alliance.api.fhir.capability import capability_statement
+from alliance.api.fhir import resources, search
+from alliance.api.fhir.capability import capability_statement, served
 from alliance.api.fhir.intake import IntakeError, questionnaire_response_record
 from alliance.api.limits import BodyRefused, read_json
 from alliance.api.models import ApiToken
@@ -30,9 +30,6 @@ from alliance.measures.models import Response
 from alliance.voice import fhir as voice_fhir
 
 FHIR_JSON = "application/fhir+json"
-MAX_COUNT = 100
-DB_INT_MAX = resources.DB_INT_MAX
-DEFAULT_COUNT = 50
 
 
 class FhirError(Exception):
@@ -125,134 +122,212 @@ def metadata(request: HttpRequest) -> HttpResponse:
 # Searching -----------------------------------------------------------------------------------
 
 
-def _reference_id(value: str, resource_type: str, parameter: str) -> int:
-    """``12``, ``Patient/12`` or ``http://.../Patient/12`` as the id 12."""
-    kind, _, raw = value.rpartition("/")
-    if (kind and not kind.endswith(resource_type)) or not _is_id(raw):
-        raise FhirError(400, "invalid", f"{parameter}: expected a {resource_type} id.", parameter)
-    return int(raw)
-
-
-def _is_id(raw: str) -> bool:
-    """A whole number that fits a database integer (a longer one would be a server error, and
-    one of thousands of digits cannot even be converted)."""
-    return (
-        raw.isascii()
-        and raw.isdigit()
-        and len(raw) <= len(str(DB_INT_MAX))
-        and 0 < int(raw) <= DB_INT_MAX
-    )
-
-
-def _instruments_for_codes(value: str) -> list[str]:
+def _instruments_for_codes(values: list[str]) -> list[str]:
     """Instrument codes whose total matches any of ``system|code``, ``|code`` or ``code``."""
-    wanted: list[tuple[str | None, str]] = []
-    for token in value.split(","):
-        system, bar, code = token.rpartition("|")
-        wanted.append((system if bar else None, code))
     found = []
     for code, instrument in catalogue.instruments().items():
         coding = resources.total_coding(instrument)
-        for wanted_system, wanted_code in wanted:
-            if wanted_code == coding["code"] and wanted_system in (None, "", coding["system"]):
+        for system, wanted in map(search.token, values):
+            if wanted == coding["code"] and system in (None, coding["system"]):
                 found.append(code)
     return found
 
 
-def _page(request: HttpRequest) -> tuple[int, int]:
-    try:
-        count = int(request.GET.get("_count", DEFAULT_COUNT))
-        offset = int(request.GET.get("_offset", 0))
-    except ValueError:
-        raise FhirError(400, "invalid", "_count and _offset must be whole numbers.") from None
-    if not 1 <= count <= MAX_COUNT or not 0 <= offset <= DB_INT_MAX:
-        raise FhirError(
-            400, "invalid", f"_count must be 1 to {MAX_COUNT} and _offset 0 or more.", "_count"
+def _clients_for_identifiers(values: list[str]) -> Q:
+    """Clients whose code matches any of ``system|value``, ``|value`` or ``value``: the system
+    names the organisation (``resources.client_code_system``)."""
+    wanted = Q(pk__in=[])
+    systems = {
+        resources.client_code_system(organisation): organisation.pk
+        for organisation in Organisation.objects.only("pk", "name")
+    }
+    for system, code in map(search.token, values):
+        if system is None:
+            wanted |= Q(code=code)
+        elif system in systems:
+            wanted |= Q(code=code, organisation_id=systems[system])
+    return wanted
+
+
+def _questionnaire_codes(values: list[str]) -> list[str]:
+    found = []
+    for code, instrument in catalogue.instruments().items():
+        codes = {instrument.codes.loinc_panel} | {item.loinc for item in instrument.items}
+        for system, wanted in map(search.token, values):
+            if wanted in codes - {None} and system in (None, resources.LOINC):
+                found.append(code)
+    return found
+
+
+def _questionnaire_refs(values: list[str], modifier: str) -> list[str]:
+    known = catalogue.instruments()
+    found = []
+    for value in values:
+        if modifier and "/" in value:
+            raise search.SearchError("questionnaire: with :Questionnaire, give the bare id.")
+        canonical = value.split("|")[0]
+        code = resources.instrument_code(canonical.rstrip("/").rsplit("/", 1)[-1])
+        if code in known and canonical in (
+            code,
+            resources.questionnaire_id(code),
+            f"Questionnaire/{resources.questionnaire_id(code)}",
+            f"Questionnaire/{code}",
+            resources.questionnaire_url(code),
+        ):
+            found.append(code)
+    return found
+
+
+# What each search parameter matches, per resource type: the record field it reads.
+PATIENT_FIELD = {
+    "Encounter": "episode__client_id",
+    "Appointment": "episode__client_id",
+    "QuestionnaireResponse": "session__episode__client_id",
+    "Observation": "session__episode__client_id",
+}
+DATE_FIELD = {
+    "Encounter": "starts_at",
+    "Appointment": "starts_at",
+    "QuestionnaireResponse": "answered_at",
+    "Observation": "answered_at",
+}
+
+
+def _condition(kind: str, name: str, modifier: str, values: list[str]) -> Q:
+    """One occurrence of a parameter as a query condition (its comma-separated values OR'd)."""
+    if name == "_id":
+        return Q(pk__in=[int(v) if search.is_id(v) else 0 for v in values])
+    if name in ("patient", "subject", "actor"):
+        ids = [search.reference_id(v, "Patient", name, modifier) for v in values]
+        return Q(**{f"{PATIENT_FIELD[kind]}__in": ids})
+    if name == "encounter":
+        return Q(
+            session_id__in=[search.reference_id(v, "Encounter", name, modifier) for v in values]
         )
-    return count, offset
+    if name == "identifier":
+        return _clients_for_identifiers(values)
+    if name == "questionnaire":
+        return Q(instrument__in=_questionnaire_refs(values, modifier))
+    if name == "code":
+        return Q(instrument__in=_instruments_for_codes(values))
+    if name == "status" and kind == "Appointment":
+        wanted = {part for value in values for part in value.split(",")}
+        return Q(
+            status__in=[ours for ours, code in fhir_appointments.STATUS.items() if code in wanted]
+        )
+    if name in ("date", "authored"):
+        either = Q(pk__in=[])
+        for value in values:
+            lookups, negated = search.date_lookup(value, DATE_FIELD[kind], name)
+            either |= ~Q(**lookups) if negated else Q(**lookups)
+        return either
+    raise search.SearchError(f"{name}: not served.", name)  # capability lists it: a bug here
 
 
-def _search_bundle(
-    request: HttpRequest, records: QuerySet[Any], build: Callable[[Any], dict[str, Any]]
-) -> HttpResponse:
-    count, offset = _page(request)
-    total = records.count()
-    page = [build(record) for record in records[offset : offset + count]]
-    base = base_url(request)
+def _ordered(kind: str, records: QuerySet[Any], keys: list[str]) -> QuerySet[Any]:
+    order = []
+    for key in keys:
+        field = "pk" if key.removeprefix("-") == "_id" else DATE_FIELD[kind]
+        order.append(f"-{field}" if key.startswith("-") else field)
+    descending = bool(keys) and keys[-1].startswith("-")
+    return records.order_by(*order, "-pk" if descending else "pk")
+
+
+def _links(request: HttpRequest, asked: search.Search, total: int) -> tuple[str, str | None]:
+    """The self link says what was searched (what was left out is not in it)."""
     path = request.build_absolute_uri(request.path)
-    params = {key: value for key, value in request.GET.items() if key != "_offset"}
+    kept = [(key, value) for key, value in asked.kept if key != "_offset"]
+    self_url = f"{path}?{urlencode(asked.kept)}" if asked.kept else path
+    next_offset = asked.offset + asked.count
     next_url = None
-    if offset + count < total:
-        next_url = f"{path}?{urlencode(params | {'_offset': offset + count})}"
-    self_url = request.build_absolute_uri()
+    if asked.entries_wanted and next_offset < total:
+        next_url = f"{path}?{urlencode([*kept, ('_offset', str(next_offset))])}"
+    return self_url, next_url
+
+
+def _bundle(
+    request: HttpRequest, asked: search.Search, total: int, page: list[dict[str, Any]]
+) -> HttpResponse:
+    self_url, next_url = _links(request, asked, total)
     return fhir_response(
-        resources.searchset(page, total=total, base=base, self_url=self_url, next_url=next_url)
+        resources.searchset(
+            page, total=total, base=base_url(request), self_url=self_url, next_url=next_url
+        )
     )
 
 
-def _patient_filter(request: HttpRequest, records: QuerySet[Any], path: str) -> QuerySet[Any]:
-    for parameter in ("patient", "subject"):
-        if parameter in request.GET:
-            client = _reference_id(request.GET[parameter], "Patient", parameter)
-            records = records.filter(**{path: client})
-    return records
+def _search_records(
+    request: HttpRequest,
+    kind: str,
+    records: QuerySet[Any],
+    build: Callable[[Any], dict[str, Any]],
+) -> HttpResponse:
+    asked = search.parse(request, served(kind))  # type: ignore[arg-type]
+    for name, modifier, values in asked.filters:
+        records = records.filter(_condition(kind, name, modifier, values))
+    records = _ordered(kind, records, asked.sort)
+    total = records.count()
+    page = []
+    if asked.entries_wanted:
+        page = [build(record) for record in records[asked.offset : asked.offset + asked.count]]
+    return _bundle(request, asked, total, page)
 
 
 def _responses(user: User) -> QuerySet[Response]:
-    return access.visible_responses(user).select_related("session__episode").order_by("pk")
-
-
-def _response_search(request: HttpRequest, user: User) -> QuerySet[Response]:
-    records = _patient_filter(request, _responses(user), "session__episode__client_id")
-    if "encounter" in request.GET:
-        session = _reference_id(request.GET["encounter"], "Encounter", "encounter")
-        records = records.filter(session_id=session)
-    return records
+    return (
+        access.visible_responses(user)
+        .select_related("session__episode", "rater_user")
+        .order_by("pk")
+    )
 
 
 def _search(request: HttpRequest, resource_type: str, user: User) -> HttpResponse:
     base = base_url(request)
-    if resource_type == "Patient":
-        clients = access.visible_clients(user).order_by("pk")
-        if "_id" in request.GET:
-            clients = clients.filter(pk=_reference_id(request.GET["_id"], "Patient", "_id"))
-        if "identifier" in request.GET:
-            clients = clients.filter(code=request.GET["identifier"].rpartition("|")[2])
-        return _search_bundle(request, clients, resources.patient)
-    if resource_type == "Encounter":
-        sessions = access.visible_sessions(user).select_related("episode").order_by("pk")
-        sessions = _patient_filter(request, sessions, "episode__client_id")
-        return _search_bundle(request, sessions, resources.encounter)
-    if resource_type == "Appointment":
-        found = _appointment_call(lambda: fhir_appointments.appointments_search(request.GET, user))
-        return _search_bundle(request, found, fhir_appointments.appointment)
-    if resource_type == "Questionnaire":
-        return _questionnaire_search(request)
-    if resource_type == "QuestionnaireResponse":
-        records = _response_search(request, user)
-        if "questionnaire" in request.GET:
-            code = request.GET["questionnaire"].rstrip("/").rsplit("/", 1)[-1]
-            records = records.filter(instrument=code)
-        return _search_bundle(request, records, lambda r: _qr(r, base, user))
-    if resource_type == "Observation":
-        records = _response_search(request, user)
-        if "code" in request.GET:
-            records = records.filter(instrument__in=_instruments_for_codes(request.GET["code"]))
-        return _search_bundle(request, records, _observation)
-    raise FhirError(404, "not-supported", f"{resource_type} is not served here.")
+    if served(resource_type) is None:
+        raise FhirError(404, "not-supported", f"{resource_type} is not served here.")
+    try:
+        if resource_type == "Questionnaire":
+            return _questionnaire_search(request)
+        if resource_type == "Patient":
+            clients = access.visible_clients(user).select_related("organisation")
+            return _search_records(request, resource_type, clients, resources.patient)
+        if resource_type == "Encounter":
+            sessions = access.visible_sessions(user).select_related("episode")
+            return _search_records(request, resource_type, sessions, resources.encounter)
+        if resource_type == "Appointment":
+            booked = access.visible_sessions(user).select_related("episode")
+            booked = booked.prefetch_related("attended_by")
+            return _search_records(request, resource_type, booked, fhir_appointments.appointment)
+        if resource_type == "QuestionnaireResponse":
+            build = lambda r: _qr(r, base, user)  # noqa: E731
+            return _search_records(request, resource_type, _responses(user), build)
+        return _search_records(request, resource_type, _responses(user), _observation)
+    except search.SearchError as error:
+        raise FhirError(400, "invalid", str(error), error.expression) from None
 
 
 def _questionnaire_search(request: HttpRequest) -> HttpResponse:
     base = base_url(request)
-    found = [
-        resources.questionnaire(instrument, base=base)
-        for code, instrument in sorted(catalogue.instruments().items())
-        if request.GET.get("_id", code) == code
-    ]
-    self_url = request.build_absolute_uri()
-    return fhir_response(
-        resources.searchset(found, total=len(found), base=base, self_url=self_url, next_url=None)
-    )
+    asked = search.parse(request, served("Questionnaire"))  # type: ignore[arg-type]
+    codes = sorted(catalogue.instruments())
+    for name, _modifier, values in asked.filters:
+        if name == "_id":
+            codes = [c for c in codes if resources.questionnaire_id(c) in values or c in values]
+        elif name == "url":
+            urls = {value.split("|")[0] for value in values}
+            codes = [c for c in codes if resources.questionnaire_url(c) in urls]
+        elif name == "code":
+            codes = [c for c in codes if c in _questionnaire_codes(values)]
+    if any(key.removeprefix("-") == "_id" and key.startswith("-") for key in asked.sort):
+        codes.reverse()
+    total = len(codes)
+    found = []
+    if asked.entries_wanted:
+        found = [
+            resources.questionnaire(catalogue.instruments()[code], base=base)
+            for code in codes[asked.offset : asked.offset + asked.count]
+        ]
+    return _bundle(request, asked, total, found)
 
 
 def _qr(response: Response, base: str, user: User) -> dict[str, Any]:
@@ -273,7 +348,7 @@ def _observation(response: Response) -> dict[str, Any]:
 def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User) -> dict[str, Any]:
     base = base_url(request)
     if resource_type == "Questionnaire":
-        instrument = catalogue.instruments().get(resource_id)
+        instrument = catalogue.instruments().get(resources.instrument_code(resource_id))
         if instrument is None:
             raise FhirError(404, "not-found", f"Questionnaire/{resource_id} is not known.")
         return resources.questionnaire(instrument, base=base)
@@ -286,7 +361,7 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
     }:
         raise FhirError(404, "not-supported", f"{resource_type} is not served here.")
     missing = FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known.")
-    if not _is_id(resource_id):
+    if not search.is_id(resource_id):
         raise missing
     pk = int(resource_id)
     if resource_type == "Patient":
