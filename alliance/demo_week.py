@@ -27,7 +27,7 @@ from alliance.care.models import (
     Setting,
 )
 from alliance.care.plans import phases
-from alliance.measures.models import Method, Response
+from alliance.measures.models import Method, Response, ResponseVersion
 from alliance.portal.models import Channel, Delivery, Invitation
 from alliance.science import plans as rules
 from alliance.science.plans import PlanItem
@@ -198,6 +198,18 @@ class DemoWeek:
             risk_items=response.risk_items,
             answered_at=response.answered_at,
             idempotency_key=uuid.uuid4(),
+        )
+        ResponseVersion.objects.create(
+            response=paper,
+            version=1,
+            items=paper.items,
+            total=paper.total,
+            subscales=paper.subscales,
+            recorded_by=by,
+            reason="Entered from the client's paper form.",
+        )
+        ResponseVersion.objects.filter(response=response).update(
+            items=stray, total=round(2.2 * len(stray), 1)
         )
         Response.objects.filter(pk=response.pk).update(
             items=stray,

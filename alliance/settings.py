@@ -111,9 +111,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Static files with a content hash in their name, compressed (gzip, Brotli) and cached for a
-    # year (docs/deployment.md). Above the session and the user: a static file needs neither.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -524,6 +521,12 @@ ALLIANCE.update(
         "REPORT_MIN_CLIENTS": env_int("ALLIANCE_REPORT_MIN_CLIENTS", 5, minimum=1),
     }
 )
+if not IS_DEVELOPMENT:
+    # Static files with a content hash in their name, compressed (gzip, Brotli) and cached for a
+    # year (docs/deployment.md). Above the session and the user: a static file needs neither.
+    # The demo (runserver) and the tests serve them as they are.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "alliance.accounts.session_lifetime.SessionLifetimeMiddleware",
