@@ -440,9 +440,7 @@ def episode_transfer(
                     % {"mode": TRANSFER_NEW_EPISODE, "team": locked.team.name}
                 }
             )
-        return care_team_set(
-            episode=locked, care_team=care_team, by=by, note=note, what="transfer"
-        )
+        return care_team_set(episode=locked, care_team=care_team, by=by, note=note, what="transfer")
     if locked.ending == Ending.TRANSFERRED:
         following = Episode.objects.filter(continues=locked).first()
         if following is not None:
@@ -456,9 +454,7 @@ def episode_transfer(
     on = _date("on", on or timezone.localdate())
     if measurement_plan is None:
         measurement_plan = plans.episode_plan(locked)
-    ended = episode_end(
-        episode=locked, ending=Ending.TRANSFERRED, ended_on=on, by=by, note=note
-    )
+    ended = episode_end(episode=locked, ending=Ending.TRANSFERRED, ended_on=on, by=by, note=note)
     return episode_open(
         client=locked.client,
         team=target,

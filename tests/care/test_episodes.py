@@ -19,7 +19,13 @@ from tests.factories import make_client, make_user
 TODAY = timezone.localdate()
 START = dt.date(2026, 1, 5)
 
-PHQ9 = {"instrument": "phq9", "at_intake": True, "at_end": True, "repeat": "sessions", "interval": 4}
+PHQ9 = {
+    "instrument": "phq9",
+    "at_intake": True,
+    "at_end": True,
+    "repeat": "sessions",
+    "interval": 4,
+}
 ORS = {"instrument": "ors", "repeat": "sessions", "interval": 1}
 SRS = {"instrument": "srs", "repeat": "sessions", "interval": 1}
 
@@ -101,7 +107,10 @@ def test_a_double_tap_opens_one_episode(clinic: SimpleNamespace) -> None:
         ({"care_team": "off_the_team"}, "care_team"),
         ({"care_team": "bad_role"}, "care_team"),
         ({"setting": "sauna"}, "setting"),
-        ({"measurement_plan": [{"instrument": "xyz", "repeat": "sessions", "interval": 1}]}, "measurement_plan"),
+        (
+            {"measurement_plan": [{"instrument": "xyz", "repeat": "sessions", "interval": 1}]},
+            "measurement_plan",
+        ),
         ({"measurement_plan": [{**ORS, "interval": 0}]}, "measurement_plan"),
         ({"measurement_plan": [{**ORS, "interval": -2}]}, "measurement_plan"),
         ({"measurement_plan": []}, "measurement_plan"),
@@ -130,9 +139,15 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
     if changes.get("client") == "elsewhere":
         other = Organisation.objects.create(name="Elsewhere")
         changes = {"client": make_client(other)}
-    changes = {key: named.get(value, value) if isinstance(value, str) else value
-               for key, value in changes.items()}
-    before = (Episode.objects.count(), CareTeamMember.objects.count(), MeasurePlanItem.objects.count())
+    changes = {
+        key: named.get(value, value) if isinstance(value, str) else value
+        for key, value in changes.items()
+    }
+    before = (
+        Episode.objects.count(),
+        CareTeamMember.objects.count(),
+        MeasurePlanItem.objects.count(),
+    )
     client = _new_client(clinic)
     arguments = {"client": client} | changes
     if field == "client":
@@ -153,7 +168,11 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
     else:
         refused = _refused(field, _open, clinic, **arguments)
     assert " ".join(refused.messages)
-    after = (Episode.objects.count(), CareTeamMember.objects.count(), MeasurePlanItem.objects.count())
+    after = (
+        Episode.objects.count(),
+        CareTeamMember.objects.count(),
+        MeasurePlanItem.objects.count(),
+    )
     assert after == before
 
 
