@@ -623,3 +623,7 @@ def rupture_create(request: HttpRequest, payload: RuptureIn) -> Status[Any]:
         note=payload.note,
     )
     return Status(201, rupture)
+
+
+# Intake and episodes (issue 11): their endpoints register on ``api`` in their own module.
+from alliance.api import rest_episodes  # noqa: E402, F401
