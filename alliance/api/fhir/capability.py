@@ -4,9 +4,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from alliance.api.fhir.episodes import SEARCH_PARAMETERS as EPISODE_SEARCH
+
 SEARCH = {
     "Patient": [("_id", "token"), ("identifier", "token")],
     "Encounter": [("patient", "reference"), ("subject", "reference")],
+    "EpisodeOfCare": EPISODE_SEARCH,
     "Questionnaire": [("_id", "token")],
     "QuestionnaireResponse": [
         ("patient", "reference"),

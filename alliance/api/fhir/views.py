@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from alliance import access
 from alliance.accounts.models import User
 from alliance.api.auth import token_of
+from alliance.api.fhir import episodes as fhir_episodes
 from alliance.api.fhir import resources
 from alliance.api.fhir.capability import capability_statement
 from alliance.api.fhir.intake import IntakeError, questionnaire_response_record
@@ -221,6 +222,8 @@ def _search(request: HttpRequest, resource_type: str, user: User) -> HttpRespons
         sessions = access.visible_sessions(user).select_related("episode").order_by("pk")
         sessions = _patient_filter(request, sessions, "episode__client_id")
         return _search_bundle(request, sessions, resources.encounter)
+    if resource_type == "EpisodeOfCare":
+        return _episode_search(request, user)
     if resource_type == "Questionnaire":
         return _questionnaire_search(request)
     if resource_type == "QuestionnaireResponse":
@@ -235,6 +238,17 @@ def _search(request: HttpRequest, resource_type: str, user: User) -> HttpRespons
             records = records.filter(instrument__in=_instruments_for_codes(request.GET["code"]))
         return _search_bundle(request, records, _observation)
     raise FhirError(404, "not-supported", f"{resource_type} is not served here.")
+
+
+def _episode_search(request: HttpRequest, user: User) -> HttpResponse:
+    records = _patient_filter(request, fhir_episodes.visible(user), "client_id")
+    if "status" in request.GET:
+        found = fhir_episodes.status_filter(records, request.GET["status"])
+        if found is None:
+            allowed = ", ".join(fhir_episodes.STATUSES)
+            raise FhirError(400, "invalid", f"status: expected one of {allowed}.", "status")
+        records = found
+    return _search_bundle(request, records, fhir_episodes.episode_of_care)
 
 
 def _questionnaire_search(request: HttpRequest) -> HttpResponse:
@@ -269,7 +283,8 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
         if instrument is None:
             raise FhirError(404, "not-found", f"Questionnaire/{resource_id} is not known.")
         return resources.questionnaire(instrument, base=base)
-    if resource_type not in {"Patient", "Encounter", "QuestionnaireResponse", "Observation"}:
+    served = {"Patient", "Encounter", "QuestionnaireResponse", "Observation", "EpisodeOfCare"}
+    if resource_type not in served:
         raise FhirError(404, "not-supported", f"{resource_type} is not served here.")
     missing = FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known.")
     if not _is_id(resource_id):
@@ -280,6 +295,11 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
         if client is None:
             raise missing
         return resources.patient(client)
+    if resource_type == "EpisodeOfCare":
+        episode = fhir_episodes.visible(user).filter(pk=pk).first()
+        if episode is None:
+            raise missing
+        return fhir_episodes.episode_of_care(episode)
     if resource_type == "Encounter":
         session = access.visible_sessions(user).select_related("episode").filter(pk=pk).first()
         if session is None:
