@@ -184,6 +184,8 @@ class TeamAndSettingForm(forms.Form):
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices, required=False)
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+        # Its own ids: the page's main form holds the chosen team and setting as hidden fields.
+        kwargs.setdefault("auto_id", "choose_%s")
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         self.fields["team"].empty_label = None  # type: ignore[attr-defined]

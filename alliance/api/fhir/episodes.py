@@ -70,9 +70,7 @@ def episode_of_care(episode: Episode) -> dict[str, Any]:
         "period": period,
         "team": [{"display": episode.team.name}],
     }
-    primary = next(
-        (m for m in episode.care_team.all() if m.role == "primary_therapist"), None
-    )
+    primary = next((m for m in episode.care_team.all() if m.role == "primary_therapist"), None)
     if primary is not None:
         resource["careManager"] = {
             "display": primary.member.get_full_name() or primary.member.username
