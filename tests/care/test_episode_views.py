@@ -238,3 +238,36 @@ def test_the_team_default_plans_pages(clinic: SimpleNamespace) -> None:
     assert 'name="plan_phq9_use" id="id_plan_phq9_use" checked' in page
     admin_page = _browser("administrator").get(reverse("care:plan_defaults")).content.decode()
     assert clinic.team_a.name in admin_page and clinic.team_b.name in admin_page
+
+
+def _queries(browser: Browser, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_episode_pages_take_the_same_queries_however_many_episodes(
+    clinic: SimpleNamespace,
+) -> None:
+    """The client page's episode panel, the plan page and the default plans page do not grow
+    with the client's earlier episodes or the caseload."""
+    from tests.factories import make_episode
+
+    browser = _browser("clinician")
+    few = make_episode(clinic.team_a, clinic.clinician)
+    many = make_episode(clinic.team_a, clinic.clinician)
+    for _n in range(4):
+        earlier = make_episode(clinic.team_a, clinic.clinician, client=many.client)
+        episodes.episode_end(episode=earlier, ending="planned", by=clinic.clinician)
+    for name in ("clinic:episode", "care:episode_plan", "care:care_team"):
+        assert _queries(browser, reverse(name, args=[few.pk])) == _queries(
+            browser, reverse(name, args=[many.pk])
+        ), name
+    supervisor = _browser("supervisor")
+    before = _queries(supervisor, reverse("care:plan_defaults"))
+    for _n in range(5):
+        make_episode(clinic.team_a, clinic.clinician)
+    assert _queries(supervisor, reverse("care:plan_defaults")) == before
