@@ -46,6 +46,7 @@ __all__ = [
     "client_may_see_progress",
     "client_words_sessions",
     "clients_without_episode",
+    "episode_teams",
     "episodes_for_agency_statistics",
     "intake_organisations",
     "is_administrator",
@@ -53,14 +54,19 @@ __all__ = [
     "managed_organisations",
     "managed_teams",
     "managed_users",
+    "may_change_episode",
     "may_close_alert",
+    "may_open_episode",
     "may_read_client_words",
+    "may_set_plan_defaults",
     "may_use_admin",
+    "plan_default_teams",
     "reportable_clinicians",
     "reportable_organisations",
     "reportable_teams",
     "supervised_clinicians",
     "supervised_teams",
+    "team_staff",
     "visible_alerts",
     "visible_audit_events",
     "visible_clients",
@@ -326,3 +332,70 @@ def client_may_see_progress(episode: Episode) -> bool:
         return False
     sharing = TeamSharing.objects.filter(team_id=episode.team_id, clients_may_see_progress=True)
     return sharing.exists()
+
+
+# Episodes and measurement plans (issue 11, docs/care.md "Episodes") ----------------------------
+
+
+def episode_teams(user: User, organisation: Organisation) -> QuerySet[Team]:
+    """Teams of the organisation the user may open an episode in: every team for an
+    administrator of the organisation, else the teams the user works in (clinician, prescriber,
+    supervisor)."""
+    if not _is_staff_user(user):
+        return Team.objects.none()
+    teams = Team.objects.filter(organisation=organisation)
+    if administered_organisations(user).filter(pk=organisation.pk).exists():
+        return teams.order_by("name", "pk")
+    works_in = Membership.objects.filter(user=user, team=OuterRef("pk"), role__in=TEAM_ROLES)
+    return teams.filter(Exists(works_in)).order_by("name", "pk")
+
+
+def may_open_episode(user: User, client: Client) -> bool:
+    """Whether the user may open an episode for the client: they see the client
+    (``visible_clients``) and may open one in at least one team of its organisation."""
+    return (
+        visible_clients(user).filter(pk=client.pk).exists()
+        and episode_teams(user, client.organisation).exists()
+    )
+
+
+def may_change_episode(user: User, episode: Episode) -> bool:
+    """Whether the user may change the episode's care team and measurement plan, transfer it or
+    end it: its care team, and the supervisors of its team (who see it anyway); an administrator
+    where they see the episode's clinical record (``visible_episodes``)."""
+    if not _is_staff_user(user) or not can_see_episode(user, episode):
+        return False
+    if is_on_care_team(user, episode):
+        return True
+    if supervised_teams(user).filter(pk=episode.team_id).exists():
+        return True
+    return administered_organisations(user).filter(pk=episode.team.organisation_id).exists()
+
+
+def plan_default_teams(user: User) -> QuerySet[Team]:
+    """Teams whose default measurement plans the user may set: every team of the organisations
+    they administer, and the teams they supervise."""
+    if not _is_staff_user(user):
+        return Team.objects.none()
+    return (
+        Team.objects.filter(
+            Q(organisation__in=administered_organisations(user))
+            | Q(pk__in=supervised_teams(user).values("pk"))
+        )
+        .select_related("organisation")
+        .order_by("organisation__name", "name", "pk")
+    )
+
+
+def may_set_plan_defaults(user: User, team: Team) -> bool:
+    """An administrator of the team's organisation, or the team's supervisor."""
+    return plan_default_teams(user).filter(pk=team.pk).exists()
+
+
+def team_staff(team: Team) -> QuerySet[User]:
+    """The people who may be on a care team of the team's episodes: its clinicians,
+    prescribers and supervisors."""
+    works_in = Membership.objects.filter(user=OuterRef("pk"), team=team, role__in=TEAM_ROLES)
+    return User.objects.filter(Exists(works_in), is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )

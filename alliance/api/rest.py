@@ -693,3 +693,5 @@ from alliance.api.appointments import router as appointments_router  # noqa: E40
 api.add_router("", appointments_router)
 # An episode's series (alliance.api.series), the one the alerts, charts and reports read.
 api.add_router("", series_router)
+# Intake and episodes (issue 11): their endpoints register on ``api`` in their own module.
+from alliance.api import rest_episodes  # noqa: E402, F401

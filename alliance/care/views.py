@@ -333,9 +333,11 @@ def client_add(request: HttpRequest) -> HttpResponse:
         if client is not None:
             messages.success(
                 request,
-                _("%(name)s (%(code)s) is added to your caseload; no episode yet.")
+                _("%(name)s (%(code)s) is added to your caseload; now open their episode.")
                 % {"name": client.display_name, "code": client.code},
             )
+            if access.may_open_episode(request.user, client):
+                return redirect("care:episode_open", client.pk)
             return redirect("clinic:caseload")
         duplicates = services.likely_duplicates(
             organisation=data["organisation"],

@@ -47,6 +47,7 @@ def test_the_capability_statement_is_valid_r4(cast: SimpleNamespace) -> None:
     assert served == {
         "Patient",
         "Encounter",
+        "EpisodeOfCare",
         "Questionnaire",
         "QuestionnaireResponse",
         "Observation",
@@ -74,6 +75,7 @@ def test_the_phq9_questionnaire_is_loinc_coded_with_ordinal_answers(cast: Simple
 READS = {
     "Patient": lambda c: c.episode.client_id,
     "Encounter": lambda c: c.session.pk,
+    "EpisodeOfCare": lambda c: c.episode.pk,
     "QuestionnaireResponse": lambda c: c.response.pk,
     "Observation": lambda c: c.response.pk,
 }

@@ -32,8 +32,11 @@ def _add_a_client(page: Page, base: str, width: str) -> None:
     page.get_by_label("Consent given on").fill("2026-01-05")
     page.get_by_label("Preferred language").select_option("nl")
     page.get_by_role("button", name="Add the client").click()
-    expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
+    # Intake leads on to opening the episode (issue 11, point 2); the caseload lists them.
+    expect(page.get_by_role("heading", name="Open an episode")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Robin Hart (RH1984) is added")
+    page.get_by_role("link", name="Caseload", exact=True).click()
+    expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
     row = page.get_by_role("row", name="Robin Hart")
     expect(row).to_contain_text("No episode yet")
     check_page(page, f"intake-caseload-{width}")
@@ -77,5 +80,5 @@ def test_a_likely_duplicate_is_pointed_out_in_the_browser(
     check_page(page, "intake-likely-duplicate")
     page.get_by_label("I checked").check()
     page.get_by_role("button", name="Add the client").click()
-    expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
+    expect(page.get_by_role("heading", name="Open an episode")).to_be_visible()
     assert Client.objects.filter(display_name="Robin Hart").count() == 2

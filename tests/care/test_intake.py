@@ -80,7 +80,10 @@ def test_a_clinician_adds_a_client_with_every_field_and_sees_them_on_the_caseloa
 ) -> None:
     browser = _browser("clinician")
     answer = browser.post(reverse("care:client_add"), _form(clinic))
-    assert answer.status_code == 302 and answer["Location"] == reverse("clinic:caseload")
+    added = Client.objects.get(code="RH1984")
+    # Intake leads on to opening the new client's episode (issue 11, point 2).
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("care:episode_open", args=[added.pk])
     client = Client.objects.get(code="RH1984")
     assert (client.organisation, client.created_by) == (clinic.org, clinic.clinician)
     assert (client.birth_year, client.age_group) == (1984, "adult")
@@ -89,7 +92,8 @@ def test_a_clinician_adds_a_client_with_every_field_and_sees_them_on_the_caseloa
     assert client.consents_to_electronic_contact and client.contact_consent_on == TODAY
     assert client.preferred_language == "nl"
     caseload = browser.get(reverse("clinic:caseload")).content.decode()
-    assert "Robin Hart" in caseload and "No episode yet" in caseload
+    assert "Robin Hart" in caseload and "Open an episode" in caseload
+    assert reverse("care:episode_open", args=[client.pk]) in caseload
 
 
 def test_the_age_group_is_worked_out_from_the_birth_year_when_not_chosen() -> None:

@@ -48,8 +48,40 @@ def rupture_of(cast: SimpleNamespace) -> Rupture:
 # Anyone with a role in the organisation adds clients; someone with no role is refused.
 INTAKE_PAGE = STAFF_PAGE | {"outsider": 403}
 
+# Episode pages (issue 11): whoever sees the episode and may change it (its care team, the
+# team's supervisor). The team default plans: an administrator or the team's supervisor; the
+# organisation's other staff are refused (403), someone with no role there is told nothing.
+TEAM_PLAN_PAGE = {
+    "anonymous": 302,
+    "clinician": 403,
+    "colleague": 403,
+    "supervisor": 200,
+    "other_supervisor": 403,
+    "administrator": 200,
+    "outsider": 404,
+}
+
 PAGES = {
     "care:client_add": (lambda c: reverse("care:client_add"), INTAKE_PAGE),
+    "care:episode_open": (
+        lambda c: reverse("care:episode_open", args=[c.episode.client_id]),
+        CARE_TEAM_PAGE,
+    ),
+    "care:care_team": (lambda c: reverse("care:care_team", args=[c.episode.pk]), CARE_TEAM_PAGE),
+    "care:episode_transfer": (
+        lambda c: reverse("care:episode_transfer", args=[c.episode.pk]),
+        CARE_TEAM_PAGE,
+    ),
+    "care:episode_end": (
+        lambda c: reverse("care:episode_end", args=[c.episode.pk]),
+        CARE_TEAM_PAGE,
+    ),
+    "care:episode_plan": (
+        lambda c: reverse("care:episode_plan", args=[c.episode.pk]),
+        CARE_TEAM_PAGE,
+    ),
+    "care:plan_defaults": (lambda c: reverse("care:plan_defaults"), STAFF_PAGE),
+    "care:team_plan": (lambda c: reverse("care:team_plan", args=[c.team_a.pk]), TEAM_PLAN_PAGE),
     "care:goal_add": (lambda c: reverse("care:goal_add", args=[c.episode.pk]), CARE_TEAM_PAGE),
     "care:goal_edit": (lambda c: reverse("care:goal_edit", args=[goal_of(c).pk]), CARE_TEAM_PAGE),
     "care:goal_ratings": (

@@ -81,6 +81,15 @@ RESOURCES: list[Served] = [
         sorts=("_id", "date"),
     ),
     Served(
+        "EpisodeOfCare",
+        (
+            _id("EpisodeOfCare"),
+            _patient("patient"),
+            Param("status", "token", "active (not ended) or finished; several separated by commas"),
+        ),
+        sorts=("_id",),
+    ),
+    Served(
         "Appointment",
         (
             _id("Appointment"),

@@ -20,6 +20,7 @@ from alliance import access
 from alliance.accounts.models import Organisation, User
 from alliance.api.auth import token_of
 from alliance.api.fhir import appointments as fhir_appointments
+from alliance.api.fhir import episodes as fhir_episodes
 from alliance.api.fhir import resources, search
 from alliance.api.fhir.capability import capability_statement, served
 from alliance.api.fhir.intake import IntakeError, questionnaire_response_record
@@ -180,6 +181,7 @@ def _questionnaire_refs(values: list[str], modifier: str) -> list[str]:
 
 # What each search parameter matches, per resource type: the record field it reads.
 PATIENT_FIELD = {
+    "EpisodeOfCare": "client_id",
     "Encounter": "episode__client_id",
     "Appointment": "episode__client_id",
     "QuestionnaireResponse": "session__episode__client_id",
@@ -210,6 +212,14 @@ def _condition(kind: str, name: str, modifier: str, values: list[str]) -> Q:
         return Q(instrument__in=_questionnaire_refs(values, modifier))
     if name == "code":
         return Q(instrument__in=_instruments_for_codes(values))
+    if name == "status" and kind == "EpisodeOfCare":
+        wanted = {part for value in values for part in value.split(",")}
+        either = Q(pk__in=[])
+        if "active" in wanted:
+            either |= Q(ended_on__isnull=True)
+        if "finished" in wanted:
+            either |= Q(ended_on__isnull=False)
+        return either
     if name == "status" and kind == "Appointment":
         wanted = {part for value in values for part in value.split(",")}
         return Q(
@@ -294,6 +304,9 @@ def _search(request: HttpRequest, resource_type: str, user: User) -> HttpRespons
         if resource_type == "Encounter":
             sessions = access.visible_sessions(user).select_related("episode")
             return _search_records(request, resource_type, sessions, resources.encounter)
+        if resource_type == "EpisodeOfCare":
+            episodes = fhir_episodes.visible(user)
+            return _search_records(request, resource_type, episodes, fhir_episodes.episode_of_care)
         if resource_type == "Appointment":
             booked = access.visible_sessions(user).select_related("episode")
             booked = booked.prefetch_related("attended_by")
@@ -369,6 +382,11 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
         if client is None:
             raise missing
         return resources.patient(client)
+    if resource_type == "EpisodeOfCare":
+        episode = fhir_episodes.visible(user).filter(pk=pk).first()
+        if episode is None:
+            raise missing
+        return fhir_episodes.episode_of_care(episode)
     if resource_type == "Encounter":
         session = access.visible_sessions(user).select_related("episode").filter(pk=pk).first()
         if session is None:
