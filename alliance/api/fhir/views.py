@@ -214,6 +214,10 @@ def _condition(kind: str, name: str, modifier: str, values: list[str]) -> Q:
         return Q(instrument__in=_instruments_for_codes(values))
     if name == "status" and kind == "EpisodeOfCare":
         wanted = {part for value in values for part in value.split(",")}
+        unknown = wanted - set(fhir_episodes.STATUSES)
+        if unknown:
+            allowed = ", ".join(fhir_episodes.STATUSES)
+            raise search.SearchError(f"status: {sorted(unknown)[0]} is not one of {allowed}.", name)
         either = Q(pk__in=[])
         if "active" in wanted:
             either |= Q(ended_on__isnull=True)
@@ -222,6 +226,10 @@ def _condition(kind: str, name: str, modifier: str, values: list[str]) -> Q:
         return either
     if name == "status" and kind == "Appointment":
         wanted = {part for value in values for part in value.split(",")}
+        unknown = wanted - set(fhir_appointments.STATUS.values())
+        if unknown:
+            allowed = ", ".join(fhir_appointments.STATUS.values())
+            raise search.SearchError(f"status: {sorted(unknown)[0]} is not one of {allowed}.", name)
         return Q(
             status__in=[ours for ours, code in fhir_appointments.STATUS.items() if code in wanted]
         )
@@ -371,6 +379,7 @@ def _read(request: HttpRequest, resource_type: str, resource_id: str, user: User
         "QuestionnaireResponse",
         "Observation",
         "Appointment",
+        "EpisodeOfCare",
     }:
         raise FhirError(404, "not-supported", f"{resource_type} is not served here.")
     missing = FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known.")
