@@ -1,0 +1,269 @@
+"""Attacks on what issues 11 (episodes, appointments, corrections) and 19 (the client's words)
+added, by another organisation's clinician with their own valid token, a colleague off the care
+team and a read-only token. Another organisation's record must be answered exactly like an id
+no record has, a body field the route does not declare is refused (never silently ignored),
+and a refusal stores nothing."""
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from alliance.accounts.models import Organisation, Role, Team
+from alliance.accounts.services import membership_grant
+from alliance.api.models import Scope
+from alliance.api.services import token_create
+from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session
+from alliance.measures.models import Response
+from alliance.voice.models import AllianceComment
+from tests.api.conftest import Api, api_as, cast  # noqa: F401 (the fixture)
+from tests.factories import make_episode, make_user
+
+NOBODY = 2_000_000_000  # an id no record has
+SOON = timezone.make_aware(dt.datetime(2027, 3, 1, 10)).isoformat()
+
+
+@pytest.fixture
+def other(cast: SimpleNamespace) -> SimpleNamespace:
+    """Another organisation, with a clinician holding a read-write token, their own client's
+    open episode and a session of it."""
+    org = Organisation.objects.create(name="Elsewhere Therapy")
+    team = Team.objects.create(organisation=org, name="Elsewhere adults")
+    stranger = make_user("stranger", organisation=org, role=Role.CLINICIAN, team=team)
+    episode = make_episode(team, stranger)
+    session = Session.objects.create(
+        episode=episode, number=1, starts_at=timezone.make_aware(dt.datetime(2026, 1, 5, 10))
+    )
+    secret = token_create(user=stranger, name="t", scope=Scope.READ_WRITE).secret
+    return SimpleNamespace(
+        org=org, team=team, stranger=stranger, episode=episode, session=session, api=Api(secret)
+    )
+
+
+def _patch(api: Api, url: str, body: Any) -> Any:
+    return api.browser.patch(url, body, content_type="application/json")
+
+
+def _same(first: Any, second: Any) -> None:
+    """Two answers an attacker cannot tell apart."""
+    assert first.status_code == second.status_code, (first.content, second.content)
+    assert first.content == second.content
+
+
+# Hole fixed: POST /api/v1/episodes told another organisation's team from a missing one. ---------
+
+
+def test_another_organisations_team_is_answered_like_no_team(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    client_id = other.episode.client_id
+
+    def open_in(team_id: int) -> Any:
+        body = {
+            "client_id": client_id,
+            "team_id": team_id,
+            "started_on": timezone.localdate().isoformat(),
+            "care_team": [{"member_id": other.stranger.pk, "role": "primary_therapist"}],
+        }
+        return other.api.post("/api/v1/episodes", body)
+
+    ours, nobodys = open_in(cast.team_a.pk), open_in(NOBODY)
+    assert ours.status_code == 422
+    assert str(cast.team_a.pk) not in ours.content.decode().replace(str(NOBODY), "")
+    _same(ours, open_in(NOBODY))
+    assert nobodys.status_code == 422
+    assert Episode.objects.filter(client_id=client_id).count() == 1
+
+
+# Hole fixed: the new bodies silently ignored fields they do not declare. ------------------------
+
+
+def test_an_undeclared_field_is_refused_on_every_new_write(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    api = api_as(cast, "clinician")
+    response = Response.objects.get(pk=cast.response.pk)
+    before = (Client.objects.count(), Episode.objects.count(), Session.objects.count())
+    tries = [
+        api.post(
+            "/api/v1/clients",
+            {"display_name": "R", "age_group": "adult", "organisation": other.org.pk},
+        ),
+        api.post(
+            "/api/v1/episodes",
+            {
+                "client_id": cast.episode.client_id,
+                "team_id": cast.team_a.pk,
+                "started_on": "2026-12-01",
+                "care_team": [{"member_id": cast.clinician.pk, "role": "primary_therapist"}],
+                "team__organisation_id": other.org.pk,
+            },
+        ),
+        _patch(
+            api,
+            f"/api/v1/episodes/{cast.episode.pk}",
+            {"end": {"ending": "planned"}, "client_id": other.episode.client_id},
+        ),
+        api.post(
+            "/api/v1/appointments",
+            {"episode": cast.episode.pk, "starts_at": SOON, "booked_by_id": other.stranger.pk},
+        ),
+        _patch(
+            api,
+            f"/api/v1/appointments/{cast.session.pk}",
+            {"action": "no_show", "episode_id": other.episode.pk},
+        ),
+        api.post(f"/api/v1/responses/{response.pk}/void", {"reason": "typo", "voided_by": 1}),
+        api.post(f"/api/v1/responses/{response.pk}/words", {"comment": "ok", "session": 1}),
+    ]
+    assert [answer.status_code for answer in tries] == [422] * len(tries), [
+        t.content for t in tries
+    ]
+    assert (Client.objects.count(), Episode.objects.count(), Session.objects.count()) == before
+    cast.episode.refresh_from_db()
+    assert cast.episode.ended_on is None
+    assert Response.objects.filter(pk=response.pk).exists()
+    assert not AllianceComment.objects.exists()
+
+
+# Hole fixed: an overlap's 409 named the ids of sessions the booker does not see. ---------------
+
+
+def test_an_overlap_names_no_session_the_booker_does_not_see(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    # The colleague is on our client's care team and also works for the other organisation,
+    # where they see a client at the very time our clinician tries to book them.
+    CareTeamMember.objects.create(
+        episode=cast.episode, member=cast.colleague, role=CareRole.TEAM_MEMBER
+    )
+    membership_grant(
+        user=cast.colleague, organisation=other.org, role=Role.CLINICIAN, team=other.team
+    )
+    CareTeamMember.objects.create(
+        episode=other.episode, member=cast.colleague, role=CareRole.TEAM_MEMBER
+    )
+    theirs = Session.objects.create(episode=other.episode, number=2, starts_at=SOON)
+    theirs.attended_by.add(cast.colleague)
+    answer = api_as(cast, "clinician").post(
+        "/api/v1/appointments",
+        {"episode": cast.episode.pk, "starts_at": SOON, "attended_by": [cast.colleague.pk]},
+    )
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["detail"][0]["clashes"] == []
+    assert not Session.objects.filter(episode=cast.episode, starts_at=SOON).exists()
+
+
+# Held: another organisation's ids are answered like ids no record has. -------------------------
+
+
+def test_another_organisations_records_are_not_found(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    api = other.api
+    response = cast.response.pk
+    pairs = [
+        (
+            lambda pk: api.get(f"/api/v1/appointments/{pk}"),
+            cast.session.pk,
+        ),
+        (lambda pk: api.get(f"/api/v1/sessions/{pk}/due"), cast.session.pk),
+        (lambda pk: api.get(f"/api/v1/episodes/{pk}/series"), cast.episode.pk),
+        (lambda pk: api.get(f"/api/v1/episodes/{pk}/preferences"), cast.episode.pk),
+        (
+            lambda pk: _patch(api, f"/api/v1/appointments/{pk}", {"action": "no_show"}),
+            cast.session.pk,
+        ),
+        (
+            lambda pk: api.post("/api/v1/appointments", {"episode": pk, "starts_at": SOON}),
+            cast.episode.pk,
+        ),
+        (
+            lambda pk: _patch(api, f"/api/v1/episodes/{pk}", {"end": {"ending": "planned"}}),
+            cast.episode.pk,
+        ),
+        (lambda pk: api.post(f"/api/v1/responses/{pk}/void", {"reason": "x"}), response),
+        (lambda pk: api.post(f"/api/v1/responses/{pk}/words", {"comment": "x"}), response),
+        (lambda pk: api.get(f"/fhir/Appointment/{pk}"), cast.session.pk),
+        (lambda pk: api.get(f"/fhir/EpisodeOfCare/{pk}"), cast.episode.pk),
+    ]
+    for attempt, ours in pairs:
+        found = attempt(ours)
+        assert found.status_code == 404, found.content
+        missing = attempt(NOBODY)
+        assert found.content == missing.content.replace(str(NOBODY).encode(), str(ours).encode())
+    for path in ("/api/v1/appointments", "/api/v1/agenda-items", "/api/v1/alliance-comments"):
+        assert api.get(path, episode=cast.episode.pk).json()["items"] == []
+    assert api.get("/api/v1/appointments", client=cast.episode.client_id).json()["items"] == []
+    session = Session.objects.get(pk=cast.session.pk)
+    assert session.status == cast.session.status and Response.objects.filter(pk=response).exists()
+
+
+def test_our_people_and_teams_cannot_be_named_in_their_bodies(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    api = other.api
+    # Our clinician as staff of their appointment, as their care team, our team as a transfer.
+    booking = api.post(
+        "/api/v1/appointments",
+        {"episode": other.episode.pk, "starts_at": SOON, "attended_by": [cast.clinician.pk]},
+    )
+    assert booking.status_code == 422 and "attended_by" in booking.content.decode()
+    url = f"/api/v1/episodes/{other.episode.pk}"
+
+    def care_team(member: int) -> Any:
+        return _patch(api, url, {"care_team": [{"member_id": member, "role": "primary_therapist"}]})
+
+    ours, nobodys = care_team(cast.clinician.pk), care_team(NOBODY)
+    assert ours.status_code == nobodys.status_code == 422
+    assert ours.content == nobodys.content.replace(str(NOBODY).encode(), str(cast.clinician.pk).encode())
+
+    def transfer(team_id: int) -> Any:
+        member = [{"member_id": other.stranger.pk, "role": "primary_therapist"}]
+        body = {"transfer": {"mode": "new_episode", "team_id": team_id, "care_team": member}}
+        return _patch(api, url, body)
+
+    _same(transfer(cast.team_a.pk), transfer(NOBODY))
+    # FHIR: our patient (and our episode) are not theirs to book into.
+    fhir = {
+        "resourceType": "Appointment",
+        "status": "booked",
+        "start": SOON,
+        "minutesDuration": 50,
+        "participant": [
+            {"actor": {"reference": f"Patient/{cast.episode.client_id}"}, "status": "accepted"}
+        ],
+    }
+    booked = api.post("/fhir/Appointment", fhir, content_type="application/fhir+json")
+    fhir["participant"][0]["actor"]["reference"] = f"Patient/{NOBODY}"
+    missing = api.post("/fhir/Appointment", fhir, content_type="application/fhir+json")
+    assert booked.status_code == missing.status_code == 404
+    assert booked.content == missing.content
+    assert not Session.objects.filter(starts_at=SOON).exists()
+    other.episode.refresh_from_db()
+    assert other.episode.ended_on is None
+    assert list(other.episode.care_team.values_list("member_id", flat=True)) == [
+        other.stranger.pk
+    ]
+
+
+def test_a_colleague_off_the_care_team_and_a_read_only_token_write_nothing(
+    cast: SimpleNamespace,
+) -> None:
+    reader = Api(token_create(user=cast.clinician, name="r", scope=Scope.READ).secret)
+    response = cast.response.pk
+    for api, expected in ((reader, 403), (api_as(cast, "colleague"), 404)):
+        answers = [
+            api.post("/api/v1/appointments", {"episode": cast.episode.pk, "starts_at": SOON}),
+            _patch(api, f"/api/v1/appointments/{cast.session.pk}", {"action": "no_show"}),
+            api.post(f"/api/v1/responses/{response}/void", {"reason": "x"}),
+            api.post(f"/api/v1/responses/{response}/words", {"comment": "x"}),
+        ]
+        assert [a.status_code for a in answers] == [expected] * 4, [a.content for a in answers]
+    # The supervisor reads but does not book or void: a 403, not a write.
+    supervisor = api_as(cast, "supervisor")
+    assert supervisor.post(f"/api/v1/responses/{response}/void", {"reason": "x"}).status_code == 403
+    assert not Session.objects.filter(starts_at=SOON).exists()
+    assert Response.objects.filter(pk=response).exists() and not AllianceComment.objects.exists()
