@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Schema
+from ninja import Field
 from ninja.errors import HttpError
 
 from alliance import access

@@ -18,11 +18,22 @@ from alliance.api.services import token_create
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session
 from alliance.measures.models import Response
 from alliance.voice.models import AllianceComment
-from tests.api.conftest import Api, api_as, cast  # noqa: F401 (the fixture)
+from tests.api.conftest import STAFF_ROLES, Api, add_records, api_as
 from tests.factories import make_episode, make_user
 
 NOBODY = 2_000_000_000  # an id no record has
 SOON = timezone.make_aware(dt.datetime(2027, 3, 1, 10)).isoformat()
+
+
+@pytest.fixture
+def cast(clinic: SimpleNamespace) -> SimpleNamespace:
+    """The standing cast with a read-write token each (as tests/api/conftest.py)."""
+    add_records(clinic)
+    clinic.secrets = {
+        role: token_create(user=getattr(clinic, role), name="test", scope=Scope.READ_WRITE).secret
+        for role in STAFF_ROLES
+    }
+    return clinic
 
 
 @pytest.fixture
@@ -218,7 +229,8 @@ def test_our_people_and_teams_cannot_be_named_in_their_bodies(
 
     ours, nobodys = care_team(cast.clinician.pk), care_team(NOBODY)
     assert ours.status_code == nobodys.status_code == 422
-    assert ours.content == nobodys.content.replace(str(NOBODY).encode(), str(cast.clinician.pk).encode())
+    named = nobodys.content.replace(str(NOBODY).encode(), str(cast.clinician.pk).encode())
+    assert ours.content == named
 
     def transfer(team_id: int) -> Any:
         member = [{"member_id": other.stranger.pk, "role": "primary_therapist"}]
@@ -244,9 +256,7 @@ def test_our_people_and_teams_cannot_be_named_in_their_bodies(
     assert not Session.objects.filter(starts_at=SOON).exists()
     other.episode.refresh_from_db()
     assert other.episode.ended_on is None
-    assert list(other.episode.care_team.values_list("member_id", flat=True)) == [
-        other.stranger.pk
-    ]
+    assert list(other.episode.care_team.values_list("member_id", flat=True)) == [other.stranger.pk]
 
 
 def test_a_colleague_off_the_care_team_and_a_read_only_token_write_nothing(
