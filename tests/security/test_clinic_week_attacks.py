@@ -9,17 +9,21 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.test import Client as Browser
+from django.urls import reverse
 from django.utils import timezone
 
 from alliance.accounts.models import Organisation, Role, Team
 from alliance.accounts.services import membership_grant
 from alliance.api.models import Scope
 from alliance.api.services import token_create
+from alliance.audit.models import AuditEvent
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session
 from alliance.measures.models import Response
+from alliance.portal.services import invitation_create
 from alliance.voice.models import AllianceComment
 from tests.api.conftest import STAFF_ROLES, Api, add_records, api_as
-from tests.factories import make_episode, make_user
+from tests.factories import PASSWORD, make_episode, make_user
 
 NOBODY = 2_000_000_000  # an id no record has
 SOON = timezone.make_aware(dt.datetime(2027, 3, 1, 10)).isoformat()
@@ -277,3 +281,127 @@ def test_a_colleague_off_the_care_team_and_a_read_only_token_write_nothing(
     assert supervisor.post(f"/api/v1/responses/{response}/void", {"reason": "x"}).status_code == 403
     assert not Session.objects.filter(starts_at=SOON).exists()
     assert Response.objects.filter(pk=response).exists() and not AllianceComment.objects.exists()
+
+
+# Held: the pages, signed in as another organisation's clinician, a colleague off the care team
+# and the supervisor of another team. ----------------------------------------------------------
+
+
+def _signed_in(username: str) -> Browser:
+    browser = Browser()
+    assert browser.login(username=username, password=PASSWORD)
+    return browser
+
+
+def test_the_new_pages_do_not_exist_for_another_organisation(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    invitation, _secret = invitation_create(
+        session=cast.session, measures=["phq9"], channel="link", created_by=cast.clinician
+    )
+    ours = [
+        ("care:episode_open", [cast.episode.client_id], [NOBODY]),
+        ("care:care_team", [cast.episode.pk], [NOBODY]),
+        ("care:episode_transfer", [cast.episode.pk], [NOBODY]),
+        ("care:episode_end", [cast.episode.pk], [NOBODY]),
+        ("care:episode_plan", [cast.episode.pk], [NOBODY]),
+        ("care:team_plan", [cast.team_a.pk], [NOBODY]),
+        ("clinic:appointment_book", [cast.episode.pk], [NOBODY]),
+        ("clinic:appointment_cancel", [cast.session.pk], [NOBODY]),
+        ("clinic:session_paper", [cast.session.pk], [NOBODY]),
+        ("clinic:session_correct", [cast.session.pk], [NOBODY]),
+        ("clinic:response_void", [cast.session.pk, cast.response.pk], [NOBODY, NOBODY]),
+        ("voice:progress_summary", [cast.episode.pk], [NOBODY]),
+        ("portal:link_resend", [invitation.pk], [NOBODY]),
+        ("portal:link_cancel", [invitation.pk], [NOBODY]),
+    ]
+    for who in ("stranger", "othersupervisor", "colleague"):
+        browser = _signed_in(who)
+        for name, args, missing in ours:
+            if who != "stranger" and name in ("care:team_plan", "care:episode_open"):
+                continue  # their own organisation's team and client: a 403, said elsewhere
+            post = name.startswith("portal:") or name.endswith(("_end", "_cancel"))
+            send = browser.post if post else browser.get
+            found = send(reverse(name, args=args), {"ending": "planned", "reason": "x"})
+            nobody = send(reverse(name, args=missing), {"ending": "planned", "reason": "x"})
+            assert found.status_code == nobody.status_code == 404, (who, name, found.status_code)
+    cast.episode.refresh_from_db()
+    invitation.refresh_from_db()
+    assert cast.episode.ended_on is None and invitation.cancelled_at is None
+    assert Session.objects.get(pk=cast.session.pk).status == cast.session.status
+    # Nothing of ours on their day view.
+    today = _signed_in("stranger").get(reverse("clinic:today")).content.decode()
+    assert cast.episode.client.display_name not in today
+
+
+def test_their_forms_take_none_of_our_people_or_teams(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    browser = _signed_in("stranger")
+    mine = other.episode
+    care = browser.post(reverse("care:care_team", args=[mine.pk]), {"primary": cast.clinician.pk})
+    transfer = browser.post(
+        reverse("care:episode_transfer", args=[mine.pk]),
+        {"mode": "new_episode", "team": cast.team_a.pk, "primary": cast.clinician.pk},
+    )
+    book = browser.post(
+        reverse("clinic:appointment_book", args=[mine.pk]),
+        {
+            "day": "2027-03-01",
+            "time": "10:00",
+            "duration_minutes": 50,
+            "mode": "in_person",
+            "attended_by": [cast.clinician.pk],
+        },
+    )
+    opened = browser.post(
+        reverse("care:episode_open", args=[mine.client_id]),
+        {
+            "team": cast.team_a.pk,
+            "setting": "individual",
+            "started_on": "2026-12-01",
+            "primary": cast.clinician.pk,
+        },
+    )
+    for answer in (care, transfer, book, opened):
+        assert answer.status_code in (200, 400), answer.status_code
+        assert cast.clinician.get_full_name() not in answer.content.decode()
+        assert cast.team_a.name not in answer.content.decode()
+    mine.refresh_from_db()
+    assert mine.ended_on is None and mine.continues_id is None
+    assert list(mine.care_team.values_list("member_id", flat=True)) == [other.stranger.pk]
+    assert not Session.objects.filter(episode=mine, attended_by=cast.clinician).exists()
+    assert Episode.objects.filter(client_id=mine.client_id).count() == 1
+
+
+# Held: every write, allowed or refused, leaves its row in the audit log. ------------------------
+
+
+def test_the_new_writes_and_their_refusals_are_audited(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    api = api_as(cast, "clinician")
+    words = api.post(f"/api/v1/responses/{cast.response.pk}/words", {"comment": "Felt heard"})
+    booked = api.post("/api/v1/appointments", {"episode": cast.episode.pk, "starts_at": SOON})
+    session = booked.json()[0]["id"]
+    cancel = {"action": "cancel", "cancelled_by": "client", "reason": "Ill"}
+    changed = _patch(api, f"/api/v1/appointments/{session}", cancel)
+    voided = api.post(f"/api/v1/responses/{cast.response.pk}/void", {"reason": "Wrong client"})
+    refused = _patch(other.api, f"/api/v1/episodes/{cast.episode.pk}", {"end": {"ending": "x"}})
+    assert [a.status_code for a in (words, booked, changed, voided, refused)] == [
+        200,
+        201,
+        200,
+        200,
+        404,
+    ]
+    rows = AuditEvent.objects.filter(method__in=["POST", "PATCH"])
+    seen = {(row.actor_id, row.method, row.status) for row in rows}
+    clinician = cast.clinician.pk
+    assert {
+        (clinician, "POST", 200),
+        (clinician, "POST", 201),
+        (clinician, "PATCH", 200),
+        (other.stranger.pk, "PATCH", 404),
+    } <= seen, seen
+    assert rows.filter(actor_id=clinician).count() == 4
