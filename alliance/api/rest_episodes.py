@@ -361,6 +361,8 @@ def episode_update(request: HttpRequest, episode_id: RecordId, payload: EpisodeP
             note=transfer.note or payload.note,
             by=user,
         )
+        if result.pk != episode.pk and not access.sees_transfer_result(user, result):
+            result = Episode.objects.get(pk=episode.pk)
     return _episode_out(result)
 
 

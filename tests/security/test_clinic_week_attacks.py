@@ -405,3 +405,33 @@ def test_the_new_writes_and_their_refusals_are_audited(
         (other.stranger.pk, "PATCH", 404),
     } <= seen, seen
     assert rows.filter(actor_id=clinician).count() == 4
+
+
+# Hole fixed: a transfer sent again by someone else answered the new episode they do not see. ---
+
+
+def test_a_repeated_transfer_does_not_show_the_new_episode_to_another_member(
+    cast: SimpleNamespace,
+) -> None:
+    CareTeamMember.objects.create(
+        episode=cast.episode, member=cast.colleague, role=CareRole.CASE_MANAGER
+    )
+    b_clinician = make_user(
+        "bclinician", organisation=cast.org, role=Role.CLINICIAN, team=cast.team_b
+    )
+    url = f"/api/v1/episodes/{cast.episode.pk}"
+    member = [{"member_id": b_clinician.pk, "role": "primary_therapist"}]
+    body = {"transfer": {"mode": "new_episode", "team_id": cast.team_b.pk, "care_team": member}}
+    made = _patch(api_as(cast, "clinician"), url, body)
+    assert made.status_code == 200 and made.json()["team_id"] == cast.team_b.pk
+    new_id = made.json()["id"]
+    # The one who transferred may send it again and is answered the same.
+    assert _patch(api_as(cast, "clinician"), url, body).json()["id"] == new_id
+    # The colleague, still on the old care team, does not see the new episode ...
+    assert api_as(cast, "colleague").get(f"/api/v1/episodes/{new_id}").status_code == 404
+    # ... and sending the transfer again does not show it to them either.
+    again = _patch(api_as(cast, "colleague"), url, body)
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == cast.episode.pk and again.json()["ending"] == "transferred"
+    assert str(b_clinician.pk) not in str(again.json()["care_team"])
+    assert Episode.objects.filter(continues=cast.episode).count() == 1
