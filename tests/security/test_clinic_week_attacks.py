@@ -5,6 +5,7 @@ no record has, a body field the route does not declare is refused (never silentl
 and a refusal stores nothing."""
 
 import datetime as dt
+import uuid
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,7 +22,7 @@ from alliance.audit.models import AuditEvent
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session
 from alliance.measures.models import Response
 from alliance.portal.services import invitation_create
-from alliance.voice.models import AllianceComment
+from alliance.voice.models import AgendaItem, AllianceComment
 from tests.api.conftest import STAFF_ROLES, Api, add_records, api_as
 from tests.factories import PASSWORD, make_episode, make_user
 
@@ -435,3 +436,44 @@ def test_a_repeated_transfer_does_not_show_the_new_episode_to_another_member(
     assert again.json()["id"] == cast.episode.pk and again.json()["ending"] == "transferred"
     assert str(b_clinician.pk) not in str(again.json()["care_team"])
     assert Episode.objects.filter(continues=cast.episode).count() == 1
+
+
+# Hole fixed: FHIR stored a member of staff's text as the client's own words. --------------------
+
+
+def test_fhir_does_not_put_staff_words_in_the_clients_mouth(cast: SimpleNamespace) -> None:
+    from tests.clinic.builders import ors
+
+    def body(source: dict[str, Any] | None) -> dict[str, Any]:
+        answers = [{"linkId": k, "answer": [{"valueDecimal": v}]} for k, v in ors(25).items()]
+        qr: dict[str, Any] = {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "questionnaire": "Questionnaire/ors",
+            "subject": {"reference": f"Patient/{cast.episode.client_id}"},
+            "encounter": {"reference": f"Encounter/{cast.session.pk}"},
+            "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
+            "item": [*answers, {"linkId": "agenda-1", "answer": [{"valueString": "Not mine"}]}],
+        }
+        if source is not None:
+            qr["source"] = source
+        return qr
+
+    api = api_as(cast, "clinician")
+    before = Response.objects.count()
+    for source in (
+        {"reference": f"Practitioner/{cast.clinician.pk}", "type": "Practitioner"},
+        {"type": "RelatedPerson", "display": "A carer"},
+    ):
+        posted = api.browser.post(
+            "/fhir/QuestionnaireResponse", body(source), content_type="application/fhir+json"
+        )
+        assert posted.status_code == 422, posted.content
+        assert "item" in posted.content.decode()
+    assert not AgendaItem.objects.exists() and Response.objects.count() == before
+    # The client's own answers still carry their words.
+    posted = api.browser.post(
+        "/fhir/QuestionnaireResponse", body(None), content_type="application/fhir+json"
+    )
+    assert posted.status_code == 201, posted.content
+    assert AgendaItem.objects.get().text == "Not mine"
