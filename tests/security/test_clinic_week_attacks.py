@@ -477,3 +477,19 @@ def test_fhir_does_not_put_staff_words_in_the_clients_mouth(cast: SimpleNamespac
     )
     assert posted.status_code == 201, posted.content
     assert AgendaItem.objects.get().text == "Not mine"
+
+
+# Hole fixed: an episode's series (scores, risk answers) was read with no row in the audit log. --
+
+
+def test_reading_an_episodes_series_is_audited(
+    cast: SimpleNamespace, other: SimpleNamespace
+) -> None:
+    url = f"/api/v1/episodes/{cast.episode.pk}/series"
+    assert api_as(cast, "clinician").get(url).status_code == 200
+    assert other.api.get(url).status_code == 404
+    rows = AuditEvent.objects.filter(object_kind="episode", object_id=cast.episode.pk)
+    assert {(row.actor_id, row.status) for row in rows.filter(method="GET")} == {
+        (cast.clinician.pk, 200),
+        (other.stranger.pk, 404),
+    }
