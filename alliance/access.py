@@ -64,6 +64,7 @@ __all__ = [
     "reportable_clinicians",
     "reportable_organisations",
     "reportable_teams",
+    "sees_transfer_result",
     "supervised_clinicians",
     "supervised_teams",
     "team_staff",
@@ -370,6 +371,18 @@ def may_change_episode(user: User, episode: Episode) -> bool:
     if supervised_teams(user).filter(pk=episode.team_id).exists():
         return True
     return administered_organisations(user).filter(pk=episode.team.organisation_id).exists()
+
+
+def sees_transfer_result(user: User, episode: Episode) -> bool:
+    """Whether a transfer's answer may be the new episode it opened (``episode``): for whoever
+    sees it, and for the person who made the transfer (who may have handed the client to a team
+    they do not see). Someone else on the old care team who sends the transfer again is
+    answered with the old, ended episode: the new one is not theirs to read."""
+    if not _is_staff_user(user):
+        return False
+    opened_by = episode.history[0].get("by") if episode.history else None
+    made_it = episode.continues_id is not None and opened_by == user.pk
+    return made_it or can_see_episode(user, episode)
 
 
 def plan_default_teams(user: User) -> QuerySet[Team]:

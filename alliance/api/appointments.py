@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from alliance import access
-from alliance.api.rest import Pagination, RecordId, _user, _writer, api
+from alliance.api.rest import In, Pagination, RecordId, _user, _writer, api
 from alliance.care import appointments, plans
 from alliance.care.appointments import MAX_LENGTH, MAX_SERIES, MIN_LENGTH
 from alliance.care.models import Session
@@ -44,7 +44,14 @@ def _overlap(request: HttpRequest, error: appointments.AppointmentOverlap) -> Ht
             "loc": ["body", "starts_at"],
             "msg": " ".join(error.message_dict["starts_at"]),
             "type": "overlap",
-            "clashes": [s.pk for s in error.clashes],
+            # Only the clashing sessions the caller may see: a colleague's session with another
+            # client (or in another organisation) is a time in the message, never an id.
+            "clashes": list(
+                access.visible_sessions(_user(request))
+                .filter(pk__in=[s.pk for s in error.clashes])
+                .order_by("starts_at", "pk")
+                .values_list("pk", flat=True)
+            ),
         }
     ]
     return api.create_response(request, {"detail": detail}, status=409)
@@ -93,7 +100,7 @@ def _plausible(value: dt.datetime | dt.date | None) -> Any:
     return value
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(In):
     episode: RecordId
     starts_at: dt.datetime
     duration_minutes: int = Length
@@ -112,7 +119,7 @@ class AppointmentIn(Schema):
     _times = field_validator("starts_at", "ends_at", "until")(_plausible)
 
 
-class AppointmentChange(Schema):
+class AppointmentChange(In):
     action: Literal["reschedule", "cancel", "attended", "no_show"]
     starts_at: dt.datetime | None = Field(None, description="reschedule: the new start.")
     duration_minutes: int | None = Field(None, ge=MIN_LENGTH, le=MAX_LENGTH)

@@ -7,19 +7,19 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Schema
+from ninja import Field
 from ninja.errors import HttpError
 
 from alliance import access
 from alliance.accounts.lockout import client_address
-from alliance.api.rest import RecordId, ResponseOut, _writer, api
+from alliance.api.rest import In, RecordId, ResponseOut, _writer, api
 from alliance.audit.models import Via
 from alliance.clinic.corrections import REASON_MAX, response_void
 
 NOT_CORRECTING = "Only the client's care team voids a response; you may read it."
 
 
-class VoidIn(Schema):
+class VoidIn(In):
     reason: str = Field(..., min_length=1, max_length=REASON_MAX)
 
 

@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 
 from alliance import access
 from alliance.accounts.models import Team, User
-from alliance.api.rest import DB_INT_MAX, ClientOut, RecordId, _writer, api
+from alliance.api.rest import DB_INT_MAX, ClientOut, In, RecordId, _writer, api
 from alliance.care import episodes, plans
 from alliance.care import services as care
 from alliance.care.forms import age_group_for
@@ -36,7 +36,7 @@ def _refused(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
 # Schemas -------------------------------------------------------------------------------------
 
 
-class ClientIn(Schema):
+class ClientIn(In):
     organisation_id: RecordId | None = Field(
         None, description="Needed only when the token's user works in more than one."
     )
@@ -55,12 +55,12 @@ class ClientIn(Schema):
     confirm_likely_duplicate: bool = False
 
 
-class CareTeamMemberIn(Schema):
+class CareTeamMemberIn(In):
     member_id: RecordId
     role: Literal["primary_therapist", "prescriber", "case_manager", "team_member"]
 
 
-class PlanItemIn(Schema):
+class PlanItemIn(In):
     instrument: str = Field(..., max_length=20, description="An installed instrument's code.")
     at_intake: bool = False
     at_end: bool = False
@@ -73,7 +73,7 @@ class PlanItemIn(Schema):
     )
 
 
-class EpisodeIn(Schema):
+class EpisodeIn(In):
     client_id: RecordId
     team_id: RecordId
     setting: str = Field("individual", max_length=20, description="One of the settings.")
@@ -87,13 +87,13 @@ class EpisodeIn(Schema):
     share_progress_with_client: bool = False
 
 
-class EndIn(Schema):
+class EndIn(In):
     ending: str = Field(..., max_length=20, description="planned, client_initiated, ghosted, ...")
     ended_on: dt.date | None = None
     note: str = Field("", max_length=500)
 
 
-class TransferIn(Schema):
+class TransferIn(In):
     mode: Literal["new_episode", "care_team"]
     team_id: RecordId | None = None
     on: dt.date | None = None
@@ -101,7 +101,7 @@ class TransferIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class EpisodePatch(Schema):
+class EpisodePatch(In):
     """Exactly one of the four."""
 
     care_team: list[CareTeamMemberIn] | None = Field(None, max_length=20)
@@ -189,17 +189,8 @@ def _plan(items: list[PlanItemIn] | None) -> list[dict[str, Any]] | None:
 
 
 def _team_of(user: User, client: Client, team_id: int, field: str = "team_id") -> Team:
-    team = Team.objects.filter(pk=team_id).first()
-    if team is not None and team.organisation_id != client.organisation_id:
-        raise ValidationError(
-            {
-                "client_id": _(
-                    "The client belongs to another organisation than the team %(id)d; choose a "
-                    "client and a team of the same organisation."
-                )
-                % {"id": team_id}
-            }
-        )
+    # A team of another organisation is refused exactly as an id no team has: the answer must
+    # not tell whether another organisation's team exists.
     allowed = access.episode_teams(user, client.organisation)
     found = allowed.filter(pk=team_id).first()
     if found is None:
@@ -370,6 +361,8 @@ def episode_update(request: HttpRequest, episode_id: RecordId, payload: EpisodeP
             note=transfer.note or payload.note,
             by=user,
         )
+        if result.pk != episode.pk and not access.sees_transfer_result(user, result):
+            result = Episode.objects.get(pk=episode.pk)
     return _episode_out(result)
 
 

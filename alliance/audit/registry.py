@@ -119,6 +119,7 @@ CLINICAL: dict[str, Audited] = {
     "api:alliance_comment_list": Audited("session"),
     "api:client_hopes_list": Audited("episode"),
     "api:episode_preferences": Audited("episode", "episode_id"),
+    "api:episode_series": Audited("episode", "episode_id"),
     "api:response_words": Audited("response", "response_id"),
     # Appointments (issue 11): a POST to the list books (a create); a PATCH changes one.
     "api:appointment_list": _create("session"),

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from alliance import access
 from alliance.accounts.models import User
@@ -74,6 +75,8 @@ class WordsFilter(Schema):
 
 
 class WordsIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # an undeclared field is refused (422)
+
     agenda: Annotated[list[Words], Field(max_length=3)] = []
     comment: Words = ""
     hopes: Words = ""

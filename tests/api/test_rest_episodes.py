@@ -132,7 +132,8 @@ def test_a_client_of_another_organisation_is_refused(cast: SimpleNamespace) -> N
     # Their own client in their own team works ...
     theirs = stranger_api.post("/api/v1/clients", {"display_name": "Sam", "age_group": "adult"})
     assert theirs.status_code == 201
-    # ... ours is refused naming client_id, and our team naming the field too.
+    # ... ours is refused naming client_id, and our team naming team_id, exactly as a team id
+    # no team has (the answer does not tell whether another organisation's team exists).
     ours = stranger_api.post(
         "/api/v1/episodes",
         {
@@ -152,7 +153,7 @@ def test_a_client_of_another_organisation_is_refused(cast: SimpleNamespace) -> N
             "care_team": [{"member_id": stranger.pk, "role": "primary_therapist"}],
         },
     )
-    assert mixed.status_code == 422 and "client_id" in _fields(mixed)
+    assert mixed.status_code == 422 and "team_id" in _fields(mixed)
     # Our episode is not theirs to change: it does not exist for them.
     answer = _patch(
         stranger_api,

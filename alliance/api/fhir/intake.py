@@ -429,6 +429,15 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
     values = _values(body, instrument)
     _check_total(body, instrument, values, session.episode.client.age_group)
     rater, rater_user = _rater(body, instrument, session, user)
+    words = voice_fhir.words_from_items(list(_flatten(body.get("item") or [])))
+    if rater != Rater.CLIENT and any(words.values()):
+        # As POST /api/v1/responses/{id}/words: the words are the client's own, never a
+        # member of staff's or a carer's put in the client's mouth.
+        raise IntakeError(
+            "item: the client's words (agenda-1..agenda-3, comment, hopes, theory-of-change) "
+            "go with the client's own answers; this one's source is not the Patient.",
+            "item",
+        )
     try:
         with transaction.atomic():
             response = response_record(
@@ -442,7 +451,6 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
                 recorded_by=user,
                 answered_at=_authored(body),
             )
-            words = voice_fhir.words_from_items(list(_flatten(body.get("item") or [])))
             voice_services.words_record(response=response, words=words)
     except SubmissionKeyConflict:
         # Said without a word about the record that holds the identifier.
