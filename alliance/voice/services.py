@@ -129,12 +129,15 @@ def invitation_answer_with_words(
     values: Mapping[str, object],
     form_key: uuid.UUID,
     words: Mapping[str, Any],
+    again: str = "",
 ) -> Response:
     """``portal.services.invitation_answer`` and the words given with it, in one transaction:
-    a refused word stores no answer, and a closed (used or expired) invitation stores neither."""
+    a refused word stores no answer, and a closed (used or expired) invitation stores neither.
+    ``again`` is the client's choice when the measure was already answered at the session
+    (see ``invitation_answer``)."""
     with transaction.atomic():
         response = portal_services.invitation_answer(
-            invitation=invitation, measure=measure, values=values, form_key=form_key
+            invitation=invitation, measure=measure, values=values, form_key=form_key, again=again
         )
         words_record(response=response, words=words)
     return response
