@@ -42,18 +42,21 @@ def _look(page: Page, name: str, width: str, *, docs: bool = False) -> None:
         shutil.copyfile(path, DOCS_IMAGES / f"clinic-week-{name}.png")
 
 
-def _client_answers(page: Page, width: str, step: str) -> None:
-    """The 'client' answers every form the tablet shows until the thank-you page: lines by
-    keyboard (End then back a few steps), the PHQ-9 'several days' but never item 9."""
+def _client_answers(page: Page, width: str, step: str, level: int) -> None:
+    """The 'client' answers every form the tablet shows until the thank-you page: each line by
+    keyboard, Home and then PageUp ``level`` times (a point each) and a tenth more per line, so
+    ORS totals rise from session to session; the PHQ-9 'several days' but never item 9."""
     for form in range(4):
         expect(page.get_by_role("button", name=re.compile("^(Next|Send my answers)$"))).to_be_visible()
         sliders = page.get_by_role("slider")
         if sliders.count():
             for index in range(sliders.count()):
                 sliders.nth(index).focus()
-                page.keyboard.press("End")
-                for _ in range(index + 1):
-                    page.keyboard.press("ArrowLeft")
+                page.keyboard.press("Home")
+                for _ in range(level):
+                    page.keyboard.press("PageUp")
+                for _ in range(index):
+                    page.keyboard.press("ArrowRight")
         else:
             for number in range(1, 10):
                 answer = "Not at all" if number == 9 else "Several days"
@@ -69,9 +72,9 @@ def _client_answers(page: Page, width: str, step: str) -> None:
     _look(page, f"tablet-{step}-thanks", width)
 
 
-def _hand_over_and_back(page: Page, width: str, step: str, which: str) -> None:
+def _hand_over_and_back(page: Page, width: str, step: str, which: str, level: int) -> None:
     page.get_by_role("button", name=re.compile(rf"^Hand the tablet to the client \({which}")).click()
-    _client_answers(page, width, step)
+    _client_answers(page, width, step, level)
     page.get_by_role("link", name="For the clinician: take the tablet back").click()
     _look(page, f"tablet-return-{step}", width)
     page.get_by_label("Password").fill(PASSWORD)
@@ -93,12 +96,12 @@ def _run_session(page: Page, base: str, episode: Episode, number: int, width: st
     due = page.locator("#due-measures + ol")
     expect(due).to_contain_text("ORS")
     _look(page, f"session-s{number}-due", width, docs=number == 1)
-    _hand_over_and_back(page, width, f"s{number}-start", "ORS")
-    _hand_over_and_back(page, width, f"s{number}-end", "SRS")
+    _hand_over_and_back(page, width, f"s{number}-start", "ORS", level=2 + number)
+    _hand_over_and_back(page, width, f"s{number}-end", "SRS", level=9)
     _look(page, f"session-s{number}-answered", width, docs=number == 1)
     page.goto(f"{base}/episodes/{episode.pk}/")
-    chart = page.locator("#figure-chart-ors")
-    expect(chart).to_have_attribute("data-chart", "chart-ors")
+    chart = page.locator("#figure-chart-outcome")
+    expect(chart).to_have_attribute("data-chart", "chart-outcome")
     chart.scroll_into_view_if_needed()
     _look(page, f"chart-after-s{number}", width, docs=number == 3)
 
@@ -230,6 +233,8 @@ def _story(page: Page, base: str, width: str) -> None:
         (3, "srs"),
     ]
     assert set(answered.exclude(instrument="phq9").values_list("method", flat=True)) == {"tablet"}
+    ors = answered.filter(instrument="ors").order_by("session__number")
+    assert [r.total for r in ors] == [12.6, 16.6, 20.6]
     paper = answered.get(instrument="phq9")
     assert paper.method == Method.PAPER and paper.pk != mistake.pk
     assert Response.everything.get(pk=mistake.pk).void_reason == (
