@@ -47,7 +47,8 @@ def _client_answers(page: Page, width: str, step: str, level: int) -> None:
     keyboard, Home and then PageUp ``level`` times (a point each) and a tenth more per line, so
     ORS totals rise from session to session; the PHQ-9 'several days' but never item 9."""
     for form in range(4):
-        expect(page.get_by_role("button", name=re.compile("^(Next|Send my answers)$"))).to_be_visible()
+        onwards = page.get_by_role("button", name=re.compile("^(Next|Send my answers)$"))
+        expect(onwards).to_be_visible()
         sliders = page.get_by_role("slider")
         if sliders.count():
             for index in range(sliders.count()):
@@ -73,7 +74,8 @@ def _client_answers(page: Page, width: str, step: str, level: int) -> None:
 
 
 def _hand_over_and_back(page: Page, width: str, step: str, which: str, level: int) -> None:
-    page.get_by_role("button", name=re.compile(rf"^Hand the tablet to the client \({which}")).click()
+    hand_over = re.compile(rf"^Hand the tablet to the client \({which}")
+    page.get_by_role("button", name=hand_over).click()
     _client_answers(page, width, step, level)
     page.get_by_role("link", name="For the clinician: take the tablet back").click()
     _look(page, f"tablet-return-{step}", width)
@@ -98,7 +100,7 @@ def _run_session(page: Page, base: str, episode: Episode, number: int, width: st
     _look(page, f"session-s{number}-due", width, docs=number == 1)
     _hand_over_and_back(page, width, f"s{number}-start", "ORS", level=2 + number)
     _hand_over_and_back(page, width, f"s{number}-end", "SRS", level=9)
-    _look(page, f"session-s{number}-answered", width, docs=number == 1)
+    _look(page, f"session-s{number}-answered", width)
     page.goto(f"{base}/episodes/{episode.pk}/")
     chart = page.locator("#figure-chart-outcome")
     expect(chart).to_have_attribute("data-chart", "chart-outcome")
@@ -217,13 +219,16 @@ def _story(page: Page, base: str, width: str) -> None:
 
     episode.refresh_from_db()
     assert episode.ending == "planned"
-    sessions = list(
-        Session.objects.filter(episode=episode).order_by("starts_at").values_list("status", "number")
-    )
-    attended = [(SessionStatus.ATTENDED, n) for n in (1, 2, 3)]
-    assert sessions[:3] == attended
-    assert sorted(n for _s, n in sessions if n is not None) == list(range(1, len(sessions)))
-    assert [s for s, n in sessions if n is None] == [SessionStatus.CANCELLED]
+    by_date = Session.objects.filter(episode=episode).order_by("starts_at")
+    # The cancelled fourth week has no number; the fifth week became session 4. It is still
+    # booked after the ending (see the report in docs/care.md).
+    assert list(by_date.values_list("status", "number")) == [
+        (SessionStatus.ATTENDED, 1),
+        (SessionStatus.ATTENDED, 2),
+        (SessionStatus.ATTENDED, 3),
+        (SessionStatus.CANCELLED, None),
+        (SessionStatus.SCHEDULED, 4),
+    ]
     answered = Response.objects.filter(session__episode=episode)
     assert sorted(answered.values_list("session__number", "instrument")) == [
         (1, "ors"),
