@@ -172,3 +172,30 @@ def test_a_kiosk_answer_carries_topics_too(clinic: SimpleNamespace) -> None:
     answer(browser, reverse("portal:kiosk"), "ors", {"voice_agenda_1": "Kiosk topic"})
     assert AgendaItem.objects.get().text == "Kiosk topic"
     assert timezone.now()  # the kiosk flow ends on the thank-you page
+
+
+def test_answering_again_with_words_passes_the_clients_choice_on(clinic: SimpleNamespace) -> None:
+    # The portal's form view sends the client's "again" choice through this service; it was
+    # refused as an unexpected argument, so every answer on a tablet, link or kiosk failed.
+    import uuid
+
+    from tests.portal.conftest import ORS_ANSWERS, invite
+
+    first_invitation, _token = invite(clinic, "link")
+    first = services.invitation_answer_with_words(
+        invitation=first_invitation,
+        measure="ors",
+        values=ORS_ANSWERS,
+        form_key=uuid.uuid4(),
+        words={},
+    )
+    by_tablet, _secret = invite(clinic, "tablet")
+    kept = services.invitation_answer_with_words(
+        invitation=by_tablet,
+        measure="ors",
+        values={**ORS_ANSWERS, "ors_1": "9"},
+        form_key=uuid.uuid4(),
+        words={"voice_agenda_1": "Sleep"},
+        again="keep",
+    )
+    assert kept.pk == first.pk and Response.objects.count() == 1
