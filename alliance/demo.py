@@ -123,12 +123,15 @@ def demo_usernames(roles: list[str]) -> list[str]:
     return names
 
 
-def load_demo(*, seed: int = 7, today: dt.date | None = None) -> DemoSummary:
-    """Replace any earlier demo organisation with a freshly simulated one."""
+def load_demo(*, seed: int = 7, today: dt.date | None = None, week: bool = True) -> DemoSummary:
+    """Replace any earlier demo organisation with a freshly simulated one. ``week=False`` leaves
+    out the clinic's week (``alliance.demo_week``: plans that drop some simulated PHQ-9 and
+    GAD-7 answers, next week's bookings, links, a voided answer), so the rows are exactly the
+    simulation's (the report tests compare them with an independent computation)."""
     clinic = simulate_clinic(demo_clinic_parameters(today=today or dt.date.today()), seed=seed)
     with transaction.atomic():
         _remove_earlier_demo()
-        return _DemoWriter(clinic, today or dt.date.today()).write()
+        return _DemoWriter(clinic, today or dt.date.today(), week=week).write()
 
 
 def _remove_earlier_demo() -> None:
@@ -157,9 +160,10 @@ def _remove_earlier_demo() -> None:
 
 
 class _DemoWriter:
-    def __init__(self, clinic: SimulatedClinic, today: dt.date) -> None:
+    def __init__(self, clinic: SimulatedClinic, today: dt.date, week: bool = True) -> None:
         self.clinic = clinic
         self.today = today
+        self.with_week = week
         self.rng = np.random.default_rng(11)
 
     def write(self) -> DemoSummary:
@@ -167,8 +171,9 @@ class _DemoWriter:
         self._staff()
         self._clients()
         self._episodes()
-        self.week = DemoWeek(list(self.teams.values()), self.today)
-        self.week.plan_defaults()
+        self.week = DemoWeek(list(self.teams.values()), self.today, keep_all=not self.with_week)
+        if self.with_week:
+            self.week.plan_defaults()
         frame = self.clinic.episodes
         symptoms = dict(zip(frame["episode_id"], frame["phq_gad"], strict=True))
         self.week.plan_episodes(
@@ -185,10 +190,11 @@ class _DemoWriter:
         )
         responses = self._responses()
         _AllianceWork(self).write()
-        primary = {e.pk: self.users[self.primary[sim]] for sim, e in self.episodes.items()}
-        self.week.void_one(self.episodes.values(), primary)
-        booked = self.week.book_next_week(self.episodes.values(), primary)
-        self.week.links_outstanding(booked, primary)
+        if self.with_week:
+            primary = {e.pk: self.users[self.primary[sim]] for sim, e in self.episodes.items()}
+            self.week.void_one(self.episodes.values(), primary)
+            booked = self.week.book_next_week(self.episodes.values(), primary)
+            self.week.links_outstanding(booked, primary)
         # The demo's history is not news: nobody is e-mailed about its risk answers.
         alerts_refresh(self.episodes.values(), notify=False)
         self._acknowledge_history()

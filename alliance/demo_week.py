@@ -52,9 +52,10 @@ class DemoWeek:
     """Plans first (they decide which simulated PHQ-9 and GAD-7 answers are kept), then the
     bookings, links and the voided response once the history is written."""
 
-    def __init__(self, teams: list[Team], today: dt.date) -> None:
+    def __init__(self, teams: list[Team], today: dt.date, keep_all: bool = False) -> None:
         self.adults = teams[0]
         self.today = today
+        self.keep_all = keep_all  # every simulated answer, and every measure at every session
         self.plans: dict[int, list[PlanItem]] = {}
 
     def plan_defaults(self) -> None:
@@ -80,7 +81,7 @@ class DemoWeek:
                 PlanItem(episode.alliance_measure, repeat="sessions", interval=1, position=1),
             ]
             if symptoms.get(episode.pk):
-                if episode.team_id == self.adults.pk:
+                if episode.team_id == self.adults.pk and not self.keep_all:
                     plan += symptom_plan(2)
                 else:
                     plan += [

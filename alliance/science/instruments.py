@@ -156,7 +156,7 @@ def load_instruments(directory: str | Path | None = None) -> dict[str, Instrumen
     Examples
     --------
     >>> sorted(load_instruments())[:4]
-    ['cors', 'csrs', 'gad7', 'gbo']
+    ['ceq', 'cnip', 'cors', 'csrs']
     """
     folder = Path(directory) if directory is not None else INSTRUMENTS_DIRECTORY
     if not folder.is_dir():

@@ -107,8 +107,8 @@ def check_threshold_overrides(overrides: Overrides, instruments: Mapping[str, In
     >>> check_threshold_overrides({"srz": {"total": 30}}, load_instruments())
     Traceback (most recent call last):
     ...
-    ValueError: THRESHOLDS['srz']: must be an installed instrument (cors, csrs, gad7, gbo, gsrs, \
-ors, phq9, srs, wai_sr, wai_sr_t), got 'srz'
+    ValueError: THRESHOLDS['srz']: must be an installed instrument (ceq, cnip, cors, csrs, gad7, \
+gbo, gsrs, ors, phq9, srs, wai_sr, wai_sr_t), got 'srz'
     """
     for code, values in overrides.items():
         where = f"THRESHOLDS[{code!r}]"

@@ -28,7 +28,7 @@ def demo(
     """The demo clinic written to the database once for the module, with the simulated tables
     it came from; removed again afterwards so other tests never see it."""
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        load_demo(seed=SEED, today=TODAY)
+        load_demo(seed=SEED, today=TODAY, week=False)
         clinic = simulate_clinic(demo_clinic_parameters(today=TODAY), seed=SEED)
         yield SimpleNamespace(simulated=clinic, organisation=DEMO_ORGANISATION)
         with transaction.atomic():
