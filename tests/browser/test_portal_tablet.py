@@ -70,7 +70,12 @@ def test_the_client_answers_the_ors_by_keyboard_and_the_clinician_takes_the_tabl
     page.keyboard.press("ArrowLeft")
     expect(sliders.nth(3)).to_have_attribute("aria-valuenow", "5.0")
     screenshot(page, "portal-tablet-form-answered")
+    # After the lines, the optional word for the clinician (issue 19), then the button.
     page.keyboard.press("Tab")
+    expect(page.locator(".words textarea, .words input").first).to_be_focused()
+    words = page.locator(".words textarea, .words input").count()
+    for _ in range(words):
+        page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Send my answers")).to_be_focused()
     page.keyboard.press("Enter")
 
