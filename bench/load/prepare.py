@@ -47,7 +47,7 @@ def main() -> None:
     tokens = []
     for number in range(args.tokens):
         primary = primaries[number % len(primaries)]
-        session = session_start(episode=primary.episode, by=primary.member)
+        session = session_start(episode=primary.episode, by=primary.member, confirm_unbooked=True)
         _invitation, token = invitation_create(
             session=session,
             measures=["ors", "srs"],

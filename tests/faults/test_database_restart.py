@@ -134,13 +134,16 @@ def _manage(cluster: Cluster, *args: str) -> str:
 
 _MAKE_LINKS = """
 import json
-from tests.factories import make_clinic
+from tests.factories import make_clinic, make_session
 from alliance.portal.services import invitation_create
 cast = make_clinic()
+# One session a link: a second answer to a measure already answered in a session is a choice
+# the client makes (answer again or keep), not a silent save.
+sessions = [cast["session"]] + [make_session(cast["episode"], n) for n in range(2, {links} + 1)]
 tokens = [
-    invitation_create(session=cast["session"], measures=["ors"], channel="link",
+    invitation_create(session=session, measures=["ors"], channel="link",
                       created_by=cast["clinician"])[1]
-    for _ in range({links})
+    for session in sessions
 ]
 print("TOKENS=" + json.dumps(tokens))
 """
