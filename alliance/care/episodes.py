@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from alliance import access
 from alliance.accounts.models import Team, User
-from alliance.care import plans
+from alliance.care import appointments, plans
 from alliance.care.models import (
     KINDS_TAKEN,
+    CancelledBy,
     CareRole,
     CareTeamMember,
     Client,
@@ -399,7 +400,45 @@ def episode_end(
         ),
     ]
     locked.save(update_fields=["ended_on", "ending", "history"])
+    _cancel_bookings(locked, by)
     return locked
+
+
+def _cancel_bookings(episode: Episode, by: User) -> None:
+    """An ended episode keeps no booked sessions: each still booked is cancelled by the clinic
+    with the reason, kept in its history, and its planned reminders are cancelled, so neither
+    the day view nor the client is told of a session that will not happen."""
+    booked = list(
+        Session.objects.select_for_update().filter(episode=episode, status=SessionStatus.SCHEDULED)
+    )
+    if not booked:
+        return
+    reason = _("The episode ended (%(ending)s).") % {"ending": episode.get_ending_display()}
+    now = timezone.now().isoformat()
+    for session in booked:
+        session.history = [
+            *session.history,
+            {
+                "at": now,
+                "by": by.pk,
+                "what": "cancelled",
+                "starts_at": session.starts_at.isoformat(),
+                "duration_minutes": session.duration_minutes,
+                "mode": session.mode,
+                "status": session.status,
+                "number": session.number,
+                "reason": reason,
+            },
+        ]
+        session.status, session.cancelled_by, session.reason, session.number = (
+            SessionStatus.CANCELLED,
+            CancelledBy.CLINIC,
+            reason[:300],
+            None,
+        )
+        session.save(update_fields=["status", "cancelled_by", "reason", "number", "history"])
+    appointments.sessions_renumber(episode)
+    appointments.plan_messages(episode)
 
 
 @transaction.atomic

@@ -187,7 +187,10 @@ def _story(page: Page, base: str, width: str) -> None:
     _look(page, "void", width, docs=True)
     page.get_by_role("button", name="Void this response").click()
     expect(page.get_by_role("status")).to_contain_text("The PHQ9 was voided")
-    expect(page.locator("#due-measures + ol")).to_contain_text("due and not given")
+    # Missed once the session is over; while it is under way, still to be answered.
+    expect(page.locator("#due-measures + ol")).to_contain_text(
+        re.compile("due and not given|not answered yet")
+    )
     page.get_by_role("link", name="Enter the PHQ9 from paper").click()
     for number in range(1, 10):
         group = page.get_by_role("group").filter(has=page.locator(f"input[name=phq9_{number}]"))
@@ -220,14 +223,14 @@ def _story(page: Page, base: str, width: str) -> None:
     episode.refresh_from_db()
     assert episode.ending == "planned"
     by_date = Session.objects.filter(episode=episode).order_by("starts_at")
-    # The cancelled fourth week has no number; the fifth week became session 4. It is still
-    # booked after the ending (see the report in docs/care.md).
-    assert list(by_date.values_list("status", "number")) == [
-        (SessionStatus.ATTENDED, 1),
-        (SessionStatus.ATTENDED, 2),
-        (SessionStatus.ATTENDED, 3),
-        (SessionStatus.CANCELLED, None),
-        (SessionStatus.SCHEDULED, 4),
+    # The cancelled fourth week has no number; the fifth week, still booked when the episode
+    # ended, was cancelled by the clinic with the ending as its reason.
+    assert list(by_date.values_list("status", "number", "cancelled_by")) == [
+        (SessionStatus.ATTENDED, 1, ""),
+        (SessionStatus.ATTENDED, 2, ""),
+        (SessionStatus.ATTENDED, 3, ""),
+        (SessionStatus.CANCELLED, None, "client"),
+        (SessionStatus.CANCELLED, None, "clinic"),
     ]
     answered = Response.objects.filter(session__episode=episode)
     assert sorted(answered.values_list("session__number", "instrument")) == [

@@ -11,10 +11,18 @@ from django.utils import timezone
 
 from alliance.accounts.models import Organisation, Role, Team
 from alliance.care import episodes, plans
-from alliance.care.models import CareTeamMember, Client, Episode, MeasurePlanItem, PlanDefault
+from alliance.care.models import (
+    CareTeamMember,
+    Client,
+    Episode,
+    MeasurePlanItem,
+    PlanDefault,
+    Session,
+    SessionStatus,
+)
 from alliance.care.services import episodes_close_ghosted
 from alliance.science.plans import PlanItem
-from tests.factories import make_client, make_user
+from tests.factories import make_client, make_session, make_user
 
 TODAY = timezone.localdate()
 START = dt.date(2026, 1, 5)
@@ -331,6 +339,20 @@ def test_ending_keeps_the_type_and_history(clinic: SimpleNamespace) -> None:
         ending="client_initiated",
         by=clinic.clinician,
     )
+
+
+def test_ending_cancels_the_sessions_still_booked(clinic: SimpleNamespace) -> None:
+    booked = make_session(clinic.episode, 2, status=SessionStatus.SCHEDULED)
+    Session.objects.filter(pk=booked.pk).update(starts_at=timezone.now() + dt.timedelta(days=7))
+    episodes.episode_end(
+        episode=clinic.episode, ending="planned", ended_on=TODAY, by=clinic.clinician
+    )
+    booked.refresh_from_db()
+    assert (booked.status, booked.cancelled_by, booked.number) == ("cancelled", "clinic", None)
+    assert "The episode ended" in booked.reason
+    assert booked.history[-1]["what"] == "cancelled" and booked.history[-1]["number"] == 2
+    clinic.session.refresh_from_db()
+    assert (clinic.session.status, clinic.session.number) == ("attended", 1)
 
 
 @pytest.mark.parametrize(
