@@ -342,7 +342,9 @@ def task_review(*, task: Task, session: Session, outcome: str, by: User, note: s
     later one. Reviewing it again keeps the earlier review in ``history``."""
     allowed = [TaskOutcome.DONE, TaskOutcome.PARTLY, TaskOutcome.NOT_DONE]
     _one_of(outcome, "outcome", allowed)
-    locked = Task.objects.select_for_update().select_related("agreed_in").get(pk=task.pk)
+    locked = (
+        Task.objects.select_for_update(of=("self",)).select_related("agreed_in").get(pk=task.pk)
+    )
     _same_episode(session, locked.episode_id)
     # By date (the order of the numbers): a cancelled or withdrawn session has no number.
     if (session.starts_at, session.pk) < (locked.agreed_in.starts_at, locked.agreed_in.pk):

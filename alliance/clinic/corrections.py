@@ -215,7 +215,9 @@ def session_correct(
     with transaction.atomic():
         Episode.objects.select_for_update().filter(pk=session.episode_id).first()
         locked = (
-            Session.objects.select_for_update().select_related("episode__client").get(pk=session.pk)
+            Session.objects.select_for_update(of=("self",))
+            .select_related("episode__client")
+            .get(pk=session.pk)
         )
         _check_status(locked, status)
         _check_when(locked, starts_at, status)

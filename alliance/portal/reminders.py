@@ -178,7 +178,9 @@ def schedule_for_session(session: Session, *, now: dt.datetime | None = None) ->
     sent is never sent again for the same appointment. Returns the messages still planned."""
     moment = now or timezone.now()
     locked = (
-        Session.objects.select_for_update().select_related("episode__client").get(pk=session.pk)
+        Session.objects.select_for_update(of=("self",))
+        .select_related("episode__client")
+        .get(pk=session.pk)
     )
     wanted = _wanted(locked, moment)
     planned = Invitation.objects.filter(
