@@ -65,7 +65,10 @@ def _client_answers(page: Page, width: str, step: str, level: int) -> None:
         _look(page, f"tablet-{step}-{form + 1}", width, docs=step == "s1-start")
         following = page.get_by_role("button", name="Next")
         if following.count():
-            following.click()
+            # Wait for the next form itself: on a loaded machine the old page is still shown
+            # for a moment after the click, with no lines and no PHQ-9 on it.
+            with page.expect_navigation(wait_until="load"):
+                following.click()
             continue
         page.get_by_role("button", name="Send my answers").click()
         break
