@@ -298,8 +298,10 @@ def _staff_ids(episode: Episode, staff: Iterable[User | int] | None, by: User) -
     return list(dict.fromkeys(ids))
 
 
-def _history(session: Session, *, what: str, by: User, reason: str = "") -> None:
-    """Keep what the session was before this change."""
+def session_history_keep(session: Session, *, what: str, by: User, reason: str = "") -> None:
+    """Keep in ``session.history`` what the session was before this change (the caller saves
+    ``history`` with the change). Every change of a session's date, length, way or status
+    writes its history through this one function."""
     session.history = [
         *session.history,
         {
@@ -314,6 +316,9 @@ def _history(session: Session, *, what: str, by: User, reason: str = "") -> None
             "reason": reason,
         },
     ]
+
+
+_history = session_history_keep
 
 
 def _renumbered(episode: Episode) -> None:

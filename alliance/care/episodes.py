@@ -418,22 +418,8 @@ def _cancel_bookings(episode: Episode, by: User) -> None:
     if not booked:
         return
     reason = _("The episode ended (%(ending)s).") % {"ending": episode.get_ending_display()}
-    now = timezone.now().isoformat()
     for session in booked:
-        session.history = [
-            *session.history,
-            {
-                "at": now,
-                "by": by.pk,
-                "what": "cancelled",
-                "starts_at": session.starts_at.isoformat(),
-                "duration_minutes": session.duration_minutes,
-                "mode": session.mode,
-                "status": session.status,
-                "number": session.number,
-                "reason": reason,
-            },
-        ]
+        appointments.session_history_keep(session, what="cancelled", by=by, reason=reason)
         session.status, session.cancelled_by, session.reason, session.number = (
             SessionStatus.CANCELLED,
             CancelledBy.CLINIC,

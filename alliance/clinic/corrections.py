@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import User
 from alliance.audit.models import Action, Via
 from alliance.audit.services import audit_record
-from alliance.care.appointments import sessions_renumber
+from alliance.care.appointments import session_history_keep, sessions_renumber
 from alliance.care.models import CancelledBy, Episode, Session, SessionStatus
 from alliance.care.plans import answered_measures, due_for_session
 from alliance.feedback.services import alerts_refresh
@@ -223,18 +223,7 @@ def session_correct(
         _check_when(locked, starts_at, status)
         if locked.starts_at == starts_at and locked.status == status:
             return locked
-        locked.history = [
-            *locked.history,
-            {
-                "at": timezone.now().isoformat(),
-                "by": by.pk,
-                "what": "correction",
-                "starts_at": locked.starts_at.isoformat(),
-                "status": locked.status,
-                "number": locked.number,
-                "reason": text,
-            },
-        ]
+        session_history_keep(locked, what="correction", by=by, reason=text)
         locked.starts_at = starts_at
         locked.status = status
         if status != SessionStatus.CANCELLED:

@@ -66,20 +66,7 @@ def _booked_starting(locked: Episode, session: Session, by: User) -> Session:
                 % {"day": f"{timezone.localdate(found.starts_at):%Y-%m-%d}"}
             }
         )
-    found.history = [
-        *found.history,
-        {
-            "at": timezone.now().isoformat(),
-            "by": by.pk,
-            "what": "started",
-            "starts_at": found.starts_at.isoformat(),
-            "duration_minutes": found.duration_minutes,
-            "mode": found.mode,
-            "status": found.status,
-            "number": found.number,
-            "reason": "",
-        },
-    ]
+    appointments.session_history_keep(found, what="started", by=by)
     found.status = SessionStatus.ATTENDED
     found.save(update_fields=["status", "history"])
     found.attended_by.add(by)
