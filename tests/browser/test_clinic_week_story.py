@@ -49,7 +49,10 @@ def _client_answers(page: Page, width: str, step: str, level: int) -> None:
     for form in range(4):
         onwards = page.get_by_role("button", name=re.compile("^(Next|Send my answers)$"))
         expect(onwards).to_be_visible()
+        # The lines become sliders only when slider.js has run, which can be a moment after
+        # the button shows: wait for a slider or the PHQ-9 before choosing which to answer.
         sliders = page.get_by_role("slider")
+        expect(sliders.first.or_(page.locator("#q-phq9_1"))).to_be_visible()
         if sliders.count():
             for index in range(sliders.count()):
                 sliders.nth(index).focus()
