@@ -14,16 +14,25 @@ DEMO_ENV := ALLIANCE_ENV=demo DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB)
 PYTHON_BOOT := $(shell for p in python3.14 python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 python3; do \
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: install python-packages frontend browser translations demo demo-data serve test test-sqlite test-postgres lint check bench clean
+.PHONY: install lock python-packages frontend browser translations demo demo-data serve test test-sqlite test-postgres lint check bench clean
 
 install: python-packages frontend browser translations
 
-$(VENV)/.installed: pyproject.toml
+# The Python packages come from requirements.lock: every version pinned, every file checked
+# against its hash. `make lock` refreshes it after pyproject.toml's dependencies change.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -n "$(PYTHON_BOOT)" || { echo "Alliance needs Python 3.12 or newer (Django 6). Install one (for example with pyenv) and run make again."; exit 1; }
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
+
+# pip-compile runs from its own virtualenv (.lock-venv, git-ignored), so the project's stays as locked.
+lock:
+	@test -n "$(PYTHON_BOOT)" || { echo "Alliance needs Python 3.12 or newer."; exit 1; }
+	test -x .lock-venv/bin/pip-compile || { $(PYTHON_BOOT) -m venv .lock-venv && .lock-venv/bin/pip install --quiet pip-tools==7.6.2; }
+	.lock-venv/bin/pip-compile --quiet --extra=dev --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-find-links --no-emit-index-url --output-file=requirements.lock pyproject.toml
 
 python-packages: $(VENV)/.installed
 
