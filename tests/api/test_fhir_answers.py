@@ -232,7 +232,7 @@ def test_a_clinicians_rating_names_the_practitioner_and_the_clients_the_patient(
 
 
 def test_a_rater_the_measure_does_not_take_is_refused(cast: SimpleNamespace) -> None:
-    body = phq9(cast, coded(NOT_AT_ALL), author={"reference": "Practitioner/1"})
+    body = phq9(cast, coded(NOT_AT_ALL), source={"type": "Practitioner", "display": "me"})
     refused(post(cast, "clinician", body), "source")
 
 
