@@ -42,7 +42,6 @@ ORDINAL_URLS = (ORDINAL_VALUE, "http://hl7.org/fhir/StructureDefinition/itemWeig
 # half the days" LA18938-3 where the PHQ-9 panel (44249-1) uses LA6570-1, the code our shared
 # frequency scale carries.
 LOINC_ANSWER_SYNONYMS = {"LA18938-3": "LA6570-1"}
-IGNORED_ITEMS = {"69722-7"}
 
 
 class IntakeError(Exception):
@@ -283,13 +282,6 @@ def _keys(entry: Mapping[str, Any]) -> list[str]:
     return keys
 
 
-def _ignored(entry: Mapping[str, Any]) -> bool:
-    """LOINC's "how difficult have these problems made it" item (69722-7), sent with the GAD-7
-    panel by LOINC-based forms: it is not part of the GAD-7 score and our GAD-7 does not ask
-    it, so it is accepted and not stored (the PHQ-9 stores its own)."""
-    return bool(set(_keys(entry)) & IGNORED_ITEMS)
-
-
 def _total_keys(instrument: Instrument) -> set[str]:
     return {instrument.codes.loinc_total or "", f"{instrument.code}-total", "total"} - {""}
 
@@ -323,7 +315,7 @@ def _answered(body: Mapping[str, Any], instrument: Instrument) -> tuple[dict[str
         if found is None:
             if str(entry.get("linkId")) in voice_fhir.voice_link_ids():
                 continue  # the client's words and the scores (alliance.voice.fhir)
-            if given and not _ignored(entry):
+            if given:
                 raise IntakeError(
                     f"item: linkId {entry.get('linkId')!r} is not an item of {instrument.code}.",
                     "item",
