@@ -2,7 +2,9 @@
 CapabilityStatement lists is tried (the cases are derived from it), and what it does not list is
 refused under ``Prefer: handling=strict`` and otherwise left out of the search and its link."""
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -229,3 +231,21 @@ def test_every_listed_sort_orders_both_ways(cast: SimpleNamespace, kind: str, ke
     upwards, downwards = values(key), values(f"-{key}")
     assert upwards == sorted(upwards) and downwards == sorted(upwards, reverse=True)
     assert len(upwards) > 1
+
+
+def test_docs_api_md_lists_the_conformance_as_served() -> None:
+    """The conformance table of docs/api.md names each resource's search parameters and sort
+    keys as capability.RESOURCES serves them, so the page cannot drift from the statement."""
+    text = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("### Conformance", 1)[1].split("###", 1)[0]
+    rows = {
+        line.split("|")[1].strip(" `"): line for line in section.splitlines() if line[:3] == "| `"
+    }
+    for served in RESOURCES:
+        row = rows[served.type]
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", row)]  # not at an escaped \|
+        interactions, params, sorts = cells[2], cells[3], cells[5]
+        assert all(i in interactions for i in served.interactions), served.type
+        assert all(f"`{p.name}`" in params for p in served.params), served.type
+        assert all(f"`{key}`" in sorts for key in served.sorts), served.type
+        assert all(f"`:{m}`" in cells[4] for p in served.params for m in p.modifiers), served.type
