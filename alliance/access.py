@@ -61,6 +61,7 @@ __all__ = [
     "may_set_plan_defaults",
     "may_use_admin",
     "plan_default_teams",
+    "rating_staff",
     "reportable_clinicians",
     "reportable_organisations",
     "reportable_teams",
@@ -270,6 +271,25 @@ def is_on_care_team(user: User, episode: Episode) -> bool:
     if not _is_staff_user(user):
         return False
     return any(member.member_id == user.pk for member in episode.care_team.all())
+
+
+def rating_staff(user: User, episode: Episode) -> QuerySet[User]:
+    """The members of staff the user may name as having rated or recorded one of the episode's
+    responses (an EHR's ``QuestionnaireResponse.author``): active people on the episode's care
+    team or on the staff of its team, all of the client's organisation. Only someone on the
+    care team names anyone (they are the ones who record the session)."""
+    if not is_on_care_team(user, episode):
+        return User.objects.none()
+    on_care_team = CareTeamMember.objects.filter(episode=episode, member=OuterRef("pk"))
+    in_team = Membership.objects.filter(
+        user=OuterRef("pk"), team=episode.team_id, role__in=TEAM_ROLES
+    )
+    in_organisation = Membership.objects.filter(
+        user=OuterRef("pk"), organisation=episode.client.organisation_id
+    )
+    return User.objects.filter(
+        Exists(on_care_team) | Exists(in_team), Exists(in_organisation), is_active=True
+    )
 
 
 def may_close_alert(user: User, alert: Alert) -> bool:

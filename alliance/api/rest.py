@@ -511,6 +511,17 @@ def response_create(request: HttpRequest, payload: ResponseIn) -> Status[Any]:
     )
     if not access.is_on_care_team(user, session.episode):
         raise HttpError(403, NOT_ON_CARE_TEAM)
+    if session.status == SessionStatus.CANCELLED:
+        # As FHIR (Encounter cancelled): answers belong to a session that took place.
+        raise ValidationError(
+            {
+                "session": _(
+                    "Session %(id)s was cancelled; answers are recorded for a session that took "
+                    "place (record it as attended on the session page first)."
+                )
+                % {"id": session.pk}
+            }
+        )
     response = response_record(
         session=session,
         instrument_code=payload.instrument,

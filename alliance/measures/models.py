@@ -18,6 +18,16 @@ class Rater(models.TextChoices):
 STAFF_RATERS = (Rater.CLINICIAN, Rater.TEAM_MEMBER)
 
 
+class Author(models.TextChoices):
+    """Who recorded the answers, as an outside system said (FHIR ``QuestionnaireResponse
+    .author``); empty when nobody said, and the rater recorded them."""
+
+    NOT_SAID = "", _("The rater")
+    PATIENT = "patient", _("Client")
+    PRACTITIONER = "practitioner", _("Member of staff")
+    RELATED_PERSON = "related_person", _("Family member or carer")
+
+
 class Method(models.TextChoices):
     TABLET = "tablet", _("Clinic tablet")
     LINK = "link", _("Link sent to the client")
@@ -63,6 +73,25 @@ class Response(models.Model):
             "For alliance measures: the care-team member rated; empty means the whole team."
         ),
     )
+    author = models.CharField(
+        _("recorded by (as sent)"),
+        max_length=16,
+        choices=Author.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "Who recorded the answers, as the system that sent them said; empty when "
+            "it did not say."
+        ),
+    )
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by member of staff"),
+    )
     method = models.CharField(_("how"), max_length=12, choices=Method.choices)
     items = models.JSONField(_("item values"))
     total = models.FloatField(_("total"))
@@ -105,6 +134,15 @@ class Response(models.Model):
                 condition=Q(rater__in=STAFF_RATERS, rater_user__isnull=False)
                 | (~Q(rater__in=STAFF_RATERS) & Q(rater_user__isnull=True)),
                 name="response_staff_rater_named",
+            ),
+            # A member of staff named as the author is named by their user, and only then.
+            models.CheckConstraint(
+                condition=Q(author=Author.PRACTITIONER, author_user__isnull=False)
+                | (~Q(author=Author.PRACTITIONER) & Q(author_user__isnull=True)),
+                name="response_staff_author_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(author__in=Author.values), name="response_author_valid"
             ),
             # A voided response says who voided it and why.
             models.CheckConstraint(

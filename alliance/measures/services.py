@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import User
 from alliance.care.models import Session
 from alliance.measures import catalogue
-from alliance.measures.models import STAFF_RATERS, Method, Rater, Response, ResponseVersion
+from alliance.measures.models import (
+    STAFF_RATERS,
+    Author,
+    Method,
+    Rater,
+    Response,
+    ResponseVersion,
+)
 from alliance.science.instruments import (
     Instrument,
     ResponseError,
@@ -80,6 +87,20 @@ def _check_rater(instrument: Instrument, rater: str, rater_user: User | None) ->
         )
 
 
+def _check_author(author: str, author_user: User | None) -> None:
+    if author not in Author.values:
+        raise ValidationError(
+            {
+                "author": _("Unknown author %(author)s; choose one of %(allowed)s.")
+                % {"author": author, "allowed": ", ".join(v for v in Author.values if v)}
+            }
+        )
+    if (author == Author.PRACTITIONER) != (author_user is not None):
+        raise ValidationError(
+            {"author_user": _("Name the member of staff who recorded it, and only then.")}
+        )
+
+
 class SubmissionKeyConflict(ValidationError):
     """The submission key is already used for another record (another session, measure or
     rater). Says nothing about that record: the caller answers 409 naming the key's field."""
@@ -127,8 +148,12 @@ def response_record(
     about_member: User | None = None,
     recorded_by: User | None = None,
     answered_at: datetime | None = None,
+    author: str = "",
+    author_user: User | None = None,
 ) -> Response:
-    """Validate, score and store one response with its first version.
+    """Validate, score and store one response with its first version. ``author`` (and
+    ``author_user`` for a member of staff) keeps who recorded the answers when an outside
+    system said so (FHIR's ``QuestionnaireResponse.author``); empty, the rater did.
 
     Idempotent: submitting the same ``idempotency_key`` again for the same session, measure
     and rater returns the stored response and writes nothing, so a client who taps "send"
@@ -153,6 +178,7 @@ def response_record(
         raise SubmissionKeyConflict()
     instrument = catalogue.instrument(instrument_code)
     _check_rater(instrument, rater, rater_user)
+    _check_author(author, author_user)
     if method not in Method.values:
         raise ValidationError(
             {"method": _("Unknown method; choose one of %s.") % ", ".join(Method.values)}
@@ -168,6 +194,8 @@ def response_record(
                 rater=rater,
                 rater_user=rater_user,
                 about_member=about_member,
+                author=author,
+                author_user=author_user,
                 method=method,
                 items=clean,
                 total=score.total,

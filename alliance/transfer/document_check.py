@@ -130,7 +130,7 @@ class _Names:
             booked_by = session.get("booked_by")
             self.need(f"{here}.booked_by", booked_by, self.users, "users", blank_ok=True)
             for k, response in enumerate(session.get("responses", [])):
-                for name in ("rater_user", "about_member", "voided_by"):
+                for name in ("rater_user", "about_member", "author_user", "voided_by"):
                     where = f"{here}.responses[{k}].{name}"
                     self.need(where, response.get(name), self.users, "users", blank_ok=True)
                 for v, version in enumerate(response["versions"]):

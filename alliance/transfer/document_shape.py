@@ -42,6 +42,9 @@ _RESPONSE = {
     "rater": STR,
     "rater_user": (Optional, STR),
     "about_member": (Optional, STR),
+    # Who recorded the answers as a sender said (FHIR author); left out by older exports.
+    "author": STR,
+    "author_user": (Optional, STR),
     "method": STR,
     "items": OBJECT,
     "total": NUMBER,
@@ -253,7 +256,12 @@ ALERT_OPTIONAL = {
     "snooze_reason",
     "snoozed_at_session",
 }
-_OPTIONAL_IN = {"users": frozenset(OPTIONAL), "alerts": frozenset(ALERT_OPTIONAL)}
+RESPONSE_OPTIONAL = {"author", "author_user"}
+_OPTIONAL_IN = {
+    "users": frozenset(OPTIONAL),
+    "alerts": frozenset(ALERT_OPTIONAL),
+    "responses": frozenset(RESPONSE_OPTIONAL),
+}
 
 
 def _depth(value: Any, limit: int) -> bool:

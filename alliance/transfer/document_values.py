@@ -40,7 +40,7 @@ from alliance.care.models import (
 from alliance.care.plans import check_items
 from alliance.feedback.models import Alert, FitStatus, TrajectoryFit
 from alliance.measures import catalogue
-from alliance.measures.models import STAFF_RATERS, Method, Rater
+from alliance.measures.models import STAFF_RATERS, Author, Method, Rater
 from alliance.measures.services import CLOCK_SKEW, EARLIEST_DATE, MAX_SESSION_NUMBER
 from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
 from alliance.science.ratings_table import RowError
@@ -350,6 +350,12 @@ class _Values:
             self.bad(f"{at}.rater", f"{instrument.code} is answered by {allowed}, not {rater}")
         elif (rater in STAFF_RATERS) != (response["rater_user"] is not None):
             self.bad(f"{at}.rater_user", "names the member of staff for a staff rating, only then")
+        author = response.get("author", "")
+        if author not in Author.values:
+            allowed = ", ".join(v for v in Author.values if v)
+            self.bad(f"{at}.author", f"{author!r} is not allowed; allowed {allowed} or empty")
+        elif (author == Author.PRACTITIONER) != (response.get("author_user") is not None):
+            self.bad(f"{at}.author_user", "names the member of staff for a staff author, only then")
         if method not in Method.values:
             allowed = ", ".join(Method.values)
             self.bad(f"{at}.method", f"{method!r} is not allowed; allowed {allowed}")

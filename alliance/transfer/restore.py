@@ -456,6 +456,8 @@ class _EpisodeRestorer:
                     idempotency_key=uuid.UUID(r["idempotency_key"]),
                     rater_user=self.user(r["rater_user"]),
                     about_member=self.user(r["about_member"]),
+                    author=r.get("author", ""),
+                    author_user=self.user(r.get("author_user")),
                     answered_at=_time(r["answered_at"]),
                     voided_at=_time(r["voided_at"]),
                     voided_by=self.user(r["voided_by"]),

@@ -153,7 +153,11 @@ class _Exporter:
         )
         sources: list[tuple[type[Model], dict[str, Any], tuple[str, ...]]] = [
             (CareTeamMember, {"episode__client__organisation": org}, ("member_id",)),
-            (Response, in_org, ("rater_user_id", "about_member_id", "voided_by_id")),
+            (
+                Response,
+                in_org,
+                ("rater_user_id", "about_member_id", "author_user_id", "voided_by_id"),
+            ),
             (Client, {"organisation": org}, ("created_by_id",)),
             (Session, {"episode__client__organisation": org}, ("booked_by_id",)),
             (
@@ -361,6 +365,8 @@ class _Exporter:
             "rater": response.rater,
             "rater_user": _username(response.rater_user_id, self.users),
             "about_member": _username(response.about_member_id, self.users),
+            "author": response.author,
+            "author_user": _username(response.author_user_id, self.users),
             "method": response.method,
             "items": response.items,
             "total": response.total,

@@ -146,7 +146,12 @@ def reference(cast: SimpleNamespace, name: str, **changes: Any) -> dict[str, Any
     [
         ("lhc_forms_phq9.json", None, 8, {"phq9_7": 3, "phq9_difficulty": 1}),
         ("sdc_phq9.json", "Questionnaire/phq9", 8, {"phq9_7": 3, "phq9_9": 0}),
-        ("phr_gad7.json", "Questionnaire/gad7", 9, {"gad7_1": 2, "gad7_3": 2, "gad7_7": 3}),
+        (
+            "phr_gad7.json",
+            "Questionnaire/gad7",
+            9,
+            {"gad7_1": 2, "gad7_3": 2, "gad7_7": 3, "gad7_difficulty": 1},
+        ),
     ],
 )
 def test_a_reference_response_is_accepted_and_scored_as_its_manual_says(
@@ -163,6 +168,28 @@ def test_a_reference_response_is_accepted_and_scored_as_its_manual_says(
     response = Response.objects.get(pk=answer.json()["id"])
     assert response.total == total
     assert {code: response.items[code] for code in stored} == stored
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [("lhc_forms_phq9.json", "phq9"), ("phr_gad7.json", "gad7")]
+)
+def test_the_difficulty_answer_is_kept_out_of_the_total_and_read_back(
+    cast: SimpleNamespace, name: str, code: str
+) -> None:
+    # "Somewhat difficult" (LA6573-5) in both fixtures: stored as sent, not added to the total.
+    body = reference(cast, name, questionnaire=f"Questionnaire/{code}")
+    response = Response.objects.get(pk=post(cast, "clinician", body).json()["id"])
+    without = reference(cast, name, questionnaire=f"Questionnaire/{code}")
+    without["item"] = [i for i in without["item"] if not i["linkId"].endswith("69722-7")]
+    assert Response.objects.get(pk=post(cast, "clinician", without).json()["id"]).total == (
+        response.total
+    )
+    read = valid(fhir(cast, "clinician", f"QuestionnaireResponse/{response.pk}").json())
+    [difficulty] = [i for i in read["item"] if i["linkId"] == f"{code}_difficulty"]
+    assert difficulty["answer"][0]["valueCoding"]["code"] == "LA6573-5"
+    questionnaire = fhir(cast, "clinician", f"Questionnaire/{code}").json()
+    [asked] = [i for i in questionnaire["item"] if i["linkId"] == f"{code}_difficulty"]
+    assert (asked["code"][0]["code"], asked["required"]) == ("69722-7", False)
 
 
 def test_a_submitted_total_that_disagrees_is_refused_naming_both(cast: SimpleNamespace) -> None:
@@ -232,7 +259,7 @@ def test_a_clinicians_rating_names_the_practitioner_and_the_clients_the_patient(
 
 
 def test_a_rater_the_measure_does_not_take_is_refused(cast: SimpleNamespace) -> None:
-    body = phq9(cast, coded(NOT_AT_ALL), author={"reference": "Practitioner/1"})
+    body = phq9(cast, coded(NOT_AT_ALL), source={"type": "Practitioner", "display": "me"})
     refused(post(cast, "clinician", body), "source")
 
 

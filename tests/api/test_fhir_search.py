@@ -2,7 +2,9 @@
 CapabilityStatement lists is tried (the cases are derived from it), and what it does not list is
 refused under ``Prefer: handling=strict`` and otherwise left out of the search and its link."""
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -11,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from alliance.api.fhir import resources
+from alliance.api.fhir.capability import RESOURCES
 from tests.api.conftest import Api, api_as
 from tests.api.test_fhir import valid
 from tests.clinic.builders import bulk_caseload
@@ -202,3 +205,47 @@ def test_the_self_link_keeps_what_was_searched(cast: SimpleNamespace) -> None:
     bundle = found(cast, "Observation", strict=False, patient=cast.episode.client_id, _count=5)
     query = parse_qsl(urlsplit(bundle["link"][0]["url"]).query)
     assert query == [("patient", str(cast.episode.client_id)), ("_count", "5")]
+
+
+# Each `_sort` key a resource lists (capability.RESOURCES), and what it orders by.
+SORTED_BY: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
+    ("Encounter", "date"): lambda r: r["period"]["start"],
+    ("Appointment", "date"): lambda r: r["start"],
+    ("QuestionnaireResponse", "authored"): lambda r: r["authored"],
+    ("QuestionnaireResponse", "date"): lambda r: r["authored"],
+    ("Observation", "date"): lambda r: r["effectiveDateTime"],
+}
+SORTS = [(served.type, key) for served in RESOURCES for key in served.sorts]
+
+
+@pytest.mark.parametrize(("kind", "key"), SORTS)
+def test_every_listed_sort_orders_both_ways(cast: SimpleNamespace, kind: str, key: str) -> None:
+    bulk_caseload(cast, clients=2, sessions=3)
+    value = SORTED_BY.get((kind, key), lambda r: int(r["id"]) if r["id"].isdigit() else r["id"])
+    assert key == "_id" or (kind, key) in SORTED_BY, f"{kind} sorts by {key}, not tried here"
+
+    def values(order: str) -> list[Any]:
+        entries = found(cast, kind, _sort=order, _count=100)["entry"]
+        return [value(entry["resource"]) for entry in entries]
+
+    upwards, downwards = values(key), values(f"-{key}")
+    assert upwards == sorted(upwards) and downwards == sorted(upwards, reverse=True)
+    assert len(upwards) > 1
+
+
+def test_docs_api_md_lists_the_conformance_as_served() -> None:
+    """The conformance table of docs/api.md names each resource's search parameters and sort
+    keys as capability.RESOURCES serves them, so the page cannot drift from the statement."""
+    text = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("### Conformance", 1)[1].split("###", 1)[0]
+    rows = {
+        line.split("|")[1].strip(" `"): line for line in section.splitlines() if line[:3] == "| `"
+    }
+    for served in RESOURCES:
+        row = rows[served.type]
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", row)]  # not at an escaped \|
+        interactions, params, sorts = cells[2], cells[3], cells[5]
+        assert all(i in interactions for i in served.interactions), served.type
+        assert all(f"`{p.name}`" in params for p in served.params), served.type
+        assert all(f"`{key}`" in sorts for key in served.sorts), served.type
+        assert all(f"`:{m}`" in cells[4] for p in served.params for m in p.modifiers), served.type

@@ -254,3 +254,16 @@ def test_a_fourth_active_goal_is_refused(cast: SimpleNamespace) -> None:
     route, body = _writes(cast)["goal"]
     statuses = [api.post(f"{V1}/{route}", body).status_code for _ in range(3)]
     assert statuses == [201, 201, 422]  # the standing cast already has one active goal
+
+
+def test_a_response_for_a_cancelled_session_is_refused_naming_it(cast: SimpleNamespace) -> None:
+    # As FHIR's Encounter (tests/api/test_fhir_answers.py): nothing stored, no alert raised.
+    cast.session.status = "cancelled"
+    cast.session.save(update_fields=["status"])
+    body = {"session": cast.session.pk, "instrument": "phq9", "items": PHQ9_MILD | {"phq9_9": 2}}
+    answer = api_as(cast, "clinician").post(f"{V1}/responses", body)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "session"]
+    assert "cancelled" in answer.json()["detail"][0]["msg"]
+    assert Response.objects.count() == 1
+    assert not Alert.objects.filter(rule="risk_answer").exists()

@@ -96,9 +96,24 @@ def test_phq9_keeps_the_difficulty_question_as_an_unscored_item() -> None:
     assert difficulty.scale.options[0].label["en"] == "Not difficult at all"
 
 
+@pytest.mark.parametrize("code", ["phq9", "gad7"])
+def test_the_difficulty_question_is_an_unscored_optional_last_item(code: str) -> None:
+    # Asked after the items on the published PHQ-9 and GAD-7 forms, and sent with both by
+    # LOINC-based forms (LHC-Forms, HL7's personal-health-record responses) as 69722-7.
+    difficulty = INSTRUMENTS[code].items[-1]
+    assert (difficulty.code, difficulty.scored) == (f"{code}_difficulty", False)
+    assert difficulty.loinc == "69722-7"
+    assert [o.loinc for o in difficulty.scale.options] == [
+        "LA6572-7", "LA6573-5", "LA6575-0", "LA6574-3"
+    ]  # fmt: skip
+    blank = score_response(INSTRUMENTS[code], answers(code, 1))
+    asked = score_response(INSTRUMENTS[code], answers(code, 1) | {difficulty.code: 3})
+    assert (asked.total, asked.prorated) == (blank.total, False)
+
+
 def test_gad7_items_carry_the_loinc_item_codes_in_order() -> None:
     gad7 = INSTRUMENTS["gad7"]
-    assert [item.loinc for item in gad7.items] == [
+    assert [item.loinc for item in gad7.scored_items] == [
         "69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"
     ]  # fmt: skip
     assert (gad7.codes.loinc_panel, gad7.codes.loinc_total) == ("69737-5", "70274-6")

@@ -137,6 +137,9 @@ def _week(clinic: SimpleNamespace) -> SimpleNamespace:
         rater="client",
         method="tablet",
         idempotency_key=uuid.uuid4(),
+        # who recorded the answers, as an EHR said (FHIR author, issue 14)
+        author="practitioner",
+        author_user=clinic.supervisor,
     )
     voided = response_record(
         session=first,

@@ -75,6 +75,26 @@ DAMAGES: list[tuple[str, Damage, str]] = [
         f"{AT}.responses[0].versions: 1 appears 2 times",
     ),
     (
+        "a response twice (one submission key)",
+        lambda d: _twice(d["episodes"][0]["sessions"][0]["responses"]) or d,
+        "appears 2 times; each submission key once",
+    ),
+    (
+        "a response's author a member of staff the export does not have",
+        lambda d: _first_response(d).update(author="practitioner", author_user="nobody") or d,
+        f"{AT}.responses[0].author_user: 'nobody' is not among the export's users",
+    ),
+    (
+        "a response's author of the wrong type",
+        lambda d: _first_response(d).update(author=3) or d,
+        f"{AT}.responses[0].author: expected a string",
+    ),
+    (
+        "a member of staff as author without saying who",
+        lambda d: _first_response(d).update(author="practitioner", author_user=None) or d,
+        f"{AT}.responses[0].author_user: names the member of staff",
+    ),
+    (
         "a response without its history",
         lambda d: _first_response(d).update(versions=[]) or d,
         f"{AT}.responses[0].versions: empty",

@@ -17,11 +17,18 @@ from fhirclient.models.questionnaireresponse import QuestionnaireResponse
 
 from alliance import access
 from alliance.accounts.models import User
-from alliance.api.fhir.resources import ANSWER_SYSTEM, DB_INT_MAX, LOINC, ORDINAL_VALUE
+from alliance.api.fhir.appointments import STAFF_SYSTEM
+from alliance.api.fhir.resources import (
+    ANSWER_SYSTEM,
+    DB_INT_MAX,
+    LOINC,
+    ORDINAL_VALUE,
+    canonical_base,
+)
 from alliance.care.models import Session, SessionStatus
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
-from alliance.measures.models import Method, Rater, Response
+from alliance.measures.models import Author, Method, Rater, Response
 from alliance.measures.services import SubmissionKeyConflict, response_record
 from alliance.science.instrument_schema import Instrument, Item
 from alliance.science.instruments import score_response, validate_values
@@ -35,7 +42,6 @@ ORDINAL_URLS = (ORDINAL_VALUE, "http://hl7.org/fhir/StructureDefinition/itemWeig
 # half the days" LA18938-3 where the PHQ-9 panel (44249-1) uses LA6570-1, the code our shared
 # frequency scale carries.
 LOINC_ANSWER_SYNONYMS = {"LA18938-3": "LA6570-1"}
-IGNORED_ITEMS = {"69722-7"}
 
 
 class IntakeError(Exception):
@@ -276,13 +282,6 @@ def _keys(entry: Mapping[str, Any]) -> list[str]:
     return keys
 
 
-def _ignored(entry: Mapping[str, Any]) -> bool:
-    """LOINC's "how difficult have these problems made it" item (69722-7), sent with the GAD-7
-    panel by LOINC-based forms: it is not part of the GAD-7 score and our GAD-7 does not ask
-    it, so it is accepted and not stored (the PHQ-9 stores its own)."""
-    return bool(set(_keys(entry)) & IGNORED_ITEMS)
-
-
 def _total_keys(instrument: Instrument) -> set[str]:
     return {instrument.codes.loinc_total or "", f"{instrument.code}-total", "total"} - {""}
 
@@ -316,7 +315,7 @@ def _answered(body: Mapping[str, Any], instrument: Instrument) -> tuple[dict[str
         if found is None:
             if str(entry.get("linkId")) in voice_fhir.voice_link_ids():
                 continue  # the client's words and the scores (alliance.voice.fhir)
-            if given and not _ignored(entry):
+            if given:
                 raise IntakeError(
                     f"item: linkId {entry.get('linkId')!r} is not an item of {instrument.code}.",
                     "item",
@@ -366,31 +365,100 @@ def _check_total(
         )
 
 
-def _rater(
-    body: Mapping[str, Any], instrument: Instrument, session: Session, user: User
-) -> tuple[str, User | None]:
-    """Who answered, from ``source`` (else ``author``): the client (the Patient, the default),
-    a member of staff (a Practitioner: the user who posts) or a family member or carer (a
-    RelatedPerson)."""
-    field = "source" if body.get("source") else "author"
-    given = body.get(field) or {}
+# Who a posted source or author names: a kind (``Author``) and, for a Practitioner, the user.
+Party = tuple[str, User | None]
+
+
+def _reference_kind(given: Mapping[str, Any]) -> str:
     kind = str(given.get("type") or str(given.get("reference") or "").rpartition("/")[0])
-    kind = kind.rsplit("/", 1)[-1]
-    if not given or kind == "Patient":
+    return kind.rsplit("/", 1)[-1]
+
+
+def _whole(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= DB_INT_MAX else None
+
+
+def _staff_lookup(given: Mapping[str, Any], field: str) -> dict[str, Any] | None:
+    """How to find the member of staff a Practitioner reference names: ``Practitioner/<id>``,
+    the user name under ``<base>identifier/user`` (as we name staff on a QuestionnaireResponse)
+    or the id under ``urn:alliance:staff`` (as on an Appointment). ``None``: it names nobody,
+    only a type and a display."""
+    reference = str(given.get("reference") or "")
+    identifier = given.get("identifier") or {}
+    if reference:
+        kind, _, raw = reference.rpartition("/")
+        pk = _whole(raw)
+        if kind.rsplit("/", 1)[-1] != "Practitioner" or pk is None:
+            raise IntakeError(
+                f"{field}: expected Practitioner/<id>, or an identifier with the user name "
+                f"under {canonical_base()}identifier/user.",
+                field,
+            )
+        return {"pk": pk}
+    if not identifier:
+        return None
+    system, value = str(identifier.get("system") or ""), str(identifier.get("value") or "")
+    if system == f"{canonical_base()}identifier/user" and value:
+        return {"username": value}
+    if system == STAFF_SYSTEM and _whole(value) is not None:
+        return {"pk": _whole(value)}
+    raise IntakeError(
+        f"{field}: identifier system {system or '(none)'!r} is not known; name the member of "
+        f"staff by their user name under {canonical_base()}identifier/user, or by their id "
+        f"under {STAFF_SYSTEM}.",
+        field,
+    )
+
+
+def _named_staff(given: Mapping[str, Any], field: str, session: Session, user: User) -> User:
+    """The member of staff a Practitioner names: someone on the client's care team or the
+    staff of its team (``access.rating_staff``); the poster when it names nobody. Anyone else,
+    known or not, gets the same answer."""
+    lookup = _staff_lookup(given, field)
+    if lookup is None:
+        return user
+    found = access.rating_staff(user, session.episode).filter(**lookup).first()
+    if found is None:
+        raise IntakeError(
+            f"{field}: the Practitioner named is not a member of staff working with this "
+            "client (their care team or their team's staff).",
+            field,
+        )
+    return found
+
+
+def _party(body: Mapping[str, Any], field: str, session: Session, user: User) -> Party | None:
+    """Who ``source`` or ``author`` names (``None`` when absent): the client (the session's
+    Patient), a member of staff (a Practitioner) or a family member or carer (a
+    RelatedPerson)."""
+    given = body.get(field) or {}
+    if not given:
+        return None
+    kind = _reference_kind(given)
+    if kind == "Patient":
         patient = _reference_id(body, field, "Patient") if given.get("reference") else None
         if patient is not None and patient != session.episode.client_id:
             raise IntakeError(f"{field}: the Patient is not the one seen in this Encounter.", field)
-        return Rater.CLIENT, None
+        return Author.PATIENT, None
     if kind in ("Practitioner", "PractitionerRole"):
-        staff = Rater.CLINICIAN if Rater.CLINICIAN in instrument.respondents else Rater.TEAM_MEMBER
-        return staff, user
+        return Author.PRACTITIONER, _named_staff(given, field, session, user)
     if kind == "RelatedPerson":
-        return Rater.COLLATERAL, None
+        return Author.RELATED_PERSON, None
     raise IntakeError(
         f"{field}: who answered is a Patient, a Practitioner or a RelatedPerson "
         "(a reference with its type).",
         field,
     )
+
+
+def _rater(party: Party | None, instrument: Instrument) -> tuple[str, User | None]:
+    """Who answered, from ``source`` (else ``author``): the client by default; a member of
+    staff rates as a clinician (as a team member on a measure only team members rate)."""
+    kind, person = party or (Author.PATIENT, None)
+    if kind == Author.PRACTITIONER:
+        staff = Rater.CLINICIAN if Rater.CLINICIAN in instrument.respondents else Rater.TEAM_MEMBER
+        return staff, person
+    return (Rater.COLLATERAL if kind == Author.RELATED_PERSON else Rater.CLIENT), None
 
 
 def _idempotency_key(body: Mapping[str, Any]) -> uuid.UUID | None:
@@ -419,7 +487,8 @@ def _authored(body: Mapping[str, Any]) -> datetime | None:
 
 def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Response:
     """Record a QuestionnaireResponse, scored like any other response: answered by the client
-    unless its ``source`` (or ``author``) names a Practitioner or RelatedPerson.
+    unless its ``source`` (or ``author``) names a Practitioner or RelatedPerson. A posted
+    ``author`` (who recorded the answers) is kept as sent and read back.
 
     The EHR's ``identifier`` (a UUID) makes a repeated POST for the same session store nothing
     new; an identifier already used for any other record is refused (409, ``identifier``)."""
@@ -428,7 +497,10 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
     session = _session(body, user)
     values = _values(body, instrument)
     _check_total(body, instrument, values, session.episode.client.age_group)
-    rater, rater_user = _rater(body, instrument, session, user)
+    source, author = _party(body, "source", session, user), _party(body, "author", session, user)
+    rater_field = "author" if source is None and author is not None else "source"
+    rater, rater_user = _rater(source or author, instrument)
+    author_kind, author_user = author or ("", None)
     words = voice_fhir.words_from_items(list(_flatten(body.get("item") or [])))
     if rater != Rater.CLIENT and any(words.values()):
         # As POST /api/v1/responses/{id}/words: the words are the client's own, never a
@@ -450,6 +522,8 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
                 idempotency_key=_idempotency_key(body),
                 recorded_by=user,
                 answered_at=_authored(body),
+                author=author_kind,
+                author_user=author_user,
             )
             voice_services.words_record(response=response, words=words)
     except SubmissionKeyConflict:
@@ -464,9 +538,12 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         # FHIR's names for them
-        field = {"answered_at": "authored", "rater": "source", "rater_user": "source"}.get(
-            field, field
-        )
+        field = {
+            "answered_at": "authored",
+            "rater": rater_field,
+            "rater_user": rater_field,
+            "author_user": "author",
+        }.get(field, field)
         raise IntakeError(f"{field}: {' '.join(messages)}", field) from None
     alerts_refresh([session.episode])
     return response

@@ -6,9 +6,9 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from alliance.accounts.models import Organisation
+from alliance.accounts.models import Organisation, User
 from alliance.care.models import Client, Session, SessionStatus
-from alliance.measures.models import Rater, Response
+from alliance.measures.models import Author, Rater, Response
 from alliance.science.instrument_schema import Instrument, Item, Option
 from alliance.voice.fhir import questionnaire_items
 
@@ -17,6 +17,7 @@ __all__ = [
     "LOINC",
     "ORDINAL_VALUE",
     "TOTAL_SYSTEM",
+    "author_reference",
     "canonical_base",
     "client_code_system",
     "encounter",
@@ -193,6 +194,15 @@ def _answer(item: Item, value: float) -> dict[str, Any]:
     return {"valueDecimal": _number(value)}
 
 
+def _staff_reference(user: User | None, fallback: str) -> dict[str, Any]:
+    name = (user.get_full_name() or user.get_username()) if user else fallback
+    reference: dict[str, Any] = {"type": "Practitioner", "display": name}
+    if user is not None:
+        system = f"{canonical_base()}identifier/user"
+        reference["identifier"] = {"system": system, "value": user.get_username()}
+    return reference
+
+
 def rater_reference(response: Response) -> dict[str, Any]:
     """Who answered: the client (their Patient), a member of staff (a Practitioner named by
     their user name, under the site's identifier system for users) or a family member or
@@ -201,13 +211,19 @@ def rater_reference(response: Response) -> dict[str, Any]:
         return {"reference": f"Patient/{response.session.episode.client_id}"}
     if response.rater == Rater.COLLATERAL:
         return {"type": "RelatedPerson", "display": str(Rater.COLLATERAL.label)}
-    user = response.rater_user
-    name = (user.get_full_name() or user.get_username()) if user else str(response.rater)
-    reference: dict[str, Any] = {"type": "Practitioner", "display": name}
-    if user is not None:
-        system = f"{canonical_base()}identifier/user"
-        reference["identifier"] = {"system": system, "value": user.get_username()}
-    return reference
+    return _staff_reference(response.rater_user, str(response.rater))
+
+
+def author_reference(response: Response) -> dict[str, Any]:
+    """Who recorded the answers: the ``author`` a sender posted, kept as said, else the
+    rater (who then did both)."""
+    if response.author == Author.PATIENT:
+        return {"reference": f"Patient/{response.session.episode.client_id}"}
+    if response.author == Author.RELATED_PERSON:
+        return {"type": "RelatedPerson", "display": str(Rater.COLLATERAL.label)}
+    if response.author == Author.PRACTITIONER:
+        return _staff_reference(response.author_user, str(Author.PRACTITIONER.label))
+    return rater_reference(response)
 
 
 def questionnaire_response(
@@ -232,8 +248,9 @@ def questionnaire_response(
         "subject": {"reference": f"Patient/{response.session.episode.client_id}"},
         "encounter": {"reference": f"Encounter/{response.session_id}"},
         "authored": response.answered_at.isoformat(),
-        # R4: the author recorded the answers, the source gave them; here the rater did both.
-        "author": rater_reference(response),
+        # R4: the author recorded the answers, the source gave them: the rater did both unless
+        # the sender said who recorded them.
+        "author": author_reference(response),
         "source": rater_reference(response),
         "item": answered,
     }

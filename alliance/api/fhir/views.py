@@ -294,7 +294,7 @@ def _search_records(
 def _responses(user: User) -> QuerySet[Response]:
     return (
         access.visible_responses(user)
-        .select_related("session__episode", "rater_user")
+        .select_related("session__episode", "rater_user", "author_user")
         .order_by("pk")
     )
 
