@@ -282,3 +282,19 @@ def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
         found.append(item)
         stack.extend(item.get("layer", []))
     return found
+
+
+def test_the_report_shows_the_change_before_treatment(
+    clinic: SimpleNamespace, fresh: Episode, django_capture_on_commit_callbacks: Any
+) -> None:
+    from alliance.reports.outcomes import outcome_figures
+    from alliance.reports.selectors import report_scope
+
+    _answered_series(clinic, fresh, django_capture_on_commit_callbacks)  # 14 before, 20 at 1
+    Episode.objects.filter(pk=fresh.pk).update(ended_on=timezone.localdate(), ending="planned")
+    today = timezone.localdate()
+    scope = report_scope(viewer=None, organisation=clinic.org.name, start=today, end=today)
+    figures = {f.key: f for f in outcome_figures(scope, talking_therapies=False)}
+    change, improved = figures["pre_treatment_change"], figures["pre_treatment_improved_rate"]
+    assert (change.value, change.n, change.measure) == (6.0, 1, "ors")
+    assert (improved.value, improved.n) == (1.0, 1)  # 6 points: reliable on the ORS (5)
