@@ -1,6 +1,6 @@
 """Reminders and links ahead of the session (issue 11, point 5; docs/portal.md, "Reminders").
 
-A booked session plans at most two messages, each an ``Invitation`` by link with a purpose and
+A booked session plans at most three messages, each an ``Invitation`` by link with a purpose and
 a time to send:
 
 - the **reminder**, ``ALLIANCE["REMINDER_BEFORE"]`` ahead of the appointment, with the link to
@@ -215,6 +215,8 @@ def schedule_for_session(session: Session, *, now: dt.datetime | None = None) ->
     kept: list[Invitation] = []
     for invitation in planned:
         want = wanted.pop(_slot(invitation.purpose), None)
+        if invitation.purpose == Purpose.BASELINE and baseline_settled(locked.episode_id):
+            want = None  # answered, or sent by another link of the episode meanwhile
         if want is None:
             invitation.cancelled_at = moment
             invitation.save(update_fields=["cancelled_at"])

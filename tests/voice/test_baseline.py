@@ -298,3 +298,25 @@ def test_the_report_shows_the_change_before_treatment(
     change, improved = figures["pre_treatment_change"], figures["pre_treatment_improved_rate"]
     assert (change.value, change.n, change.measure) == (6.0, 1, "ors")
     assert (improved.value, improved.n) == (1.0, 1)  # 6 points: reliable on the ORS (5)
+
+
+def test_the_api_series_carries_the_baseline(
+    clinic: SimpleNamespace, fresh: Episode, django_capture_on_commit_callbacks: Any
+) -> None:
+    from alliance.api.series import _as_record
+
+    _answered_series(clinic, fresh, django_capture_on_commit_callbacks)
+    record = _as_record(loaded_episode_series(Episode.objects.get(pk=fresh.pk)))
+    assert (record["baseline"], record["sessions"][0]["number"]) == (14.0, 1)
+
+
+def test_the_client_s_own_summary_names_the_baseline_apart_from_the_usual_path(
+    clinic: SimpleNamespace, fresh: Episode, django_capture_on_commit_callbacks: Any
+) -> None:
+    from alliance.voice.progress import client_summary
+
+    _answered_series(clinic, fresh, django_capture_on_commit_callbacks)
+    summary = client_summary(Episode.objects.get(pk=fresh.pk), "Anna")
+    assert summary.baseline is not None and summary.baseline.score == 14.0
+    # The usual path starts from the first session's 20, not from the baseline.
+    assert [p.session for p in summary.points] == [1] and summary.band[0].expected == 20.0
