@@ -151,7 +151,7 @@ def _frame(description: str, layers: list[Spec], height: int) -> Spec:
     }
 
 
-def _session_axis(title: str, last: int, first: int = 1) -> Spec:
+def _session_axis(title: str, last: int, first: float = 1) -> Spec:
     return {
         "field": "session",
         "type": "quantitative",
@@ -426,7 +426,8 @@ def outcome_spec(
         *_marker_layer(markers),
         *_baseline_layer(baseline, text),
     ]
-    first = 0 if baseline is not None else 1
+    # Room for the open circle at session 0, so the axis does not cut it in half.
+    first = -0.3 if baseline is not None else 1
     return _frame(
         text.description,
         _with_axes(
