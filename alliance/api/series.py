@@ -73,11 +73,16 @@ class EpisodeSeriesOut(Schema):
     alliance_subscale_cutoffs: dict[str, float]
     sessions: list[SessionPointOut]
     measures: list[MeasureSeriesOut]
+    # The outcome measure before treatment (issue 19; session 0 on the chart), read by no rule.
+    baseline: float | None = None
+    baseline_date: dt.date | None = None
 
 
 def _as_record(series: EpisodeSeries) -> dict[str, Any]:
     return {
         "episode": int(series.episode),
+        "baseline": series.baseline,
+        "baseline_date": series.baseline_date,
         "measure": series.measure,
         "higher_is_better": series.higher_is_better,
         "cutoff": series.cutoff,

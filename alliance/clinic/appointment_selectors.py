@@ -26,6 +26,8 @@ from alliance.care.models import (
 from alliance.care.plans import episode_plan, phases
 from alliance.measures.models import Response
 from alliance.science import plans as rules
+from alliance.voice.models import AgendaItem
+from alliance.voice.selectors import agenda_items_by_session
 
 __all__ = [
     "AppointmentSummary",
@@ -98,6 +100,8 @@ class DayRow:
 
     session: Session
     due: Sequence[str]
+    # What the client wants to talk about (issue 19), for the care team only.
+    topics: Sequence[AgendaItem] = ()
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -107,7 +111,9 @@ class DayRow:
 def day_rows(user: User, day: dt.date | None = None) -> list[DayRow]:
     """The user's appointments of one day (today when not given), in time order: sessions they
     attend, and those of clients whose primary therapist they are when no staff are named.
-    Cancelled and withdrawn ones are left out. Four queries however many there are."""
+    Cancelled and withdrawn ones are left out. With each, the topics the client added with the
+    outcome measure (``voice.selectors.agenda_items_by_session``: the care team only). Five
+    queries however many there are."""
     midnight = start_of_day(day)
     mine = Q(attended_by=user) | Q(
         attended_by__isnull=True,
@@ -128,7 +134,8 @@ def day_rows(user: User, day: dt.date | None = None) -> list[DayRow]:
         .order_by("starts_at", "pk")
     )
     due = due_for_sessions(sessions)
-    return [DayRow(session, due[session.pk]) for session in sessions]
+    topics = agenda_items_by_session(user, sessions)
+    return [DayRow(s, due[s.pk], topics.get(s.pk, [])) for s in sessions]
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ class OutcomeText:
     expected: str
     band: str
     scores: str
+    baseline: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,12 +151,12 @@ def _frame(description: str, layers: list[Spec], height: int) -> Spec:
     }
 
 
-def _session_axis(title: str, last: int) -> Spec:
+def _session_axis(title: str, last: int, first: float = 1) -> Spec:
     return {
         "field": "session",
         "type": "quantitative",
         "title": title,
-        "scale": {"domain": [1, max(last, 2)], "nice": False},
+        "scale": {"domain": [first, max(last, 2)], "nice": False},
         "axis": {"tickMinStep": 1, "format": "d"},
     }
 
@@ -408,12 +409,14 @@ def outcome_spec(
     domain: tuple[float, float],
     text: OutcomeText,
     severity: Sequence[SeverityRange] = (),
+    baseline: ScorePoint | None = None,
 ) -> Spec:
     """The outcome chart: the severity bands where the measure has them (PHQ-9 minimal to
     severe, shaded and named), the expected band and path (dashed), the clinical cutoff or
     caseness line (dotted, with its value written on it), the client's scores (solid line with
     dots) and triangles where the change since intake is reliable. ``domain`` is the measure's
-    score range (ORS 0-40, PHQ-9 0-27)."""
+    score range (ORS 0-40, PHQ-9 0-27). A ``baseline`` (the score before treatment) is an
+    open circle at session 0, apart from the line: the expected path starts at session 1."""
     last = max([s.session for s in scores] + [b.session for b in band] + [1])
     layers = [
         *_severity_layers(severity),
@@ -421,12 +424,38 @@ def outcome_spec(
         *_cutoff_layers(cutoff, 1),
         _score_layer(scores, text),
         *_marker_layer(markers),
+        *_baseline_layer(baseline, text),
     ]
+    # Room for the open circle at session 0, so the axis does not cut it in half.
+    first = -0.3 if baseline is not None else 1
     return _frame(
         text.description,
-        _with_axes(layers, _session_axis(text.session, last), _value_axis(text.score, domain)),
+        _with_axes(
+            layers, _session_axis(text.session, last, first), _value_axis(text.score, domain)
+        ),
         height=260,
     )
+
+
+def _baseline_layer(baseline: ScorePoint | None, text: OutcomeText) -> list[Spec]:
+    if baseline is None:
+        return []
+    point = {"session": 0, "value": baseline.value, "date": baseline.date, "kind": text.baseline}
+    return [
+        {
+            "name": "baseline",
+            "data": {"values": [point]},
+            "mark": {"type": "point", "filled": False, "size": 90, "strokeWidth": 2, "color": INK},
+            "encoding": {
+                "y": {"field": "value", "type": "quantitative"},
+                "tooltip": [
+                    {"field": "kind", "title": " "},
+                    {"field": "date", "title": " "},
+                    {"field": "value", "title": text.scores, "format": ".1f"},
+                ],
+            },
+        }
+    ]
 
 
 def _series_encoding(series: Sequence[str], title: str) -> Spec:

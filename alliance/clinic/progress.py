@@ -48,6 +48,7 @@ __all__ = [
     "Figure",
     "GoalScore",
     "alliance_figures",
+    "baseline_point",
     "episode_figures",
     "goals_figure",
     "measure_figure",
@@ -142,14 +143,15 @@ def _outcome_table(
     band: Sequence[charts.BandPoint],
     markers: Sequence[charts.ChangeMarker],
     severity: Sequence[charts.SeverityRange] = (),
+    baseline: charts.ScorePoint | None = None,
 ) -> DataTable:
     by_session = {b.session: b for b in band}
     marked = {m.session: m.kind for m in markers}
     rows = []
-    for score in scores:
+    for score in ([baseline] if baseline is not None else []) + list(scores):
         expected = by_session.get(score.session)
         row = [
-            str(score.session),
+            _("0 (before treatment)") if score is baseline else str(score.session),
             score.date,
             number(score.value),
             f"{number(expected.lower)}–{number(expected.upper)}" if expected else "",
@@ -247,7 +249,10 @@ def measure_figure(
     if series is None:
         series = loaded_episode_series(episode)
     scores = series_scores(series, code)
+    baseline = baseline_point(series, code)
     last = max([s.session for s in scores] + [1])
+    # The expected path and the reliable-change markers start from the first session's score,
+    # never from the baseline (issue 19: ``scores`` holds sessions 1 and on only).
     band = _band(model, scores, last)
     markers = _markers(instrument, age_group, scores)
     line = _cutoff_line(instrument, age_group)
@@ -264,6 +269,7 @@ def measure_figure(
         expected=_("Expected"),
         band=_("Expected range"),
         scores=name,
+        baseline=_("Before treatment (when the first session was booked)"),
     )
     spec = charts.outcome_spec(
         scores=scores,
@@ -273,22 +279,45 @@ def measure_figure(
         domain=(instrument.scoring.min, instrument.scoring.max),
         text=text,
         severity=severity,
+        baseline=baseline,
     )
     provenance, citation = _provenance(model)
     has_change_value = thresholds(instrument.code, age_group).reliable_change is not None
     notes = [_key(band, severity, has_change_value), provenance] + (
         [line.label + "."] if line else []
     )
+    if baseline is not None:
+        notes.insert(1, _baseline_note())
     return Figure(
         key=key or f"chart-{code}",
         title=title or name,
         spec=spec,
-        summary=_outcome_summary(name, scores, band, severity),
-        table=_outcome_table(name, scores, band, markers, severity),
+        summary=_baseline_summary(baseline) + _outcome_summary(name, scores, band, severity),
+        table=_outcome_table(name, scores, band, markers, severity, baseline),
         notes=notes,
         citation=citation,
-        has_data=bool(scores),
+        has_data=bool(scores) or baseline is not None,
     )
+
+
+def baseline_point(series: EpisodeSeries, code: str) -> charts.ScorePoint | None:
+    """The score before treatment as session 0 of the episode's own outcome chart, or None."""
+    if code != series.measure or series.baseline is None or series.baseline_date is None:
+        return None
+    return charts.ScorePoint(0, series.baseline, "", f"{series.baseline_date:%Y-%m-%d}")
+
+
+def _baseline_note() -> str:
+    return _(
+        "Open circle at session 0: the score before treatment, from the form sent when the "
+        "first session was booked. The expected path starts from the first session's score."
+    )
+
+
+def _baseline_summary(baseline: charts.ScorePoint | None) -> str:
+    if baseline is None:
+        return ""
+    return _("Before treatment (session 0): %(score)s.") % {"score": number(baseline.value)} + " "
 
 
 def outcome_figure(episode: Episode, model: object = _MODEL_IN_USE) -> Figure:

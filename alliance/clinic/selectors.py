@@ -227,7 +227,7 @@ def episode_detail(user: User, episode_id: int) -> Episode:
     in a fixed number of queries. Raises Episode.DoesNotExist when it is not visible."""
     return (
         access.visible_episodes(user)
-        .select_related("client", "team")
+        .select_related("client", "team", "baseline")
         .prefetch_related(
             Prefetch("care_team", queryset=CareTeamMember.objects.select_related("member")),
             Prefetch(

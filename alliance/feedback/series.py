@@ -10,7 +10,7 @@ instrument, the expected band's percentile and the trajectory model in use.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from types import SimpleNamespace
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -22,6 +22,7 @@ from alliance.feedback.selectors import active_models
 from alliance.measures import catalogue
 from alliance.measures.models import Response
 from alliance.science.series import (
+    BaselineRecord,
     EpisodeSeries,
     RatingRecord,
     SessionRecord,
@@ -34,6 +35,8 @@ from alliance.science.trajectories import TrajectoryModel, default_model
 __all__ = [
     "RATED_STATUSES",
     "band_percentile",
+    "baselines_by_episode",
+    "episode_baseline",
     "episode_series",
     "episodes_series",
     "in_series",
@@ -140,6 +143,7 @@ def episode_series(
     local_models: Mapping[tuple[int, str], TrajectoryModel] | None = None,
     expected: bool = True,
     overrides: Mapping[str, Mapping[str, float]] | None = None,
+    baseline: BaselineRecord | None = None,
 ) -> EpisodeSeries:
     """The science core's view of one episode (:func:`alliance.science.series.episode_series`,
     the one function that builds it): the stored sessions and responses as plain records, the
@@ -149,7 +153,8 @@ def episode_series(
     ``local_models`` (``selectors.active_models``) saves the query for the organisation's model
     when many episodes are read at once; ``expected=False`` leaves out the expected boundaries
     (the reports do not read them); ``overrides`` (:func:`threshold_overrides`) saves reading
-    the settings again for each of many episodes."""
+    the settings again for each of many episodes. ``baseline`` (:func:`episode_baseline`) is
+    the score before treatment, session 0 on the charts; no rule reads it."""
     organisation_id = episode.client.organisation_id
     others = _other_models(episode, local_models) if expected else {}
     if not expected:
@@ -194,7 +199,38 @@ def episode_series(
         percentile=band_percentile(),
         overrides=threshold_overrides() if overrides is None else overrides,
         other_models=others,
+        baseline=baseline,
     )
+
+
+def _baseline_record(found: Any) -> BaselineRecord:
+    return BaselineRecord(
+        instrument=str(found.instrument),
+        total=float(found.total),
+        date=timezone.localdate(found.answered_at),
+    )
+
+
+def episode_baseline(episode: Episode) -> BaselineRecord | None:
+    """The episode's score before treatment (``voice.Baseline``), or None: no query when the
+    episode was loaded with it (``select_related("baseline")``), one otherwise."""
+    from alliance.voice.models import Baseline  # the client's voice sits above the series
+
+    try:
+        found = episode.baseline  # type: ignore[attr-defined]
+    except Baseline.DoesNotExist:
+        return None
+    return _baseline_record(found)
+
+
+def baselines_by_episode(episode_ids: Iterable[int]) -> dict[int, BaselineRecord]:
+    """The scores before treatment of these episodes, by episode id (one query)."""
+    from alliance.voice.models import Baseline
+
+    rows = Baseline.objects.filter(episode_id__in=list(episode_ids)).only(
+        "episode_id", "instrument", "total", "answered_at"
+    )
+    return {row.episode_id: _baseline_record(row) for row in rows}
 
 
 def _other_models(
@@ -229,7 +265,13 @@ def loaded_episode_series(
     loaded = sorted(numbered, key=lambda session: session.number or 0)
     responses = {s.pk: sorted(s.responses.all(), key=lambda r: r.pk) for s in loaded}
     sessions = [s for s in loaded if in_series(s, responses[s.pk])]
-    return episode_series(episode, sessions, responses, local_models=local_models)
+    return episode_series(
+        episode,
+        sessions,
+        responses,
+        local_models=local_models,
+        baseline=episode_baseline(episode),
+    )
 
 
 def sessions_by_episode(episode_ids: Iterable[int]) -> dict[int, list[Session]]:
@@ -272,6 +314,7 @@ def episodes_series(
     responses = responses_by_session(by_id, items=not totals_only)
     local = active_models({e.client.organisation_id for e in by_id.values()}) if expected else {}
     overrides = threshold_overrides()
+    baselines = baselines_by_episode(by_id)
     return {
         pk: episode_series(
             episode,
@@ -280,6 +323,7 @@ def episodes_series(
             local_models=local,
             expected=expected,
             overrides=overrides,
+            baseline=baselines.get(pk),
         )
         for pk, episode in by_id.items()
     }

@@ -62,6 +62,15 @@ def _scored(
         raise ValidationError({"items": str(error)}) from None
 
 
+def answers_scored(
+    instrument: Instrument, values: Mapping[str, object], age_group: str
+) -> tuple[dict[str, float], Score]:
+    """Validate and score a client's answers as ``response_record`` does (a ValidationError
+    naming the item otherwise), for a record that is not a session's response (the episode's
+    baseline, ``voice.services.baseline_answer``)."""
+    return _scored(instrument, values, age_group)
+
+
 def _check_rater(instrument: Instrument, rater: str, rater_user: User | None) -> None:
     if rater not in Rater.values:
         raise ValidationError(

@@ -30,7 +30,9 @@ class Purpose(models.TextChoices):
 
     BY_HAND = "", _("Sent by a clinician")
     REMINDER = "reminder", _("Reminder before the session")
-    BASELINE = "baseline", _("Reminder before the first session")
+    # The outcome measure before treatment, sent when the first appointment is booked; its
+    # answer is the episode's ``voice.Baseline``, not session 1's (issue 19, point 5).
+    BASELINE = "baseline", _("Before treatment, when the first session was booked")
     AFTER_VIDEO = "after_video", _("After a video session")
 
 

@@ -1,11 +1,16 @@
 """Reminders and links ahead of the session (issue 11, point 5; docs/portal.md, "Reminders").
 
-A booked session plans at most two messages, each an ``Invitation`` by link with a purpose and
+A booked session plans at most three messages, each an ``Invitation`` by link with a purpose and
 a time to send:
 
-- the **reminder** (``baseline`` before the first session), ``ALLIANCE["REMINDER_BEFORE"]``
-  ahead of the appointment, with the link to the measures due at the start of the session;
-- the link to the **alliance measure** right after a **video** session.
+- the **reminder**, ``ALLIANCE["REMINDER_BEFORE"]`` ahead of the appointment, with the link to
+  the measures due at the start of the session;
+- the link to the **alliance measure** right after a **video** session;
+- and, for the episode's **first** session only, the **baseline** (issue 19, point 5): the
+  episode's outcome measure, sent as soon as the session is booked, whose answer is the
+  episode's ``voice.Baseline`` (change before treatment), never session 1's. One per episode,
+  ever: re-booking, moving or cancelling the first appointment sends no second one, and none
+  goes once it is answered.
 
 ``schedule_for_session(session)`` makes, moves or cancels them to match the session as it is
 now; the booking services call it after booking, rescheduling or cancelling, any number of
@@ -38,7 +43,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
-from alliance.care.models import Client, Session, SessionMode, SessionStatus
+from alliance.care.models import Client, Episode, Session, SessionMode, SessionStatus
 from alliance.care.plans import due_for_session, phases
 from alliance.measures import catalogue
 from alliance.measures.models import Rater
@@ -48,6 +53,7 @@ from alliance.portal.services import token_hash, whole_setting
 
 __all__ = [
     "EVENING_HOUR",
+    "baseline_measures",
     "channel_for",
     "invitation_cancel",
     "invitation_resend",
@@ -64,7 +70,7 @@ logger = logging.getLogger(__name__)
 
 EVENING_HOUR = 18
 """The hour of "the evening before" (``ALLIANCE_REMINDER_BEFORE=evening``), site time."""
-BEFORE = (Purpose.REMINDER, Purpose.BASELINE)
+BEFORE = (Purpose.REMINDER,)
 
 
 def reminder_time(starts_at: dt.datetime) -> dt.datetime:
@@ -98,6 +104,20 @@ def measures_after(session: Session) -> list[str]:
     return [c for c in due_for_session(session) if where.get(c) == "end" and _by_link(c)]
 
 
+def baseline_measures(episode: Episode) -> list[str]:
+    """The measure of the baseline link: the episode's outcome measure when a client answers
+    it by link and it has no risk item. A risk answer given at home days or weeks before
+    anyone sees the client, on no session an alert could name, would reach no one in time, so
+    a measure with one (PHQ-9 item 9) gets no baseline: its first score is session 1's."""
+    code = episode.outcome_measure
+    instrument = catalogue.instruments().get(code)
+    if instrument is None or instrument.kind != "outcome" or not _by_link(code):
+        return []
+    if any(item.risk_above is not None for item in instrument.items):
+        return []
+    return [code]
+
+
 def channel_for(client: Client) -> str:
     """How to reach the client: e-mail when they agreed to it and have an address, else a text
     message likewise; ``""`` when neither."""
@@ -125,9 +145,13 @@ def _wanted(session: Session, now: dt.datetime) -> dict[str, _Wanted]:
         return {}
     wanted: dict[str, _Wanted] = {}
     if session.status == SessionStatus.SCHEDULED and session.starts_at > now:
-        purpose = Purpose.BASELINE if session.number == 1 else Purpose.REMINDER
         send_at = reminder_time(session.starts_at)
-        wanted["before"] = _Wanted(purpose, send_at, measures_before(session))
+        wanted["before"] = _Wanted(Purpose.REMINDER, send_at, measures_before(session))
+        baseline = baseline_measures(session.episode)
+        # At booking, and only while the first session's own form is still to come: a baseline
+        # answered within the hour of the reminder would measure no change before treatment.
+        if session.number == 1 and send_at > now and baseline:
+            wanted["baseline"] = _Wanted(Purpose.BASELINE, now, baseline)
     after = measures_after(session)
     link_life = dt.timedelta(hours=whole_setting("LINK_HOURS"))
     if (
@@ -141,6 +165,8 @@ def _wanted(session: Session, now: dt.datetime) -> dict[str, _Wanted]:
 
 
 def _slot(purpose: str) -> str:
+    if purpose == Purpose.BASELINE:
+        return "baseline"
     return "before" if purpose in BEFORE else "after"
 
 
@@ -189,10 +215,15 @@ def schedule_for_session(session: Session, *, now: dt.datetime | None = None) ->
     kept: list[Invitation] = []
     for invitation in planned:
         want = wanted.pop(_slot(invitation.purpose), None)
+        if invitation.purpose == Purpose.BASELINE and baseline_settled(locked.episode_id):
+            want = None  # answered, or sent by another link of the episode meanwhile
         if want is None:
             invitation.cancelled_at = moment
             invitation.save(update_fields=["cancelled_at"])
             continue
+        if invitation.purpose == Purpose.BASELINE:
+            # Planned to go at booking: a later call must not keep moving it to "now".
+            want = _Wanted(want.purpose, invitation.send_at or moment, want.measures)
         kept.append(_update(invitation, want, moment))
     for slot, want in wanted.items():
         if not _settled(locked, slot, want):
@@ -205,10 +236,27 @@ def schedule_for_session(session: Session, *, now: dt.datetime | None = None) ->
 def _settled(session: Session, slot: str, want: _Wanted) -> bool:
     """Whether this message, for this very time, was already sent, cancelled by a clinician,
     or tried and not sent: it is not planned again (a new appointment time gets a new one)."""
-    purposes = BEFORE if slot == "before" else (Purpose.AFTER_VIDEO,)
     done = Q(sent_at__isnull=False) | Q(cancelled_by__isnull=False) | ~Q(not_sent_reason="")
+    if slot == "baseline":
+        return baseline_settled(session.episode_id)
+    purposes = BEFORE if slot == "before" else (Purpose.AFTER_VIDEO,)
     return (
         Invitation.objects.filter(session=session, purpose__in=purposes, send_at=want.send_at)
+        .filter(done)
+        .exists()
+    )
+
+
+def baseline_settled(episode_id: int) -> bool:
+    """Whether the episode's baseline is answered, or its link was ever sent, cancelled by a
+    clinician or tried and not sent, for any session: then no baseline is planned again, so a
+    first appointment re-booked, moved or cancelled never brings a second one."""
+    from alliance.voice.models import Baseline  # the client's voice sits above the portal
+
+    done = Q(sent_at__isnull=False) | Q(cancelled_by__isnull=False) | ~Q(not_sent_reason="")
+    return (
+        Baseline.objects.filter(episode_id=episode_id).exists()
+        or Invitation.objects.filter(session__episode_id=episode_id, purpose=Purpose.BASELINE)
         .filter(done)
         .exists()
     )
@@ -234,7 +282,11 @@ def _why_not(invitation: Invitation, now: dt.datetime) -> str:
     """Why a planned message must not go now (the session changed since it was planned, the
     client withdrew consent), or ``""``."""
     session = invitation.session
-    if invitation.purpose in BEFORE:
+    if invitation.purpose == Purpose.BASELINE:
+        problem = _baseline_why_not(invitation, now)
+        if problem:
+            return problem
+    elif invitation.purpose in BEFORE:
         if session.status != SessionStatus.SCHEDULED:
             return _("The session is no longer booked.")
         if session.starts_at <= now:
@@ -244,6 +296,30 @@ def _why_not(invitation: Invitation, now: dt.datetime) -> str:
     if not channel_for(session.episode.client):
         return _("The client has not agreed to e-mail or text messages, or has no address.")
     return ""
+
+
+def _baseline_why_not(invitation: Invitation, now: dt.datetime) -> str:
+    session = invitation.session
+    # Two baselines of one episode (an old first session's and a new one's) take turns here.
+    Episode.objects.select_for_update().filter(pk=session.episode_id).first()
+    if session.status != SessionStatus.SCHEDULED or session.number != 1:
+        return _("The session is no longer the first one booked.")
+    if session.starts_at <= now:
+        return _("The session had started before the form could be sent.")
+    others = (
+        Invitation.objects.filter(session__episode_id=session.episode_id, purpose=Purpose.BASELINE)
+        .exclude(pk=invitation.pk)
+        .filter(Q(sent_at__isnull=False) | Q(cancelled_by__isnull=False))
+    )
+    if _has_baseline(session.episode_id) or others.exists():
+        return _("The form before treatment was already sent or answered.")
+    return ""
+
+
+def _has_baseline(episode_id: int) -> bool:
+    from alliance.voice.models import Baseline
+
+    return Baseline.objects.filter(episode_id=episode_id).exists()
 
 
 def send_planned(invitation_id: int, *, now: dt.datetime | None = None) -> bool:
@@ -294,6 +370,9 @@ def deliver(invitation: Invitation, now: dt.datetime) -> None:
     invitation.secret_hash = token_hash(token)
     invitation.sent_at = now
     invitation.expires_at = now + dt.timedelta(hours=whole_setting("LINK_HOURS"))
+    if invitation.purpose == Purpose.BASELINE:
+        # Before treatment means before the first session: the link closes when it starts.
+        invitation.expires_at = min(invitation.expires_at, invitation.session.starts_at)
     url = _absolute(reverse("portal:link", args=[token])) if invitation.measures else ""
     client = invitation.session.episode.client
     invitation.delivery = channel_for(client)
@@ -329,6 +408,7 @@ def _context(invitation: Invitation, url: str) -> dict[str, object]:
         "url": url,
         "hours": whole_setting("LINK_HOURS"),
         "after_video": invitation.purpose == Purpose.AFTER_VIDEO,
+        "baseline": invitation.purpose == Purpose.BASELINE,
     }
 
 
@@ -337,6 +417,8 @@ def _email(invitation: Invitation, url: str) -> None:
     body = render_to_string("portal/reminder_email.txt", context).strip() + "\n"
     if context["after_video"]:
         subject = _("A short form after your session with %(clinic)s") % context
+    elif context["baseline"]:
+        subject = _("Your first appointment with %(clinic)s") % context
     else:
         subject = _("Your appointment with %(clinic)s on %(date)s") % context
     sender = formataddr((str(context["clinic"]), parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
@@ -409,6 +491,17 @@ def invitation_resend(
         client = session.episode.client
         if old.purpose == Purpose.BY_HAND:
             return _resend_by_hand(old, session, by, link_for)
+        if old.purpose == Purpose.BASELINE and (
+            _has_baseline(session.episode_id) or _first_session_begun(session.episode_id, moment)
+        ):
+            raise ValidationError(
+                {
+                    "invitation": _(
+                        "The form before treatment was already answered, or the first session "
+                        "has begun; there is nothing to resend."
+                    )
+                }
+            )
         if not channel_for(client):
             raise ValidationError(
                 {
@@ -438,6 +531,12 @@ def invitation_resend(
             transaction.set_rollback(True)
             raise ValidationError({"invitation": str(error) or _("Not sent.")}) from None
     return fresh
+
+
+def _first_session_begun(episode_id: int, now: dt.datetime) -> bool:
+    return Session.objects.filter(
+        episode_id=episode_id, number__isnull=False, starts_at__lte=now
+    ).exists()
 
 
 def _resend_by_hand(

@@ -31,7 +31,7 @@ from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.measures.services import response_correct, response_record
 from alliance.portal import sms
-from alliance.portal.models import Channel, Delivery, Invitation, SecretKind
+from alliance.portal.models import Channel, Delivery, Invitation, Purpose, SecretKind
 from alliance.portal.selectors import invite_choices
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "code_problem",
     "handoff_unlock_limit",
     "invitation_answer",
+    "invitation_answered",
     "invitation_by_kiosk_code",
     "invitation_by_token",
     "invitation_create",
@@ -395,9 +396,21 @@ def code_problem(code: str) -> str | None:
     return None
 
 
+def invitation_answered(invitation: Invitation) -> set[str]:
+    """The measures answered through the invitation: its responses', or for a baseline link
+    (``Purpose.BASELINE``) the episode's baseline's (``voice.Baseline``), whichever link of
+    the episode gave it."""
+    if invitation.purpose == Purpose.BASELINE:
+        from alliance.voice.models import Baseline  # the client's voice sits above the portal
+
+        found = Baseline.objects.filter(episode_id=invitation.session.episode_id).first()
+        return {found.instrument} if found is not None else set()
+    return {response.instrument for response in invitation.responses.all()}
+
+
 def invitation_next_measure(invitation: Invitation) -> str | None:
     """The first measure of the invitation not answered yet, or None when all are."""
-    answered = {response.instrument for response in invitation.responses.all()}
+    answered = invitation_answered(invitation)
     return next((code for code in invitation.measures if code not in answered), None)
 
 

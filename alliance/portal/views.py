@@ -27,7 +27,7 @@ from alliance.care.models import Session
 from alliance.measures import catalogue
 from alliance.portal import charts, reminders, selectors, services, visits
 from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
-from alliance.portal.models import Channel, Invitation
+from alliance.portal.models import Channel, Invitation, Purpose
 from alliance.portal.questions import measure_page
 from alliance.portal.wording import in_language
 from alliance.voice import services as voice_services
@@ -71,10 +71,12 @@ def _answer(request: HttpRequest, invitation: Invitation, form_url: str) -> Http
         return _closed(request, invitation)
     instrument = catalogue.instrument(measure)
     language = get_language() or settings.LANGUAGE_CODE
+    # Before treatment there is no session yet to bring topics to.
+    words = "" if invitation.purpose == Purpose.BASELINE else instrument.kind
     if request.method != "POST":
         form = MeasureForm(instrument, language, initial={"form_key": uuid.uuid4()})
-        return _form_page(request, invitation, add_words_fields(form, instrument.kind), measure)
-    posted_form = add_words_fields(MeasureForm(instrument, language, request.POST), instrument.kind)
+        return _form_page(request, invitation, add_words_fields(form, words), measure)
+    posted_form = add_words_fields(MeasureForm(instrument, language, request.POST), words)
     return _store(request, invitation, posted_form, form_url)
 
 
@@ -212,7 +214,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
 def _resent_last_form(request: HttpRequest, invitation: Invitation) -> bool:
     # A double tap on the last form arrives after the link is used: it was stored, say thanks.
     posted = request.POST.get("measure", "") if request.method == "POST" else ""
-    return bool(posted) and invitation.responses.filter(instrument=posted).exists()
+    return bool(posted) and posted in services.invitation_answered(invitation)
 
 
 # Waiting-room kiosk.

@@ -27,6 +27,7 @@ from alliance.reports.figures import (
 from alliance.reports.labels import CHANGE_LABELS
 from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
 from alliance.science.effects import pre_post_effect, severity_adjusted_effect
+from alliance.science.pretreatment import pre_treatment_change
 from alliance.science.series import EpisodeSeries
 
 __all__ = ["outcome_figures"]
@@ -83,9 +84,62 @@ def outcome_figures(scope: ReportScope, *, talking_therapies: bool) -> list[Figu
     """The outcomes, effects and split sections, then (``talking_therapies``) the NHS Talking
     Therapies section, from one reading of the closed episodes' series."""
     closed = _closed_series(scope)
-    figures = _outcomes(scope, _outcome_rows(scope, closed))
+    figures = _outcomes(scope, _outcome_rows(scope, closed)) + _pre_treatment_figures(scope, closed)
     if talking_therapies:
         figures += _talking_therapies_figures(_talking_therapies_rows(closed))
+    return figures
+
+
+def _pre_treatment_figures(
+    scope: ReportScope, closed: list[tuple[Episode, EpisodeSeries]]
+) -> list[Figure]:
+    """Change before treatment (issue 19): per outcome measure, the closed episodes with a
+    baseline (answered when the first session was booked) and a first-session score, the mean
+    change between the two (positive is better) and how many changed reliably
+    (``alliance.science.pretreatment``)."""
+    pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for episode, series in closed:
+        if series.baseline is None or (scope.measure and scope.measure != series.measure):
+            continue
+        scores = series.scores(series.measure)
+        if scores:
+            key = (series.measure, episode.client.age_group)
+            pairs.setdefault(key, []).append((series.baseline, scores[0][1]))
+    figures: list[Figure] = []
+    for measure in sorted({m for m, _age in pairs}):
+        instrument = catalogue.instrument(measure)
+        summed, improved, n = 0.0, 0, 0
+        for (code, age), rows in sorted(pairs.items()):
+            if code != measure:
+                continue
+            found = pre_treatment_change(
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                higher_is_better=instrument.higher_is_better,
+                reliable_change=thresholds(measure, age).reliable_change,
+            )
+            summed += (found.mean_change or 0.0) * found.n
+            improved, n = improved + found.improved, n + found.n
+        mean = summed / n if n else None
+        figures += [
+            Figure(
+                "outcomes",
+                "pre_treatment_change",
+                _("Mean change before treatment, baseline to first session (positive: better)"),
+                mean,
+                n,
+                "mean",
+                measure,
+            ),
+            rate(
+                "outcomes",
+                "pre_treatment_improved_rate",
+                _("Reliable improvement before the first session"),
+                improved,
+                n,
+                measure,
+            ),
+        ]
     return figures
 
 

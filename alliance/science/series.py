@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OVERRIDE_KEYS",
+    "BaselineRecord",
     "EpisodeSeries",
     "MeasureSeries",
     "Overrides",
@@ -237,6 +238,13 @@ class EpisodeSeries:
     measures : tuple of MeasureSeries
         The episode's other outcome measures (e.g. PHQ-9 and GAD-7 beside the ORS), each judged
         for reliable deterioration on its own.
+    baseline : float or None
+        The outcome measure's score **before treatment** (issue 19: answered by the link sent
+        when the first session was booked), shown as session 0. No rule reads it: the expected
+        path and every alert start from the first session's score, as the published expected
+        trajectories do (Finch, Lambert & Schaalje 2001 model change from the first session).
+    baseline_date : datetime.date or None
+        The day the baseline was answered.
     """
 
     episode: str
@@ -252,9 +260,15 @@ class EpisodeSeries:
     alliance_item_cutoff: float | None = None
     measures: tuple[MeasureSeries, ...] = ()
     alliance_subscale_cutoffs: Mapping[str, float] = field(default_factory=dict)
+    baseline: float | None = None
+    baseline_date: dt.date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sessions", tuple(self.sessions))
+        if self.baseline is not None:
+            check_number(self.baseline, "baseline")
+            ok = isinstance(self.baseline_date, dt.date)
+            refuse_unless(ok, "baseline_date", "a date", self.baseline_date)
         ok = isinstance(self.higher_is_better, bool)
         refuse_unless(ok, "higher_is_better", "True or False", self.higher_is_better)
         check_number(self.alliance_max, "alliance_max", 0.0)
@@ -346,6 +360,15 @@ class RatingRecord:
     subscales: Mapping[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class BaselineRecord:
+    """The stored score before treatment: which measure, its total and the day answered."""
+
+    instrument: str
+    total: float
+    date: dt.date
+
+
 def episode_series(
     episode: str,
     sessions: Sequence[SessionRecord],
@@ -360,6 +383,7 @@ def episode_series(
     boundaries: Mapping[int, float] | None = None,
     overrides: Overrides | None = None,
     other_models: Mapping[str, TrajectoryModel] | None = None,
+    baseline: BaselineRecord | None = None,
 ) -> EpisodeSeries:
     """The one way an episode's stored sessions and ratings become the series the alert rules,
     charts and reports read, for any installed instrument (web, API, reports and the research
@@ -398,6 +422,9 @@ def episode_series(
     other_models : mapping of code to TrajectoryModel, optional
         The expected trajectories of the other outcome measures (PHQ-9, GAD-7): each such
         measure's series gets the worse edge of its band from its own first score.
+    baseline : BaselineRecord, optional
+        The score before treatment; kept as :attr:`EpisodeSeries.baseline` when it is on the
+        episode's outcome measure, and never the intake of the expected path.
 
     Examples
     --------
@@ -486,7 +513,16 @@ def episode_series(
                 first, instruments, outcome_measure, age_group, overrides
             )
         ),
+        **_baseline_fields(baseline, outcome_measure),
     )
+
+
+def _baseline_fields(
+    baseline: BaselineRecord | None, outcome_measure: str | None
+) -> dict[str, Any]:
+    if baseline is None or not outcome_measure or baseline.instrument != outcome_measure:
+        return {}
+    return {"baseline": float(baseline.total), "baseline_date": baseline.date}
 
 
 def item_keys(instrument: Instrument) -> dict[str, str]:

@@ -11,6 +11,7 @@ from alliance.science.ratings_table import RowError
 from alliance.transfer.document_shape import shape_problems
 from alliance.transfer.document_values import value_problems
 from alliance.transfer.selectors import EXPORT_FORMAT, READABLE_VERSIONS, USER_FIELDS
+from alliance.transfer.voice_records import voice_names
 
 __all__ = ["document_problems"]
 
@@ -90,8 +91,22 @@ class _Names:
             self.need(where, client.get("created_by"), self.users, "users", blank_ok=True)
         for i, row in enumerate(self.doc["plan_defaults"]):
             self.need(f"plan_defaults[{i}].team", row.get("team"), self.teams, "teams")
+        for i, row in enumerate(self.doc.get("team_sharing", [])):
+            self.need(f"team_sharing[{i}].team", row.get("team"), self.teams, "teams")
         for i, episode in enumerate(self.doc["episodes"]):
             self.episode(f"episodes[{i}]", episode)
+            if "voice" in episode:
+                self.found += voice_names(
+                    f"episodes[{i}].voice",
+                    episode["voice"],
+                    sessions=self._refs(episode.get("sessions", [])),
+                    responses={
+                        r.get("idempotency_key")
+                        for s in episode.get("sessions", [])
+                        for r in s.get("responses", [])
+                    },
+                    users=self.users,
+                )
         return self.found
 
     def _history_names(self, at: str, entries: Any) -> None:
@@ -99,6 +114,11 @@ class _Names:
         for k, entry in enumerate(entries if isinstance(entries, list) else []):
             if isinstance(entry, dict) and isinstance(entry.get("by"), str):
                 self.need(f"{at}[{k}].by", entry["by"], self.users, "users")
+
+    def _refs(self, sessions: list[Any]) -> set[Any]:
+        if self.by_number:
+            return {s.get("number") for s in sessions}
+        return set(range(1, len(sessions) + 1))
 
     def _session_refs(self, at: str, sessions: list[Any]) -> set[Any]:
         if not self.by_number:

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from alliance.science.ratings_table import RowError
+from alliance.transfer.voice_records import TEAM_SHARING_SHAPE, VOICE_SHAPE
 
 __all__ = ["EXPORT_SHAPE", "MAX_JSON_DEPTH", "V1_DEFAULTS", "document_upgrade", "shape_problems"]
 
@@ -193,6 +194,8 @@ _EPISODE = {
             "snoozed_at_session": (Optional, INT),
         }
     ],
+    # The client's words and the baseline (issue 19); an older export has none.
+    "voice": VOICE_SHAPE,
 }
 EXPORT_SHAPE: dict[str, Any] = {
     # The organisation's settings are checked against the model (document_values).
@@ -245,6 +248,7 @@ EXPORT_SHAPE: dict[str, Any] = {
             "activated_at": (Optional, DATETIME),
         }
     ],
+    "team_sharing": TEAM_SHARING_SHAPE,
 }
 # Fields an older export (or a hand-made one) may leave out: the model's default is used.
 OPTIONAL = {"first_name", "last_name", "email", "mobile", "is_active", "is_staff"}
@@ -261,7 +265,9 @@ _OPTIONAL_IN = {
     "users": frozenset(OPTIONAL),
     "alerts": frozenset(ALERT_OPTIONAL),
     "responses": frozenset(RESPONSE_OPTIONAL),
+    "episodes": frozenset({"voice"}),
 }
+TOP_OPTIONAL = frozenset({"team_sharing"})
 
 
 def _depth(value: Any, limit: int) -> bool:
@@ -384,7 +390,7 @@ def shape_problems(document: dict[str, Any]) -> list[RowError]:
     """Every field of the wrong JSON type or missing, by its JSON path; empty when the
     document has the shape of an export."""
     walker = _Walker()
-    walker.record("", EXPORT_SHAPE, document, frozenset())
+    walker.record("", EXPORT_SHAPE, document, TOP_OPTIONAL)
     return walker.found
 
 

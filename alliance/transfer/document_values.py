@@ -44,6 +44,7 @@ from alliance.measures.models import STAFF_RATERS, Author, Method, Rater
 from alliance.measures.services import CLOCK_SKEW, EARLIEST_DATE, MAX_SESSION_NUMBER
 from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
 from alliance.science.ratings_table import RowError
+from alliance.transfer.voice_records import voice_values
 
 __all__ = ["response_scores", "value_problems"]
 
@@ -265,6 +266,16 @@ class _Values:
         age_group = age_group if age_group in AgeGroup.values else "adult"  # reported with it
         for j, session in enumerate(episode["sessions"]):
             self.session(f"{at}.sessions[{j}]", session, age_group)
+        if "voice" in episode:
+            voice = episode["voice"]
+            self.found += voice_values(
+                f"{at}.voice",
+                voice,
+                installed=self.instruments,
+                scored=lambda where, record: self.scored(where, record, age_group),
+            )
+            if voice["baseline"] is not None:
+                self.moment(f"{at}.voice.baseline.answered_at", voice["baseline"]["answered_at"])
         for j, goal in enumerate(episode["goals"]):
             where = f"{at}.goals[{j}]"
             self.model(where, Goal, _no_time(goal, "created_at", "versions", "ratings"))

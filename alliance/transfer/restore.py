@@ -43,6 +43,7 @@ from alliance.feedback.services import alerts_refresh
 from alliance.measures.models import Response, ResponseVersion
 from alliance.transfer.document_values import response_scores
 from alliance.transfer.selectors import PLAN_FIELDS, episode_keys
+from alliance.transfer.voice_records import team_sharing_restore, voice_restore
 
 # The flag that allows an import to change access in an existing organisation.
 ACCESS_FLAG = "--allow-access-changes"
@@ -144,6 +145,7 @@ class _Restorer:
         self._memberships()
         self._clients()
         self._plan_defaults()
+        team_sharing_restore(self.doc.get("team_sharing", []), self.teams, self._new)
         episodes = list(
             Episode.objects.filter(client__organisation=self.org).select_related("client")
         )
@@ -353,6 +355,7 @@ class _EpisodeRestorer:
         self._plan()
         self._sessions()
         self._responses()
+        self._voice()
         self._goals()
         self._tasks()
         self._session_notes()
@@ -486,6 +489,23 @@ class _EpisodeRestorer:
                 self.parent._stamp(version, recorded_at=v["recorded_at"])
                 versions.append(version)
         self.parent._new("response versions", versions)
+
+    def _voice(self) -> None:
+        if "voice" not in self.record:
+            return
+        try:
+            voice_restore(
+                episode=self.episode,
+                voice=self.record["voice"],
+                sessions=self.sessions,
+                user=self.user,
+                scores=lambda record: response_scores(record, self.age_group),
+                new=self.parent._new,
+            )
+        except ValueError as error:
+            raise RestoreConflict(
+                f"episodes {self.record['key']}: {error}", f"{self.at}.voice.baseline"
+            ) from None
 
     def _goals(self) -> None:
         existing = list(self.episode.goals.order_by("pk"))

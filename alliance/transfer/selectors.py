@@ -32,6 +32,7 @@ from alliance.care.models import (
 )
 from alliance.feedback.models import Alert, TrajectoryFit
 from alliance.measures.models import Response, ResponseVersion
+from alliance.transfer.voice_records import VoiceExport, team_sharing_export, voice_user_ids
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -183,6 +184,7 @@ class _Exporter:
             ids.update(user.pk for user in session.attended_by.all())
         for entries in [*(e.history for e in self.episodes), *(s.history for s in self.sessions)]:
             ids.update(_history_ids(entries))
+        ids.update(voice_user_ids(org))
         ids.discard(None)
         return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
 
@@ -217,6 +219,7 @@ class _Exporter:
             "trajectory_fits": [
                 self._fit(f) for f in TrajectoryFit.objects.filter(organisation=org).order_by("pk")
             ],
+            "team_sharing": team_sharing_export(org),
         }
 
     def _history(self, entries: list[Any]) -> list[Any]:
@@ -307,6 +310,7 @@ class _Exporter:
         self.reflections = _grouped(
             list(Reflection.objects.filter(**in_session).order_by("pk")), "session_id"
         )
+        self.voice = VoiceExport(self.org, self.ref, self.users)
         return [self._episode(e) for e in self.episodes]
 
     def _episode(self, episode: Episode) -> Record:
@@ -335,6 +339,7 @@ class _Exporter:
             "goals": [self._goal(g) for g in goals],
             "tasks": [self._task(t) for t in self.children["tasks"][episode.pk]],
             "alerts": [self._alert(a) for a in self.children["alerts"][episode.pk]],
+            "voice": self.voice.episode(episode),
         }
 
     def _session(self, session: Session) -> Record:

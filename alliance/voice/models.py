@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.models import Team
 from alliance.care.models import Episode, Session
-from alliance.measures.models import Response
+from alliance.measures.models import Method, Response
+from alliance.portal.models import Invitation
 
 MAX_AGENDA_ITEMS = 3
 AGENDA_TEXT_LENGTH = 200
@@ -127,6 +128,41 @@ class ClientHopes(models.Model):
 
     def __str__(self) -> str:
         return f"Hopes for {self.episode}"
+
+
+class Baseline(models.Model):
+    """The episode's outcome measure answered **before treatment** (issue 19, point 5): by the
+    link sent when the episode's first appointment was booked, so change between booking and
+    the first session is measured. It belongs to the episode, not to a session: the chart shows
+    it as session 0, while the expected path and the alert rules still start from the first
+    session's score. One per episode; scored by ``alliance.science.instruments`` like a
+    ``Response``. Not edited once stored (a second answer is refused), so it has no history."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="baseline")
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="baseline"
+    )
+    instrument = models.CharField(_("measure"), max_length=20)
+    method = models.CharField(_("how"), max_length=12, choices=Method.choices)
+    items = models.JSONField(_("item values"))
+    total = models.FloatField(_("total"))
+    subscales = models.JSONField(_("subscale scores"), default=dict)
+    band = models.CharField(_("severity band"), max_length=40, blank=True)
+    prorated = models.BooleanField(_("prorated for missing items"), default=False)
+    answered_at = models.DateTimeField(_("answered"))
+    idempotency_key = models.UUIDField(_("submission key"), unique=True)
+
+    class Meta:
+        verbose_name = _("baseline before treatment")
+        verbose_name_plural = _("baselines before treatment")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=Method.values), name="baseline_method_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Baseline {self.instrument} {self.total:g} of {self.episode}"
 
 
 class TeamSharing(models.Model):

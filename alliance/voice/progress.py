@@ -18,6 +18,7 @@ from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.portal.charts import VEGA_LITE_SCHEMA
 from alliance.portal.wording import in_language
+from alliance.voice.models import Baseline
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class ClientSummary:
     alliance_name: str
     alliance: tuple[Point, ...]
     goals: tuple[GoalLine, ...]
+    # The score before treatment (the form sent when the first session was booked): shown
+    # apart, never the start of the usual path (issue 19, point 5).
+    baseline: Point | None = None
 
 
 def _client_totals(episode: Episode, code: str) -> list[Point]:
@@ -135,7 +139,15 @@ def client_summary(episode: Episode, first_name: str = "") -> ClientSummary:
         alliance_name=in_language(alliance.name),
         alliance=tuple(_client_totals(episode, alliance.code)),
         goals=tuple(_goals(episode)),
+        baseline=_baseline(episode, outcome.code),
     )
+
+
+def _baseline(episode: Episode, code: str) -> Point | None:
+    found = Baseline.objects.filter(episode=episode, instrument=code).first()
+    if found is None:
+        return None
+    return Point(0, timezone.localdate(found.answered_at), found.total)
 
 
 def summary_spec(summary: ClientSummary) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import User
 from alliance.care.models import Episode, Session
 from alliance.measures import catalogue
-from alliance.measures.models import Response
+from alliance.measures.models import Method, Response
+from alliance.measures.services import answers_scored
 from alliance.portal import services as portal_services
-from alliance.portal.models import Invitation
+from alliance.portal.models import Invitation, Purpose
 from alliance.voice.forms import words_problem
 from alliance.voice.models import (
     AGENDA_TEXT_LENGTH,
@@ -26,12 +27,14 @@ from alliance.voice.models import (
     AgendaItem,
     AgendaItemChange,
     AllianceComment,
+    Baseline,
     ClientHopes,
 )
 
 __all__ = [
     "agenda_item_mark",
     "agenda_record",
+    "baseline_answer",
     "comment_record",
     "episode_sharing_set",
     "hopes_record",
@@ -122,6 +125,59 @@ def words_record(*, response: Response, words: Mapping[str, Any]) -> None:
         )
 
 
+# Scopes a baseline's stored submission key to its invitation (as ``portal.services`` does).
+_BASELINE_KEYS = uuid.UUID("0b5e7d1c-7f0e-4a63-8d1b-3c9a4e2f6a10")
+
+
+def _first_session_begun(episode: Episode, now: Any) -> bool:
+    return (
+        Session.objects.filter(episode=episode, number__isnull=False, starts_at__lte=now).exists()
+        or Response.everything.filter(session__episode=episode).exists()
+    )
+
+
+def baseline_answer(
+    *, invitation: Invitation, measure: str, values: Mapping[str, object], form_key: uuid.UUID
+) -> Baseline:
+    """Store the client's answer to the baseline link (``Purpose.BASELINE``) as the episode's
+    :class:`Baseline`: validated and scored like every response, once. A repeat (a double tap,
+    a retry, another baseline link of the same episode) returns the stored baseline and stores
+    nothing. Raises ``InvitationClosed`` when the link is used, cancelled or expired, or once
+    the first session has begun (then it would not be before treatment)."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        episode = Episode.objects.select_for_update().get(pk=locked.session.episode_id)
+        found = Baseline.objects.filter(episode=episode).first()
+        if found is not None:
+            if locked.used_at is None:
+                locked.used_at = timezone.now()
+                locked.save(update_fields=["used_at"])
+            return found
+        now = timezone.now()
+        if not locked.is_open(now) or _first_session_begun(episode, now):
+            raise portal_services.InvitationClosed(locked)
+        if measure not in locked.measures:
+            raise ValidationError({"measure": _("This form is not part of the invitation.")})
+        instrument = catalogue.instrument(measure)
+        clean, score = answers_scored(instrument, values, episode.client.age_group)
+        baseline = Baseline.objects.create(
+            episode=episode,
+            invitation=locked,
+            instrument=measure,
+            method=Method.LINK,
+            items=clean,
+            total=score.total,
+            subscales=dict(score.subscales),
+            band=score.band or "",
+            prorated=score.prorated,
+            answered_at=now,
+            idempotency_key=uuid.uuid5(_BASELINE_KEYS, f"{locked.pk}:{measure}:{form_key}"),
+        )
+        locked.used_at = now
+        locked.save(update_fields=["used_at"])
+    return baseline
+
+
 def invitation_answer_with_words(
     *,
     invitation: Invitation,
@@ -130,10 +186,15 @@ def invitation_answer_with_words(
     form_key: uuid.UUID,
     words: Mapping[str, Any],
     again: str = "",
-) -> Response:
+) -> Response | None:
     """``portal.services.invitation_answer`` and the words given with it, in one transaction:
     a refused word stores no answer, and a closed (used or expired) invitation stores neither.
-    ``again`` is the client's choice on a measure already answered (``portal.services``)."""
+    ``again`` is the client's choice on a measure already answered (``portal.services``).
+    A baseline link stores the episode's :class:`Baseline` instead (no words: no session yet).
+    """
+    if invitation.purpose == Purpose.BASELINE:
+        baseline_answer(invitation=invitation, measure=measure, values=values, form_key=form_key)
+        return None
     with transaction.atomic():
         response = portal_services.invitation_answer(
             invitation=invitation, measure=measure, values=values, form_key=form_key, again=again

@@ -118,3 +118,59 @@ def test_a_client_sees_their_own_progress_on_a_phone_when_it_is_shared(
     check_page(phone, "voice-client-progress-phone")
     _to_docs(phone, "voice-client-progress-phone")
     assert problems == []
+
+
+def test_a_baseline_answered_on_a_phone_is_session_0_on_the_clinicians_chart(
+    live_server: object, phone: Page, page: Page, clinic: SimpleNamespace
+) -> None:
+    """Issue 19, point 5: booking the first session sends the ORS by link; the client answers
+    it on a 360-pixel phone; the client page's outcome chart shows it at session 0, apart from
+    the line and the expected band, which start at session 1."""
+    import datetime as dt
+    import re
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from alliance.care.appointments import appointment_book
+    from alliance.care.models import Session
+    from alliance.measures.services import response_record
+    from alliance.voice.models import Baseline
+    from tests.clinic.builders import ors
+    from tests.factories import make_episode
+
+    episode = make_episode(clinic.team_a, clinic.clinician)
+    client = episode.client
+    client.email, client.consents_to_email = "anna@example.org", True
+    client.consents_to_electronic_contact, client.contact_consent_on = True, dt.date(2026, 1, 5)
+    client.save()
+    [first] = appointment_book(
+        episode=episode, by=clinic.clinician, starts_at=timezone.now() + dt.timedelta(days=7)
+    )
+    found = re.search(r"/rate/l/[^/\s]+/", mail.outbox[-1].body)
+    assert found is not None
+    problems = watch_console(phone)
+    phone.goto(f"{live_server.url}{found.group(0)}")  # type: ignore[attr-defined]
+    expect(phone.get_by_label("Topic 1")).to_have_count(0)
+    for index in range(4):
+        _tap_line(phone, index, 0.3)
+    phone.get_by_role("button", name="Send my answers").tap()
+    expect(phone.get_by_role("heading", name="Thank you")).to_be_visible()
+    assert problems == []
+    assert Baseline.objects.get(episode=episode).total == pytest.approx(12.0, abs=0.5)
+
+    Session.objects.filter(pk=first.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1), status="attended"
+    )
+    response_record(session=first, instrument_code="ors", values=ors(20), rater="client")
+    page.goto(f"{live_server.url}/accounts/login/")  # type: ignore[attr-defined]
+    page.get_by_label("User name").fill("clinician")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/episodes/{episode.pk}/")  # type: ignore[attr-defined]
+    chart = page.locator("#figure-chart-outcome")
+    expect(chart.locator("svg, canvas").first).to_be_visible()
+    expect(chart).to_contain_text("Before treatment (session 0)")
+    chart.scroll_into_view_if_needed()
+    check_page(page, "voice-baseline-chart")
+    _to_docs(page, "voice-baseline-chart")

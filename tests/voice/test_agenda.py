@@ -163,6 +163,24 @@ def test_the_day_view_reads_every_sessions_topics_in_one_query(
     assert selectors.agenda_items_by_session(clinic.outsider, [clinic.session, later]) == {}
 
 
+def test_the_day_view_shows_the_topics_to_the_care_team_only(clinic: SimpleNamespace) -> None:
+    from alliance.care.models import Session
+
+    # Today's session of the client, with a topic holding markup-like plain text (escaped).
+    Session.objects.filter(pk=clinic.session.pk).update(
+        starts_at=timezone.now() + dt.timedelta(minutes=30), status="scheduled"
+    )
+    services.agenda_record(session=clinic.session, topics=["Sleep & dreams < 5 hours"])
+    page = _staff(clinic).get(reverse("clinic:today")).content.decode()
+    assert "The client wants to talk about:" in page
+    assert "Sleep &amp; dreams &lt; 5 hours" in page
+    # Off the care team: neither the appointment nor the words (agenda_items_by_session
+    # itself gives an outsider nothing: the test above).
+    clinic.session.attended_by.add(clinic.colleague)
+    other = _staff(clinic, "colleague").get(reverse("clinic:today")).content.decode()
+    assert "Sleep" not in other
+
+
 def test_a_kiosk_answer_carries_topics_too(clinic: SimpleNamespace) -> None:
     from tests.portal.conftest import invite
 
