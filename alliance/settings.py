@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The logged-in user's own language (accounts.User.language) over the browser's.
+    "alliance.accounts.language.UserLanguageMiddleware",
     # Cache-Control: no-store on every authenticated answer, so after a tablet hand-off the
     # Back button asks the server (and meets the hand-off lock) instead of showing staff pages
     # from the browser's cache. Right after authentication: it knows the user, and every answer
