@@ -244,6 +244,8 @@ if ALLIANCE_ENV == "test":
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "alliance" / "locale"]
+# Dates, times and numbers by the reader's language: alliance/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["alliance.formats"]
 TIME_ZONE = env_str("ALLIANCE_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from alliance.care.models import Episode
 from alliance.clinic import charts
 from alliance.clinic.alliance_figures import alliance_figures
+from alliance.formats import local
 from alliance.clinic.explain import localized, number
 from alliance.clinic.figures import (
     DataTable,
@@ -60,7 +61,8 @@ __all__ = [
 def series_scores(series: EpisodeSeries, code: str) -> list[charts.ScorePoint]:
     """The client's scores on one outcome measure, as the series holds them: the episode's own
     measure per session, or another outcome measure's (:attr:`EpisodeSeries.measures`)."""
-    day = {p.number: f"{p.date:%Y-%m-%d}" for p in series.sessions}
+    # The day in the reader's language ("1 dec 2026"): the chart's tooltip and its table show it.
+    day = {p.number: local(p.date) for p in series.sessions}
     if code == series.measure:
         found = [(p.number, p.outcome) for p in series.sessions if p.outcome is not None]
     else:
