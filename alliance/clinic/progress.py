@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from alliance.care.models import Episode
 from alliance.clinic import charts
 from alliance.clinic.alliance_figures import alliance_figures
-from alliance.formats import local
 from alliance.clinic.explain import localized, number
 from alliance.clinic.figures import (
     DataTable,
@@ -37,6 +36,7 @@ from alliance.feedback.series import (
     thresholds,
     trajectory_model,
 )
+from alliance.formats import local
 from alliance.measures import catalogue
 from alliance.science.change import CHANGE_CLASSES, ChangeClass, classify_changes
 from alliance.science.instruments import Instrument

@@ -10,8 +10,8 @@ from django.template import Context, Template
 from django.utils import translation
 
 from alliance.formats import chart_locales, local
-from alliance.reports.present import figure_value
 from alliance.reports.figures import Figure
+from alliance.reports.present import figure_value
 
 DAY = dt.date(2026, 12, 1)
 MOMENT = dt.datetime(2026, 12, 1, 14, 5, tzinfo=dt.UTC)
