@@ -242,7 +242,7 @@ if ALLIANCE_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "alliance" / "locale"]
 # Dates, times and numbers by the reader's language: alliance/formats/<language>/formats.py.
 FORMAT_MODULE_PATH = ["alliance.formats"]
