@@ -44,6 +44,12 @@ $(VENDOR)/.installed: package.json package-lock.json
 	   node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/
 	# The source maps the minified files name: collectstatic's hashed names rewrite the references.
 	cp node_modules/vega-lite/build/vega-lite.min.js.map node_modules/vega-embed/build/vega-embed.min.js.map $(VENDOR)/
+	# The charts' number and date words per language (alliance/formats CHART_LOCALES).
+	mkdir -p $(VENDOR)/locale
+	for name in en-GB nl-NL de-DE; do \
+	  cp node_modules/d3-format/locale/$$name.json $(VENDOR)/locale/format-$$name.json; \
+	  cp node_modules/d3-time-format/locale/$$name.json $(VENDOR)/locale/time-$$name.json; \
+	done
 	touch $@
 
 frontend: $(VENDOR)/.installed

@@ -187,10 +187,12 @@ def report(
         fmt=format_,
         output=output,
     )
+    from django.utils.translation import gettext as _
+
     if problem:
-        typer.echo(f"alliance report: {problem}", err=True)
+        typer.echo(_("alliance report: %(problem)s") % {"problem": problem}, err=True)
         raise typer.Exit(2)
-    typer.echo(f"Wrote {output}")
+    typer.echo(_("Wrote %(file)s") % {"file": output})
 
 
 def main() -> None:  # pragma: no cover - console-script entry

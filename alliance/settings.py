@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The logged-in user's own language (accounts.User.language) over the browser's.
+    "alliance.accounts.language.UserLanguageMiddleware",
     # Cache-Control: no-store on every authenticated answer, so after a tablet hand-off the
     # Back button asks the server (and meets the hand-off lock) instead of showing staff pages
     # from the browser's cache. Right after authentication: it knows the user, and every answer
@@ -240,8 +242,10 @@ if ALLIANCE_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "alliance" / "locale"]
+# Dates, times and numbers by the reader's language: alliance/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["alliance.formats"]
 TIME_ZONE = env_str("ALLIANCE_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

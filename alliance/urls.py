@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from alliance import health
 from alliance.accounts import views as accounts_views
+from alliance.accounts.language import language_set
 from alliance.accounts.password_reset import password_reset
 
 urlpatterns = [
@@ -29,7 +30,7 @@ urlpatterns = [
     path("trajectories/", include("alliance.feedback.trajectory_urls")),
     path("reports/", include("alliance.reports.urls")),
     path("audit/", include("alliance.audit.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("", include("alliance.api.urls")),
     path("", include("alliance.clinic.urls")),

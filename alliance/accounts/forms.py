@@ -66,3 +66,20 @@ class ReauthenticateForm(forms.Form):
                     "code", _("That code did not work. Type the code your app shows now.")
                 )
         return data
+
+
+class UserSettingsForm(forms.Form):
+    """What a member of staff sets for themselves: the language of their pages."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        languages = [(code, _(name)) for code, name in settings.LANGUAGES]
+        self.fields["language"].choices = [("", _("The browser's language")), *languages]
+        allowed = ", ".join(code for code, _name in settings.LANGUAGES)
+        self.fields["language"].error_messages["invalid_choice"] = _(
+            "Language: choose one of %(allowed)s, or leave it empty."
+        ) % {"allowed": allowed}

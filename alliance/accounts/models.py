@@ -31,7 +31,10 @@ class User(AbstractUser):
     """A member of staff. Clients never have accounts: they answer by tablet, link or kiosk code.
 
     ``mobile``: optional; a risk answer of one of their clients is also texted to it, where the
-    site sends text messages (``ALLIANCE_SMS_BACKEND``), with no clinical detail."""
+    site sends text messages (``ALLIANCE_SMS_BACKEND``), with no clinical detail.
+
+    ``language``: the language of every staff page after log-in (one of settings.LANGUAGES);
+    empty: the browser's. Not model choices, so a site that adds a language needs no migration."""
 
     mobile = models.CharField(
         _("mobile number"),
@@ -42,6 +45,12 @@ class User(AbstractUser):
             "Optional. Only used to text you that a client of yours needs attention today, "
             "where this site sends text messages."
         ),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("The language of every page after you log in. Empty: your browser's."),
     )
 
     class Meta:

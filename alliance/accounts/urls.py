@@ -7,6 +7,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/remove/", views.two_factor_remove, name="two_factor_remove"),
+    path("settings/", views.user_settings, name="settings"),
     path("confirm/", views.reauthenticate, name="reauthenticate"),
     path(
         "organisations/<int:organisation_id>/security/",

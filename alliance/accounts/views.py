@@ -23,7 +23,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance import access
 from alliance.accounts import reauth, selectors, services
-from alliance.accounts.forms import CodeForm, ReauthenticateForm, RequireTwoFactorForm
+from alliance.accounts.forms import (
+    CodeForm,
+    ReauthenticateForm,
+    RequireTwoFactorForm,
+    UserSettingsForm,
+)
+from alliance.accounts.language import use as language_use
 from alliance.accounts.models import User
 from alliance.audit.models import Action
 from alliance.audit.services import privilege_record, request_address
@@ -236,3 +242,22 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
             response = super().form_valid(form)
             _password_record(self.request, form.user, "password reset by e-mail link")
         return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_settings(request: HttpRequest) -> HttpResponse:
+    """The user's own settings: the language of their pages after log-in."""
+    user = cast(User, request.user)
+    form = UserSettingsForm(request.POST or None, initial={"language": user.language})
+    if form.is_bound and form.is_valid():
+        user.language = form.cleaned_data["language"]
+        user.save(update_fields=["language"])
+        # The answer and the pages after it in the chosen language (empty: the browser's).
+        if user.language:
+            language_use(request, user.language)
+        messages.success(request, _("Your settings are saved."))
+        return redirect("accounts:settings")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/settings.html", {"form": form}, status=status)

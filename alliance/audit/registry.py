@@ -180,6 +180,7 @@ NOT_CLINICAL: dict[str, str] = {
     "accounts:organisation_security": "the organisation's security settings",
     "accounts:reauthenticate": "the password (and code) typed again before a privileged change",
     "set_language": "the interface language",
+    "accounts:settings": "the user's own settings (their language)",
     "portal:language": "the interface language",
     "portal:tablet_return": "the password check that takes the tablet back",
     "portal:kiosk_staff": "staff start or unlock a kiosk; no client involved (recorded by the "

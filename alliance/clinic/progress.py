@@ -36,6 +36,7 @@ from alliance.feedback.series import (
     thresholds,
     trajectory_model,
 )
+from alliance.formats import local
 from alliance.measures import catalogue
 from alliance.science.change import CHANGE_CLASSES, ChangeClass, classify_changes
 from alliance.science.instruments import Instrument
@@ -61,7 +62,8 @@ __all__ = [
 def series_scores(series: EpisodeSeries, code: str) -> list[charts.ScorePoint]:
     """The client's scores on one outcome measure, as the series holds them: the episode's own
     measure per session, or another outcome measure's (:attr:`EpisodeSeries.measures`)."""
-    day = {p.number: f"{p.date:%Y-%m-%d}" for p in series.sessions}
+    # The day in the reader's language ("1 dec 2026"): the chart's tooltip and its table show it.
+    day = {p.number: local(p.date) for p in series.sessions}
     if code == series.measure:
         found = [(p.number, p.outcome) for p in series.sessions if p.outcome is not None]
     else:

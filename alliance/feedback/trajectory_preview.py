@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from alliance.clinic.charts import SCHEMA, Spec
 from alliance.clinic.explain import number
@@ -87,7 +88,15 @@ def _table(rows: Sequence[PreviewRow]) -> DataTable:
 
     return DataTable(
         caption=_("Expected score (and range) by intake and session"),
-        headers=[_("Intake"), _("Session"), _("Model in use"), _("Candidate fit"), _("Change")],
+        headers=[
+            _("Intake"),
+            _("Session"),
+            _("Model in use"),
+            _("Candidate fit"),
+            # The difference between the two fits, not a button: Dutch "Verschil", German
+            # "Differenz", where the rupture page's link is "Wijzigen", "Ändern".
+            pgettext("difference between two numbers", "Change"),
+        ],
         rows=[
             (
                 number(r.intake, 0),

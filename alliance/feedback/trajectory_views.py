@@ -31,6 +31,7 @@ from alliance.feedback.trajectory_preview import (
     preview_figure,
     preview_intakes,
 )
+from alliance.formats import local
 from alliance.measures import catalogue
 from alliance.science.trajectories import Departure, TrajectoryModel, default_model, departures
 
@@ -181,7 +182,7 @@ def activate(request: HttpRequest, fit_id: int) -> HttpResponse:
         _model_change_record(request, organisation, fit.measure, before, f"fit {fit.pk}")
     messages.success(
         request,
-        _("The fit of %(date)s is now in use.") % {"date": fit.requested_at.date().isoformat()},
+        _("The fit of %(date)s is now in use.") % {"date": local(fit.requested_at)},
     )
     return redirect("trajectories:measure", measure=fit.measure)
 

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import User
 from alliance.care.models import Client, Episode, Session, SessionMode, SessionStatus
 from alliance.care.plans import due_for_session, phases
+from alliance.formats import local
 from alliance.measures import catalogue
 from alliance.measures.models import Rater
 from alliance.portal import sms
@@ -402,8 +403,8 @@ def _context(invitation: Invitation, url: str) -> dict[str, object]:
     starts = timezone.localtime(session.starts_at)
     return {
         "clinic": session.episode.client.organisation.name,
-        "date": formats.date_format(starts, "l j F Y"),
-        "time": formats.time_format(starts, "H:i"),
+        "date": local(starts, "LONG_WEEKDAY_DATE_FORMAT"),
+        "time": formats.time_format(starts),
         "mode": session.mode,
         "url": url,
         "hours": whole_setting("LINK_HOURS"),

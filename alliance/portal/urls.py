@@ -1,7 +1,6 @@
 from django.urls import path
-from django.views.i18n import set_language
 
-from alliance.portal import views
+from alliance.portal import language, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,7 +10,7 @@ urlpatterns = [
     path("kiosk/", views.kiosk, name="kiosk"),
     path("kiosk/staff/", views.kiosk_staff, name="kiosk_staff"),
     path("thanks/", views.thanks, name="thanks"),
-    path("language/", set_language, name="language"),
+    path("language/", language.language, name="language"),
     path("sessions/<int:session_id>/invite/", views.invite, name="invite"),
     path("invitations/<int:invitation_id>/code/", views.kiosk_code, name="kiosk_code"),
     path("invitations/<int:invitation_id>/resend/", views.link_resend, name="link_resend"),

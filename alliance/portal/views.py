@@ -27,6 +27,7 @@ from alliance.care.models import Session
 from alliance.measures import catalogue
 from alliance.portal import charts, reminders, selectors, services, visits
 from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
+from alliance.portal.language import speak_to
 from alliance.portal.models import Channel, Invitation, Purpose
 from alliance.portal.questions import measure_page
 from alliance.portal.wording import in_language
@@ -65,6 +66,7 @@ def _answer(request: HttpRequest, invitation: Invitation, form_url: str) -> Http
     if posted and posted in invitation.measures and posted != measure:
         # The same form sent again (a double tap or a reload): it is already stored.
         return redirect(form_url)
+    speak_to(request, invitation)
     if measure is None:
         return _finished(request, invitation)
     if not invitation.is_open():
@@ -178,6 +180,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
     invitation = _invitation(visits.done_invitation_id(request.session))
     if invitation is None:
         return _nothing_here(request)
+    speak_to(request, invitation)
     progress = None
     # A waiting-room kiosk is a shared screen: the chart is shown only on the client's own
     # phone or on the tablet in the room with their clinician.
@@ -207,6 +210,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     except services.InvitationClosed as closed:
         if _resent_last_form(request, closed.invitation):
             return _finished(request, closed.invitation)
+        speak_to(request, closed.invitation)
         return _closed(request, closed.invitation)
     return _answer(request, invitation, request.path)
 

@@ -12,11 +12,15 @@ HANDOFF = "portal.handoff"
 KIOSK = "portal.kiosk"
 DONE = "portal.done"
 KIOSK_CODES = "portal.kiosk_codes"
+# The language the client chose with the form's language buttons, for this visit only: the
+# next client at the kiosk or on the tablet starts in their own preferred language.
+LANGUAGE = "portal.language"
 
 
 def handoff_start(session: SessionBase, invitation_id: int) -> None:
     session[HANDOFF] = {"invitation": invitation_id}
     session.pop(DONE, None)
+    session.pop(LANGUAGE, None)
 
 
 def handoff(session: SessionBase) -> dict[str, Any] | None:
@@ -27,11 +31,13 @@ def handoff(session: SessionBase) -> dict[str, Any] | None:
 def handoff_end(session: SessionBase) -> None:
     session.pop(HANDOFF, None)
     session.pop(DONE, None)
+    session.pop(LANGUAGE, None)
 
 
 def kiosk_start(session: SessionBase, invitation_id: int) -> None:
     session[KIOSK] = {"invitation": invitation_id}
     session.pop(DONE, None)
+    session.pop(LANGUAGE, None)
 
 
 def kiosk_invitation_id(session: SessionBase) -> int | None:
@@ -40,6 +46,7 @@ def kiosk_invitation_id(session: SessionBase) -> int | None:
 
 
 def kiosk_end(session: SessionBase) -> None:
+    # The language stays for the thank-you page; the next client's visit starts afresh.
     session.pop(KIOSK, None)
 
 
@@ -49,6 +56,7 @@ def done_set(session: SessionBase, invitation_id: int) -> None:
 
 def done_clear(session: SessionBase) -> None:
     session.pop(DONE, None)
+    session.pop(LANGUAGE, None)
 
 
 def done_invitation_id(session: SessionBase) -> int | None:
@@ -68,3 +76,12 @@ def kiosk_code_take(session: SessionBase, invitation_id: int) -> str | None:
     code = codes.pop(str(invitation_id), None)
     session[KIOSK_CODES] = codes
     return str(code) if code is not None else None
+
+
+def language_choose(session: SessionBase, language: str) -> None:
+    session[LANGUAGE] = language
+
+
+def language_chosen(session: SessionBase) -> str | None:
+    chosen = session.get(LANGUAGE)
+    return str(chosen) if chosen else None

@@ -23,6 +23,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from alliance.formats import chart_locales, local
 from alliance.reports.charts import chart_title, report_charts
 from alliance.reports.labels import SECTIONS
 from alliance.reports.present import figure_label, figure_n, figure_value, none_note
@@ -48,13 +49,13 @@ def report_pdf(report: Report) -> bytes:
                 "From %(start)s to %(end)s. Every figure shows the number of episodes, sessions or "
                 "ratings it rests on (n)."
             )
-            % {"start": scope.start, "end": scope.end},
+            % {"start": local(scope.start), "end": local(scope.end)},
             styles["Normal"],
         ),
     ]
     story += [_paragraph(none_note(), styles["Normal"])]
     for _key, section, spec in report_charts(report):
-        png = vl_convert.vegalite_to_png(spec, scale=2)
+        png = vl_convert.vegalite_to_png(spec, scale=2, **chart_locales())
         image = Image(io.BytesIO(png))
         image._restrictSize(16 * cm, 9 * cm)
         story += [Spacer(1, 0.3 * cm), _paragraph(chart_title(section), styles["Heading3"]), image]

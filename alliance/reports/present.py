@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 
+from alliance.clinic.explain import number
 from alliance.reports.labels import CHANGE_LABELS
 from alliance.reports.selectors import Figure, report_min_clients
 
@@ -43,8 +44,9 @@ def figure_value(figure: Figure) -> str:
         return hidden_text()
     if figure.value is None:
         return _("none")
+    # In the reader's language: 0,45 -> "45%", 12.5 -> "12,50" in Dutch.
     if figure.unit == "rate":
-        return f"{figure.value:.0%}"
+        return f"{number(figure.value * 100, 0)}%"
     if figure.unit == "count":
         return str(int(figure.value))
-    return f"{figure.value:.2f}"
+    return number(figure.value, 2)

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from alliance.analyze_command import (
     BAD_INPUT,
     FAILED,
@@ -79,16 +82,27 @@ def import_run(source: Path, organisation: str, *, allow_access_changes: bool = 
         _say(f"alliance import: {problem}; nothing was written.")
         return BAD_INPUT
     except Exception as failure:  # any failure has rolled back; say so plainly
-        _say(f"alliance import: the import failed and nothing was written: {failure!r}")
+        _say(
+            _("alliance import: the import failed and nothing was written: %(failure)s")
+            % {"failure": repr(failure)}
+        )
         return FAILED
     if outcome.errors:
         for bad in outcome.errors:
             # A full export's problems have a JSON path, not a row; each names the file.
             _say(f"{source}: " + (str(bad) if bad.row else f"{bad.column}: {bad.message}"))
-        _say(f"alliance import: {len(outcome.errors)} problems in {source}; nothing was written.")
+        count = len(outcome.errors)
+        _say(
+            ngettext(
+                "alliance import: %(count)d problem in %(source)s; nothing was written.",
+                "alliance import: %(count)d problems in %(source)s; nothing was written.",
+                count,
+            )
+            % {"count": count, "source": source}
+        )
         return BAD_INPUT
-    new = ", ".join(f"{n} {kind}" for kind, n in outcome.created.items() if n) or "nothing new"
-    print(f"Imported {source}: {new}.")
+    new = ", ".join(f"{n} {kind}" for kind, n in outcome.created.items() if n) or _("nothing new")
+    print(_("Imported %(source)s: %(new)s.") % {"source": source, "new": new})
     return OK
 
 
@@ -118,9 +132,12 @@ def export_run(
         key = _research_key(key_file) if pseudonymise else None
         text = organisation_export_text(organisation=organisation, research_key=key)
     except (InputProblem, TransferProblem) as problem:
-        _say(f"alliance export: {problem}; nothing was written.")
+        _say(_("alliance export: %(problem)s; nothing was written.") % {"problem": problem})
         return BAD_INPUT
     write_atomically(destination, text)
     os.chmod(destination, 0o600)  # health data: readable by its owner only
-    print(f"Exported {organisation} to {destination}.")
+    print(
+        _("Exported %(organisation)s to %(file)s.")
+        % {"organisation": organisation, "file": destination}
+    )
     return OK

@@ -46,7 +46,8 @@ def test_the_client_answers_the_ors_by_keyboard_and_the_clinician_takes_the_tabl
 
     # Tab to each line; End, Home, the arrows and PageUp/PageDown move the mark.
     page.keyboard.press("Tab")  # skip link
-    page.keyboard.press("Tab")  # language switch
+    page.keyboard.press("Tab")  # language switch: Nederlands
+    page.keyboard.press("Tab")  # language switch: Deutsch
     page.keyboard.press("Tab")
     expect(sliders.nth(0)).to_be_focused()
     page.keyboard.press("End")

@@ -19,6 +19,8 @@ PAGES = {
     ),
     # Typing the password again before a privileged change: any member of staff.
     "accounts:reauthenticate": (lambda cast: reverse("accounts:reauthenticate"), STAFF_PAGE),
+    # The user's own settings (their language): any member of staff.
+    "accounts:settings": (lambda cast: reverse("accounts:settings"), STAFF_PAGE),
 }
 
 # POST only, tried in tests/security/test_two_factor.py.

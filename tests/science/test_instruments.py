@@ -282,7 +282,7 @@ def test_site_wording_is_merged_and_other_languages_are_kept(tmp_path: Path) -> 
     }  # fmt: skip
     merged = with_site_item_text(INSTRUMENTS["srs"], write(tmp_path, "srs.json", local))
     assert merged.items[0].text == {"en": "Site wording"}
-    assert merged.items[0].label == {"en": "Relationship", "nl": "Relatie"}
+    assert merged.items[0].label == {"en": "Relationship", "nl": "Relatie", "de": "Beziehung"}
     anchors = merged.items[0].scale.anchors
     assert anchors is not None and anchors.low == {"en": "Left"}
     assert merged.items[1] == INSTRUMENTS["srs"].items[1]

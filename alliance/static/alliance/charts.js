@@ -14,6 +14,14 @@
     defaultStyle: false,
     tooltip: { disableDefaultStyle: true },
   };
+  // The page's language for numbers and dates on axes and in tooltips ({% chart_locale %}: the
+  // d3 locale files copied from node_modules by `make frontend`); none: vega's English.
+  var locale = document.getElementById("chart-locale");
+  if (locale) {
+    var words = JSON.parse(locale.textContent);
+    OPTIONS.formatLocale = words.format;
+    OPTIONS.timeFormatLocale = words.time;
+  }
   function draw(figure) {
     var source = document.getElementById(figure.dataset.chart);
     if (!source || typeof vegaEmbed !== "function" || figure.classList.contains("chart-drawn")) { return; }

@@ -1,0 +1,15 @@
+# "1 dec 2026", "di 1 dec 2026, 14:00": Dutch writes month and day names in lower case ("b",
+# not "M", which Django capitalises).
+DATE_FORMAT = "j b Y"
+DATETIME_FORMAT = "j b Y, H:i"
+TIME_FORMAT = "H:i"
+MONTH_DAY_FORMAT = "j b"
+YEAR_MONTH_FORMAT = "F Y"
+SHORT_DATE_FORMAT = "d-m-Y"
+SHORT_DATETIME_FORMAT = "d-m-Y H:i"
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "."
+WEEKDAY_DATE_FORMAT = "D j b"
+WEEKDAY_DATETIME_FORMAT = "D j b Y, H:i"
+WEEKDAY_MONTH_DAY_TIME_FORMAT = "D j b, H:i"
+LONG_WEEKDAY_DATE_FORMAT = "l j F Y"
