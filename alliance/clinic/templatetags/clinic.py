@@ -110,6 +110,15 @@ def trend(line: Trend | None, measure: str) -> str:
     )
 
 
+@register.simple_tag
+def caseload_rows(rows: object) -> str:
+    """The caseload table's rows (``alliance.clinic.caseload_table``: written in Python, as a
+    caseload draws up to a thousand)."""
+    from alliance.clinic.caseload_table import caseload_rows_html  # it imports this module
+
+    return caseload_rows_html(rows)  # type: ignore[arg-type]
+
+
 @register.filter
 def person_name(user: object) -> str:
     """A member of staff by name, never by log-in name (``alliance.accounts.names``)."""
