@@ -7,6 +7,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as Browser
@@ -163,3 +164,19 @@ def test_a_refresh_takes_the_same_queries_for_one_and_many_episodes(
             episode_summaries_refresh(episodes_)
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_the_demo_leaves_every_summary_as_a_recomputation_gives_it() -> None:
+    from alliance.demo import load_demo
+    from alliance.feedback.summaries import SUMMARY_FIELDS, summaries_compute
+
+    load_demo(seed=7, today=timezone.localdate())
+    stored = {row.pk: row for row in EpisodeSummary.objects.all()}
+    fresh = summaries_compute(Episode.objects.values_list("pk", flat=True))
+    assert set(stored) == set(fresh) and len(fresh) > 10
+    fields = [name for name in SUMMARY_FIELDS if name != "updated_at"]
+    for pk, row in fresh.items():
+        assert [getattr(stored[pk], f) for f in fields] == [getattr(row, f) for f in fields]
+    assert any(row.open_alert_count for row in stored.values())
+    assert any(row.booked_at for row in stored.values())
