@@ -136,13 +136,22 @@ def _alert_groups(alerts: Sequence[OpenAlert]) -> list[AlertGroup]:
     ]
 
 
-def _trend(scores: Mapping[str, list[float]], episode: Episode, code: str) -> Trend | None:
+def _trend(
+    scores: Mapping[str, list[float]],
+    episode: Episode,
+    code: str,
+    cutoffs: dict[tuple[str, str], float | None] | None = None,
+) -> Trend | None:
     values = scores.get(code)
     if not values:
         return None
     # Scaled to the scores and the cutoff, not the whole scale, so a 3-point drop shows.
     instrument = catalogue.instrument(code)
-    cutoff = thresholds(code, episode.client.age_group).cutoff
+    key = (code, episode.client.age_group)
+    cutoffs = {} if cutoffs is None else cutoffs  # a caseload asks for a few measures and ages
+    if key not in cutoffs:
+        cutoffs[key] = thresholds(*key).cutoff
+    cutoff = cutoffs[key]
     low, high = data_domain(
         values, scale=(instrument.scoring.min, instrument.scoring.max), reference=[cutoff]
     )
@@ -179,6 +188,7 @@ def caseload_rows(user: User) -> list[CaseloadRow]:
     (three when some episode had no summary yet)."""
     now = timezone.now()
     rows = []
+    cutoffs: dict[tuple[str, str], float | None] = {}
     for episode in _summarised(user):
         summary = _summary(episode) or EpisodeSummary(episode=episode)
         alerts = [OpenAlert(*alert) for alert in summary.open_alerts]
@@ -186,8 +196,8 @@ def caseload_rows(user: User) -> list[CaseloadRow]:
         rows.append(
             CaseloadRow(
                 episode,
-                _trend(summary.recent_scores, episode, episode.outcome_measure),
-                _trend(summary.recent_scores, episode, episode.alliance_measure),
+                _trend(summary.recent_scores, episode, episode.outcome_measure, cutoffs),
+                _trend(summary.recent_scores, episode, episode.alliance_measure, cutoffs),
                 summary.open_alert_count,
                 groups[:ALERTS_PER_ROW],
                 max(len(groups) - ALERTS_PER_ROW, 0),
