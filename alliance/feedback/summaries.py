@@ -82,7 +82,11 @@ def recent_scores(
     return scores
 
 
-def _open_alerts(ids: Sequence[int]) -> dict[int, list[tuple[str, str, int, int, datetime]]]:
+# rule, severity, session, since, priority, the session's start
+_OpenAlert = tuple[str, str, int, int, int, datetime]
+
+
+def _open_alerts(ids: Sequence[int]) -> dict[int, list[_OpenAlert]]:
     """Every open alert of these episodes, most urgent first (the caseload's order: priority,
     then the most recent session, then the oldest alert)."""
     rows = (
@@ -99,7 +103,7 @@ def _open_alerts(ids: Sequence[int]) -> dict[int, list[tuple[str, str, int, int,
             "session__starts_at",
         )
     )
-    found: dict[int, list[tuple[str, str, int, int, datetime]]] = defaultdict(list)
+    found: dict[int, list[_OpenAlert]] = defaultdict(list)
     for episode_id, rule, severity, number, since, priority, starts_at in rows:
         found[episode_id].append((rule, severity, number, since or number, priority, starts_at))
     return found
@@ -148,12 +152,14 @@ def summaries_compute(episode_ids: Iterable[int]) -> dict[int, EpisodeSummary]:
         )
     )
     now = timezone.now()
-    scores = recent_scores(list(measures))
+    scores: dict[int, dict[str, list[float]]] = defaultdict(dict)
+    for (episode, code), values in recent_scores(list(measures)).items():
+        scores[episode][code] = values
     alerts = _open_alerts(list(measures))
     counts, ahead = _sessions(list(measures), now)
     found = {}
     for pk, (outcome, alliance) in measures.items():
-        own = {code: values for (episode, code), values in scores.items() if episode == pk}
+        own = scores.get(pk, {})
         open_ = alerts.get(pk, [])
         tally = counts.get(pk, {})
         later = ahead.get(pk, {"held": [], "booked": []})
