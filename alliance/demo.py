@@ -38,6 +38,7 @@ from alliance.care.models import (
 from alliance.demo_week import DemoWeek
 from alliance.feedback.models import Alert, AlertState
 from alliance.feedback.services import alerts_refresh
+from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
 from alliance.portal.models import Invitation
@@ -198,6 +199,8 @@ class _DemoWriter:
         # The demo's history is not news: nobody is e-mailed about its risk answers.
         alerts_refresh(self.episodes.values(), notify=False)
         self._acknowledge_history()
+        # The history's acknowledgements were written in bulk: the caseload's summaries follow.
+        episode_summaries_refresh(self.episodes.values())
         return DemoSummary(
             organisation=self.organisation,
             users=len(self.users) + 1,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from alliance.accounts.models import Organisation, Role, Team, User
 from alliance.accounts.services import membership_grant
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session, SessionStatus
+from alliance.feedback.summaries import episode_summaries_refresh
 
 PASSWORD = "correct-horse-battery"
 _codes = itertools.count(1)
@@ -45,6 +46,7 @@ def make_episode(
         started_on=started_on or dt.date(2026, 1, 5),
     )
     CareTeamMember.objects.create(episode=episode, member=primary, role=CareRole.PRIMARY_THERAPIST)
+    episode_summaries_refresh([episode])  # as episode_open does: the caseload's summary
     return episode
 
 

@@ -34,6 +34,7 @@ from alliance.care.models import (
 )
 from alliance.care.plans import fix_due
 from alliance.feedback.services import alerts_refresh
+from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures.models import Response
 
 __all__ = [
@@ -323,9 +324,12 @@ _history = session_history_keep
 
 def _renumbered(episode: Episode) -> None:
     """Renumber, and when numbers moved bring the alerts along (they name sessions by number);
-    then plan the booked sessions' reminders again (their numbers decide what is due)."""
+    then plan the booked sessions' reminders again (their numbers decide what is due). The
+    caseload's summary (last and next session) is refreshed either way."""
     if sessions_renumber(episode):
         alerts_refresh([episode], notify=False)
+    else:
+        episode_summaries_refresh([episode])
     plan_messages(episode)
 
 

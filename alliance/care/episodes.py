@@ -31,6 +31,7 @@ from alliance.care.models import (
     SessionStatus,
     Setting,
 )
+from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures import catalogue
 from alliance.science.plans import PlanItem
 
@@ -302,6 +303,7 @@ def episode_open(
         for member, role in members
     )
     plans.plan_set(episode=episode, items=plan, by=by, note=_("the plan at opening"))
+    episode_summaries_refresh([episode])
     return episode
 
 
@@ -405,6 +407,7 @@ def episode_end(
     ]
     locked.save(update_fields=["ended_on", "ending", "history"])
     _cancel_bookings(locked, by)
+    episode_summaries_refresh([locked])
     return locked
 
 

@@ -4,10 +4,10 @@ number of queries however many clients or sessions there are."""
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from alliance import access
@@ -33,7 +33,6 @@ __all__ = [
     "AppointmentSummary",
     "DayRow",
     "EpisodeBookings",
-    "caseload_appointments",
     "day_rows",
     "due_for_sessions",
     "episode_bookings",
@@ -141,30 +140,11 @@ def day_rows(user: User, day: dt.date | None = None) -> list[DayRow]:
 @dataclass(frozen=True)
 class AppointmentSummary:
     """A caseload row's appointments: the last session held, the next booked, and how many
-    sessions the client attended so far."""
+    sessions the client attended so far (from the episode's ``EpisodeSummary``)."""
 
     last_at: dt.datetime | None = None
     next_at: dt.datetime | None = None
     so_far: int = 0
-
-
-def caseload_appointments(episodes: Iterable[Episode]) -> dict[int, AppointmentSummary]:
-    """Every caseload row's appointment summary in one query."""
-    now = timezone.now()
-    held = Q(sessions__status__in=[SessionStatus.ATTENDED, SessionStatus.NO_SHOW])
-    rows = (
-        Episode.objects.filter(pk__in=[e.pk for e in episodes])
-        .annotate(
-            last_at=Max("sessions__starts_at", filter=held & Q(sessions__starts_at__lte=now)),
-            next_at=Min(
-                "sessions__starts_at",
-                filter=Q(sessions__status=SessionStatus.SCHEDULED, sessions__starts_at__gte=now),
-            ),
-            so_far=Count("sessions", filter=Q(sessions__status=SessionStatus.ATTENDED)),
-        )
-        .values_list("pk", "last_at", "next_at", "so_far")
-    )
-    return {pk: AppointmentSummary(last, next_, count) for pk, last, next_, count in rows}
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,11 @@ def number(value: object, decimals: int = 1) -> str:
         return str(value)
     step = Decimal(1).scaleb(-decimals)
     rounded = Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP)
+    if -1000 < rounded < 1000:
+        # Below a thousand no digit is grouped: the locale's decimal mark is all that changes,
+        # and this is ten times quicker than number_format (a caseload writes thousands).
+        shown = rounded.copy_abs() if rounded == 0 else rounded  # "0.0", never "-0.0"
+        return f"{shown:f}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
     return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True)
 
 

@@ -1,27 +1,33 @@
 """Reads for the clinician's pages. Every query starts from ``alliance.access``.
 
 Each page reads a fixed number of queries however many clients or sessions there are: related
-rows come with ``select_related``/``prefetch_related``, and the caseload's recent scores for all
-rows come in one windowed query.
+rows come with ``select_related``/``prefetch_related``, and the caseload reads each episode's
+summary (``feedback.models.EpisodeSummary``: latest scores, open alerts, sessions held and
+booked, need order), kept up to date by the writes, instead of working it out per request.
 """
 
-from collections import defaultdict
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Prefetch, QuerySet
+from django.utils import timezone
 
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
-from alliance.clinic.appointment_selectors import AppointmentSummary, caseload_appointments
+from alliance.clinic.appointment_selectors import AppointmentSummary
 from alliance.clinic.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.progress import GoalScore
-from alliance.feedback.models import Alert, AlertState, Severity
+from alliance.feedback.models import Alert, EpisodeSummary, Severity
 from alliance.feedback.services import thresholds
+from alliance.feedback.summaries import (
+    SPARKLINE_SESSIONS,
+    episode_summaries_refresh,
+    recent_scores,
+)
 from alliance.measures import catalogue
-from alliance.measures.models import Rater, Response
+from alliance.measures.models import Response
 
 __all__ = [
     "ALERTS_PER_ROW",
@@ -35,87 +41,31 @@ __all__ = [
     "caseload_rows",
     "episode_detail",
     "goal_scores",
-    "open_alerts",
     "recent_scores",
     "session_detail",
 ]
 
-SPARKLINE_SESSIONS = 8
-"""How many of the latest scores a caseload row's small chart shows."""
-
 
 def caseload(user: User) -> QuerySet[Episode]:
-    """The user's active episodes (where they are on the care team), most in need first: the
-    open alert with the lowest ``priority`` (risk answers, then reliable deterioration, then not
-    on track, then alliance alerts, then missed sessions:
-    ``alliance.science.signals.caseload_priority``) decides, then the most recent session of
-    that alert (recency), then the oldest episode."""
-    open_alerts = Q(alerts__state=AlertState.OPEN)
-    most_needed = (
-        Alert.objects.open()
-        .filter(episode=OuterRef("pk"))
-        .order_by("priority", "-session__number", "pk")
-    )
+    """The user's active episodes (where they are on the care team), most in need first, with
+    each one's summary (``EpisodeSummary``): the open alert with the lowest ``priority`` (risk
+    answers, then reliable deterioration, then not on track, then alliance alerts, then missed
+    sessions: ``alliance.science.signals.caseload_priority``) decides, then the most recent
+    session of that alert (recency), then the oldest episode. The order is the summary's
+    (``need_priority``, ``need_session_at``), kept up to date by the writes, not worked out
+    here."""
     return (
         access.visible_episodes(user)
         .filter(ended_on__isnull=True, care_team__member=user)
-        .select_related("client", "team")
-        .annotate(
-            top_priority=Min("alerts__priority", filter=open_alerts),
-            # Recency within one kind of need: the most recent session of the top alert first.
-            top_session_at=Subquery(most_needed.values("session__starts_at")[:1]),
-        )
+        .select_related("client", "team", "summary")
         # Clients without open alerts come last, whatever the database's default for NULLs.
         .order_by(
-            F("top_priority").asc(nulls_last=True),
-            F("top_session_at").desc(nulls_last=True),
+            F("summary__need_priority").asc(nulls_last=True),
+            F("summary__need_session_at").desc(nulls_last=True),
             "started_on",
             "pk",
         )
     )
-
-
-def open_alerts(episodes: Sequence[Episode]) -> dict[int, list["OpenAlert"]]:
-    """Every open alert of these episodes in one query, most urgent first, as light tuples: a
-    caseload row needs the rule, severity and session, not the evidence."""
-    rows = (
-        Alert.objects.open()
-        .filter(episode_id__in=[e.pk for e in episodes])
-        .order_by("priority", "-session__number", "pk")
-        .values_list("episode_id", "rule", "severity", "session__number", "since_session")
-    )
-    found: dict[int, list[OpenAlert]] = defaultdict(list)
-    for episode_id, rule, severity, session, since in rows:
-        found[episode_id].append(OpenAlert(rule, severity, session, since or session))
-    return found
-
-
-def recent_scores(
-    episodes: Sequence[Episode], last: int = SPARKLINE_SESSIONS
-) -> dict[tuple[int, str], list[float]]:
-    """The client's latest ``last`` totals per episode and measure, oldest first, for every
-    episode in one query (a window function ranks each episode's scores newest first)."""
-    ranked = (
-        Response.objects.filter(
-            session__episode_id__in=[e.pk for e in episodes],
-            rater=Rater.CLIENT,
-            about_member__isnull=True,
-        )
-        .annotate(
-            recency=Window(
-                RowNumber(),
-                partition_by=[F("session__episode_id"), F("instrument")],
-                order_by=[F("session__number").desc(), F("pk").desc()],
-            )
-        )
-        .filter(recency__lte=last)
-        .order_by("session__episode_id", "instrument", "session__number", "pk")
-        .values_list("session__episode_id", "instrument", "total")
-    )
-    scores: dict[tuple[int, str], list[float]] = defaultdict(list)
-    for episode_id, instrument, total in ranked:
-        scores[(episode_id, instrument)].append(total)
-    return scores
 
 
 @dataclass(frozen=True)
@@ -186,37 +136,72 @@ def _alert_groups(alerts: Sequence[OpenAlert]) -> list[AlertGroup]:
     ]
 
 
-def _trend(scores: dict[tuple[int, str], list[float]], episode: Episode, code: str) -> Trend | None:
-    values = scores.get((episode.pk, code))
+def _trend(
+    scores: Mapping[str, list[float]],
+    episode: Episode,
+    code: str,
+    cutoffs: dict[tuple[str, str], float | None] | None = None,
+) -> Trend | None:
+    values = scores.get(code)
     if not values:
         return None
     # Scaled to the scores and the cutoff, not the whole scale, so a 3-point drop shows.
     instrument = catalogue.instrument(code)
-    cutoff = thresholds(code, episode.client.age_group).cutoff
+    key = (code, episode.client.age_group)
+    cutoffs = {} if cutoffs is None else cutoffs  # a caseload asks for a few measures and ages
+    if key not in cutoffs:
+        cutoffs[key] = thresholds(*key).cutoff
+    cutoff = cutoffs[key]
     low, high = data_domain(
         values, scale=(instrument.scoring.min, instrument.scoring.max), reference=[cutoff]
     )
     return Trend(code, values, sparkline(values, low=low, high=high, cutoff=cutoff), cutoff)
 
 
+def _summary(episode: Episode) -> EpisodeSummary | None:
+    try:
+        return episode.summary
+    except EpisodeSummary.DoesNotExist:
+        return None
+
+
+def _summarised(user: User) -> list[Episode]:
+    """The caseload with every episode's summary; an episode written without one (a bulk
+    import, a test's factory) gets it now, so the page is right even then."""
+    episodes = list(caseload(user))
+    missing = [e for e in episodes if _summary(e) is None]
+    if missing:
+        episode_summaries_refresh(missing)
+        episodes = list(caseload(user))
+    return episodes
+
+
+def _appointments(summary: EpisodeSummary, now: dt.datetime) -> AppointmentSummary:
+    return AppointmentSummary(
+        summary.last_held(now), summary.next_booked(now), summary.sessions_attended
+    )
+
+
 def caseload_rows(user: User) -> list[CaseloadRow]:
     """The caseload with each row's recent scores, open alerts and appointments (last, next,
-    sessions so far): four queries in all."""
-    episodes = list(caseload(user))
-    scores, alerts = recent_scores(episodes), open_alerts(episodes)
-    booked = caseload_appointments(episodes)
+    sessions so far), all read from the episodes' summaries: one query however many clients
+    (three when some episode had no summary yet)."""
+    now = timezone.now()
     rows = []
-    for episode in episodes:
-        groups = _alert_groups(alerts.get(episode.pk, []))
+    cutoffs: dict[tuple[str, str], float | None] = {}
+    for episode in _summarised(user):
+        summary = _summary(episode) or EpisodeSummary(episode=episode)
+        alerts = [OpenAlert(*alert) for alert in summary.open_alerts]
+        groups = _alert_groups(alerts)
         rows.append(
             CaseloadRow(
                 episode,
-                _trend(scores, episode, episode.outcome_measure),
-                _trend(scores, episode, episode.alliance_measure),
-                len(alerts.get(episode.pk, [])),
+                _trend(summary.recent_scores, episode, episode.outcome_measure, cutoffs),
+                _trend(summary.recent_scores, episode, episode.alliance_measure, cutoffs),
+                summary.open_alert_count,
                 groups[:ALERTS_PER_ROW],
                 max(len(groups) - ALERTS_PER_ROW, 0),
-                booked.get(episode.pk, AppointmentSummary()),
+                _appointments(summary, now),
             )
         )
     return rows

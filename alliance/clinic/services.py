@@ -15,6 +15,7 @@ from alliance.care import appointments
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.care.plans import fix_due
 from alliance.feedback.services import alerts_refresh
+from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures.models import Method, Rater, Response
 from alliance.measures.services import SubmissionKeyConflict, response_record
 
@@ -71,6 +72,7 @@ def _booked_starting(locked: Episode, session: Session, by: User) -> Session:
     found.save(update_fields=["status", "history"])
     found.attended_by.add(by)
     fix_due(found)
+    episode_summaries_refresh([locked])
     appointments.plan_messages(locked)
     return found
 

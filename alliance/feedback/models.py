@@ -1,4 +1,8 @@
-"""Alerts raised by the science core's rules, and their acknowledgement."""
+"""Alerts raised by the science core's rules, their acknowledgement, and the per-episode summary
+the caseload reads."""
+
+import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import models
@@ -202,3 +206,57 @@ class TrajectoryFit(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (FitStatus.DONE, FitStatus.FAILED)
+
+
+class EpisodeSummary(models.Model):
+    """What the caseload shows of one episode, kept up to date by the writes that change it
+    (``alliance.feedback.summaries.episode_summaries_refresh``, called by ``alerts_refresh``
+    after every rating, and by acknowledging, snoozing, booking, moving, cancelling, opening and
+    ending), so the caseload reads one row per client instead of recomputing it per request.
+
+    ``need_priority`` and ``need_session_at`` are the caseload's order: the most urgent open
+    alert's priority, then the start of that alert's session (most recent first). Times that
+    move with the clock are kept as short lists so the page picks "last" and "next" at its own
+    moment: ``held_at`` the latest session held before the refresh and those held after it,
+    ``booked_at`` the booked sessions from the refresh on. It can always be rebuilt from the
+    records: ``manage.py rebuild_episode_summaries``."""
+
+    episode = models.OneToOneField(
+        Episode, on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    # {"ors": [18.0, 20.5, ...]}: each measure's latest client totals (at most 8), oldest first.
+    recent_scores = models.JSONField(_("latest scores per measure"), default=dict)
+    outcome_latest = models.FloatField(_("latest outcome score"), null=True, blank=True)
+    alliance_latest = models.FloatField(_("latest alliance score"), null=True, blank=True)
+    # [[rule, severity, session number, since session], ...], most urgent first.
+    open_alerts = models.JSONField(_("open alerts"), default=list)
+    open_alert_count = models.PositiveIntegerField(_("open alerts"), default=0)
+    top_severity = models.CharField(
+        _("highest open severity"), max_length=10, choices=Severity.choices, blank=True
+    )
+    need_priority = models.PositiveSmallIntegerField(_("need order"), null=True, blank=True)
+    need_session_at = models.DateTimeField(_("session of the most urgent alert"), null=True)
+    held_at = models.JSONField(_("sessions held"), default=list)
+    booked_at = models.JSONField(_("sessions booked"), default=list)
+    sessions_attended = models.PositiveIntegerField(_("sessions attended"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("episode summary")
+        verbose_name_plural = _("episode summaries")
+
+    def __str__(self) -> str:
+        return f"summary of {self.episode_id}"
+
+    def last_held(self, now: dt.datetime) -> dt.datetime | None:
+        """The latest session held (attended or missed) that started by ``now``."""
+        held = [t for t in _times(self.held_at) if t <= now]
+        return held[-1] if held else None
+
+    def next_booked(self, now: dt.datetime) -> dt.datetime | None:
+        """The first booked session starting at or after ``now``."""
+        return next((t for t in _times(self.booked_at) if t >= now), None)
+
+
+def _times(values: Sequence[str]) -> list[dt.datetime]:
+    return [dt.datetime.fromisoformat(value) for value in values]

@@ -39,6 +39,7 @@ from alliance.feedback.series import (  # the readers' public names stay importa
     thresholds,
     trajectory_model,
 )
+from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures import catalogue
 from alliance.replica import replica_reads
 from alliance.science import signals
@@ -174,6 +175,8 @@ def alerts_refresh(episodes: Iterable[Episode], *, notify: bool = True) -> int:
     ]
     if stale:
         Alert.objects.filter(pk__in=stale).exclude(state=AlertState.ACKNOWLEDGED).delete()
+    # The caseload's summary follows every rating from here (alliance.feedback.summaries).
+    episode_summaries_refresh(by_id)
     if notify:
         _notify_new_risk_answers(by_id)
     return len(new)
@@ -266,6 +269,7 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
     everything_but_acknowledged = [s for s in AlertState.values if s != AlertState.ACKNOWLEDGED]
     if _acknowledge(locked, by, note, timezone.now(), everything_but_acknowledged):
         locked.save(update_fields=_ACKNOWLEDGEMENT)
+        episode_summaries_refresh([locked.episode_id])
     for name in ("state", *_ACKNOWLEDGEMENT[1:]):
         setattr(alert, name, getattr(locked, name))
     return alert
@@ -282,6 +286,7 @@ def alerts_acknowledge_session(*, session: Session, by: User, note: str = "") ->
     done = [alert for alert in locked if _acknowledge(alert, by, note, now)]
     if done:
         Alert.objects.bulk_update(done, _ACKNOWLEDGEMENT)
+        episode_summaries_refresh([session.episode_id])
     return len(done)
 
 
@@ -325,6 +330,7 @@ def alert_snooze(*, alert: Alert, by: User, reason: str) -> Alert:
                 "snoozed_at_session",
             ]
         )
+        episode_summaries_refresh([locked.episode_id])
     for name in ("state", "snoozed_at", "snoozed_by", "snooze_reason", "snoozed_at_session"):
         setattr(alert, name, getattr(locked, name))
     return alert

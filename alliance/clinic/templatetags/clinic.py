@@ -2,14 +2,11 @@
 them, and whether to show the Administration link."""
 
 from django import template
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
 from alliance import access
 from alliance.accounts import names
 from alliance.accounts.models import User
 from alliance.clinic import explain
-from alliance.clinic.selectors import Trend
 from alliance.feedback.models import Alert
 
 register = template.Library()
@@ -69,45 +66,12 @@ def item_label(code: str) -> str:
 
 
 @register.simple_tag
-def trend(line: Trend | None, measure: str) -> str:
-    """A caseload row's small chart of one measure, drawn server-side as SVG with the scores in
-    its accessible name, then the latest score. Built here rather than in an included template
-    because a caseload draws hundreds of them."""
-    name = format_html('<span class="trend-name">{}</span>', measure.upper())
-    if line is None:
-        return format_html(
-            '<span class="trend">{} <span class="muted">{}</span></span>', name, _("none yet")
-        )
-    label = _("%(measure)s, latest scores oldest first: %(values)s") % {
-        "measure": measure.upper(),
-        "values": scores(list(line.values)),
-    }
-    dot = (
-        format_html('<circle class="spark-dot" cx="{}" cy="{}" r="2.5"/>', *line.line.last)
-        if line.line.last
-        else ""
-    )
-    cutoff = ""
-    if line.line.cutoff is not None and line.cutoff is not None:
-        label += "; " + _("cutoff %(value)s") % {"value": explain.number(line.cutoff, 0)}
-        cutoff = format_html(
-            '<line class="spark-cutoff" x1="0" x2="{w}" y1="{y}" y2="{y}"/>',
-            w=line.line.width,
-            y=line.line.cutoff,
-        )
-    return format_html(
-        '<span class="trend">{name} <svg class="spark" viewBox="0 0 {w} {h}" width="{w}" '
-        'height="{h}" role="img" aria-label="{label}">{cutoff}<polyline class="spark-line" '
-        'points="{points}"/>{dot}</svg> <span class="trend-latest">{latest}</span></span>',
-        name=name,
-        w=line.line.width,
-        h=line.line.height,
-        label=label,
-        points=line.line.points,
-        cutoff=cutoff,
-        dot=dot,
-        latest=explain.number(line.latest),
-    )
+def caseload_rows(rows: object) -> str:
+    """The caseload table's rows (``alliance.clinic.caseload_table``: written in Python, as a
+    caseload draws up to a thousand)."""
+    from alliance.clinic.caseload_table import caseload_rows_html  # it imports this module
+
+    return caseload_rows_html(rows)  # type: ignore[arg-type]
 
 
 @register.filter
