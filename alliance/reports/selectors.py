@@ -3,7 +3,9 @@
 Every figure comes from a fixed number of queries whatever the size of the clinic: counts and
 means of the activity, alliance and alert sections are SQL aggregates; the outcome sections
 (``alliance.reports.outcomes``) read each closed episode's series, the one the alerts and the
-client page read. See docs/reports.md for every definition.
+client page read, and missed measurement each attended session's due measures, both as stored
+per episode until the episode's rows change (``alliance.reports.stored``). See docs/reports.md
+for every definition.
 """
 
 import datetime as dt
@@ -39,6 +41,7 @@ from alliance.reports.figures import (  # the public names stay importable from 
 )
 from alliance.reports.missed import missed_measurement
 from alliance.reports.outcomes import outcome_figures
+from alliance.reports.stored import EpisodeRow, episode_rows
 from alliance.science.engagement import UNPLANNED_ENDINGS
 
 __all__ = [
@@ -218,9 +221,10 @@ def report_build(scope: ReportScope) -> Report:
                     "session. Try a wider range."
                 ),
             )
-        figures += _missed(scope) + _alliance(scope) + _alerts(scope)
+        episodes = episode_rows(scope, *_day_bounds(scope))
+        figures += _missed(scope, episodes) + _alliance(scope) + _alerts(scope)
         talking = scope.measure in (None, "phq9", "gad7")
-        figures += outcome_figures(scope, talking_therapies=talking)
+        figures += outcome_figures(scope, episodes, talking_therapies=talking)
         return Report(scope=scope, figures=_hide_few(figures, _clients_in_range(scope)))
 
 
@@ -345,10 +349,10 @@ def _activity(scope: ReportScope) -> list[Figure]:
     ]
 
 
-def _missed(scope: ReportScope) -> list[Figure]:
+def _missed(scope: ReportScope, episodes: list[EpisodeRow]) -> list[Figure]:
     """Missed measurement, its own figure and never a score (``alliance.reports.missed``)."""
     first, after = _day_bounds(scope)
-    counts = missed_measurement(scope.episodes, first, after)
+    counts = missed_measurement(((e.client, e.figures.sessions) for e in episodes), first, after)
     return [
         rate(
             "completion",

@@ -1,0 +1,253 @@
+"""Each episode's report figures, read once from its series and its sessions and stored until
+something they were read from changes (docs/reports.md, *Stored episode figures*).
+
+What is stored is what the outcome and missed-measurement sections read of an episode: per
+outcome measure its first and last score, last scored session and number of scores (from the
+series the one adapter builds, ``alliance.feedback.series.episodes_series``), the mean client
+alliance and attended sessions (the same series), and for each attended session its start and
+the measures due and missed there (``alliance.reports.missed``). A report reads the stored row
+of every episode whose row is current and reads the others afresh, in a fixed number of
+queries, storing what it read for the next report.
+
+Current means: the row's ``computed`` equals its ``generation`` (which the database raises on
+every change, ``alliance.reports.database``), its ``basis`` is the running code's (the
+instrument catalogue, the time zone, this module's format) and the triggers are in place. The
+generation is read before the episode's data, so a change that commits in between leaves the
+row stale rather than wrong.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    JSONField,
+    OuterRef,
+    Value,
+    When,
+)
+
+from alliance.care.models import Episode, Session, SessionStatus
+from alliance.feedback.series import episodes_series
+from alliance.measures import catalogue
+from alliance.reports.database import triggers_present
+from alliance.reports.figures import ReportScope, closed_in_range
+from alliance.reports.missed import attended_sessions, microseconds, session_measures
+from alliance.reports.models import EpisodeFigures
+from alliance.science.series import EpisodeSeries
+
+__all__ = ["EpisodeRow", "StoredFigures", "basis", "episode_rows", "figures_read"]
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+"""Raised when what is stored changes shape or meaning: every row is then read afresh."""
+CHUNK = 2000
+"""Episodes read afresh per round of queries (bounded so the lists in the queries stay short)."""
+
+
+@dataclass(frozen=True)
+class StoredFigures:
+    """One episode's figures. ``scores``: measure -> (first, last, last scored session, number
+    of scores); ``alliance``: mean client alliance or None; ``attended``: attended sessions of
+    the series; ``sessions``: each attended session as (start in microseconds since 1970 UTC,
+    measures due, measures missed)."""
+
+    scores: dict[str, tuple[float, float, int, int]]
+    alliance: float | None
+    attended: int
+    sessions: tuple[tuple[int, int, int], ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "scores": {code: list(value) for code, value in self.scores.items()},
+            "alliance": self.alliance,
+            "attended": self.attended,
+            "sessions": [list(s) for s in self.sessions],
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> "StoredFigures":
+        scores = {
+            code: (float(v[0]), float(v[1]), int(v[2]), int(v[3]))
+            for code, v in stored["scores"].items()
+        }
+        alliance = stored["alliance"]
+        sessions = tuple((int(s[0]), int(s[1]), int(s[2])) for s in stored["sessions"])
+        alliance = None if alliance is None else float(alliance)
+        return cls(scores, alliance, int(stored["attended"]), sessions)
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    """An episode of the report's scope with its figures; ``closed``: closed in the range."""
+
+    pk: int
+    client: int
+    outcome_measure: str
+    age_group: str
+    closed: bool
+    figures: StoredFigures
+
+
+def basis() -> str:
+    """What the figures depend on besides the episode's rows: the instrument definitions (which
+    measures are outcome and alliance measures, who answers each), the time zone (a session's
+    day) and the stored format."""
+    instruments = repr(sorted(catalogue.instruments().items()))
+    text = json.dumps([FORMAT, str(settings.TIME_ZONE), instruments])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _batched(values: Iterable[int], size: int) -> Iterable[list[int]]:
+    found = iter(values)
+    while chunk := list(islice(found, size)):
+        yield chunk
+
+
+def _series_figures(series: EpisodeSeries) -> tuple[dict[str, Any], float | None, int]:
+    scores = {}
+    for code, instrument in catalogue.instruments().items():
+        if instrument.kind != "outcome":
+            continue
+        found = series.scores(code)
+        if found:
+            scores[code] = (found[0][1], found[-1][1], found[-1][0], len(found))
+    ratings = [p.alliance for p in series.sessions if p.alliance is not None]
+    alliance = float(np.mean(ratings)) if ratings else None
+    attended = sum(1 for p in series.sessions if p.status == "attended")
+    return scores, alliance, attended
+
+
+def figures_read(episode_ids: Sequence[int]) -> dict[int, StoredFigures]:
+    """Every episode's figures read afresh: its series through the one adapter, its attended
+    sessions' due and missed measures (``alliance.reports.missed``), in a fixed number of
+    queries however many episodes."""
+    episodes = list(Episode.objects.filter(pk__in=episode_ids).select_related("client"))
+    series = episodes_series(episodes, expected=False, totals_only=True)
+    by_episode: dict[int, list[tuple[int, int, int]]] = {e.pk: [] for e in episodes}
+    query = Session.objects.filter(episode_id__in=episode_ids, status=SessionStatus.ATTENDED)
+    for session in attended_sessions(query).order_by("starts_at", "pk"):
+        due, missed = session_measures(session)
+        by_episode[session.episode_id].append((microseconds(session.starts_at), due, missed))
+    found = {}
+    for episode in episodes:
+        scores, alliance, attended = _series_figures(series[episode.pk])
+        found[episode.pk] = StoredFigures(scores, alliance, attended, tuple(by_episode[episode.pk]))
+    return found
+
+
+def _in_scope(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> Any:
+    """The scope's episodes closed in the range or with an attended session in it."""
+    attended = Session.objects.filter(
+        episode=OuterRef("pk"),
+        status=SessionStatus.ATTENDED,
+        starts_at__gte=first,
+        starts_at__lt=after,
+    )
+    closed = ExpressionWrapper(closed_in_range(scope), output_field=BooleanField())
+    # A fixed order by natural keys: floating-point sums then come out the same to the last
+    # bit on every run, and after a restore (docs/transfer.md).
+    return (
+        scope.episodes.filter(closed_in_range(scope) | Exists(attended))
+        .annotate(closed=closed)
+        .order_by("client__code", "started_on", "pk")
+        .values_list(
+            "pk",
+            "client_id",
+            "outcome_measure",
+            "client__age_group",
+            "closed",
+            "report_figures__generation",
+            "report_figures__computed",
+            "report_figures__basis",
+            "report_figures__figures",
+        )
+    )
+
+
+def episode_rows(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> list[EpisodeRow]:
+    """The scope's episodes closed in the range or with an attended session in it, each with its
+    figures: stored where current, read afresh (and stored) where not."""
+    rows = list(_in_scope(scope, first, after))
+    trusted = triggers_present(connections[router.db_for_read(EpisodeFigures)])
+    current, seen = basis(), {}
+    stored: dict[int, StoredFigures] = {}
+    for pk, _client, _m, _a, _c, generation, computed, row_basis, figures in rows:
+        fresh = trusted and figures is not None and computed == generation
+        if fresh and row_basis == current:
+            stored[pk] = StoredFigures.from_json(figures)
+        else:
+            seen[pk] = generation
+    for chunk in _batched(seen, CHUNK):
+        found = figures_read(chunk)
+        if trusted:
+            _store(found, {pk: seen[pk] for pk in chunk}, current)
+        stored.update(found)
+    return [
+        EpisodeRow(pk, client, measure, age, closed, stored[pk])
+        for pk, client, measure, age, closed, *_rest in rows
+    ]
+
+
+def _store(found: dict[int, StoredFigures], seen: dict[int, int | None], current: str) -> None:
+    """Keep what was read, each row only if nothing changed since its generation was read.
+    Best effort: a report never fails for want of storing (it read the figures already)."""
+    new = [pk for pk, generation in seen.items() if generation is None]
+    known = [pk for pk, generation in seen.items() if generation is not None]
+    try:
+        with transaction.atomic(using=router.db_for_write(EpisodeFigures)):
+            EpisodeFigures.objects.bulk_create(
+                [
+                    EpisodeFigures(
+                        episode_id=pk,
+                        generation=0,
+                        computed=0,
+                        basis=current,
+                        figures=found[pk].as_json(),
+                    )
+                    for pk in new
+                ],
+                ignore_conflicts=True,  # a change made the row meanwhile: it stays stale
+            )
+            for chunk in _batched(known, 500):
+                _update(chunk, found, seen, current)
+    except DatabaseError:
+        log.warning("stored report figures: could not store %d episodes", len(seen))
+
+
+def _update(
+    chunk: Iterable[int],
+    found: dict[int, StoredFigures],
+    seen: dict[int, int | None],
+    current: str,
+) -> None:
+    pks = list(chunk)
+    generation = Case(
+        *[When(episode_id=pk, then=Value(seen[pk])) for pk in pks],
+        output_field=BigIntegerField(),
+    )
+    figures = Case(
+        *[
+            When(episode_id=pk, then=Value(found[pk].as_json(), output_field=JSONField()))
+            for pk in pks
+        ],
+        output_field=JSONField(),
+    )
+    EpisodeFigures.objects.filter(episode_id__in=pks, generation=generation).update(
+        computed=F("generation"), basis=current, figures=figures
+    )
