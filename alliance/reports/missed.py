@@ -8,9 +8,9 @@ Each attended session's due and missed counts are read once and kept with the ep
 figures (``alliance.reports.stored``); a report sums those of its range."""
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Prefetch, QuerySet
 
 from alliance.care import plans
@@ -18,10 +18,6 @@ from alliance.care.models import MeasurePlanItem, Session
 from alliance.measures.models import Response
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-AttendedSession = tuple[int, int, int]
-"""An attended session: its start in microseconds since 1970 UTC, measures due, measures
-missed."""
 
 
 @dataclass(frozen=True)
@@ -62,30 +58,18 @@ def session_measures(session: Session) -> tuple[int, int]:
 
 
 def missed_measurement(
-    episodes: Iterable[tuple[int, Sequence[AttendedSession]]],
-    first: dt.datetime,
-    after: dt.datetime,
+    clients: np.ndarray, sessions: np.ndarray, first: dt.datetime, after: dt.datetime
 ) -> MissedMeasurement:
-    """Over the attended sessions from ``first`` up to ``after`` of these episodes, each given as
-    its client and its attended sessions (:data:`AttendedSession`)."""
-    start, end = microseconds(first), microseconds(after)
-    due = missed = with_missed = 0
-    clients: set[int] = set()
-    attended: set[int] = set()
-    for client, sessions in episodes:
-        for starts, due_here, missed_here in sessions:
-            if not start <= starts < end:
-                continue
-            attended.add(client)
-            due += due_here
-            missed += missed_here
-            if missed_here:
-                with_missed += 1
-                clients.add(client)
+    """Over the attended sessions from ``first`` up to ``after``: ``sessions`` is an (n, 3)
+    array of each attended session's start (:func:`microseconds`), measures due and measures
+    missed, ``clients`` the client of each."""
+    starts = sessions[:, 0]
+    counted = (starts >= microseconds(first)) & (starts < microseconds(after))
+    due, missed = sessions[counted, 1], sessions[counted, 2]
     return MissedMeasurement(
-        due=due,
-        missed=missed,
-        sessions=with_missed,
-        clients=len(clients),
-        attended_clients=len(attended),
+        due=int(due.sum()),
+        missed=int(missed.sum()),
+        sessions=int((missed > 0).sum()),
+        clients=len(np.unique(clients[counted][missed > 0])),
+        attended_clients=len(np.unique(clients[counted])),
     )

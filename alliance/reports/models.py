@@ -32,6 +32,9 @@ class EpisodeFigures(models.Model):
     computed = models.BigIntegerField(_("figures read at change"), null=True, blank=True)
     basis = models.CharField(_("what the figures were read with"), max_length=64, blank=True)
     figures = models.JSONField(_("figures"), null=True, blank=True)
+    # Each attended session's start, due and missed measures as 64-bit integers: a report sums
+    # hundreds of thousands of them, which JSON would make it parse one by one.
+    sessions = models.BinaryField(_("attended sessions"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stored episode figures")

@@ -11,7 +11,9 @@ for every definition.
 import datetime as dt
 from dataclasses import dataclass, replace
 
+import numpy as np
 from django.conf import settings
+from django.db import router
 from django.db.models import (
     Avg,
     Count,
@@ -31,6 +33,7 @@ from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.replica import replica_reads
+from alliance.reports.database import without_jit
 from alliance.reports.figures import (  # the public names stay importable from here
     Figure,
     ReportError,
@@ -41,7 +44,7 @@ from alliance.reports.figures import (  # the public names stay importable from 
 )
 from alliance.reports.missed import missed_measurement
 from alliance.reports.outcomes import outcome_figures
-from alliance.reports.stored import EpisodeRow, episode_rows
+from alliance.reports.stored import EpisodeRow, episode_rows, sessions_array
 from alliance.science.engagement import UNPLANNED_ENDINGS
 
 __all__ = [
@@ -210,8 +213,9 @@ def report_build(scope: ReportScope) -> Report:
     Raises ReportError when nothing happened in the range (no episode opened or closed and no
     session), so no figure is ever computed from nothing. Reads from the replica when there is
     one (``DATABASE_REPLICA_URL``, alliance/replica.py); the scope was checked on the primary.
+    On PostgreSQL in one transaction with the JIT compiler off (``database.without_jit``).
     """
-    with replica_reads():
+    with replica_reads(), without_jit(router.db_for_read(Episode)):
         figures = _activity(scope)
         if all(f.value in (None, 0) for f in figures if f.unit == "count"):
             raise ReportError(
@@ -352,7 +356,10 @@ def _activity(scope: ReportScope) -> list[Figure]:
 def _missed(scope: ReportScope, episodes: list[EpisodeRow]) -> list[Figure]:
     """Missed measurement, its own figure and never a score (``alliance.reports.missed``)."""
     first, after = _day_bounds(scope)
-    counts = missed_measurement(((e.client, e.figures.sessions) for e in episodes), first, after)
+    stored = [sessions_array(e.figures.sessions) for e in episodes]
+    clients = np.repeat([e.client for e in episodes], [len(s) for s in stored])
+    sessions = np.concatenate(stored) if stored else np.empty((0, 3), dtype=np.int64)
+    counts = missed_measurement(clients.astype(np.int64), sessions, first, after)
     return [
         rate(
             "completion",

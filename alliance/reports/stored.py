@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections, router, transaction
 from django.db.models import (
     BigIntegerField,
+    BinaryField,
     BooleanField,
     Case,
     Exists,
@@ -37,9 +38,11 @@ from django.db.models import (
     F,
     JSONField,
     OuterRef,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Cast
 
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.feedback.series import episodes_series
@@ -50,12 +53,20 @@ from alliance.reports.missed import attended_sessions, microseconds, session_mea
 from alliance.reports.models import EpisodeFigures
 from alliance.science.series import EpisodeSeries
 
-__all__ = ["EpisodeRow", "StoredFigures", "basis", "episode_rows", "figures_read"]
+__all__ = [
+    "EpisodeRow",
+    "StoredFigures",
+    "basis",
+    "episode_rows",
+    "figures_read",
+    "sessions_array",
+]
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
 """Raised when what is stored changes shape or meaning: every row is then read afresh."""
+SESSIONS_DTYPE = np.dtype("<i8")
 CHUNK = 2000
 """Episodes read afresh per round of queries (bounded so the lists in the queries stay short)."""
 
@@ -64,32 +75,39 @@ CHUNK = 2000
 class StoredFigures:
     """One episode's figures. ``scores``: measure -> (first, last, last scored session, number
     of scores); ``alliance``: mean client alliance or None; ``attended``: attended sessions of
-    the series; ``sessions``: each attended session as (start in microseconds since 1970 UTC,
-    measures due, measures missed)."""
+    the series; ``sessions``: each attended session as three little-endian 64-bit integers
+    (start in microseconds since 1970 UTC, measures due, measures missed), as stored."""
 
     scores: dict[str, tuple[float, float, int, int]]
     alliance: float | None
     attended: int
-    sessions: tuple[tuple[int, int, int], ...]
+    sessions: bytes
 
     def as_json(self) -> dict[str, Any]:
         return {
             "scores": {code: list(value) for code, value in self.scores.items()},
             "alliance": self.alliance,
             "attended": self.attended,
-            "sessions": [list(s) for s in self.sessions],
         }
 
     @classmethod
-    def from_json(cls, stored: dict[str, Any]) -> "StoredFigures":
+    def from_json(cls, stored: dict[str, Any], sessions: bytes) -> "StoredFigures":
         scores = {
             code: (float(v[0]), float(v[1]), int(v[2]), int(v[3]))
             for code, v in stored["scores"].items()
         }
         alliance = stored["alliance"]
-        sessions = tuple((int(s[0]), int(s[1]), int(s[2])) for s in stored["sessions"])
         alliance = None if alliance is None else float(alliance)
-        return cls(scores, alliance, int(stored["attended"]), sessions)
+        return cls(scores, alliance, int(stored["attended"]), bytes(sessions))
+
+
+def sessions_bytes(sessions: Sequence[tuple[int, int, int]]) -> bytes:
+    return np.asarray(sessions, dtype=SESSIONS_DTYPE).reshape(-1, 3).tobytes()
+
+
+def sessions_array(stored: bytes) -> np.ndarray:
+    """Stored sessions as an (n, 3) array of start, due, missed."""
+    return np.frombuffer(stored, dtype=SESSIONS_DTYPE).reshape(-1, 3)
 
 
 @dataclass(frozen=True)
@@ -147,7 +165,8 @@ def figures_read(episode_ids: Sequence[int]) -> dict[int, StoredFigures]:
     found = {}
     for episode in episodes:
         scores, alliance, attended = _series_figures(series[episode.pk])
-        found[episode.pk] = StoredFigures(scores, alliance, attended, tuple(by_episode[episode.pk]))
+        sessions = sessions_bytes(by_episode[episode.pk])
+        found[episode.pk] = StoredFigures(scores, alliance, attended, sessions)
     return found
 
 
@@ -164,7 +183,7 @@ def _in_scope(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> Any
     # bit on every run, and after a restore (docs/transfer.md).
     return (
         scope.episodes.filter(closed_in_range(scope) | Exists(attended))
-        .annotate(closed=closed)
+        .annotate(closed=closed, figures_text=Cast("report_figures__figures", TextField()))
         .order_by("client__code", "started_on", "pk")
         .values_list(
             "pk",
@@ -175,7 +194,8 @@ def _in_scope(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> Any
             "report_figures__generation",
             "report_figures__computed",
             "report_figures__basis",
-            "report_figures__figures",
+            "report_figures__sessions",
+            "figures_text",
         )
     )
 
@@ -185,14 +205,21 @@ def episode_rows(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> 
     figures: stored where current, read afresh (and stored) where not."""
     rows = list(_in_scope(scope, first, after))
     trusted = triggers_present(connections[router.db_for_read(EpisodeFigures)])
-    current, seen = basis(), {}
+    current = basis()
+    good = [
+        trusted and row[8] is not None and row[9] is not None and row[6] == row[5] for row in rows
+    ]
+    good = [ok and row[7] == current for ok, row in zip(good, rows, strict=True)]
+    # One parse of every current row's figures: many small parses cost more than the query.
+    texts = [row[9] for ok, row in zip(good, rows, strict=True) if ok]
+    parsed = iter(json.loads(f"[{','.join(texts)}]"))
     stored: dict[int, StoredFigures] = {}
-    for pk, _client, _m, _a, _c, generation, computed, row_basis, figures in rows:
-        fresh = trusted and figures is not None and computed == generation
-        if fresh and row_basis == current:
-            stored[pk] = StoredFigures.from_json(figures)
+    seen: dict[int, int | None] = {}
+    for ok, row in zip(good, rows, strict=True):
+        if ok:
+            stored[row[0]] = StoredFigures.from_json(next(parsed), row[8])
         else:
-            seen[pk] = generation
+            seen[row[0]] = row[5]
     for chunk in _batched(seen, CHUNK):
         found = figures_read(chunk)
         if trusted:
@@ -219,6 +246,7 @@ def _store(found: dict[int, StoredFigures], seen: dict[int, int | None], current
                         computed=0,
                         basis=current,
                         figures=found[pk].as_json(),
+                        sessions=found[pk].sessions,
                     )
                     for pk in new
                 ],
@@ -248,6 +276,10 @@ def _update(
         ],
         output_field=JSONField(),
     )
+    sessions = Case(
+        *[When(episode_id=pk, then=Value(found[pk].sessions)) for pk in pks],
+        output_field=BinaryField(),
+    )
     EpisodeFigures.objects.filter(episode_id__in=pks, generation=generation).update(
-        computed=F("generation"), basis=current, figures=figures
+        computed=F("generation"), basis=current, figures=figures, sessions=sessions
     )
