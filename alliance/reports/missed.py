@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 
 from alliance.care import plans
 from alliance.care.models import MeasurePlanItem, Session
-from alliance.measures.models import Response
+from alliance.measures.models import Rater, Response
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -52,19 +52,37 @@ def attended_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
     )
 
 
-def session_measures(session: Session) -> tuple[int, int]:
-    """How many measures were due at an attended session, and how many of those not given."""
-    return len(plans.due_for_session(session)), len(plans.missed_measures(session))
+def _client_rated(session: Session, code: str) -> bool:
+    """The client rated this measure in the session (voided responses are not prefetched)."""
+    return any(r.rater == Rater.CLIENT and r.instrument == code for r in session.responses.all())
+
+
+def session_measures(session: Session) -> tuple[int, int, int, int]:
+    """Of an attended session: how many measures were due, how many of those not given, and
+    whether (1 or 0) the client rated the episode's outcome measure and its alliance measure
+    (the completion figures)."""
+    episode = session.episode
+    return (
+        len(plans.due_for_session(session)),
+        len(plans.missed_measures(session)),
+        int(_client_rated(session, episode.outcome_measure)),
+        int(_client_rated(session, episode.alliance_measure)),
+    )
+
+
+def in_range(sessions: np.ndarray, first: dt.datetime, after: dt.datetime) -> np.ndarray:
+    """Which of the stored attended sessions start from ``first`` up to ``after``."""
+    starts = sessions[:, 0]
+    return (starts >= microseconds(first)) & (starts < microseconds(after))
 
 
 def missed_measurement(
     clients: np.ndarray, sessions: np.ndarray, first: dt.datetime, after: dt.datetime
 ) -> MissedMeasurement:
-    """Over the attended sessions from ``first`` up to ``after``: ``sessions`` is an (n, 3)
-    array of each attended session's start (:func:`microseconds`), measures due and measures
-    missed, ``clients`` the client of each."""
-    starts = sessions[:, 0]
-    counted = (starts >= microseconds(first)) & (starts < microseconds(after))
+    """Over the attended sessions from ``first`` up to ``after``: ``sessions`` holds a row of
+    :func:`session_measures` per attended session after its start (:func:`microseconds`),
+    ``clients`` the client of each."""
+    counted = in_range(sessions, first, after)
     due, missed = sessions[counted, 1], sessions[counted, 2]
     return MissedMeasurement(
         due=int(due.sum()),

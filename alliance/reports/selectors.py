@@ -11,7 +11,6 @@ for every definition.
 import datetime as dt
 from dataclasses import dataclass, replace
 
-import numpy as np
 from django.conf import settings
 from django.db import router
 from django.db.models import (
@@ -42,9 +41,9 @@ from alliance.reports.figures import (  # the public names stay importable from 
     count,
     rate,
 )
-from alliance.reports.missed import missed_measurement
+from alliance.reports.missed import in_range, missed_measurement
 from alliance.reports.outcomes import outcome_figures
-from alliance.reports.stored import EpisodeRow, episode_rows, sessions_array
+from alliance.reports.stored import StoredSessions, episode_rows, stored_sessions
 from alliance.science.engagement import UNPLANNED_ENDINGS
 
 __all__ = [
@@ -216,7 +215,9 @@ def report_build(scope: ReportScope) -> Report:
     On PostgreSQL in one transaction with the JIT compiler off (``database.without_jit``).
     """
     with replica_reads(), without_jit(router.db_for_read(Episode)):
-        figures = _activity(scope)
+        episodes = episode_rows(scope, *_day_bounds(scope))
+        attended = stored_sessions(episodes)
+        figures = _activity(scope, attended)
         if all(f.value in (None, 0) for f in figures if f.unit == "count"):
             raise ReportError(
                 "date_from",
@@ -225,8 +226,7 @@ def report_build(scope: ReportScope) -> Report:
                     "session. Try a wider range."
                 ),
             )
-        episodes = episode_rows(scope, *_day_bounds(scope))
-        figures += _missed(scope, episodes) + _alliance(scope) + _alerts(scope)
+        figures += _missed(scope, attended) + _alliance(scope) + _alerts(scope)
         talking = scope.measure in (None, "phq9", "gad7")
         figures += outcome_figures(scope, episodes, talking_therapies=talking)
         return Report(scope=scope, figures=_hide_few(figures, _clients_in_range(scope)))
@@ -265,7 +265,7 @@ def _hide_few(figures: list[Figure], clients_in_range: int) -> list[Figure]:
     return shown
 
 
-def _activity(scope: ReportScope) -> list[Figure]:
+def _activity(scope: ReportScope, attended: StoredSessions) -> list[Figure]:
     first, after = _day_bounds(scope)
     closed = closed_in_range(scope)
     episodes = scope.episodes.aggregate(
@@ -281,6 +281,8 @@ def _activity(scope: ReportScope) -> list[Figure]:
         closed_clients=Count("client", distinct=True, filter=closed),
     )
     sessions = _session_counts(scope, first, after)
+    rated = attended.sessions[in_range(attended.sessions, first, after)]
+    with_outcome, with_alliance = int(rated[:, 3].sum()), int(rated[:, 4].sum())
     return [
         count(
             "activity",
@@ -338,7 +340,7 @@ def _activity(scope: ReportScope) -> list[Figure]:
             "completion",
             "outcome_completion",
             _("Attended sessions with the client's outcome measure"),
-            sessions["with_outcome"],
+            with_outcome,
             sessions["attended"],
             clients=sessions["attended_clients"],
         ),
@@ -346,20 +348,17 @@ def _activity(scope: ReportScope) -> list[Figure]:
             "completion",
             "alliance_completion",
             _("Attended sessions with the client's alliance measure"),
-            sessions["with_alliance"],
+            with_alliance,
             sessions["attended"],
             clients=sessions["attended_clients"],
         ),
     ]
 
 
-def _missed(scope: ReportScope, episodes: list[EpisodeRow]) -> list[Figure]:
+def _missed(scope: ReportScope, attended: StoredSessions) -> list[Figure]:
     """Missed measurement, its own figure and never a score (``alliance.reports.missed``)."""
     first, after = _day_bounds(scope)
-    stored = [sessions_array(e.figures.sessions) for e in episodes]
-    clients = np.repeat([e.client for e in episodes], [len(s) for s in stored])
-    sessions = np.concatenate(stored) if stored else np.empty((0, 3), dtype=np.int64)
-    counts = missed_measurement(clients.astype(np.int64), sessions, first, after)
+    counts = missed_measurement(attended.clients, attended.sessions, first, after)
     return [
         rate(
             "completion",
@@ -379,28 +378,17 @@ def _missed(scope: ReportScope, episodes: list[EpisodeRow]) -> list[Figure]:
     ]
 
 
-def _client_rating(measure_field: str) -> Exists:
-    return Exists(
-        Response.objects.filter(
-            session=OuterRef("pk"), rater=Rater.CLIENT, instrument=OuterRef(measure_field)
-        )
-    )
-
-
 def _session_counts(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> dict[str, int]:
+    """Sessions by status; which attended ones the client rated comes from the stored figures
+    (``alliance.reports.missed.session_measures``)."""
     sessions = Session.objects.filter(
         episode__in=scope.episodes, starts_at__gte=first, starts_at__lt=after
-    ).annotate(
-        has_outcome=_client_rating("episode__outcome_measure"),
-        has_alliance=_client_rating("episode__alliance_measure"),
     )
     attended = Q(status=SessionStatus.ATTENDED)
     return sessions.aggregate(
         booked=Count("pk"),
         attended=Count("pk", filter=attended),
         missed=Count("pk", filter=Q(status__in=[SessionStatus.NO_SHOW, SessionStatus.CANCELLED])),
-        with_outcome=Count("pk", filter=attended & Q(has_outcome=True)),
-        with_alliance=Count("pk", filter=attended & Q(has_alliance=True)),
         booked_clients=Count("episode__client", distinct=True),
         attended_clients=Count("episode__client", distinct=True, filter=attended),
     )

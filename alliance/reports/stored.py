@@ -56,10 +56,12 @@ from alliance.science.series import EpisodeSeries
 __all__ = [
     "EpisodeRow",
     "StoredFigures",
+    "StoredSessions",
     "basis",
     "episode_rows",
     "figures_read",
     "sessions_array",
+    "stored_sessions",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,8 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 """Raised when what is stored changes shape or meaning: every row is then read afresh."""
 SESSIONS_DTYPE = np.dtype("<i8")
+COLUMNS = 5
+"""Per attended session: start, due, missed, outcome rated, alliance rated."""
 CHUNK = 2000
 """Episodes read afresh per round of queries (bounded so the lists in the queries stay short)."""
 
@@ -75,8 +79,10 @@ CHUNK = 2000
 class StoredFigures:
     """One episode's figures. ``scores``: measure -> (first, last, last scored session, number
     of scores); ``alliance``: mean client alliance or None; ``attended``: attended sessions of
-    the series; ``sessions``: each attended session as three little-endian 64-bit integers
-    (start in microseconds since 1970 UTC, measures due, measures missed), as stored."""
+    the series; ``sessions``: each attended session as :data:`COLUMNS` little-endian 64-bit
+    integers (its start in microseconds since 1970 UTC, then
+    ``alliance.reports.missed.session_measures``: measures due, measures missed, client's
+    outcome rating given, client's alliance rating given), as stored."""
 
     scores: dict[str, tuple[float, float, int, int]]
     alliance: float | None
@@ -101,13 +107,13 @@ class StoredFigures:
         return cls(scores, alliance, int(stored["attended"]), bytes(sessions))
 
 
-def sessions_bytes(sessions: Sequence[tuple[int, int, int]]) -> bytes:
-    return np.asarray(sessions, dtype=SESSIONS_DTYPE).reshape(-1, 3).tobytes()
+def sessions_bytes(sessions: Sequence[tuple[int, ...]]) -> bytes:
+    return np.asarray(sessions, dtype=SESSIONS_DTYPE).reshape(-1, COLUMNS).tobytes()
 
 
 def sessions_array(stored: bytes) -> np.ndarray:
-    """Stored sessions as an (n, 3) array of start, due, missed."""
-    return np.frombuffer(stored, dtype=SESSIONS_DTYPE).reshape(-1, 3)
+    """Stored sessions as an (n, :data:`COLUMNS`) array."""
+    return np.frombuffer(stored, dtype=SESSIONS_DTYPE).reshape(-1, COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -157,11 +163,11 @@ def figures_read(episode_ids: Sequence[int]) -> dict[int, StoredFigures]:
     queries however many episodes."""
     episodes = list(Episode.objects.filter(pk__in=episode_ids).select_related("client"))
     series = episodes_series(episodes, expected=False, totals_only=True)
-    by_episode: dict[int, list[tuple[int, int, int]]] = {e.pk: [] for e in episodes}
+    by_episode: dict[int, list[tuple[int, ...]]] = {e.pk: [] for e in episodes}
     query = Session.objects.filter(episode_id__in=episode_ids, status=SessionStatus.ATTENDED)
     for session in attended_sessions(query).order_by("starts_at", "pk"):
-        due, missed = session_measures(session)
-        by_episode[session.episode_id].append((microseconds(session.starts_at), due, missed))
+        starts = microseconds(session.starts_at)
+        by_episode[session.episode_id].append((starts, *session_measures(session)))
     found = {}
     for episode in episodes:
         scores, alliance, attended = _series_figures(series[episode.pk])
@@ -283,3 +289,21 @@ def _update(
     EpisodeFigures.objects.filter(episode_id__in=pks, generation=generation).update(
         computed=F("generation"), basis=current, figures=figures, sessions=sessions
     )
+
+
+@dataclass(frozen=True)
+class StoredSessions:
+    """Every stored attended session of some episodes: ``sessions`` an (n, :data:`COLUMNS`)
+    array, ``clients`` the client of each row."""
+
+    clients: np.ndarray
+    sessions: np.ndarray
+
+
+def stored_sessions(episodes: Sequence[EpisodeRow]) -> StoredSessions:
+    arrays = [sessions_array(e.figures.sessions) for e in episodes]
+    clients = np.repeat(
+        np.array([e.client for e in episodes], dtype=np.int64), [len(a) for a in arrays]
+    )
+    sessions = np.concatenate(arrays) if arrays else np.empty((0, COLUMNS), dtype=SESSIONS_DTYPE)
+    return StoredSessions(clients, sessions)
