@@ -20,8 +20,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from itertools import islice
 from typing import Any
 
@@ -29,18 +31,12 @@ import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connections, router, transaction
 from django.db.models import (
-    BigIntegerField,
-    BinaryField,
     BooleanField,
-    Case,
     Exists,
     ExpressionWrapper,
-    F,
-    JSONField,
     OuterRef,
+    Q,
     TextField,
-    Value,
-    When,
 )
 from django.db.models.functions import Cast
 
@@ -238,57 +234,32 @@ def episode_rows(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> 
 
 
 def _store(found: dict[int, StoredFigures], seen: dict[int, int | None], current: str) -> None:
-    """Keep what was read, each row only if nothing changed since its generation was read.
-    Best effort: a report never fails for want of storing (it read the figures already)."""
-    new = [pk for pk, generation in seen.items() if generation is None]
-    known = [pk for pk, generation in seen.items() if generation is not None]
+    """Keep what was read, each row only if nothing changed since its generation was read: the
+    row is deleted only while it still has that generation and written again with it; a change
+    in between leaves (or makes) a row the new one cannot replace, so it stays stale. Best
+    effort: a report never fails for want of storing (it has read the figures already)."""
     try:
         with transaction.atomic(using=router.db_for_write(EpisodeFigures)):
-            EpisodeFigures.objects.bulk_create(
-                [
-                    EpisodeFigures(
-                        episode_id=pk,
-                        generation=0,
-                        computed=0,
-                        basis=current,
-                        figures=found[pk].as_json(),
-                        sessions=found[pk].sessions,
-                    )
-                    for pk in new
-                ],
-                ignore_conflicts=True,  # a change made the row meanwhile: it stays stale
-            )
-            for chunk in _batched(known, 500):
-                _update(chunk, found, seen, current)
+            for chunk in _batched(seen, 500):
+                unchanged = [Q(episode_id=pk, generation=seen[pk]) for pk in chunk if seen[pk]]
+                if unchanged:
+                    EpisodeFigures.objects.filter(reduce(operator.or_, unchanged)).delete()
+                EpisodeFigures.objects.bulk_create(
+                    [
+                        EpisodeFigures(
+                            episode_id=pk,
+                            generation=seen[pk] or 0,
+                            computed=seen[pk] or 0,
+                            basis=current,
+                            figures=found[pk].as_json(),
+                            sessions=found[pk].sessions,
+                        )
+                        for pk in chunk
+                    ],
+                    ignore_conflicts=True,  # changed meanwhile: the changed row stays, stale
+                )
     except DatabaseError:
         log.warning("stored report figures: could not store %d episodes", len(seen))
-
-
-def _update(
-    chunk: Iterable[int],
-    found: dict[int, StoredFigures],
-    seen: dict[int, int | None],
-    current: str,
-) -> None:
-    pks = list(chunk)
-    generation = Case(
-        *[When(episode_id=pk, then=Value(seen[pk])) for pk in pks],
-        output_field=BigIntegerField(),
-    )
-    figures = Case(
-        *[
-            When(episode_id=pk, then=Value(found[pk].as_json(), output_field=JSONField()))
-            for pk in pks
-        ],
-        output_field=JSONField(),
-    )
-    sessions = Case(
-        *[When(episode_id=pk, then=Value(found[pk].sessions)) for pk in pks],
-        output_field=BinaryField(),
-    )
-    EpisodeFigures.objects.filter(episode_id__in=pks, generation=generation).update(
-        computed=F("generation"), basis=current, figures=figures, sessions=sessions
-    )
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,23 @@ def test_the_trigger_names_match_the_models_tables() -> None:
     tables = {model._meta.db_table for model in (Response, GoalRating, Session, MeasurePlanItem)}
     assert tables | {Episode._meta.db_table} == set(database.SOURCES)
     assert database.triggers_present(connection)
+
+
+def test_a_rating_that_arrives_while_a_report_reads_leaves_the_row_stale(
+    clinic: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    episode = _closed(clinic)
+    window = (THIS_YEAR["start"], THIS_YEAR["end"])
+    _report(clinic.org.name, window)  # stored once
+    _miss_a_session(episode)  # stale: the next report reads it afresh
+    read = stored.figures_read
+
+    def rated_meanwhile(episode_ids: list[int]) -> dict[int, stored.StoredFigures]:
+        found = read(episode_ids)
+        _rate_again(episode)  # after the generation was read, before the row is stored
+        return found
+
+    monkeypatch.setattr(stored, "figures_read", rated_meanwhile)
+    _report(clinic.org.name, window)
+    row = EpisodeFigures.objects.get(episode=episode)
+    assert row.computed != row.generation
