@@ -36,6 +36,7 @@ from django.db.models import (
     ExpressionWrapper,
     OuterRef,
     Q,
+    QuerySet,
     TextField,
 )
 from django.db.models.functions import Cast
@@ -55,6 +56,7 @@ __all__ = [
     "StoredSessions",
     "basis",
     "episode_rows",
+    "figures_fill",
     "figures_read",
     "sessions_array",
     "stored_sessions",
@@ -278,3 +280,27 @@ def stored_sessions(episodes: Sequence[EpisodeRow]) -> StoredSessions:
     )
     sessions = np.concatenate(arrays) if arrays else np.empty((0, COLUMNS), dtype=SESSIONS_DTYPE)
     return StoredSessions(clients, sessions)
+
+
+def figures_fill(episodes: QuerySet[Episode]) -> int:
+    """Read afresh and store the figures of every one of these episodes whose stored row is not
+    current, so the next report need not (``manage.py report_figures_fill``, e.g. after
+    migrating or a large import). Returns how many were read; none without the triggers."""
+    if not triggers_present(connections[router.db_for_write(EpisodeFigures)]):
+        return 0
+    current = basis()
+    rows = episodes.order_by("pk").values_list(
+        "pk",
+        "report_figures__generation",
+        "report_figures__computed",
+        "report_figures__basis",
+        "report_figures__sessions",
+    )
+    seen = {
+        pk: generation
+        for pk, generation, computed, row_basis, sessions in rows
+        if sessions is None or computed != generation or row_basis != current
+    }
+    for chunk in _batched(seen, CHUNK):
+        _store(figures_read(chunk), {pk: seen[pk] for pk in chunk}, current)
+    return len(seen)

@@ -5,10 +5,13 @@ comparison is in test_stored_figures_demo.py (its users would clash with the sta
 
 import datetime as dt
 from collections.abc import Callable
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from alliance.care.models import Ending, Episode, Goal, GoalRating, MeasurePlanItem, Session
@@ -183,3 +186,25 @@ def test_a_rating_that_arrives_while_a_report_reads_leaves_the_row_stale(
     _report(clinic.org.name, window)
     row = EpisodeFigures.objects.get(episode=episode)
     assert row.computed != row.generation
+
+
+def test_the_fill_command_stores_what_is_not_current_so_a_report_reads_nothing_afresh(
+    clinic: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _closed(clinic)
+    bulk_caseload(clinic, clients=3, sessions=2)
+    out = StringIO()
+    call_command("report_figures_fill", organisation=clinic.org.name, stdout=out)
+    episodes = Episode.objects.filter(team__organisation=clinic.org).count()
+    assert episodes >= 4
+    assert f"of {episodes} episode(s)" in out.getvalue()
+    call_command("report_figures_fill", stdout=out)
+    assert "of 0 episode(s)" in out.getvalue()
+    _refuse_reading_afresh(monkeypatch)
+    _report(clinic.org.name, (THIS_YEAR["start"], THIS_YEAR["end"]))
+
+
+def test_the_fill_command_refuses_an_unknown_organisation(clinic: SimpleNamespace) -> None:
+    with pytest.raises(CommandError, match="--organisation: no organisation named 'Nowhere'"):
+        call_command("report_figures_fill", organisation="Nowhere")
+    assert not EpisodeFigures.objects.filter(computed=F("generation")).exists()
