@@ -37,12 +37,8 @@ OPERATIONS = ("insert", "update", "delete")
 
 
 def trigger_names() -> list[str]:
-    return [
-        f"{PREFIX}{table}_{operation}"
-        for table in SOURCES
-        for operation in OPERATIONS
-        if not (SOURCES[table] == "self" and operation != "update")
-    ]
+    # The episode's own insert and delete too: an id used again after a flush starts stale.
+    return [f"{PREFIX}{table}_{operation}" for table in SOURCES for operation in OPERATIONS]
 
 
 def _episodes_sql(how: str, rows: list[str]) -> str:
