@@ -7,8 +7,10 @@ database, or uses ``BENCH_DATABASE_URL`` (an empty PostgreSQL database made for 
 The clinic: 3 teams, 30 clinicians, episodes of 12 attended sessions each rated on the ORS and
 SRS, most of them closed. Then it times, in the same run, a plain ``COUNT(*)`` over the same
 ratings and each report (organisation, team, clinician; figures only, no page) and prints each
-report's time and its ratio to the count. Speed is never asserted in tests; the query count is
-(tests/reports/test_pages.py).
+report's time and its ratio to the count: first the organisation report with no stored episode
+figures (every episode's series read afresh, then stored), then each report over the stored
+figures (best of three; ``alliance.reports.stored``). Speed is never asserted in tests; the
+query count is (tests/reports/test_pages.py, tests/reports/test_stored_figures.py).
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ def main() -> None:
         from django.db import connection
 
         from alliance.measures.models import Response
+        from alliance.reports.models import EpisodeFigures
         from alliance.reports.selectors import report_build, report_scope
 
         start = time.perf_counter()
@@ -166,6 +169,14 @@ def main() -> None:
         baseline = _timed(plain_count)
         print(f"{count} ratings; COUNT(*) over them: {baseline:.3f} s")
         window = {"start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)}
+        EpisodeFigures.objects.all().delete()
+        start = time.perf_counter()
+        report_build(report_scope(viewer=None, organisation=org.name, **window))
+        seconds = time.perf_counter() - start
+        print(
+            f"{'organisation, afresh':<22}{seconds:>8.2f} s   ratio to COUNT(*): "
+            f"{seconds / baseline:>7.1f}   (no stored figures: every series read, then stored)"
+        )
         for label, names in (
             ("organisation", {}),
             ("team", {"team": team.name}),

@@ -3,8 +3,9 @@ NHS Talking Therapies figures of the closed episodes in range.
 
 Each closed episode's first and last score, its last scored session and its mean client alliance
 come from its series (``alliance.feedback.series.episodes_series``, the same series the alert
-refresh and the client page read: the client's first rating of each session counts), in a fixed
-number of queries whatever the number of episodes. Split from ``alliance.reports.selectors``.
+refresh and the client page read: the client's first rating of each session counts), read once
+and stored with the episode (``alliance.reports.stored``), in a fixed number of queries whatever
+the number of episodes. Split from ``alliance.reports.selectors``.
 """
 
 from collections.abc import Sequence
@@ -12,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from django.utils.translation import gettext as _
 
-from alliance.care.models import CareRole, CareTeamMember, Episode
-from alliance.feedback.series import episodes_series, thresholds, trajectory_model
+from alliance.care.models import CareRole, CareTeamMember
+from alliance.feedback.series import thresholds, trajectory_model
 from alliance.measures import catalogue
 from alliance.reports import split
 from alliance.reports.figures import (
@@ -25,10 +26,10 @@ from alliance.reports.figures import (
     rate,
 )
 from alliance.reports.labels import CHANGE_LABELS
+from alliance.reports.stored import EpisodeRow
 from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
 from alliance.science.effects import pre_post_effect, severity_adjusted_effect
 from alliance.science.pretreatment import pre_treatment_change
-from alliance.science.series import EpisodeSeries
 
 __all__ = ["outcome_figures"]
 
@@ -37,21 +38,10 @@ Row = tuple[str, str, float, float, int, float | None, int | None]
 client alliance, primary therapist's id."""
 
 
-def _closed_series(scope: ReportScope) -> list[tuple[Episode, EpisodeSeries]]:
-    # A fixed order by natural keys: floating-point sums then come out the same to the last
-    # bit on every run, and after a restore (docs/transfer.md).
-    episodes = list(
-        scope.episodes.filter(closed_in_range(scope))
-        .select_related("client")
-        .order_by("client__code", "started_on", "pk")
-    )
-    found = episodes_series(episodes, expected=False, totals_only=True)
-    return [(episode, found[episode.pk]) for episode in episodes]
-
-
-def _primary_therapists(episodes: Sequence[Episode]) -> dict[int, int]:
+def _primary_therapists(scope: ReportScope) -> dict[int, int]:
+    closed = scope.episodes.filter(closed_in_range(scope)).values("pk")
     rows = CareTeamMember.objects.filter(
-        episode__in=[e.pk for e in episodes], role=CareRole.PRIMARY_THERAPIST
+        episode__in=closed, role=CareRole.PRIMARY_THERAPIST
     ).order_by("pk")
     primary: dict[int, int] = {}
     for episode_id, member_id in rows.values_list("episode_id", "member_id"):
@@ -59,52 +49,49 @@ def _primary_therapists(episodes: Sequence[Episode]) -> dict[int, int]:
     return primary
 
 
-def _alliance_mean(series: EpisodeSeries) -> float | None:
-    ratings = [p.alliance for p in series.sessions if p.alliance is not None]
-    return float(np.mean(ratings)) if ratings else None
-
-
-def _outcome_rows(scope: ReportScope, closed: list[tuple[Episode, EpisodeSeries]]) -> list[Row]:
+def _outcome_rows(scope: ReportScope, closed: list[EpisodeRow]) -> list[Row]:
     """Every closed episode scored twice or more: on the one measure asked for (PHQ-9 or GAD-7
     are often rated beside the ORS), otherwise on its own outcome measure."""
-    primary = _primary_therapists([episode for episode, _series in closed])
+    primary = _primary_therapists(scope)
     rows: list[Row] = []
-    for episode, series in closed:
+    for episode in closed:
         measure = scope.measure or episode.outcome_measure
-        scores = series.scores(measure)
-        if len(scores) < 2:
+        scores = episode.figures.scores.get(measure)
+        if scores is None or scores[3] < 2:
             continue
-        first, last = scores[0][1], scores[-1][1]
-        age, mean = episode.client.age_group, _alliance_mean(series)
-        rows.append((measure, age, first, last, scores[-1][0], mean, primary.get(episode.pk)))
+        first, last, last_session, _n = scores
+        mean = episode.figures.alliance
+        age, therapist = episode.age_group, primary.get(episode.pk)
+        rows.append((measure, age, first, last, last_session, mean, therapist))
     return rows
 
 
-def outcome_figures(scope: ReportScope, *, talking_therapies: bool) -> list[Figure]:
+def outcome_figures(
+    scope: ReportScope, episodes: Sequence[EpisodeRow], *, talking_therapies: bool
+) -> list[Figure]:
     """The outcomes, effects and split sections, then (``talking_therapies``) the NHS Talking
-    Therapies section, from one reading of the closed episodes' series."""
-    closed = _closed_series(scope)
+    Therapies section, from the closed episodes' figures (``alliance.reports.stored``)."""
+    closed = [episode for episode in episodes if episode.closed]
     figures = _outcomes(scope, _outcome_rows(scope, closed)) + _pre_treatment_figures(scope, closed)
     if talking_therapies:
         figures += _talking_therapies_figures(_talking_therapies_rows(closed))
     return figures
 
 
-def _pre_treatment_figures(
-    scope: ReportScope, closed: list[tuple[Episode, EpisodeSeries]]
-) -> list[Figure]:
+def _pre_treatment_figures(scope: ReportScope, closed: list[EpisodeRow]) -> list[Figure]:
     """Change before treatment (issue 19): per outcome measure, the closed episodes with a
     baseline (answered when the first session was booked) and a first-session score, the mean
     change between the two (positive is better) and how many changed reliably
     (``alliance.science.pretreatment``)."""
     pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for episode, series in closed:
-        if series.baseline is None or (scope.measure and scope.measure != series.measure):
+    for episode in closed:
+        measure, baseline = episode.outcome_measure, episode.figures.baseline
+        if baseline is None or (scope.measure and scope.measure != measure):
             continue
-        scores = series.scores(series.measure)
+        scores = episode.figures.scores.get(measure)
         if scores:
-            key = (series.measure, episode.client.age_group)
-            pairs.setdefault(key, []).append((series.baseline, scores[0][1]))
+            key = (measure, episode.age_group)
+            pairs.setdefault(key, []).append((baseline, scores[0]))
     figures: list[Figure] = []
     for measure in sorted({m for m, _age in pairs}):
         instrument = catalogue.instrument(measure)
@@ -144,16 +131,17 @@ def _pre_treatment_figures(
 
 
 def _talking_therapies_rows(
-    closed: list[tuple[Episode, EpisodeSeries]],
+    closed: list[EpisodeRow],
 ) -> list[tuple[float, float, float, float, int]]:
     """Closed episodes scored twice on both the PHQ-9 and the GAD-7: first and last of each,
     and the attended sessions."""
     rows = []
-    for _episode, series in closed:
-        phq9, gad7 = series.scores("phq9"), series.scores("gad7")
-        if len(phq9) >= 2 and len(gad7) >= 2:
-            attended = sum(1 for p in series.sessions if p.status == "attended")
-            rows.append((phq9[0][1], phq9[-1][1], gad7[0][1], gad7[-1][1], attended))
+    for episode in closed:
+        phq9 = episode.figures.scores.get("phq9")
+        gad7 = episode.figures.scores.get("gad7")
+        if phq9 and gad7 and phq9[3] >= 2 and gad7[3] >= 2:
+            attended = episode.figures.attended
+            rows.append((phq9[0], phq9[1], gad7[0], gad7[1], attended))
     return rows
 
 

@@ -3,13 +3,16 @@
 Every figure comes from a fixed number of queries whatever the size of the clinic: counts and
 means of the activity, alliance and alert sections are SQL aggregates; the outcome sections
 (``alliance.reports.outcomes``) read each closed episode's series, the one the alerts and the
-client page read. See docs/reports.md for every definition.
+client page read, and missed measurement each attended session's due measures, both as stored
+per episode until the episode's rows change (``alliance.reports.stored``). See docs/reports.md
+for every definition.
 """
 
 import datetime as dt
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.db import router
 from django.db.models import (
     Avg,
     Count,
@@ -29,6 +32,7 @@ from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.replica import replica_reads
+from alliance.reports.database import without_jit
 from alliance.reports.figures import (  # the public names stay importable from here
     Figure,
     ReportError,
@@ -37,8 +41,9 @@ from alliance.reports.figures import (  # the public names stay importable from 
     count,
     rate,
 )
-from alliance.reports.missed import missed_measurement
+from alliance.reports.missed import in_range, missed_measurement
 from alliance.reports.outcomes import outcome_figures
+from alliance.reports.stored import StoredSessions, episode_rows, stored_sessions
 from alliance.science.engagement import UNPLANNED_ENDINGS
 
 __all__ = [
@@ -207,9 +212,12 @@ def report_build(scope: ReportScope) -> Report:
     Raises ReportError when nothing happened in the range (no episode opened or closed and no
     session), so no figure is ever computed from nothing. Reads from the replica when there is
     one (``DATABASE_REPLICA_URL``, alliance/replica.py); the scope was checked on the primary.
+    On PostgreSQL in one transaction with the JIT compiler off (``database.without_jit``).
     """
-    with replica_reads():
-        figures = _activity(scope)
+    with replica_reads(), without_jit(router.db_for_read(Episode)):
+        episodes = episode_rows(scope, *_day_bounds(scope))
+        attended = stored_sessions(episodes)
+        figures = _activity(scope, attended)
         if all(f.value in (None, 0) for f in figures if f.unit == "count"):
             raise ReportError(
                 "date_from",
@@ -218,9 +226,9 @@ def report_build(scope: ReportScope) -> Report:
                     "session. Try a wider range."
                 ),
             )
-        figures += _missed(scope) + _alliance(scope) + _alerts(scope)
+        figures += _missed(scope, attended) + _alliance(scope) + _alerts(scope)
         talking = scope.measure in (None, "phq9", "gad7")
-        figures += outcome_figures(scope, talking_therapies=talking)
+        figures += outcome_figures(scope, episodes, talking_therapies=talking)
         return Report(scope=scope, figures=_hide_few(figures, _clients_in_range(scope)))
 
 
@@ -257,7 +265,7 @@ def _hide_few(figures: list[Figure], clients_in_range: int) -> list[Figure]:
     return shown
 
 
-def _activity(scope: ReportScope) -> list[Figure]:
+def _activity(scope: ReportScope, attended: StoredSessions) -> list[Figure]:
     first, after = _day_bounds(scope)
     closed = closed_in_range(scope)
     episodes = scope.episodes.aggregate(
@@ -273,6 +281,8 @@ def _activity(scope: ReportScope) -> list[Figure]:
         closed_clients=Count("client", distinct=True, filter=closed),
     )
     sessions = _session_counts(scope, first, after)
+    rated = attended.sessions[in_range(attended.sessions, first, after)]
+    with_outcome, with_alliance = int(rated[:, 3].sum()), int(rated[:, 4].sum())
     return [
         count(
             "activity",
@@ -330,7 +340,7 @@ def _activity(scope: ReportScope) -> list[Figure]:
             "completion",
             "outcome_completion",
             _("Attended sessions with the client's outcome measure"),
-            sessions["with_outcome"],
+            with_outcome,
             sessions["attended"],
             clients=sessions["attended_clients"],
         ),
@@ -338,17 +348,17 @@ def _activity(scope: ReportScope) -> list[Figure]:
             "completion",
             "alliance_completion",
             _("Attended sessions with the client's alliance measure"),
-            sessions["with_alliance"],
+            with_alliance,
             sessions["attended"],
             clients=sessions["attended_clients"],
         ),
     ]
 
 
-def _missed(scope: ReportScope) -> list[Figure]:
+def _missed(scope: ReportScope, attended: StoredSessions) -> list[Figure]:
     """Missed measurement, its own figure and never a score (``alliance.reports.missed``)."""
     first, after = _day_bounds(scope)
-    counts = missed_measurement(scope.episodes, first, after)
+    counts = missed_measurement(attended.clients, attended.sessions, first, after)
     return [
         rate(
             "completion",
@@ -368,28 +378,17 @@ def _missed(scope: ReportScope) -> list[Figure]:
     ]
 
 
-def _client_rating(measure_field: str) -> Exists:
-    return Exists(
-        Response.objects.filter(
-            session=OuterRef("pk"), rater=Rater.CLIENT, instrument=OuterRef(measure_field)
-        )
-    )
-
-
 def _session_counts(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> dict[str, int]:
+    """Sessions by status; which attended ones the client rated comes from the stored figures
+    (``alliance.reports.missed.session_measures``)."""
     sessions = Session.objects.filter(
         episode__in=scope.episodes, starts_at__gte=first, starts_at__lt=after
-    ).annotate(
-        has_outcome=_client_rating("episode__outcome_measure"),
-        has_alliance=_client_rating("episode__alliance_measure"),
     )
     attended = Q(status=SessionStatus.ATTENDED)
     return sessions.aggregate(
         booked=Count("pk"),
         attended=Count("pk", filter=attended),
         missed=Count("pk", filter=Q(status__in=[SessionStatus.NO_SHOW, SessionStatus.CANCELLED])),
-        with_outcome=Count("pk", filter=attended & Q(has_outcome=True)),
-        with_alliance=Count("pk", filter=attended & Q(has_alliance=True)),
         booked_clients=Count("episode__client", distinct=True),
         attended_clients=Count("episode__client", distinct=True, filter=attended),
     )
