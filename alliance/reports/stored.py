@@ -77,10 +77,11 @@ CHUNK = 2000
 class StoredFigures:
     """One episode's figures. ``scores``: measure -> (first, last, last scored session, number
     of scores); ``alliance``: mean client alliance or None; ``attended``: attended sessions of
-    the series; ``baseline``: the outcome measure's score before treatment (issue 19) or None; ``sessions``: each attended session as :data:`COLUMNS` little-endian 64-bit
+    the series; ``sessions``: each attended session as :data:`COLUMNS` little-endian 64-bit
     integers (its start in microseconds since 1970 UTC, then
     ``alliance.reports.missed.session_measures``: measures due, measures missed, client's
-    outcome rating given, client's alliance rating given), as stored."""
+    outcome rating given, client's alliance rating given), as stored; ``baseline``: the
+    outcome measure's score before treatment (issue 19), or None."""
 
     scores: dict[str, tuple[float, float, int, int]]
     alliance: float | None

@@ -21,6 +21,7 @@ from alliance.measures.services import response_record
 from alliance.reports import database, stored
 from alliance.reports.models import EpisodeFigures
 from alliance.reports.selectors import Report, report_build, report_scope
+from alliance.voice.models import Baseline
 from tests.clinic.builders import bulk_caseload, ors, rated_episode
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +164,8 @@ def test_a_changed_catalogue_or_time_zone_reads_every_episode_afresh(
 
 
 def test_the_trigger_names_match_the_models_tables() -> None:
-    tables = {model._meta.db_table for model in (Response, GoalRating, Session, MeasurePlanItem)}
+    watched = (Response, GoalRating, Session, MeasurePlanItem, Baseline)
+    tables = {model._meta.db_table for model in watched}
     assert tables | {Episode._meta.db_table} == set(database.SOURCES)
     assert database.triggers_present(connection)
 
