@@ -58,8 +58,8 @@ DATABASE_FIXTURES = {
     "transactional_db",
     "clinic",
     "live_server",
+    # Not django_db_blocker: pytest-django's autouse fixtures ask for it in every test.
     "django_db_setup",
-    "django_db_blocker",
 }
 READS_THE_PASS_DATABASE = re.compile(
     r"""environ(?:\.get\(|\[)\s*["']DATABASE_URL|DATABASES|\.vendor\b"""
