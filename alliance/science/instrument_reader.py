@@ -238,8 +238,9 @@ def parse_site_item_text(instrument: Instrument, data: object, file_name: str) -
     >>> from alliance.science.instruments import load_instruments
     >>> srs = load_instruments()["srs"]
     >>> local = {"instrument": "srs", "items": {"srs_1": {"label": {"nl": "Relatie"}}}}
-    >>> parse_site_item_text(srs, local, "srs.json").items[0].label
-    {'en': 'Relationship', 'nl': 'Relatie'}
+    >>> label = parse_site_item_text(srs, local, "srs.json").items[0].label
+    >>> label["en"], label["nl"]
+    ('Relationship', 'Relatie')
     """
     try:
         return _merge_site_text(instrument, _Node(data, ""))
