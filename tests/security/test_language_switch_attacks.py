@@ -7,7 +7,9 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client as Browser
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.accounts.services import organisation_two_factor_set
 from tests.factories import PASSWORD
 from tests.portal.conftest import invite
 
@@ -87,5 +89,23 @@ def test_a_client_s_link_switch_leaves_the_logged_in_user_s_language(
     browser = _staff()
     browser.get(reverse("portal:link", args=[token]))
     browser.post(reverse("portal:language"), {"language": "nl", "next": "/"})
+    clinic.clinician.refresh_from_db()
+    assert clinic.clinician.language == ""
+
+
+@pytest.mark.parametrize("half_way", ["code_awaited", "set_up_required"])
+def test_a_password_alone_does_not_change_the_user_s_stored_language(
+    clinic: SimpleNamespace, half_way: str
+) -> None:
+    # The header's switch stays open before the second factor (the code page needs it), but
+    # someone with only the password is not yet the user: the switch sets the cookie, never
+    # the account's own setting.
+    if half_way == "code_awaited":
+        TOTPDevice.objects.create(user=clinic.clinician, name="phone", confirmed=True)
+    else:
+        organisation_two_factor_set(organisation=clinic.org, required=True, by=clinic.administrator)
+    browser = _staff()
+    answer = browser.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    assert answer.status_code == 302
     clinic.clinician.refresh_from_db()
     assert clinic.clinician.language == ""
