@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 VENDOR := alliance/static/vendor
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
-# Two processes or more: the suite is about 1,700 tests, each pass a few minutes.
+# Two processes or more: the suite is about 3,250 tests (the PostgreSQL pass leaves out the ones
+# that use no database, tests/conftest.py), each pass several minutes.
 PYTEST_ARGS ?= -n auto
 DEMO_DB := demo.sqlite3
 DEMO_ENV := ALLIANCE_ENV=demo DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB)

@@ -1,4 +1,7 @@
 import os
+import re
+from functools import cache
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -41,27 +44,46 @@ def clinic(db: None) -> SimpleNamespace:
     return SimpleNamespace(**make_clinic())
 
 
-# The science core uses no database: its tests run once, on the SQLite pass, and the PostgreSQL
-# pass (DATABASE_URL=postgres://...) leaves them out, saying so in its "deselected" count. A test
-# under these folders that asks for a database still runs on both.
-DATABASE_FREE_FOLDERS = ("tests/science/",)
+# A test that uses no database gives the same answer on both passes: it runs once, on the SQLite
+# pass, and the PostgreSQL pass (DATABASE_URL=postgres://...) leaves it out, saying so in its
+# "deselected" count. That is the science core, and every other test that asks for no database
+# fixture and no django_db mark (pytest-django blocks its database access, so it cannot reach the
+# pass's database in the process). Its subprocesses could, by DATABASE_URL: the tests that start
+# one either drop DATABASE_URL (a SQLite file of their own) or start a PostgreSQL cluster of
+# their own, the same on both passes. A test module that reads DATABASE_URL or the database
+# settings itself (a bench given a scratch database on the pass's server, the backup drill,
+# the replica) decides for itself, so it runs on both passes.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "clinic",
+    "live_server",
+    # Not django_db_blocker: pytest-django's autouse fixtures ask for it in every test.
+    "django_db_setup",
+}
+READS_THE_PASS_DATABASE = re.compile(
+    r"""environ(?:\.get\(|\[)\s*["']DATABASE_URL|DATABASES|\.vendor\b"""
+)
 
 
 def _uses_database(item: pytest.Item) -> bool:
     names = set(getattr(item, "fixturenames", ()))
-    return bool(names & {"db", "transactional_db", "clinic", "live_server"}) or bool(
-        item.get_closest_marker("django_db")
-    )
+    return bool(names & DATABASE_FIXTURES) or bool(item.get_closest_marker("django_db"))
+
+
+@cache
+def _reads_the_pass_database(module: Path) -> bool:
+    return bool(READS_THE_PASS_DATABASE.search(module.read_text(encoding="utf-8")))
+
+
+def _same_on_both_passes(item: pytest.Item) -> bool:
+    return not _uses_database(item) and not _reads_the_pass_database(item.path)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         return
-    once = [
-        item
-        for item in items
-        if item.nodeid.startswith(DATABASE_FREE_FOLDERS) and not _uses_database(item)
-    ]
+    once = [item for item in items if _same_on_both_passes(item)]
     if once:
         config.hook.pytest_deselected(items=once)
         chosen = set(map(id, once))

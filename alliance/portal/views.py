@@ -66,8 +66,10 @@ def _answer(request: HttpRequest, invitation: Invitation, form_url: str) -> Http
     measure = services.invitation_next_measure(invitation)
     posted = request.POST.get("measure", "") if request.method == "POST" else ""
     if posted and posted in invitation.measures and posted != measure:
-        # The same form sent again (a double tap or a reload): it is already stored.
-        return redirect(form_url)
+        # The same form sent again (a double tap, a reload, or another tab whose answers were
+        # stored a moment after this request found the link open): it is already stored. When
+        # it was the last form, the client is thanked, as the first sender was.
+        return _finished(request, invitation) if measure is None else redirect(form_url)
     speak_to(request, invitation)
     if measure is None:
         return _finished(request, invitation)

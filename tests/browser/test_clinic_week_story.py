@@ -31,6 +31,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
+@pytest.fixture(autouse=True)
+def _morning(settings: pytest.FixtureRequest) -> None:
+    """The story books three sessions today, the last starting 90 minutes from now: run late in
+    the evening, they would fall on tomorrow and the day view would not show them. The clinic's
+    clock is set to a fixed-offset zone where it is 10 in the morning now (Etc/GMT-5 is UTC+5)."""
+    offset = (10 - timezone.now().hour + 12) % 24 - 12
+    settings.TIME_ZONE = f"Etc/GMT{-offset:+d}"  # type: ignore[attr-defined]
+
+
 def _look(page: Page, name: str, width: str, *, docs: bool = False) -> None:
     """Screenshot, axe clean, nothing sticking out sideways; the phone's key pages also go to
     the docs when asked, so an ordinary run never changes a tracked file."""
@@ -116,6 +125,9 @@ def _run_session(page: Page, base: str, episode: Episode, number: int, width: st
 
 def _move_to_today(page: Page, episode: Episode, number: int, at: dt.datetime, width: str) -> None:
     page.get_by_role("link", name=f"Move session {number}", exact=True).click()
+    # The episode page has a Date and a Time of its own (the booking form): wait for the move
+    # form itself, or on a loaded machine the date lands on the page being left.
+    expect(page.get_by_role("heading", level=1, name=re.compile("^Move a session"))).to_be_visible()
     page.get_by_label("Date").fill(f"{at:%Y-%m-%d}")
     page.get_by_label("Time").fill(f"{at:%H:%M}")
     page.get_by_label("Why (optional)").fill("The client asked for today")

@@ -1,11 +1,14 @@
 """The demo clinic: what `make demo` loads is realistic, complete and logs in as documented.
 
-Loading takes seconds, so each test checks several things on one loaded clinic.
+Loading takes seconds, so the clinic is loaded once for the module (committed, removed again
+afterwards) and each test reads it inside its own transaction; each test checks several things.
 """
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from django.db import transaction
 from django.test import Client as Browser
 
 from alliance.accounts.models import Role, Team, User
@@ -20,7 +23,7 @@ from alliance.care.models import (
     Task,
 )
 from alliance.care.plans import due_for_session, missed_measures
-from alliance.demo import DEMO_PASSWORD, load_demo
+from alliance.demo import DEMO_PASSWORD, DemoSummary, _remove_earlier_demo, load_demo
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 from alliance.portal.models import Invitation
@@ -29,8 +32,17 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 20)
 
 
-def test_the_demo_clinic_has_the_documented_shape_users_and_roles() -> None:
-    load_demo(seed=7, today=TODAY)
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[DemoSummary]:
+    """What `make demo` loads, written once for the module; removed again afterwards so other
+    tests never see it. A test's own changes roll back with its transaction."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        yield load_demo(seed=7, today=TODAY)
+        with transaction.atomic():
+            _remove_earlier_demo()
+
+
+def test_the_demo_clinic_has_the_documented_shape_users_and_roles(demo: DemoSummary) -> None:
     assert Team.objects.count() == 2
     assert 100 <= Client.objects.count() <= 140
     statuses = set(Session.objects.values_list("status", flat=True))
@@ -63,26 +75,25 @@ def test_the_demo_clinic_has_the_documented_shape_users_and_roles() -> None:
     assert len(response.context["episodes"]) >= 3
 
 
-def test_the_printed_demo_token_reads_the_therapists_clients_through_the_api() -> None:
-    summary = load_demo(seed=7, today=TODAY)
-    response = Browser().get("/api/v1/clients", HTTP_AUTHORIZATION=f"Bearer {summary.api_token}")
+def test_the_printed_demo_token_reads_the_therapists_clients_through_the_api(
+    demo: DemoSummary,
+) -> None:
+    response = Browser().get("/api/v1/clients", HTTP_AUTHORIZATION=f"Bearer {demo.api_token}")
     assert response.status_code == 200
     assert response.json()["count"] >= 3
 
 
-def test_loading_the_demo_again_replaces_it() -> None:
-    load_demo(seed=7, today=TODAY)
+def test_loading_the_demo_again_replaces_it(demo: DemoSummary) -> None:
     clients = Client.objects.count()
     load_demo(seed=7, today=TODAY)
     assert Client.objects.count() == clients
     assert User.objects.filter(username="therapist").count() == 1
 
 
-def test_the_demo_has_a_week_to_show() -> None:
+def test_the_demo_has_a_week_to_show(demo: DemoSummary) -> None:
     """Issue 11, point 8: next week's bookings, plans that differ by team (Adults North gives the
     PHQ-9 and GAD-7 at intake, every 4th session and at the end), links outstanding and one
     voided response."""
-    load_demo(seed=7, today=TODAY)
     booked = Session.objects.filter(status="scheduled")
     assert booked.exists()
     week = TODAY + dt.timedelta(days=10)

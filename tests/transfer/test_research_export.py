@@ -4,14 +4,16 @@ detail or free text, with pseudonyms stable for one key and different for anothe
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
 from alliance import analyze_command
 from alliance.accounts.models import Organisation, User
 from alliance.care.models import Client, Goal, Reflection, Rupture, Task
-from alliance.demo import load_demo
+from alliance.demo import _remove_earlier_demo, load_demo
 from alliance.measures.models import Response
 from alliance.transfer.research import pseudonym, research_csv
 
@@ -19,9 +21,19 @@ KEY = b"a research key of some length"
 OTHER_KEY = b"another research key entirely"
 
 
+@pytest.fixture(scope="module")
+def _demo(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[int]:
+    """The demo clinic, written once for the module (loading takes seconds) and removed again
+    afterwards so other tests never see it; the export only reads it."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        yield load_demo(seed=7, today=dt.date(2026, 6, 1)).organisation.pk
+        with transaction.atomic():
+            _remove_earlier_demo()
+
+
 @pytest.fixture
-def demo_org(db: None) -> Organisation:
-    return load_demo(seed=7, today=dt.date(2026, 6, 1)).organisation
+def demo_org(db: None, _demo: int) -> Organisation:
+    return Organisation.objects.get(pk=_demo)
 
 
 def _secrets() -> set[str]:
