@@ -5,6 +5,7 @@ Anonymous pages keep Django's choice (the language cookie, else the browser's Ac
 by ``LocaleMiddleware``); the client's side of the portal chooses its own (portal/language.py)."""
 
 from collections.abc import Callable
+from typing import TypeGuard
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from alliance.accounts import selectors
 from alliance.accounts.models import User
 
 
@@ -55,7 +57,20 @@ def language_set(request: HttpRequest) -> HttpResponse:
     response = set_language(request)
     language = offered(request.POST.get("language"))
     user = request.user
-    if language and isinstance(user, User) and user.language != language:
+    if language and _fully_logged_in(user) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
     return response
+
+
+def _fully_logged_in(user: object) -> TypeGuard[User]:
+    """Past the second factor where the user needs one. The switch is open before it (the code
+    page has the header), but a password alone is not yet the user: the cookie changes, their
+    own setting does not (``accounts.middleware.TwoFactorMiddleware``)."""
+    if not isinstance(user, User):
+        return False
+    verified = getattr(user, "is_verified", None)  # django_otp's OTPMiddleware gives it
+    if verified is None or verified():
+        return True
+    state = selectors.two_factor_state(user)
+    return not (state.has_device or state.required)

@@ -116,9 +116,10 @@ class ClientProgress:
 
 
 def client_progress(episode: Episode) -> ClientProgress | None:
-    """The client's own outcome scores, one per session, in one query; None when the clinician
-    has not chosen to share them or there is no score yet."""
-    if not episode.share_progress_with_client:
+    """The client's own outcome scores, one per session, in one query; None unless the team
+    allows clients to see their progress and the clinician chose to for this episode (the same
+    rule as the progress page, ``access.client_may_see_progress``), or with no score yet."""
+    if not access.client_may_see_progress(episode):
         return None
     instrument = catalogue.instrument(episode.outcome_measure)
     responses = (

@@ -396,14 +396,16 @@ def code_problem(code: str) -> str | None:
     return None
 
 
-def invitation_answered(invitation: Invitation) -> set[str]:
+def invitation_answered(invitation: Invitation, *, through_it: bool = False) -> set[str]:
     """The measures answered through the invitation: its responses', or for a baseline link
     (``Purpose.BASELINE``) the episode's baseline's (``voice.Baseline``), whichever link of
-    the episode gave it."""
+    the episode gave it; with ``through_it``, only a baseline this very link gave."""
     if invitation.purpose == Purpose.BASELINE:
         from alliance.voice.models import Baseline  # the client's voice sits above the portal
 
         found = Baseline.objects.filter(episode_id=invitation.session.episode_id).first()
+        if found is not None and through_it and found.invitation_id != invitation.pk:
+            found = None
         return {found.instrument} if found is not None else set()
     return {response.instrument for response in invitation.responses.all()}
 

@@ -1,6 +1,7 @@
 """The client portal: the three ways to answer (tablet hand-off, link, kiosk code), the form,
 the thank-you page, and the clinician's buttons that start each way."""
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -217,10 +219,22 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     return _answer(request, invitation, request.path)
 
 
+# How long after a link's last form a repeat of it is a double tap (or a retry) and says thanks.
+DOUBLE_TAP = dt.timedelta(minutes=10)
+
+
 def _resent_last_form(request: HttpRequest, invitation: Invitation) -> bool:
-    # A double tap on the last form arrives after the link is used: it was stored, say thanks.
+    """A double tap on the last form arrives just after the link is used: it was stored, say
+    thanks. Only then: the thank-you page (and the progress page it leads to) shows the
+    client's scores, so a used token replayed later, a cancelled link (sent to a wrong address,
+    then resent) or a baseline another link gave opens nothing."""
     posted = request.POST.get("measure", "") if request.method == "POST" else ""
-    return bool(posted) and posted in services.invitation_answered(invitation)
+    used = invitation.used_at
+    if not posted or used is None or invitation.cancelled_at is not None:
+        return False
+    if timezone.now() - used > DOUBLE_TAP:
+        return False
+    return posted in services.invitation_answered(invitation, through_it=True)
 
 
 # Waiting-room kiosk.

@@ -129,8 +129,8 @@ def _progress_invitation(request: HttpRequest) -> Invitation | None:
     invitation = Invitation.objects.select_related("session__episode__client").filter(pk=pk).first()
     if invitation is None or invitation.channel != Channel.LINK:
         return None  # a kiosk or a handed-over tablet is no place for a progress page
-    if invitation.expires_at <= timezone.now():
-        return None  # after the link expires, its progress page closes with it
+    if invitation.expires_at <= timezone.now() or invitation.cancelled_at is not None:
+        return None  # after the link expires or is cancelled, its progress page closes with it
     if not access.client_may_see_progress(invitation.session.episode):
         return None
     return invitation

@@ -117,6 +117,9 @@ def test_a_used_and_an_expired_link_are_refused_kindly(
 def test_the_client_sees_their_progress_chart_when_it_is_shared(
     live_server: object, phone: Page, clinic: SimpleNamespace
 ) -> None:
+    from alliance.voice.models import TeamSharing
+
+    TeamSharing.objects.create(team=clinic.episode.team, clients_may_see_progress=True)
     clinic.episode.share_progress_with_client = True
     clinic.episode.save(update_fields=["share_progress_with_client"])
     response_record(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from alliance.measures.services import response_record
 from alliance.portal.charts import progress_spec
 from alliance.portal.selectors import client_progress
+from alliance.voice.models import TeamSharing
 from tests.factories import make_episode, make_session, make_user
 from tests.portal.conftest import ORS_ANSWERS, form_post, invite
 
@@ -104,8 +105,12 @@ def test_the_progress_chart_is_shown_only_when_the_clinician_shares_it(
     assert "Your progress" not in finish()
     clinic.episode.share_progress_with_client = True
     clinic.episode.save(update_fields=["share_progress_with_client"])
-    later = make_session(clinic.episode, 2)
-    clinic.session = later
+    clinic.session = make_session(clinic.episode, 2)
+    # The clinician's choice alone is not enough: the team must allow it too, as for the
+    # client's progress page (access.client_may_see_progress).
+    assert "Your progress" not in finish()
+    TeamSharing.objects.create(team=clinic.episode.team, clients_may_see_progress=True)
+    clinic.session = make_session(clinic.episode, 3)
     html = finish()
     assert "Your progress" in html and "Higher is better." in html
     assert "Your score today: 19 out of 40." in html
@@ -118,6 +123,7 @@ def test_the_chart_spec_holds_one_score_per_session_on_the_full_range(
 ) -> None:
     clinic.episode.share_progress_with_client = True
     clinic.episode.save(update_fields=["share_progress_with_client"])
+    TeamSharing.objects.create(team=clinic.episode.team, clients_may_see_progress=True)
     for number, line in ((1, 3.0), (2, 5.5)):
         session = clinic.session if number == 1 else make_session(clinic.episode, number)
         response_record(
