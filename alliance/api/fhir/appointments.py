@@ -22,6 +22,7 @@ from fhirclient.models.fhirabstractbase import FHIRValidationError
 
 from alliance import access
 from alliance.accounts.models import User
+from alliance.api.fhir.refusals import WriteRefused
 from alliance.care import appointments
 from alliance.care.models import Episode, Session, SessionMode, SessionStatus
 
@@ -39,17 +40,8 @@ STAFF_SYSTEM = "urn:alliance:staff"
 PREFIXES = ("eq", "ge", "le", "gt", "lt")
 
 
-class AppointmentError(Exception):
-    def __init__(
-        self,
-        diagnostics: str,
-        expression: str | None = None,
-        *,
-        status: int = 422,
-        code: str = "invalid",
-    ):
-        super().__init__(diagnostics)
-        self.status, self.code, self.expression = status, code, expression
+class AppointmentError(WriteRefused):
+    pass
 
 
 def appointment(session: Session) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from fhirclient.models.questionnaireresponse import QuestionnaireResponse
 from alliance import access
 from alliance.accounts.models import User
 from alliance.api.fhir.appointments import STAFF_SYSTEM
+from alliance.api.fhir.refusals import WriteRefused
 from alliance.api.fhir.resources import (
     ANSWER_SYSTEM,
     DB_INT_MAX,
@@ -44,17 +45,8 @@ ORDINAL_URLS = (ORDINAL_VALUE, "http://hl7.org/fhir/StructureDefinition/itemWeig
 LOINC_ANSWER_SYNONYMS = {"LA18938-3": "LA6570-1"}
 
 
-class IntakeError(Exception):
-    def __init__(
-        self,
-        diagnostics: str,
-        expression: str | None = None,
-        *,
-        status: int = 422,
-        code: str = "invalid",
-    ):
-        super().__init__(diagnostics)
-        self.status, self.code, self.expression = status, code, expression
+class IntakeError(WriteRefused):
+    pass
 
 
 def _first_problem(error: BaseException) -> tuple[str | None, str]:

@@ -23,7 +23,8 @@ from alliance.api.fhir import appointments as fhir_appointments
 from alliance.api.fhir import episodes as fhir_episodes
 from alliance.api.fhir import resources, search
 from alliance.api.fhir.capability import capability_statement, served
-from alliance.api.fhir.intake import IntakeError, questionnaire_response_record
+from alliance.api.fhir.intake import questionnaire_response_record
+from alliance.api.fhir.refusals import WriteRefused
 from alliance.api.limits import BodyRefused, read_json
 from alliance.api.models import ApiToken
 from alliance.measures import catalogue
@@ -433,26 +434,24 @@ def resource_type(request: HttpRequest, resource_type: str) -> HttpResponse:
         raise FhirError(refused.status, refused.code, str(refused)) from None
     if resource_type == "Appointment":
         return _appointment_create(request, body, token.user)
-    try:
-        response = questionnaire_response_record(body, user=token.user)
-    except IntakeError as error:
-        raise FhirError(error.status, error.code, str(error), error.expression) from None
+    response = _write(lambda: questionnaire_response_record(body, user=token.user))
     created = _qr(response, base_url(request), token.user)
     location = f"{base_url(request)}QuestionnaireResponse/{response.pk}"
     return fhir_response(created, status=201, Location=location)
 
 
-def _appointment_call(call: Callable[[], Any]) -> Any:
+def _write(call: Callable[[], Any]) -> Any:
+    """``call``'s result; what it refuses (``refusals.WriteRefused``) as an OperationOutcome."""
     try:
         return call()
-    except fhir_appointments.AppointmentError as error:
+    except WriteRefused as error:
         raise FhirError(error.status, error.code, str(error), error.expression) from None
 
 
 def _appointment_create(request: HttpRequest, body: Any, user: User) -> HttpResponse:
     """Book an Appointment (issue 11); ``_confirm_overlap=true`` books over an overlap."""
     confirm = request.GET.get("_confirm_overlap") == "true"
-    session = _appointment_call(
+    session = _write(
         lambda: fhir_appointments.appointment_create(body, user=user, confirm_overlap=confirm)
     )
     location = f"{base_url(request)}Appointment/{session.pk}"
