@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from alliance import access
@@ -201,8 +201,9 @@ def booking_episode(user: User, episode_id: int) -> Episode:
     )
 
 
-def booked_session(user: User, session_id: int) -> Session:
-    """A session the user may see, with its episode, client and care team."""
+def sessions_with_care_team(user: User) -> QuerySet[Session]:
+    """The sessions the user may see, each with its episode, client, team, care team and the
+    staff present (the session page adds its responses and alerts: ``session_detail``)."""
     return (
         access.visible_sessions(user)
         .select_related("episode__client", "episode__team")
@@ -212,5 +213,9 @@ def booked_session(user: User, session_id: int) -> Session:
                 "episode__care_team", queryset=CareTeamMember.objects.select_related("member")
             ),
         )
-        .get(pk=session_id)
     )
+
+
+def booked_session(user: User, session_id: int) -> Session:
+    """A session the user may see, with its episode, client and care team."""
+    return sessions_with_care_team(user).get(pk=session_id)

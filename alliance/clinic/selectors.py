@@ -16,7 +16,7 @@ from django.utils import timezone
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
-from alliance.clinic.appointment_selectors import AppointmentSummary
+from alliance.clinic.appointment_selectors import AppointmentSummary, sessions_with_care_team
 from alliance.clinic.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.progress import GoalScore
 from alliance.feedback.models import Alert, EpisodeSummary, Severity
@@ -270,13 +270,8 @@ def session_detail(user: User, session_id: int) -> Session:
     """One session the user may see, with the episode's care team, the staff present, the
     responses and the alerts raised at this session. Raises Session.DoesNotExist otherwise."""
     return (
-        access.visible_sessions(user)
-        .select_related("episode__client", "episode__team")
+        sessions_with_care_team(user)
         .prefetch_related(
-            "attended_by",
-            Prefetch(
-                "episode__care_team", queryset=CareTeamMember.objects.select_related("member")
-            ),
             Prefetch(
                 "responses",
                 queryset=Response.objects.select_related("rater_user", "about_member").order_by(
