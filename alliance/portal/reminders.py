@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from alliance.accounts.language import offered
 from alliance.accounts.models import User
 from alliance.care.models import Client, Episode, Session, SessionMode, SessionStatus
 from alliance.care.plans import due_for_session, phases
@@ -252,11 +253,9 @@ def baseline_settled(episode_id: int) -> bool:
     """Whether the episode's baseline is answered, or its link was ever sent, cancelled by a
     clinician or tried and not sent, for any session: then no baseline is planned again, so a
     first appointment re-booked, moved or cancelled never brings a second one."""
-    from alliance.voice.models import Baseline  # the client's voice sits above the portal
-
     done = Q(sent_at__isnull=False) | Q(cancelled_by__isnull=False) | ~Q(not_sent_reason="")
     return (
-        Baseline.objects.filter(episode_id=episode_id).exists()
+        _has_baseline(episode_id)
         or Invitation.objects.filter(session__episode_id=episode_id, purpose=Purpose.BASELINE)
         .filter(done)
         .exists()
@@ -318,7 +317,7 @@ def _baseline_why_not(invitation: Invitation, now: dt.datetime) -> str:
 
 
 def _has_baseline(episode_id: int) -> bool:
-    from alliance.voice.models import Baseline
+    from alliance.voice.models import Baseline  # the client's voice sits above the portal
 
     return Baseline.objects.filter(episode_id=episode_id).exists()
 
@@ -390,12 +389,9 @@ def _absolute(path: str) -> str:
 
 
 def _language(client: Client) -> str:
-    offered = dict(settings.LANGUAGES)
-    return (
-        client.preferred_language
-        if client.preferred_language in offered
-        else (settings.LANGUAGE_CODE)
-    )
+    """The client's preferred language as the portal's own pages read it (``nl-BE`` is Dutch),
+    else the site's."""
+    return offered(client.preferred_language) or settings.LANGUAGE_CODE
 
 
 def _context(invitation: Invitation, url: str) -> dict[str, object]:

@@ -151,6 +151,22 @@ def test_it_writes_in_the_clients_preferred_language(clinic: SimpleNamespace) ->
     assert message.subject.startswith("Uw afspraak met Riverside Counselling op")
 
 
+def test_a_regional_preferred_language_writes_as_the_portal_page_speaks(
+    clinic: SimpleNamespace,
+) -> None:
+    # Stored as "nl-BE" (the field is free text: an import, the admin): the link's pages speak
+    # Dutch (accounts.language.offered), so the message that brings the client there does too.
+    _consenting(clinic)
+    client = clinic.episode.client
+    client.preferred_language = "nl-BE"
+    client.save()
+    session = _booked(clinic)
+    schedule_for_session(session)
+    send_due(now=reminder_time(session.starts_at))
+    [message] = mail.outbox
+    assert message.subject.startswith("Uw afspraak met Riverside Counselling op")
+
+
 def test_rescheduling_moves_the_reminder_and_cancelling_cancels_it(
     clinic: SimpleNamespace,
 ) -> None:
