@@ -49,6 +49,19 @@ def test_the_session_page_ticks_the_measures_due_in_each_part_of_the_session(
     assert 'value="gbo"' not in page  # goal ratings are recorded on the session page
 
 
+def test_a_measure_due_but_already_answered_in_the_session_is_offered_unticked(
+    planned: SimpleNamespace,
+) -> None:
+    from alliance.measures.services import response_record
+
+    values = {f"ors_{n}": 6.0 for n in range(1, 5)}
+    response_record(session=planned.session, instrument_code="ors", values=values)
+    page = _browser().get(reverse("clinic:session", args=[planned.session.pk])).content.decode()
+    start = page.split('id="invite-end"')[0]
+    assert 'value="ors">' in start and 'value="phq9" checked' in start
+    assert 'Hand the tablet to the client<span class="visually-hidden"> (PHQ9)' in start
+
+
 def test_a_part_sent_without_a_choice_gives_the_measures_due_in_it(
     planned: SimpleNamespace,
 ) -> None:

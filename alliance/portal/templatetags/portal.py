@@ -48,8 +48,10 @@ def _phase(
         "due": due,
         "others": others,
         "alliance": phase == "end",
-        # Screen readers tell the buttons of the two forms apart by the measures due in each.
-        "shorts": ", ".join(m["short"] for m in due)
+        # Screen readers tell the buttons of the two forms apart by the measures each gives: a
+        # measure due but already answered in the session (by a link, say) is not ticked, so
+        # the client is not asked it again unless the clinician ticks it.
+        "shorts": ", ".join(m["short"] for m in due if not m["answered"])
         or (_("start") if phase == "start" else _("end")),
     }
 
