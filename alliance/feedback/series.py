@@ -157,14 +157,7 @@ def episode_series(
     the score before treatment, session 0 on the charts; no rule reads it."""
     organisation_id = episode.client.organisation_id
     others = _other_models(episode, local_models) if expected else {}
-    if not expected:
-        model = None
-    elif local_models is None:
-        model = trajectory_model(episode.outcome_measure, organisation_id)
-    else:
-        model = local_models.get((organisation_id, episode.outcome_measure)) or trajectory_model(
-            episode.outcome_measure
-        )
+    model = _model_for(episode.outcome_measure, organisation_id, local_models) if expected else None
     records = [
         SessionRecord(
             number=session.number,
@@ -233,6 +226,18 @@ def baselines_by_episode(episode_ids: Iterable[int]) -> dict[int, BaselineRecord
     return {row.episode_id: _baseline_record(row) for row in rows}
 
 
+def _model_for(
+    code: str,
+    organisation_id: int,
+    local_models: Mapping[tuple[int, str], TrajectoryModel] | None,
+) -> TrajectoryModel | None:
+    """:func:`trajectory_model` for the organisation, from ``local_models`` when given (no
+    query then)."""
+    if local_models is None:
+        return trajectory_model(code, organisation_id)
+    return local_models.get((organisation_id, code)) or trajectory_model(code)
+
+
 def _other_models(
     episode: Episode, local_models: Mapping[tuple[int, str], TrajectoryModel] | None
 ) -> dict[str, TrajectoryModel]:
@@ -244,10 +249,7 @@ def _other_models(
     for code, instrument in catalogue.instruments().items():
         if instrument.kind != "outcome" or code == episode.outcome_measure:
             continue
-        if local_models is None:
-            model = trajectory_model(code, organisation_id)
-        else:
-            model = local_models.get((organisation_id, code)) or trajectory_model(code)
+        model = _model_for(code, organisation_id, local_models)
         if model is not None:
             found[code] = model
     return found

@@ -27,7 +27,12 @@ from alliance.reports.figures import (
 )
 from alliance.reports.labels import CHANGE_LABELS
 from alliance.reports.stored import EpisodeRow
-from alliance.science.change import CHANGE_CLASSES, classify_changes, talking_therapies_outcomes
+from alliance.science.change import (
+    CHANGE_CLASSES,
+    ChangeClass,
+    classify_changes,
+    talking_therapies_outcomes,
+)
 from alliance.science.effects import pre_post_effect, severity_adjusted_effect
 from alliance.science.pretreatment import pre_treatment_change
 
@@ -255,7 +260,9 @@ def _severity_figure(
 
 
 def _alliance_split(classified: list[tuple[int, float | None, float]]) -> list[Figure]:
-    improved_codes = (0, 1)  # recovered or reliably improved
+    improved_codes = tuple(
+        CHANGE_CLASSES.index(c) for c in (ChangeClass.RECOVERED, ChangeClass.RELIABLY_IMPROVED)
+    )
     cut = alliance_split_at()
     figures = []
     for key, label, keep in (

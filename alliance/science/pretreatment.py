@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from alliance.science.change import CHANGE_TOLERANCE
+from alliance.science.change import CHANGE_CLASSES, ChangeClass, classify_changes
 from alliance.science.checks import check_number
 
 __all__ = ["PreTreatmentChange", "pre_treatment_change"]
@@ -92,6 +92,15 @@ def pre_treatment_change(
         return PreTreatmentChange(0, None, 0, 0)
     improved = deteriorated = 0
     if reliable_change is not None and reliable_change > 0:
-        improved = int((change >= reliable_change - CHANGE_TOLERANCE).sum())
-        deteriorated = int((change <= -reliable_change + CHANGE_TOLERANCE).sum())
+        # The reliable-change rule is change.py's (same threshold and tolerance); no cutoff, so
+        # an improvement counts as reliably improved, never recovered.
+        codes = classify_changes(
+            before,
+            after,
+            cutoff=None,
+            reliable_change=reliable_change,
+            higher_is_better=higher_is_better,
+        )
+        improved = int((codes == CHANGE_CLASSES.index(ChangeClass.RELIABLY_IMPROVED)).sum())
+        deteriorated = int((codes == CHANGE_CLASSES.index(ChangeClass.RELIABLY_DETERIORATED)).sum())
     return PreTreatmentChange(int(change.size), float(change.mean()), improved, deteriorated)

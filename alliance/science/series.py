@@ -572,11 +572,23 @@ def _boundaries(
         if model is None:
             return {}
         later = [p["number"] for p in points if p["number"] >= scored[0]["number"]]
-        intake = float(scored[0]["outcome"])
-        path = model.expected_path(intake=intake, sessions=later, percentile=percentile)
-        edge = path.lower if instruments[outcome_measure].higher_is_better else path.upper
-        boundaries = {n: float(b) for n, b in zip(later, edge, strict=True)}
+        better = instruments[outcome_measure].higher_is_better
+        boundaries = _worse_edge(model, float(scored[0]["outcome"]), later, percentile, better)
     return boundaries
+
+
+def _worse_edge(
+    model: TrajectoryModel,
+    intake: float,
+    sessions: Sequence[int],
+    percentile: float,
+    higher_is_better: bool,
+) -> dict[int, float]:
+    """Session number -> the worse edge of the expected band from this first score: the lower
+    edge when higher is better, else the upper (Finch, Lambert & Schaalje 2001)."""
+    path = model.expected_path(intake=intake, sessions=sessions, percentile=percentile)
+    edge = path.lower if higher_is_better else path.upper
+    return {n: float(b) for n, b in zip(sessions, edge, strict=True)}
 
 
 def _other_outcomes(
@@ -610,10 +622,5 @@ def _with_own_path(
     if model is None or not measure.scores:
         return measure
     numbers = [n for n, _ in measure.scores]
-    sessions = list(range(numbers[0], numbers[-1] + 1))
-    path = model.expected_path(
-        intake=measure.scores[0][1], sessions=sessions, percentile=percentile
-    )
-    edge = path.lower if measure.higher_is_better else path.upper
-    by_session = dict(zip(sessions, (float(b) for b in edge), strict=True))
-    return replace(measure, boundaries={n: by_session[n] for n in numbers})
+    edges = _worse_edge(model, measure.scores[0][1], numbers, percentile, measure.higher_is_better)
+    return replace(measure, boundaries=edges)

@@ -42,3 +42,19 @@ def test_the_improved_and_the_deteriorated_never_exceed_n(pairs: list[tuple[floa
         [a for a, _b in pairs], [b for _a, b in pairs], higher_is_better=True, reliable_change=5.0
     )
     assert found.n == len(pairs) and found.improved + found.deteriorated <= found.n
+
+
+@given(st.lists(st.tuples(st.floats(0, 40), st.floats(0, 40)), max_size=30), st.booleans())
+def test_it_counts_as_change_py_classifies(pairs: list[tuple[float, float]], higher: bool) -> None:
+    # The reliable-change rule is alliance.science.change's (Jacobson & Truax 1991), not a copy.
+    from alliance.science.change import ChangeClass, classify_change
+
+    found = pre_treatment_change(
+        [a for a, _b in pairs], [b for _a, b in pairs], higher_is_better=higher, reliable_change=5.0
+    )
+    classes = [
+        classify_change(a, b, cutoff=None, reliable_change=5.0, higher_is_better=higher)
+        for a, b in pairs
+    ]
+    assert found.improved == classes.count(ChangeClass.RELIABLY_IMPROVED)
+    assert found.deteriorated == classes.count(ChangeClass.RELIABLY_DETERIORATED)
