@@ -319,9 +319,6 @@ def session_history_keep(session: Session, *, what: str, by: User, reason: str =
     ]
 
 
-_history = session_history_keep
-
-
 def _renumbered(episode: Episode) -> None:
     """Renumber, and when numbers moved bring the alerts along (they name sessions by number);
     then plan the booked sessions' reminders again (their numbers decide what is due). The
@@ -486,7 +483,7 @@ def appointment_reschedule(
     clashes = overlapping_sessions(staff, start, minutes, exclude=[locked.pk])
     if clashes and not confirm_overlap:
         raise AppointmentOverlap(clashes)
-    _history(locked, what="rescheduled", by=by, reason=reason.strip())
+    session_history_keep(locked, what="rescheduled", by=by, reason=reason.strip())
     locked.starts_at, locked.duration_minutes, locked.mode = start, minutes, new_mode
     locked.save(update_fields=["starts_at", "duration_minutes", "mode", "history"])
     _renumbered(episode)
@@ -526,7 +523,7 @@ def appointment_cancel(
             "status",
             _("This session has answers or notes, so it took place: mark it attended."),
         )
-    _history(locked, what="cancelled", by=by, reason=reason)
+    session_history_keep(locked, what="cancelled", by=by, reason=reason)
     locked.status, locked.cancelled_by, locked.reason = (
         SessionStatus.CANCELLED,
         cancelled_by,
@@ -575,7 +572,7 @@ def _attendance(session: Session, *, by: User, status: str) -> Session:
         )
     if status == SessionStatus.NO_SHOW and _has_answers(locked):
         raise _refuse("status", _("This session has answers from the client, so it was attended."))
-    _history(locked, what=status, by=by)
+    session_history_keep(locked, what=status, by=by)
     locked.status = status
     locked.save(update_fields=["status", "history"])
     if status == SessionStatus.ATTENDED and not locked.due:
@@ -615,7 +612,7 @@ def appointment_withdraw(*, session: Session, by: User, reason: str) -> Session:
                 "withdrawn; void an answer entered by mistake instead."
             ),
         )
-    _history(locked, what="withdrawn", by=by, reason=reason)
+    session_history_keep(locked, what="withdrawn", by=by, reason=reason)
     locked.status, locked.reason, locked.number, locked.cancelled_by = (
         SessionStatus.WITHDRAWN,
         reason,
@@ -623,8 +620,11 @@ def appointment_withdraw(*, session: Session, by: User, reason: str) -> Session:
         "",
     )
     locked.save(update_fields=["status", "reason", "number", "cancelled_by", "history"])
-    _renumbered(episode)
+    # A withdrawn session leaves the series even when no number moved: the alerts (and with
+    # them the summary) are refreshed once, whether or not the numbers changed.
+    sessions_renumber(episode)
     alerts_refresh([episode])
+    plan_messages(episode)
     return locked
 
 
