@@ -272,10 +272,14 @@ def sessions_renumber(episode: Episode) -> int:
 # Writes ---------------------------------------------------------------------------------------
 
 
+def _check_open(episode: Episode) -> None:
+    if episode.ended_on is not None:
+        raise _refuse("episode", _("This episode has ended; reopen it before booking sessions."))
+
+
 def _lock(episode: Episode) -> Episode:
     locked = Episode.objects.select_for_update().get(pk=episode.pk)
-    if locked.ended_on is not None:
-        raise _refuse("episode", _("This episode has ended; reopen it before booking sessions."))
+    _check_open(locked)
     return locked
 
 
@@ -467,8 +471,7 @@ def appointment_reschedule(
     """Move a booked session to another time (and length or mode), keeping the earlier one in
     its history. Refused like a booking; moving it to where it is changes nothing."""
     episode, locked = _locked_session(session)
-    if episode.ended_on is not None:
-        raise _refuse("episode", _("This episode has ended; reopen it before booking sessions."))
+    _check_open(episode)
     _booked_only(locked, _("rescheduled"))
     start = _check_start(starts_at, record_past=False, now=timezone.now())
     minutes = _length_between(
