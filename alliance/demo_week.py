@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from alliance.accounts.models import Team
@@ -123,9 +124,17 @@ class DemoWeek:
         booked: list[Session] = []
         through = Session.attended_by.through
         staff = []
-        for index, episode in enumerate(e for e in episodes if e.ended_on is None):
-            last = episode.sessions.exclude(number=None).order_by("-number").first()
-            number = (last.number or 0) + 1 if last else 1
+        active = [e for e in episodes if e.ended_on is None]
+        # Each episode's highest number in one query, not one query per episode.
+        highest = dict(
+            Session.objects.filter(episode__in=active, number__isnull=False)
+            .values("episode_id")
+            .annotate(top=Max("number"))
+            .values_list("episode_id", "top")
+            .order_by()
+        )
+        for index, episode in enumerate(active):
+            number = highest.get(episode.pk, 0) + 1
             day = self.today + dt.timedelta(days=1 + index % 7)
             if day.weekday() >= 5:
                 day += dt.timedelta(days=7 - day.weekday())

@@ -272,10 +272,14 @@ def sessions_renumber(episode: Episode) -> int:
 # Writes ---------------------------------------------------------------------------------------
 
 
+def _check_open(episode: Episode) -> None:
+    if episode.ended_on is not None:
+        raise _refuse("episode", _("This episode has ended; reopen it before booking sessions."))
+
+
 def _lock(episode: Episode) -> Episode:
     locked = Episode.objects.select_for_update().get(pk=episode.pk)
-    if locked.ended_on is not None:
-        raise _refuse("episode", _("This episode has ended; reopen it before booking sessions."))
+    _check_open(locked)
     return locked
 
 
@@ -317,9 +321,6 @@ def session_history_keep(session: Session, *, what: str, by: User, reason: str =
             "reason": reason,
         },
     ]
-
-
-_history = session_history_keep
 
 
 def _renumbered(episode: Episode) -> None:
@@ -470,8 +471,7 @@ def appointment_reschedule(
     """Move a booked session to another time (and length or mode), keeping the earlier one in
     its history. Refused like a booking; moving it to where it is changes nothing."""
     episode, locked = _locked_session(session)
-    if episode.ended_on is not None:
-        raise _refuse("episode", _("This episode has ended; reopen it before booking sessions."))
+    _check_open(episode)
     _booked_only(locked, _("rescheduled"))
     start = _check_start(starts_at, record_past=False, now=timezone.now())
     minutes = _length_between(
@@ -486,7 +486,7 @@ def appointment_reschedule(
     clashes = overlapping_sessions(staff, start, minutes, exclude=[locked.pk])
     if clashes and not confirm_overlap:
         raise AppointmentOverlap(clashes)
-    _history(locked, what="rescheduled", by=by, reason=reason.strip())
+    session_history_keep(locked, what="rescheduled", by=by, reason=reason.strip())
     locked.starts_at, locked.duration_minutes, locked.mode = start, minutes, new_mode
     locked.save(update_fields=["starts_at", "duration_minutes", "mode", "history"])
     _renumbered(episode)
@@ -526,7 +526,7 @@ def appointment_cancel(
             "status",
             _("This session has answers or notes, so it took place: mark it attended."),
         )
-    _history(locked, what="cancelled", by=by, reason=reason)
+    session_history_keep(locked, what="cancelled", by=by, reason=reason)
     locked.status, locked.cancelled_by, locked.reason = (
         SessionStatus.CANCELLED,
         cancelled_by,
@@ -575,7 +575,7 @@ def _attendance(session: Session, *, by: User, status: str) -> Session:
         )
     if status == SessionStatus.NO_SHOW and _has_answers(locked):
         raise _refuse("status", _("This session has answers from the client, so it was attended."))
-    _history(locked, what=status, by=by)
+    session_history_keep(locked, what=status, by=by)
     locked.status = status
     locked.save(update_fields=["status", "history"])
     if status == SessionStatus.ATTENDED and not locked.due:
@@ -615,7 +615,7 @@ def appointment_withdraw(*, session: Session, by: User, reason: str) -> Session:
                 "withdrawn; void an answer entered by mistake instead."
             ),
         )
-    _history(locked, what="withdrawn", by=by, reason=reason)
+    session_history_keep(locked, what="withdrawn", by=by, reason=reason)
     locked.status, locked.reason, locked.number, locked.cancelled_by = (
         SessionStatus.WITHDRAWN,
         reason,
@@ -623,8 +623,11 @@ def appointment_withdraw(*, session: Session, by: User, reason: str) -> Session:
         "",
     )
     locked.save(update_fields=["status", "reason", "number", "cancelled_by", "history"])
-    _renumbered(episode)
+    # A withdrawn session leaves the series even when no number moved: the alerts (and with
+    # them the summary) are refreshed once, whether or not the numbers changed.
+    sessions_renumber(episode)
     alerts_refresh([episode])
+    plan_messages(episode)
     return locked
 
 

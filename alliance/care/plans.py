@@ -176,9 +176,18 @@ def _last_given(session: Session) -> dict[str, dt.date]:
     return {row["instrument"]: timezone.localdate(row["last"]) for row in rows}
 
 
-def due_now(session: Session) -> list[str]:
+def due_now(
+    session: Session,
+    *,
+    last_given: Mapping[str, dt.date] | None = None,
+    kinds: Mapping[str, Phase] | None = None,
+) -> list[str]:
     """The measures due at this session by the episode's current plan, in answering order.
-    A session without a number (cancelled, withdrawn) has nothing due."""
+    A session without a number (cancelled, withdrawn) has nothing due.
+
+    ``last_given`` (when each measure was last answered before it) and ``kinds`` (``phases()``)
+    may be passed in by a reader of many sessions at once; otherwise they are read here (one
+    query for ``last_given``, and only for a plan repeated every N weeks)."""
     if session.number is None or session.status in (
         SessionStatus.CANCELLED,
         SessionStatus.WITHDRAWN,
@@ -187,23 +196,30 @@ def due_now(session: Session) -> list[str]:
     episode = session.episode
     plan = episode_plan(episode)
     weekly = any(item.repeat == PlanRepeat.WEEKS for item in plan)
+    if weekly and last_given is None:
+        last_given = _last_given(session)
     return rules.due_measures(
         plan,
         number=session.number,
-        phases=phases(),
+        phases=phases() if kinds is None else kinds,
         final=session.final,
         on=timezone.localdate(session.starts_at),
         started_on=episode.started_on,
-        last_given=_last_given(session) if weekly else None,
+        last_given=last_given if weekly else None,
     )
 
 
-def due_for_session(session: Session) -> list[str]:
+def due_for_session(
+    session: Session,
+    *,
+    last_given: Mapping[str, dt.date] | None = None,
+    kinds: Mapping[str, Phase] | None = None,
+) -> list[str]:
     """The measures due at this session: fixed in ``session.due`` once it started, else by the
-    current plan."""
+    current plan (``due_now``, which takes the same optional arguments)."""
     if session.due:
         return list(session.due)
-    return due_now(session)
+    return due_now(session, last_given=last_given, kinds=kinds)
 
 
 def fix_due(session: Session) -> list[str]:

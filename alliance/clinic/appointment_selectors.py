@@ -23,9 +23,8 @@ from alliance.care.models import (
     SessionMode,
     SessionStatus,
 )
-from alliance.care.plans import episode_plan, phases
+from alliance.care.plans import due_for_session, episode_plan, phases
 from alliance.measures.models import Response
-from alliance.science import plans as rules
 from alliance.voice.models import AgendaItem
 from alliance.voice.selectors import agenda_items_by_session
 
@@ -74,23 +73,7 @@ def due_for_sessions(sessions: Sequence[Session]) -> dict[int, list[str]]:
     ]
     last = _last_given(weekly)
     kinds = phases()
-    due: dict[int, list[str]] = {}
-    for session in sessions:
-        if session.due:
-            due[session.pk] = list(session.due)
-        elif session.number is None or session.status not in NUMBERED_STATUSES:
-            due[session.pk] = []
-        else:
-            due[session.pk] = rules.due_measures(
-                episode_plan(session.episode),
-                number=session.number,
-                phases=kinds,
-                final=session.final,
-                on=timezone.localdate(session.starts_at),
-                started_on=session.episode.started_on,
-                last_given=last.get(session.pk),
-            )
-    return due
+    return {s.pk: due_for_session(s, last_given=last.get(s.pk), kinds=kinds) for s in sessions}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.feedback.models import Alert, EpisodeSummary
 from alliance.measures.models import Rater, Response
+from alliance.science.signals import SEVERITIES
 
 __all__ = [
     "SPARKLINE_SESSIONS",
@@ -181,11 +182,8 @@ def summaries_compute(episode_ids: Iterable[int]) -> dict[int, EpisodeSummary]:
     return found
 
 
-_SEVERITY_ORDER = ["critical", "high", "medium", "low"]
-
-
 def _highest(severities: Sequence[str]) -> str:
-    ranked = [s for s in _SEVERITY_ORDER if s in severities]
+    ranked = [s for s in SEVERITIES if s in severities]
     return ranked[0] if ranked else ""
 
 

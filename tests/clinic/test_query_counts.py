@@ -65,3 +65,18 @@ def test_the_session_page_takes_the_same_queries_with_one_or_many_measures(
     assert _queries(browser, reverse("clinic:session", args=[first.pk])) == _queries(
         browser, reverse("clinic:session", args=[second.pk])
     )
+
+
+def test_the_session_page_takes_the_same_queries_in_a_short_and_a_long_episode(
+    clinic: SimpleNamespace,
+) -> None:
+    browser = _clinician(clinic)
+    # Both long enough to reach the same sections (a 2-session episode shows fewer).
+    [short] = bulk_caseload(clinic, clients=1, sessions=12)
+    [long] = bulk_caseload(clinic, clients=1, sessions=20)
+    latest_short = short.sessions.order_by("number").last()
+    last_long = long.sessions.order_by("number").last()
+    assert last_long.number == 20
+    assert _queries(browser, reverse("clinic:session", args=[latest_short.pk])) == _queries(
+        browser, reverse("clinic:session", args=[last_long.pk])
+    )
