@@ -45,6 +45,8 @@ def _story(page: Page, base: str, clinic: SimpleNamespace, name: str) -> None:
     page.goto(f"{base}/sessions/{clinic.session.pk}/")
     assert _serious_violations(page) == []
     page.get_by_role("link", name="Void: entered by mistake (PHQ9)").click()
+    # Each link opens a new page: wait for it before axe reads it (the old one may be going).
+    expect(page.get_by_label("Why was this entered by mistake?")).to_be_visible()
     assert _serious_violations(page) == []
     page.get_by_label("Why was this entered by mistake?").fill("   ")
     page.get_by_role("button", name="Void this response").click()
@@ -59,6 +61,7 @@ def _story(page: Page, base: str, clinic: SimpleNamespace, name: str) -> None:
     screenshot(page, f"corrections-session-{name}")
 
     page.get_by_role("link", name="Enter the PHQ9 from paper").click()
+    expect(page.get_by_role("button", name="Save the client's answers")).to_be_visible()
     assert _serious_violations(page) == []
     for number in range(1, 10):
         group = page.get_by_role("group").filter(has=page.locator(f"input[name=phq9_{number}]"))
@@ -68,6 +71,7 @@ def _story(page: Page, base: str, clinic: SimpleNamespace, name: str) -> None:
     assert Response.objects.get(instrument="phq9").method == Method.PAPER
 
     page.get_by_role("link", name="Correct the date or the attendance").click()
+    expect(page.get_by_role("button", name="Save the correction")).to_be_visible()
     assert _serious_violations(page) == []
     page.get_by_label("Date and time the session took place").fill("2026-01-06T09:30")
     page.get_by_label("Why is this being corrected?").fill("Booked on the wrong day")
