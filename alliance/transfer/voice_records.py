@@ -15,6 +15,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from operator import attrgetter
 from typing import Any
 
 from alliance.accounts.models import Organisation, Team, User
@@ -93,9 +94,11 @@ def _when(value: dt.datetime | None) -> str | None:
 
 
 def _grouped(rows: Iterable[Any], attribute: str) -> dict[int, list[Any]]:
+    """The rows by ``attribute`` (dotted for a related record's: ``session.episode_id``)."""
+    key = attrgetter(attribute)
     found: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
-        found[getattr(row, attribute)].append(row)
+        found[key(row)].append(row)
     return found
 
 
@@ -120,10 +123,11 @@ class VoiceExport:
     ):
         in_org = {"session__episode__client__organisation": organisation}
         self.ref, self.users = ref, users
-        self.agenda = _by_episode(
+        self.agenda = _grouped(
             AgendaItem.objects.filter(**in_org)
             .select_related("session", "response")
-            .order_by("session_id", "position")
+            .order_by("session_id", "position"),
+            "session.episode_id",
         )
         self.changes = _grouped(
             AgendaItemChange.objects.filter(
@@ -131,9 +135,10 @@ class VoiceExport:
             ).order_by("pk"),
             "item_id",
         )
-        self.comments = _by_episode(
+        self.comments = _grouped(
             AllianceComment.objects.filter(**in_org).select_related("session", "response")
-            .order_by("pk")
+            .order_by("pk"),
+            "session.episode_id",
         )  # fmt: skip
         in_episode = {"episode__client__organisation": organisation}
         self.hopes = _grouped(
@@ -192,13 +197,6 @@ class VoiceExport:
                 for c in self.changes[item.pk]
             ],
         }
-
-
-def _by_episode(rows: Iterable[Any]) -> dict[int, list[Any]]:
-    found: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        found[row.session.episode_id].append(row)
-    return found
 
 
 def team_sharing_export(organisation: Organisation) -> list[Record]:

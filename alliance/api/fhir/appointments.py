@@ -13,10 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from fhirclient.models.appointment import Appointment as AppointmentModel
 from fhirclient.models.fhirabstractbase import FHIRValidationError
 
@@ -26,7 +24,7 @@ from alliance.api.fhir.refusals import WriteRefused
 from alliance.care import appointments
 from alliance.care.models import Episode, Session, SessionMode, SessionStatus
 
-__all__ = ["STATUS", "AppointmentError", "appointment", "appointment_create", "appointments_search"]
+__all__ = ["STATUS", "AppointmentError", "appointment", "appointment_create"]
 
 STATUS = {
     SessionStatus.SCHEDULED: "booked",
@@ -37,7 +35,6 @@ STATUS = {
 }
 MODE_SYSTEM = "urn:alliance:session-mode"
 STAFF_SYSTEM = "urn:alliance:staff"
-PREFIXES = ("eq", "ge", "le", "gt", "lt")
 
 
 class AppointmentError(WriteRefused):
@@ -80,7 +77,7 @@ def appointment(session: Session) -> dict[str, Any]:
     return body
 
 
-# Searching -----------------------------------------------------------------------------------
+# References ------------------------------------------------------------------------------------
 
 
 def _id_of(value: str, kind: str, parameter: str) -> int:
@@ -90,60 +87,6 @@ def _id_of(value: str, kind: str, parameter: str) -> int:
     ):
         raise AppointmentError(f"{parameter}: expected a {kind} id.", parameter, status=400)
     return int(raw)
-
-
-def _day_bound(value: str) -> tuple[str, dt.date]:
-    prefix = value[:2] if value[:2] in PREFIXES else "eq"
-    raw = value[2:] if value[:2] in PREFIXES else value
-    day = parse_date(raw[:10]) if len(raw) >= 10 else None
-    if day is None or not 1900 <= day.year <= 2199:
-        raise AppointmentError(
-            "date: expected a day (YYYY-MM-DD, years 1900-2199) with an optional prefix "
-            "eq, ge, le, gt or lt.",
-            "date",
-            status=400,
-        )
-    return prefix, day
-
-
-def _on_days(records: QuerySet[Session], values: list[str]) -> QuerySet[Session]:
-    for value in values:
-        prefix, day = _day_bound(value)
-        start = appointments.start_of_day(day)
-        end = appointments.start_of_day(day + dt.timedelta(days=1))
-        bounds = {
-            "eq": {"starts_at__gte": start, "starts_at__lt": end},
-            "ge": {"starts_at__gte": start},
-            "gt": {"starts_at__gte": end},
-            "le": {"starts_at__lt": end},
-            "lt": {"starts_at__lt": start},
-        }
-        records = records.filter(**bounds[prefix])
-    return records
-
-
-def appointments_search(params: QueryDict, user: User) -> QuerySet[Session]:
-    """The sessions the user may see, by ``patient`` (or ``actor`` as a Patient), ``date``
-    (repeatable, with prefixes) and ``status`` (FHIR codes, comma-separated)."""
-    records = (
-        access.visible_sessions(user)
-        .select_related("episode")
-        .prefetch_related("attended_by")
-        .order_by("starts_at", "pk")
-    )
-    for parameter in ("patient", "actor"):
-        if parameter in params:
-            records = records.filter(
-                episode__client_id=_id_of(params[parameter], "Patient", parameter)
-            )
-    if "date" in params:
-        records = _on_days(records, params.getlist("date"))
-    if "status" in params:
-        wanted = set(params["status"].split(","))
-        records = records.filter(
-            status__in=[ours for ours, theirs in STATUS.items() if theirs in wanted]
-        )
-    return records
 
 
 # Creating ------------------------------------------------------------------------------------
