@@ -44,7 +44,7 @@ def child(csv: Path, out: Path) -> None:
     """Run the command as ``alliance analyze`` does, recording when each stage first reports."""
     from contextlib import contextmanager
 
-    from alliance import analyze_command
+    from alliance.cli import analyze as analyze_command
 
     stages: dict[str, float] = {"reading and checking the CSV": 0.0}
     start = time.perf_counter()

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alliance.analyze_command import (
+from alliance.cli.analyze import (
     BAD_INPUT,
     FAILED,
     OK,
@@ -42,7 +42,7 @@ def _say(message: str) -> None:
 
 @contextmanager
 def _progress_bar(label: str) -> Iterator[ProgressCallback]:
-    """One progress bar labelled ``label`` (see ``alliance.analyze_command.progress_bars``)."""
+    """One progress bar labelled ``label`` (see ``alliance.cli.analyze.progress_bars``)."""
     with progress_bars() as advance:
         yield lambda done, total: advance(label, done, total)
 

@@ -1,4 +1,4 @@
-"""``alliance analyze`` through the command line (typer's CliRunner on ``alliance.cli.app``)."""
+"""``alliance analyze`` through the command line (typer's CliRunner on ``alliance.cli.main``)."""
 
 from __future__ import annotations
 

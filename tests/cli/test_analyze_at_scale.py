@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alliance.analyze_command import json_chunks, read_ratings_csv, run, write_atomically
+from alliance.cli.analyze import json_chunks, read_ratings_csv, run, write_atomically
 from alliance.science.analysis import ROW_SECTIONS, Analysis, analyze_ratings
 from alliance.science.series import check_number
 from alliance.science.simulate import ClinicParameters, simulate_clinic
@@ -76,7 +76,7 @@ def test_every_stage_reports_when_it_starts_and_when_it_is_done(
 ) -> None:
     from contextlib import contextmanager
 
-    from alliance import analyze_command
+    from alliance.cli import analyze as analyze_command
 
     seen: list[tuple[str, int, int]] = []
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from alliance.analyze_command import read_ratings_csv, sniffed_delimiter
+from alliance.cli.analyze import read_ratings_csv, sniffed_delimiter
 from alliance.measures.models import Response
 from alliance.transfer.commands import import_run
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from alliance import analyze_command
+from alliance.cli import analyze as analyze_command
 from alliance.accounts.models import Organisation, User
 from alliance.care.models import Client, Goal, Reflection, Rupture, Task
 from alliance.demo import _remove_earlier_demo, load_demo

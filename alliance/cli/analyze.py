@@ -27,7 +27,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alliance.analyze_report import render_report
+from alliance.cli.analyze_report import render_report
 from alliance.science.analysis import ROW_SECTIONS, AnalysisSettings, analyze_ratings
 from alliance.science.instruments import Instrument, load_instruments
 from alliance.science.ratings_table import RatingsError, RatingsTable, read_ratings

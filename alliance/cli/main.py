@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def _django(environment: str | None = None, database_url: str | None = None) -> None:
@@ -101,7 +101,7 @@ def analyze(
     """Run the science core on a research CSV: change, NHS Talking Therapies outcomes, expected
     trajectories, alerts, clinician effects and the alliance-outcome split. Settings come from
     the site's ALLIANCE_* environment variables, then --settings, then the flags."""
-    from alliance import analyze_command
+    from alliance.cli import analyze as analyze_command
 
     options = {
         "band_percentile": band_percentile,
