@@ -27,7 +27,7 @@ urlpatterns = [
     path("care/", include("alliance.care.urls")),
     path("voice/", include("alliance.voice.urls")),
     path("feedback/", include("alliance.feedback.urls")),
-    path("trajectories/", include("alliance.feedback.trajectory_urls")),
+    path("trajectories/", include("alliance.trajectories.urls")),
     path("reports/", include("alliance.reports.urls")),
     path("audit/", include("alliance.audit.urls")),
     path("i18n/setlang/", language_set, name="set_language"),

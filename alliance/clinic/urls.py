@@ -1,6 +1,7 @@
 from django.urls import path
 
-from alliance.clinic import appointment_views, corrections_views, supervision_views, views
+from alliance.clinic import appointment_views, corrections_views, views
+from alliance.supervision import urls as supervision_urls
 
 app_name = "clinic"
 urlpatterns = [
@@ -49,10 +50,5 @@ urlpatterns = [
         corrections_views.session_correct,
         name="session_correct",
     ),
-    path("team/", supervision_views.team, name="team"),
-    path(
-        "clinicians/<int:clinician_id>/development/",
-        supervision_views.development,
-        name="development",
-    ),
+    *supervision_urls.urlpatterns,
 ]

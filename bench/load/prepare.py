@@ -29,7 +29,7 @@ def main() -> None:
 
     from alliance.care.models import CareRole, CareTeamMember
     from alliance.clinic.services import session_start
-    from alliance.demo import DEMO_PASSWORD, load_demo
+    from alliance.demo.clinic import DEMO_PASSWORD, load_demo
     from alliance.portal.models import Channel
     from alliance.portal.services import invitation_create
 

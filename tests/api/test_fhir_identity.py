@@ -14,7 +14,7 @@ from django.db import transaction
 from alliance.accounts.models import Organisation
 from alliance.api.fhir import resources
 from alliance.care.models import Client
-from alliance.demo import _remove_earlier_demo, load_demo
+from alliance.demo.clinic import _remove_earlier_demo, load_demo
 from alliance.transfer.selectors import organisation_export
 from alliance.transfer.services import organisation_import
 from tests.api.conftest import api_as

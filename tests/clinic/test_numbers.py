@@ -6,7 +6,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import translation
 
 from alliance.clinic import explain
-from alliance.clinic.supervision_charts import _one
+from alliance.supervision.charts import _one
 
 
 def test_a_sum_of_slider_lines_is_not_cut_a_tenth_short() -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from alliance.demo import DEMO_ORGANISATION
+from alliance.demo.clinic import DEMO_ORGANISATION
 from alliance.settings import BASE_DIR
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from alliance.care.models import Episode
-from alliance.demo import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
+from alliance.demo.clinic import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
 from alliance.feedback import services
 from alliance.feedback.models import Alert
 from alliance.feedback.series import loaded_episode_series

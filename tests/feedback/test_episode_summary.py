@@ -168,7 +168,7 @@ def test_a_refresh_takes_the_same_queries_for_one_and_many_episodes(
 
 @pytest.mark.django_db
 def test_the_demo_leaves_every_summary_as_a_recomputation_gives_it() -> None:
-    from alliance.demo import load_demo
+    from alliance.demo.clinic import load_demo
     from alliance.feedback.summaries import SUMMARY_FIELDS, summaries_compute
 
     load_demo(seed=7, today=timezone.localdate())

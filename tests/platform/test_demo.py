@@ -23,7 +23,7 @@ from alliance.care.models import (
     Task,
 )
 from alliance.care.plans import due_for_session, missed_measures
-from alliance.demo import DEMO_PASSWORD, DemoSummary, _remove_earlier_demo, load_demo
+from alliance.demo.clinic import DEMO_PASSWORD, DemoSummary, _remove_earlier_demo, load_demo
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 from alliance.portal.models import Invitation

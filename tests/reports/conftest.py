@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
-from alliance.demo import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
+from alliance.demo.clinic import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
 from alliance.science.simulate import demo_clinic_parameters, simulate_clinic
 
 TODAY = dt.date(2026, 6, 1)

@@ -1,9 +1,9 @@
 """An independent computation of every report figure, with pandas, from the simulated tables.
 
-It never touches the database: the simulated clinic's own DataFrames (the ones ``alliance.demo``
-writes as rows) are filtered and grouped here, and each episode is classified with the scalar
-rules of the science core, so a wrong query, join or date bound in the report shows up as a
-difference.
+It never touches the database: the simulated clinic's own DataFrames (the ones
+``alliance.demo.clinic`` writes as rows) are filtered and grouped here, and each episode is
+classified with the scalar rules of the science core, so a wrong query, join or date bound in
+the report shows up as a difference.
 """
 
 import datetime as dt

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from alliance.demo import demo_usernames
+from alliance.demo.clinic import demo_usernames
 from alliance.feedback.models import Alert
 from alliance.reports.selectors import report_build, report_scope
 from tests.reports.oracle import expected_figures
@@ -67,7 +67,7 @@ def test_a_clinician_report_matches_their_own_episodes(demo: SimpleNamespace) ->
 
 def test_a_team_report_matches_the_team_s_clinicians(demo: SimpleNamespace) -> None:
     frame = demo.simulated.clinicians
-    # Episodes sit with the team of their primary clinician (alliance.demo); team_1 is the first.
+    # Episodes sit with the team of their primary clinician (alliance.demo.clinic): team_1 first.
     ids = set(frame.loc[frame["team"] == "team_1", "clinician_id"].astype(int))
     expected = expected_figures(demo.simulated, *WHOLE, clinician_ids=ids)
     _assert_same(_reported(demo, *WHOLE, team="Adults North"), expected)

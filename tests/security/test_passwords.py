@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.brakes.models import Brake
-from alliance.demo import DEMO_PASSWORD
+from alliance.demo.clinic import DEMO_PASSWORD
 from tests.factories import PASSWORD
 from tests.portal.conftest import alliance_settings
 

@@ -4,8 +4,8 @@ development page's count."""
 
 from types import SimpleNamespace
 
-from alliance.clinic import supervision
 from alliance.feedback.models import Alert, AlertState
+from alliance.supervision import selectors as supervision
 from tests.clinic.builders import rated_episode
 
 

@@ -9,10 +9,10 @@ from django.test import Client as Browser
 from django.test import override_settings
 from django.urls import reverse
 
-from alliance.clinic import supervision
-from alliance.clinic.supervision_charts import estimate_figure
 from alliance.feedback.models import Alert
 from alliance.feedback.services import alert_acknowledge
+from alliance.supervision import selectors as supervision
+from alliance.supervision.charts import estimate_figure
 from tests.clinic.builders import rated_episode
 from tests.factories import PASSWORD
 from tests.supervision.builders import rated_episodes

@@ -9,11 +9,11 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from alliance.care.models import Episode
-from alliance.clinic import supervision
 from alliance.clinic.forms import TeamFilterForm
 from alliance.feedback.models import Alert, Severity
 from alliance.feedback.services import alert_acknowledge, alerts_refresh
 from alliance.measures.services import response_record
+from alliance.supervision import selectors as supervision
 from tests.clinic.builders import rated_episode
 from tests.factories import PASSWORD, make_episode, make_session
 

@@ -24,7 +24,7 @@ from alliance.care.models import (
     Session,
     Task,
 )
-from alliance.demo import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
+from alliance.demo.clinic import DEMO_ORGANISATION, _remove_earlier_demo, load_demo
 from alliance.feedback.models import Alert, TrajectoryFit
 from alliance.measures.models import Response, ResponseVersion
 from alliance.measures.services import response_record

@@ -26,14 +26,14 @@ from alliance.audit.services import privilege_record, request_address
 from alliance.clinic.explain import localized
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
-from alliance.feedback.trajectory_preview import (
+from alliance.formats import local
+from alliance.measures import catalogue
+from alliance.science.trajectories import Departure, TrajectoryModel, default_model, departures
+from alliance.trajectories.preview import (
     PREVIEW_TABLE_SESSIONS,
     preview_figure,
     preview_intakes,
 )
-from alliance.formats import local
-from alliance.measures import catalogue
-from alliance.science.trajectories import Departure, TrajectoryModel, default_model, departures
 
 
 def _organisation(request: HttpRequest) -> Organisation:

@@ -35,7 +35,7 @@ from alliance.care.models import (
     Setting,
     Task,
 )
-from alliance.demo_week import DemoWeek
+from alliance.demo.week import DemoWeek
 from alliance.feedback.models import Alert, AlertState
 from alliance.feedback.services import alerts_refresh
 from alliance.feedback.summaries import episode_summaries_refresh
@@ -126,7 +126,7 @@ def demo_usernames(roles: list[str]) -> list[str]:
 
 def load_demo(*, seed: int = 7, today: dt.date | None = None, week: bool = True) -> DemoSummary:
     """Replace any earlier demo organisation with a freshly simulated one. ``week=False`` leaves
-    out the clinic's week (``alliance.demo_week``: plans that drop some simulated PHQ-9 and
+    out the clinic's week (``alliance.demo.week``: plans that drop some simulated PHQ-9 and
     GAD-7 answers, next week's bookings, links, a voided answer), so the rows are exactly the
     simulation's (the report tests compare them with an independent computation)."""
     clinic = simulate_clinic(demo_clinic_parameters(today=today or dt.date.today()), seed=seed)
@@ -373,7 +373,7 @@ class _DemoWriter:
         )
 
     def _planned(self, row: Any) -> bool:
-        """The simulated answer was one the episode's plan asked for (``alliance.demo_week``)."""
+        """The simulated answer was one the episode's plan asked for (``alliance.demo.week``)."""
         episode = self.episodes[row.episode_id]
         number = int(row.session)
         final = episode.ended_on is not None and number == self.last[row.episode_id]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from alliance.feedback import trajectory_views as views
+from alliance.trajectories import views
 
 app_name = "trajectories"
 urlpatterns = [

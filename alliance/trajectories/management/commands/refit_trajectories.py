@@ -18,8 +18,8 @@ from alliance.accounts.models import Organisation
 from alliance.clinic.explain import number
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
-from alliance.feedback.trajectory_preview import preview_rows
 from alliance.science.trajectories import TrajectoryModel, default_model
+from alliance.trajectories.preview import preview_rows
 
 
 class Command(BaseCommand):

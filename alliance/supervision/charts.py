@@ -1,7 +1,7 @@
 """The development page's small chart: the clinician's adjusted outcome estimate and its interval
 against the agency's average clinician (0), as a Vega-Lite spec with its text alternative.
 
-Nothing clinical is decided here; the numbers come from ``alliance.clinic.supervision``. The
+Nothing clinical is decided here; the numbers come from ``alliance.supervision.selectors``. The
 chart shows one clinician only: never a ranking.
 """
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from alliance.clinic import explain
 from alliance.clinic.charts import CUTOFF, INK, SCHEMA, Spec
 from alliance.clinic.progress import DataTable, Figure
-from alliance.clinic.supervision import OutcomeEstimate
+from alliance.supervision.selectors import OutcomeEstimate
 
 __all__ = ["estimate_figure"]
 

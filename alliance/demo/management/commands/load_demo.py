@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from alliance.demo import DEMO_PASSWORD, load_demo
+from alliance.demo.clinic import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """The supervision pages: the team page (supervisors only) and a clinician's development page
 (the clinician and the supervisors of their teams only). Who sees what is decided by
-``alliance.access`` through ``alliance.clinic.supervision``."""
+``alliance.access`` through ``alliance.supervision.selectors``."""
 
 from typing import cast
 
@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 
 from alliance import access
 from alliance.accounts.models import User
-from alliance.clinic import supervision
 from alliance.clinic.forms import TeamFilterForm
-from alliance.clinic.supervision_charts import estimate_figure
+from alliance.supervision import selectors as supervision
+from alliance.supervision.charts import estimate_figure
 
 
 def _user(request: HttpRequest) -> User:
@@ -42,7 +42,7 @@ def team(request: HttpRequest) -> HttpResponse:
         "several": supervision.NOT_ON_TRACK_SESSIONS,
         "filter_form": form,
     }
-    return render(request, "clinic/supervision/team.html", context, status=status)
+    return render(request, "supervision/team.html", context, status=status)
 
 
 @require_GET
@@ -59,4 +59,4 @@ def development(request: HttpRequest, clinician_id: int) -> HttpResponse:
         "figure": estimate_figure(found.estimate),
         "own_page": clinician.pk == viewer.pk,
     }
-    return render(request, "clinic/supervision/development.html", context)
+    return render(request, "supervision/development.html", context)

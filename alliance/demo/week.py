@@ -1,6 +1,6 @@
 """The demo clinic's week (issue 11): measurement plans that differ by team, next week's bookings,
 links outstanding and one voided response, so every page of the clinic's week has something real
-to show. Called by ``alliance.demo`` once the simulated history is written; synthetic only.
+to show. Called by ``alliance.demo.clinic`` once the simulated history is written; synthetic only.
 
 The first team (Adults North) gives the PHQ-9 and GAD-7 at intake, every 4th session and at the
 end; the simulation draws them at every session, so the demo keeps only the ones that plan makes

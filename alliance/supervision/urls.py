@@ -1,0 +1,12 @@
+"""The supervisor's pages. They are included in the clinic's URLs (``alliance/clinic/urls.py``), so
+their names stay ``clinic:team`` and ``clinic:development``: the audit log stores route names, and
+a search of last year's log must still find these pages under the names it used then."""
+
+from django.urls import path
+
+from alliance.supervision import views
+
+urlpatterns = [
+    path("team/", views.team, name="team"),
+    path("clinicians/<int:clinician_id>/development/", views.development, name="development"),
+]
