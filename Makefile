@@ -100,6 +100,7 @@ lint: python-packages
 	$(VENV)/bin/ruff format --check .
 	ALLIANCE_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 check: lint test
 
