@@ -43,9 +43,10 @@ from alliance.care.models import (
     TaskOutcome,
 )
 from alliance.feedback.models import AlertState, Severity
-from alliance.feedback.services import AlertWithdrawn, alert_acknowledge, alerts_refresh
+from alliance.feedback.ratings import rating_record
+from alliance.feedback.services import AlertWithdrawn, alert_acknowledge
 from alliance.measures.models import STAFF_RATERS, Method, Rater
-from alliance.measures.services import SubmissionKeyConflict, response_record
+from alliance.measures.services import SubmissionKeyConflict
 from alliance.science.ruptures import MARKERS, STRATEGIES
 
 # The 3RS rupture markers and repair strategies, as enums in the schema.
@@ -522,7 +523,7 @@ def response_create(request: HttpRequest, payload: ResponseIn) -> Status[Any]:
                 % {"id": session.pk}
             }
         )
-    response = response_record(
+    response = rating_record(
         session=session,
         instrument_code=payload.instrument,
         values=payload.items,
@@ -533,7 +534,6 @@ def response_create(request: HttpRequest, payload: ResponseIn) -> Status[Any]:
         recorded_by=user,
         answered_at=payload.answered_at,
     )
-    alerts_refresh([session.episode])
     return Status(201, response)
 
 

@@ -22,10 +22,11 @@ from alliance.audit.services import audit_record
 from alliance.care.appointments import session_history_keep, sessions_renumber
 from alliance.care.models import CancelledBy, Episode, Session, SessionStatus
 from alliance.care.plans import answered_measures, due_for_session
+from alliance.feedback.ratings import rating_record, ratings_recorded
 from alliance.feedback.services import alerts_refresh
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response
-from alliance.measures.services import CLOCK_SKEW, response_record
+from alliance.measures.services import CLOCK_SKEW
 
 __all__ = [
     "CORRECTABLE_STATUSES",
@@ -103,7 +104,7 @@ def response_void(
             via=via,
             address=address,
         )
-        alerts_refresh([episode])
+        ratings_recorded([episode])
     return locked
 
 
@@ -149,7 +150,7 @@ def response_enter_from_paper(
             }
         )
     with transaction.atomic():
-        response = response_record(
+        response = rating_record(
             session=session,
             instrument_code=instrument_code,
             values=values,
@@ -158,7 +159,6 @@ def response_enter_from_paper(
             idempotency_key=idempotency_key,
             recorded_by=by,
         )
-        alerts_refresh([session.episode])
     return response
 
 

@@ -14,10 +14,11 @@ from alliance.accounts.models import User
 from alliance.care import appointments
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.care.plans import fix_due
+from alliance.feedback.ratings import rating_record
 from alliance.feedback.services import alerts_refresh
 from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures.models import Method, Rater, Response
-from alliance.measures.services import SubmissionKeyConflict, response_record
+from alliance.measures.services import SubmissionKeyConflict
 
 __all__ = [
     "ATTENDANCE_STATUSES",
@@ -178,7 +179,7 @@ def clinician_rating_record(
     if earlier is not None:
         raise ValidationError({"items": _("You have already rated this session.")})
     try:
-        response = response_record(
+        response = rating_record(
             session=session,
             instrument_code=session.episode.alliance_measure,
             values=values,
@@ -198,5 +199,4 @@ def clinician_rating_record(
                 )
             }
         ) from None
-    alerts_refresh([session.episode])
     return response

@@ -3,7 +3,7 @@
 Secrets are never stored: a link token (``secrets.token_urlsafe(32)``, 256 bits) is kept as its
 SHA-256 hash, a kiosk code as an HMAC-SHA-256 keyed with the site's secret key (a six-character
 code is guessable offline from a plain hash). Every answer goes through
-``measures.services.response_record`` and then ``feedback.services.alerts_refresh``, so the
+``measures.services.response_record`` and then ``feedback.ratings.ratings_recorded``, so the
 clinician's alerts are current at once.
 """
 
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import User
 from alliance.brakes.services import Limit, brake_clear, brake_give_back, brake_is_on, brake_take
 from alliance.care.models import Session, SessionStatus
-from alliance.feedback.services import alerts_refresh
+from alliance.feedback.ratings import ratings_recorded
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.measures.services import response_correct, response_record
@@ -481,7 +481,8 @@ def invitation_answer(
         if invitation_next_measure(locked) is None:
             locked.used_at = timezone.now()
             locked.save(update_fields=["used_at"])
-        alerts_refresh([locked.session.episode])
+        # After the attendance and the invitation's state, which the rules read.
+        ratings_recorded([locked.session.episode])
     return response
 
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from alliance.accounts.models import Membership, Organisation, Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session, SessionStatus
+from alliance.feedback.ratings import history_recorded
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
 from alliance.measures.services import EARLIEST_DATE, MAX_SESSION_NUMBER, response_record
@@ -239,6 +240,7 @@ def ratings_write(
     for row in rows:
         writer.write(row)
         after_row()
+    history_recorded(writer.episodes.values())
     return dict(writer.created)
 
 

@@ -100,3 +100,25 @@ def test_it_reports_the_science_cores_checks_of_each_cell(clinic) -> None:
 def test_a_supervisor_is_not_taken_as_the_treating_clinician(clinic) -> None:
     outcome = _import(clinic.org.name, "h1,H-1,supervisor,1,2024-03-04,ors,client,20,5,5,5,5")
     assert [error.column for error in outcome.errors] == ["clinician_id"]
+
+
+@pytest.mark.django_db
+def test_imported_episodes_have_a_current_caseload_summary_and_no_alerts(clinic) -> None:
+    """The caseload reads each episode's summary: an imported history must show its latest
+    scores there at once, while raising no alerts (history, not today's sessions)."""
+    from alliance.feedback.models import Alert, EpisodeSummary
+    from alliance.feedback.summaries import episode_summaries_refresh
+
+    _import(clinic.org.name, *GOOD)
+
+    episode = Episode.objects.get(client__code="H-1")
+    stored = EpisodeSummary.objects.get(episode=episode)
+    assert stored.recent_scores.get("ors") == [20.0, 24.5]
+    assert not Alert.objects.filter(episode=episode).exists()
+    before = {f.name: getattr(stored, f.name) for f in EpisodeSummary._meta.fields}
+    episode_summaries_refresh([episode])
+    fresh = EpisodeSummary.objects.get(episode=episode)
+    after = {f.name: getattr(fresh, f.name) for f in EpisodeSummary._meta.fields}
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }

@@ -1,6 +1,6 @@
 """Accepting a QuestionnaireResponse from an EHR: checked as FHIR R4, mapped onto an instrument's
-items, then scored and stored by ``response_record`` and the alerts refreshed, like any other
-response."""
+items, then scored, stored and the alerts refreshed by ``feedback.ratings.rating_record``, like
+any other response."""
 
 import uuid
 from collections.abc import Iterable, Mapping
@@ -27,10 +27,10 @@ from alliance.api.fhir.resources import (
     canonical_base,
 )
 from alliance.care.models import Session, SessionStatus
-from alliance.feedback.services import alerts_refresh
+from alliance.feedback.ratings import rating_record
 from alliance.measures import catalogue
 from alliance.measures.models import Author, Method, Rater, Response
-from alliance.measures.services import SubmissionKeyConflict, response_record
+from alliance.measures.services import SubmissionKeyConflict
 from alliance.science.instrument_schema import Instrument, Item
 from alliance.science.instruments import score_response, validate_values
 from alliance.voice import fhir as voice_fhir
@@ -504,7 +504,7 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
         )
     try:
         with transaction.atomic():
-            response = response_record(
+            response = rating_record(
                 session=session,
                 instrument_code=instrument.code,
                 values=values,
@@ -537,5 +537,4 @@ def questionnaire_response_record(body: Mapping[str, Any], *, user: User) -> Res
             "author_user": "author",
         }.get(field, field)
         raise IntakeError(f"{field}: {' '.join(messages)}", field) from None
-    alerts_refresh([session.episode])
     return response
