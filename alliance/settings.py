@@ -165,7 +165,7 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("ALLIANCE_DB_CONN_MAX_AGE", 60),
         # A kept connection is checked before each request reuses it, so after the database
-        # restarts the next client's form is stored, not refused (tests/faults).
+        # restarts the next client's form is stored, not refused (tests/ops/faults).
         conn_health_checks=True,
     )
 }

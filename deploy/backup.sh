@@ -3,7 +3,7 @@
 #   DATABASE_URL=postgres://... BACKUP_DIR=/var/backups/alliance [KEEP_DAYS=35] deploy/backup.sh
 # Writes BACKUP_DIR/alliance-<UTC time>.dump (pg_dump's custom format, compressed), checks that
 # pg_restore can read it, deletes dumps older than KEEP_DAYS, and prints the new file's path.
-# tests/deploy/test_backup_restore.py runs this script and restores what it writes.
+# tests/ops/deploy/test_backup_restore.py runs this script and restores what it writes.
 set -eu
 : "${DATABASE_URL:?Set DATABASE_URL, e.g. postgres://alliance@127.0.0.1:5432/alliance}"
 : "${BACKUP_DIR:?Set BACKUP_DIR, the folder for the dumps}"

@@ -4,7 +4,7 @@ A try takes a ticket: under a row lock (``SELECT ... FOR UPDATE`` on PostgreSQL;
 transaction is ``IMMEDIATE``, one writer at a time) the source's count goes up by one and the new
 count comes back. Only a ticket within the limit goes on to the check, and a right guess gives its
 ticket back. However many requests arrive at the same moment, at most ``attempts`` guesses are
-checked in a window (tests/concurrency/test_brakes_in_parallel.py).
+checked in a window (tests/ops/concurrency/test_brakes_in_parallel.py).
 
 A window is fixed: it starts at the first try counted and lasts ``window``; after it the count
 starts again. A try refused by one limit is counted by none, so a kiosk that is paused cannot use

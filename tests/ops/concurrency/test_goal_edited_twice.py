@@ -10,7 +10,7 @@ from django.urls import reverse
 from alliance.accounts.models import User
 from alliance.care.models import CareRole, CareTeamMember, Goal, GoalVersion
 from alliance.care.services import goal_add
-from tests.concurrency.conftest import ROUNDS, at_once, postgresql_only
+from tests.ops.concurrency.conftest import ROUNDS, at_once, postgresql_only
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
 

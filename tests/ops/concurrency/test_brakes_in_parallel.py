@@ -15,8 +15,8 @@ from django.urls import reverse
 from alliance.accounts.models import User
 from alliance.portal import services
 from alliance.portal.views import KIOSK_DEVICE_COOKIE
-from tests.concurrency.conftest import at_once, postgresql_only
 from tests.factories import PASSWORD
+from tests.ops.concurrency.conftest import at_once, postgresql_only
 from tests.portal.conftest import alliance_settings, invite
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ import pytest
 
 from alliance.measures.models import Method, Response, ResponseVersion
 from alliance.measures.services import response_record
-from tests.concurrency.conftest import ROUNDS, at_once, postgresql_only
+from tests.ops.concurrency.conftest import ROUNDS, at_once, postgresql_only
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from alliance.accounts.models import User
 from alliance.care import appointments
 from alliance.care.models import NUMBERED_STATUSES, CareRole, CareTeamMember, Episode, Session
 from alliance.clinic.services import session_start
-from tests.concurrency.conftest import ROUNDS, at_once, postgresql_only
+from tests.ops.concurrency.conftest import ROUNDS, at_once, postgresql_only
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from django.db import connection
 from alliance.audit.models import Action, AuditEvent, Via
 from alliance.audit.services import audit_record
 from alliance.audit.verify import audit_chain_verify
-from tests.concurrency.conftest import at_once, postgresql_only
+from tests.ops.concurrency.conftest import at_once, postgresql_only
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
 WRITERS = 8

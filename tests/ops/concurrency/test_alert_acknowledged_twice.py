@@ -15,8 +15,8 @@ from alliance.feedback.services import (
     alerts_refresh,
 )
 from alliance.measures.services import response_record
-from tests.concurrency.conftest import ROUNDS, at_once, postgresql_only
 from tests.factories import make_session
+from tests.ops.concurrency.conftest import ROUNDS, at_once, postgresql_only
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from alliance.care.models import Session, SessionStatus
 from alliance.portal.models import Invitation
 from alliance.portal.reminders import reminder_time, schedule_for_session, send_due, send_planned
-from tests.concurrency.conftest import ROUNDS, at_once, postgresql_only
+from tests.ops.concurrency.conftest import ROUNDS, at_once, postgresql_only
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from alliance.measures.models import Response, ResponseVersion
 from alliance.portal.models import Invitation
 from alliance.portal.services import invitation_create
-from tests.concurrency.conftest import ROUNDS, at_once, postgresql_only
 from tests.factories import make_session
+from tests.ops.concurrency.conftest import ROUNDS, at_once, postgresql_only
 from tests.portal.conftest import ORS_ANSWERS, form_post
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]

@@ -30,7 +30,7 @@ import requests
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 INITDB = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
 FORMS = 30
 # Sent after a restart while the app was idle: enough for each gunicorn worker to meet it.
