@@ -11,13 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.test import override_settings
 
-from alliance.clinic import progress, selectors, supervision
+from alliance.clinic import progress, selectors
 from alliance.feedback.models import Alert
 from alliance.feedback.services import thresholds
 from alliance.measures import catalogue
 from alliance.measures.services import response_record
 from alliance.reports.selectors import report_build, report_scope
 from alliance.science.instruments import cutoff_for
+from alliance.supervision import selectors as supervision
 from tests.clinic.builders import rated_episode
 
 OVERRIDE = 38.0
