@@ -14,13 +14,21 @@ where ``method=["lbfgs"]`` alone stops 69-76 log-likelihood units short: issue 1
 10k size in the same run, and both REML log-likelihoods are printed: a comparison is only fair when
 both fits reach the same optimum. Times are wall-clock and CPU (``time.process_time``) seconds, the
 best of three.
+
+``--lme4``: when ``Rscript`` with lme4 is installed, the largest dated data set is also written to
+a temporary CSV and ``lmer(score ~ log_session * intake + (log_session | episode), REML=TRUE)`` is
+timed in Rscript in the same run (once: it takes a minute at 1M ratings); the ratio and both sets
+of estimates are printed side by side (skipped, saying why, when R or lme4 is missing).
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -139,6 +147,75 @@ def grouping(n_ratings: int) -> None:
     print(f"ratio np.unique(axis=0) / lexicographic sort: {row_unique / lexsort:.1f}")
 
 
+LMER = """suppressMessages(library(lme4)); d <- read.csv(commandArgs(TRUE)[1])
+t0 <- proc.time()[["elapsed"]]
+m <- lmer(score ~ log_session * intake + (log_session | episode), data = d, REML = TRUE)
+cat("seconds", proc.time()[["elapsed"]] - t0, "\\n")
+v <- VarCorr(m)$episode
+e <- c(fixef(m), v[1, 1], v[1, 2], v[2, 2], sigma(m)^2, logLik(m))
+cat("estimates", format(e, digits = 15), "\\n")
+"""
+ESTIMATES = (
+    "intercept",
+    "log_session",
+    "intake",
+    "intake:log_session",
+    "var(a)",
+    "cov(a,b)",
+    "var(b)",
+    "sigma^2",
+    "REML log-lik",
+)
+
+
+def lme4_missing() -> str | None:
+    """Why lme4 cannot be run here, or None when it can."""
+    if shutil.which("Rscript") is None:
+        return "Rscript is not installed (apt-get install r-base-core r-cran-lme4)"
+    probe = subprocess.run(["Rscript", "-e", "library(lme4)"], capture_output=True, text=True)
+    return None if probe.returncode == 0 else "the R package lme4 is not installed (r-cran-lme4)"
+
+
+def lme4_fit(ratings: pd.DataFrame) -> tuple[float, list[float]]:
+    """lmer's wall-clock seconds (the fit alone, not reading the CSV) and its estimates."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "ratings.csv")
+        ratings.to_csv(path, index=False, float_format="%.17g")
+        out = subprocess.run(
+            ["Rscript", "-e", LMER, path], capture_output=True, text=True, check=True
+        ).stdout
+    lines = dict(line.split(" ", 1) for line in out.strip().splitlines())
+    return float(lines["seconds"]), [float(v) for v in lines["estimates"].split()]
+
+
+def our_estimates(fit: GrowthFit) -> list[float]:
+    g = fit.random_cov
+    return [
+        *fit.fixed_effects.values(),
+        g[0, 0],
+        g[0, 1],
+        g[1, 1],
+        fit.residual_variance,
+        fit.reml_loglik,
+    ]
+
+
+def compare_with_lme4(n_ratings: int) -> None:
+    reason = lme4_missing()
+    if reason is not None:
+        print(f"\nlme4 comparison skipped: {reason}")
+        return
+    ratings = simulate(n_ratings, layout="dated")
+    ours_s = best_time(lambda: ours(ratings), REPEATS)
+    theirs_s, theirs = lme4_fit(ratings)
+    mine = our_estimates(ours(ratings))
+    print(f"\nlme4 lmer on {n_ratings:,} dated ratings: {theirs_s:.2f} s; ours {ours_s:.2f} s")
+    print(f"ratio lme4 / ours = {theirs_s / ours_s:.1f}x (load average {os.getloadavg()[0]:.1f})")
+    print(f"{'estimate':<20} {'ours':>18} {'lme4':>18} same to 4 significant figures")
+    for name, a, b in zip(ESTIMATES, mine, theirs, strict=True):
+        print(f"{name:<20} {a:>18.12g} {b:>18.12g} {f'{a:.4g}' == f'{b:.4g}'}")
+
+
 def main() -> None:
     sizes = SIZES[:-1] if "--quick" in sys.argv and len(SIZES) > 1 else SIZES
     print(
@@ -172,6 +249,8 @@ def main() -> None:
     llf = float(result.llf)  # type: ignore[attr-defined]
     print(f"REML log-lik: ours {fit.reml_loglik:.6f}, statsmodels {llf:.6f}")
     print(f"statsmodels minus ours: {llf - fit.reml_loglik:+.2e} (>= 0 only if ours is short)")
+    if "--lme4" in sys.argv:
+        compare_with_lme4(sizes[-1])
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     print(f"process peak resident memory: {peak_rss:,.0f} MB")
 

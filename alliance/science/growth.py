@@ -25,12 +25,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
+
+# The sums and the criterion live in their own modules; their public names are re-exported here,
+# where callers have always imported them.
+from alliance.science.growth_reml import (
+    _PatternSums,
+    _RemlCriterion,
+    group_rows,
+)
+from alliance.science.growth_statistics import (
+    _SUM_FIELDS,
+    GrowthStatistics,
+    design_rows,
+    fixed_effect_names,
+    growth_sufficient_statistics,
+)
 
 __all__ = [
     "GrowthFit",
@@ -39,13 +53,12 @@ __all__ = [
     "fit_growth_from_statistics",
     "fit_growth_model",
     "fixed_effect_names",
+    "group_rows",
     "growth_sufficient_statistics",
 ]
 
 FloatArray = NDArray[np.float64]
 
-# A covariate differing from its episode mean by more than this (relative) is "varying".
-_WITHIN_EPISODE_TOLERANCE = 1e-9
 # Smallest eigenvalue of the design's correlation matrix below which a column is collinear.
 _COLLINEARITY_TOLERANCE = 1e-10
 # lme4's starting point: random effects as large as the residual, uncorrelated.
@@ -59,114 +72,6 @@ _SINGULAR = 1e-4
 _INTERIOR_STARTS = ((0.5, 0.3, 0.3), (0.5, -0.3, 0.3), (0.2, 0.0, 0.5), (2.0, 0.0, 0.2))
 # Above this many distinct time patterns, a fit on a subsample supplies the starting point.
 _WARM_START_PATTERNS = 15_000
-
-
-@dataclass(frozen=True, eq=False)
-class GrowthStatistics:
-    """Per-episode sums from which the REML fit of the growth model is computed exactly.
-
-    Attributes
-    ----------
-    group, time, outcome : str
-        Names of the episode, time and outcome columns the sums came from.
-    covariates : tuple of str
-        Names of the per-episode covariates, in the order of ``covariate_values``' columns.
-    count, sum_time, sum_time_sq, sum_outcome, sum_time_outcome, sum_outcome_sq : ndarray
-        Per episode: n_i, sum t, sum t^2, sum y, sum t*y and sum y^2 (one entry per episode).
-    covariate_values : ndarray, shape (n_groups, len(covariates))
-        Each episode's covariate values.
-    offsets : tuple of float, optional
-        Values subtracted from time, outcome and each covariate (in that order) before summing,
-        to keep the sums' digits (:func:`growth_sufficient_statistics` subtracts the means); empty
-        means nothing was subtracted. The fit reports everything on the original scale.
-
-    Notes
-    -----
-    With a_i = (1, c_i) and X_i = Z_i (I_2 kron a_i'): Z'Z = [[n, sum t], [sum t, sum t^2]],
-    Z'y = (sum y, sum t*y), X'X = (I_2 kron a_i) Z'Z (I_2 kron a_i'), X'y = Z'y kron a_i, y'y =
-    sum y^2: a database ``GROUP BY`` episode can produce everything the fit needs.
-
-    Examples
-    --------
-    >>> sums = {name: np.array([2.0, 1.0]) for name in _SUM_FIELDS}
-    >>> stats = GrowthStatistics("episode", "t", "y", (), **sums, covariate_values=np.empty((2, 0)))
-    >>> stats.n_groups, stats.n_obs
-    (2, 3)
-    """
-
-    group: str
-    time: str
-    outcome: str
-    covariates: tuple[str, ...]
-    count: FloatArray
-    sum_time: FloatArray
-    sum_time_sq: FloatArray
-    sum_outcome: FloatArray
-    sum_time_outcome: FloatArray
-    sum_outcome_sq: FloatArray
-    covariate_values: FloatArray = field(repr=False)
-    offsets: tuple[float, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "covariates", tuple(self.covariates))
-        offsets = tuple(float(v) for v in self.offsets) or (0.0,) * (2 + len(self.covariates))
-        if len(offsets) != 2 + len(self.covariates) or not np.all(np.isfinite(offsets)):
-            raise ValueError("offsets: one finite number each for time, outcome and covariates")
-        object.__setattr__(self, "offsets", offsets)
-        n_groups = np.shape(self.count)[0] if np.ndim(self.count) == 1 else -1
-        for name in _SUM_FIELDS:
-            values = np.asarray(getattr(self, name), dtype=np.float64)
-            if values.shape != (n_groups,) or not np.all(np.isfinite(values)):
-                raise ValueError(f"{name}: must be finite numbers, one per episode")
-            object.__setattr__(self, name, values)
-        if np.any(self.count < 1):
-            raise ValueError("count: every episode needs at least 1 rating")
-        # No episodes (an empty GROUP BY): -1 cannot be inferred from zero values.
-        shape = (n_groups, -1) if n_groups else (0, len(self.covariates))
-        values = np.asarray(self.covariate_values, dtype=np.float64).reshape(shape)
-        if values.shape[1] != len(self.covariates) or not np.all(np.isfinite(values)):
-            raise ValueError("covariate_values: must be finite, one row per episode and column")
-        object.__setattr__(self, "covariate_values", values)
-
-    @property
-    def n_groups(self) -> int:
-        """Number of episodes."""
-        return int(self.count.shape[0])
-
-    @property
-    def n_obs(self) -> int:
-        """Number of ratings."""
-        return round(float(self.count.sum()))
-
-
-_SUM_FIELDS = (
-    "count",
-    *(f"sum_{s}" for s in ("time", "time_sq", "outcome", "time_outcome", "outcome_sq")),
-)
-
-
-def fixed_effect_names(time: str, covariates: Sequence[str]) -> tuple[str, ...]:
-    """Names of the fixed effects, in the order used by every array of a fit.
-
-    Parameters
-    ----------
-    time : str
-        Name of the time column (e.g. ``"log_session"``).
-    covariates : sequence of str
-        Names of the per-episode covariates.
-
-    Returns
-    -------
-    tuple of str
-        ``("intercept", time, c_1, ..., c_k, "c_1:time", ..., "c_k:time")``, the columns of
-        X = [1, t, c, c * t] (the order of R's ``y ~ t * c``).
-
-    Examples
-    --------
-    >>> fixed_effect_names("log_session", ["intake"])
-    ('intercept', 'log_session', 'intake', 'intake:log_session')
-    """
-    return ("intercept", time, *covariates, *(f"{c}:{time}" for c in covariates))
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,158 +154,6 @@ class GrowthFit:
         rows = design_rows(self.covariates, time, covariates or {})
         mean: FloatArray = rows @ np.array(list(self.fixed_effects.values()))
         return mean
-
-
-def design_rows(
-    covariate_names: Sequence[str], time: ArrayLike, covariates: Mapping[str, ArrayLike]
-) -> FloatArray:
-    """Fixed-effects design rows x = [1, t, c, c*t], broadcast over time and covariate values.
-
-    Parameters
-    ----------
-    covariate_names : sequence of str
-        The model's covariates, in order; each needs a value in ``covariates``.
-    time : array_like
-        Times.
-    covariates : mapping of str to array_like
-        Covariate values, broadcastable with ``time``.
-
-    Returns
-    -------
-    ndarray
-        Shape broadcast(time, covariates) + (p,), columns in :func:`fixed_effect_names` order.
-
-    Examples
-    --------
-    >>> design_rows(["intake"], [0.0, 2.0], {"intake": 10.0}).tolist()
-    [[1.0, 0.0, 10.0, 0.0], [1.0, 2.0, 10.0, 20.0]]
-    """
-    missing = [name for name in covariate_names if name not in covariates]
-    if missing:
-        raise ValueError(f"{missing[0]}: a value is needed for every covariate of the model")
-    t = np.asarray(time, dtype=np.float64)
-    values = [np.asarray(covariates[name], dtype=np.float64) for name in covariate_names]
-    t, *values = np.broadcast_arrays(t, *values)
-    return np.stack([np.ones_like(t), t, *values, *(v * t for v in values)], axis=-1)
-
-
-def growth_sufficient_statistics(
-    data: pd.DataFrame,
-    *,
-    group: str,
-    time: str,
-    outcome: str,
-    covariates: Sequence[str] = (),
-) -> GrowthStatistics:
-    """Per-episode sums of a long table of ratings, the only data the REML fit needs.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per rating.
-    group, time, outcome : str
-        Columns of the episode id, the (already transformed) time, e.g. ``log_session`` =
-        ln(session number), and the score.
-    covariates : sequence of str
-        Per-episode covariates (e.g. ``intake``), each constant within an episode.
-
-    Returns
-    -------
-    GrowthStatistics
-        Per episode (in order of first appearance, via ``numpy.bincount``): n_i, sum t, sum t^2,
-        sum y, sum t*y, sum y^2 and the covariates, of the values minus their means (the
-        ``offsets``: means over ratings for t and y, over episodes for covariates), which keeps
-        the sums' digits when the values are far from zero.
-
-    Raises
-    ------
-    ValueError
-        Naming the column when it is missing, not numeric, has missing or infinite values, or (for
-        a covariate) varies within an episode.
-
-    Examples
-    --------
-    >>> ratings = pd.DataFrame({"episode": ["a", "a", "b"], "t": [0.0, 2.0, 1.0],
-    ...                         "y": [1.0, 3.0, 2.0], "intake": [1.0, 1.0, 3.0]})
-    >>> stats = growth_sufficient_statistics(ratings, group="episode", time="t", outcome="y",
-    ...                                      covariates=["intake"])
-    >>> stats.offsets  # the means of t and y over ratings, of intake over episodes
-    (1.0, 2.0, 2.0)
-    >>> stats.count.tolist(), stats.sum_time_outcome.tolist(), stats.covariate_values.tolist()
-    ([2.0, 1.0], [2.0, 0.0], [[-1.0], [1.0]])
-    """
-    if isinstance(covariates, str):
-        raise ValueError(
-            f"covariates: must be a list of column names, got the string {covariates!r}"
-        )
-    names = (group, time, outcome, *covariates)
-    _check_columns(data, names)
-    codes, n_groups = _episode_codes(data[group])
-    t_raw, y_raw = _numeric_column(data, time), _numeric_column(data, outcome)
-    # Sums of values far from zero lose their digits (scores of 1e6 + noise): subtract the means
-    # first; the fit works on the offsets' scale and reports on the original one.
-    offset_t, offset_y = float(np.mean(t_raw)), float(np.mean(y_raw))
-    t, y = t_raw - offset_t, y_raw - offset_y
-
-    def per_episode(weights: FloatArray | None) -> FloatArray:
-        return np.bincount(codes, weights=weights, minlength=n_groups).astype(np.float64)
-
-    count = per_episode(None)
-    values = [_episode_constant(data, name, codes, count) for name in covariates]
-    offset_c = [float(np.mean(v)) for v in values]
-    values = [v - o for v, o in zip(values, offset_c, strict=True)]
-    return GrowthStatistics(
-        group=group,
-        time=time,
-        outcome=outcome,
-        covariates=tuple(covariates),
-        count=count,
-        sum_time=per_episode(t),
-        sum_time_sq=per_episode(t * t),
-        sum_outcome=per_episode(y),
-        sum_time_outcome=per_episode(t * y),
-        sum_outcome_sq=per_episode(y * y),
-        covariate_values=np.column_stack(values) if values else np.empty((n_groups, 0)),
-        offsets=(offset_t, offset_y, *offset_c),
-    )
-
-
-def _check_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError("data: must be a pandas DataFrame with one row per rating")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{names}: group, time, outcome and covariates must be different columns")
-    for name in names:
-        if name not in data.columns:
-            raise ValueError(f"{name}: no such column in data")
-        if data[name].isna().any():
-            raise ValueError(f"{name}: has missing values; drop or complete those ratings first")
-
-
-def _episode_codes(labels: pd.Series[Any]) -> tuple[NDArray[np.intp], int]:
-    codes, uniques = pd.factorize(labels, sort=False)
-    return codes.astype(np.intp, copy=False), len(uniques)
-
-
-def _numeric_column(data: pd.DataFrame, name: str) -> FloatArray:
-    column = data[name]
-    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-        raise ValueError(f"{name}: must be numeric, got {column.dtype}")
-    values = column.to_numpy(dtype=np.float64)
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{name}: must be finite numbers")
-    return values
-
-
-def _episode_constant(
-    data: pd.DataFrame, name: str, codes: NDArray[np.intp], count: FloatArray
-) -> FloatArray:
-    values = _numeric_column(data, name)
-    means = np.bincount(codes, weights=values, minlength=count.shape[0]) / count
-    spread = np.abs(values - means[codes])
-    if np.any(spread > _WITHIN_EPISODE_TOLERANCE * (1.0 + np.abs(values))):
-        raise ValueError(f"{name}: covariates must be constant within each episode")
-    return means
 
 
 def fit_growth_model(
@@ -694,142 +447,6 @@ def _kron_to_public(matrix: FloatArray, k: int) -> FloatArray:
     """Reorder X's columns from [a, t*a] to [1, t, c, c*t] (rows too for a square matrix)."""
     order = np.array([0, k + 1, *range(1, k + 1), *range(k + 2, 2 * k + 2)], dtype=np.intp)
     return matrix[np.ix_(order, order)] if matrix.ndim == 2 else matrix[order]
-
-
-Sym2 = tuple[FloatArray, FloatArray, FloatArray]
-"""A batch of symmetric 2x2 matrices as their (11, 12, 22) entries."""
-
-
-class _PatternSums:
-    """The REML sums regrouped by distinct Z'Z (the pattern of an episode's times).
-
-    Episodes sharing Z'Z (with t = ln(session), every episode with sessions 1..n shares it with
-    all others of length n) share A_i and P_i, and enter the criterion only through sums that are
-    linear in a a', Z'y kron a and Z'y y'Z. Summing those once per pattern makes each evaluation of
-    the criterion cost O(number of patterns) instead of O(number of episodes), and stays exact.
-    """
-
-    def __init__(self, stats: GrowthStatistics) -> None:
-        keys = np.column_stack([stats.count, stats.sum_time, stats.sum_time_sq])
-        unique, index = group_rows(keys)
-        self.zz: Sym2 = (unique[:, 0], unique[:, 1], unique[:, 2])
-        a = np.column_stack([np.ones(stats.n_groups), stats.covariate_values])
-        zy = np.column_stack([stats.sum_outcome, stats.sum_time_outcome])
-        self.q = int(a.shape[1])
-        self.aa = _sum_by(index, (a[:, :, None] * a[:, None, :]).reshape(stats.n_groups, -1))
-        self.zya = _sum_by(index, (zy[:, :, None] * a[:, None, :]).reshape(stats.n_groups, -1))
-        zyzy = _sum_by(index, np.column_stack([zy[:, 0] ** 2, zy[:, 0] * zy[:, 1], zy[:, 1] ** 2]))
-        self.zyzy: Sym2 = (zyzy[:, 0], zyzy[:, 1], zyzy[:, 2])
-        self.episodes = _sum_by(index, np.ones((stats.n_groups, 1)))[:, 0]
-        self.yy = float(stats.sum_outcome_sq.sum())
-
-    def cross_product(self, w: Sym2) -> FloatArray:
-        """sum over episodes of W kron a a', for W a function of Z'Z, in X's Kronecker order."""
-        blocks = np.column_stack([w[0], w[1], w[1], w[2]]).T @ self.aa
-        q = self.q
-        return blocks.reshape(2, 2, q, q).transpose(0, 2, 1, 3).reshape(2 * q, 2 * q)
-
-
-def group_rows(keys: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
-    """The distinct rows of ``keys`` in lexicographic order, and each row's index among them.
-
-    The same result as ``np.unique(keys, axis=0, return_inverse=True)`` (rows ordered by the first
-    column, then the second, ...; equal rows share one index), found by one stable
-    :func:`numpy.lexsort` and a comparison of neighbours instead of numpy's structured-row sort,
-    which is about 20 times slower on a million rows of floats (issue 16, point 8). Keys must be
-    free of NaN (counts and sums of times are).
-    """
-    keys = np.asarray(keys, dtype=np.float64)
-    n = keys.shape[0]
-    if n == 0:
-        return keys.copy(), np.zeros(0, dtype=np.intp)
-    order = np.lexsort(keys.T[::-1])
-    ordered = keys[order]
-    starts = np.empty(n, dtype=bool)
-    starts[0] = True
-    np.any(ordered[1:] != ordered[:-1], axis=1, out=starts[1:])
-    index = np.empty(n, dtype=np.intp)
-    index[order] = np.cumsum(starts) - 1
-    return ordered[starts], index
-
-
-def _sum_by(index: NDArray[np.intp], values: FloatArray) -> FloatArray:
-    n = int(index.max()) + 1
-    return np.column_stack([np.bincount(index, weights=col, minlength=n) for col in values.T])
-
-
-class _RemlCriterion:
-    """-2 REML log-likelihood profiled over beta and sigma^2, as a function of theta."""
-
-    def __init__(self, stats: GrowthStatistics, patterns: _PatternSums) -> None:
-        self.stats = stats
-        self.patterns = patterns
-        self.dof = stats.n_obs - 2 * patterns.q
-
-    def __call__(self, theta: FloatArray) -> float:
-        terms = self.terms(theta)
-        if terms is None:
-            return float("inf")
-        logdet_a, logdet_m, _, _, rss = terms
-        return logdet_a + logdet_m + self.dof * (1.0 + float(np.log(2.0 * np.pi * rss / self.dof)))
-
-    def terms(self, theta: FloatArray) -> tuple[float, float, FloatArray, FloatArray, float] | None:
-        """sum log|A_i|, log|M|, M^-1, beta and r^2 at theta (None if M is not positive)."""
-        pat = self.patterns
-        logdet_a, p = _episode_penalty(theta, pat.zz)
-        r = _residual_maker(pat.zz, p)
-        m = pat.cross_product(_general_times_sym(r, pat.zz))
-        zy0a, zy1a = pat.zya[:, : pat.q], pat.zya[:, pat.q :]
-        c = np.concatenate([r[0] @ zy0a + r[1] @ zy1a, r[2] @ zy0a + r[3] @ zy1a])
-        yvy = pat.yy - float(
-            np.sum(p[0] * pat.zyzy[0] + 2 * p[1] * pat.zyzy[1] + p[2] * pat.zyzy[2])
-        )
-        try:
-            chol = np.linalg.cholesky(m)
-        except np.linalg.LinAlgError:
-            return None
-        m_inv = np.linalg.inv(m)
-        beta = m_inv @ c
-        rss = yvy - float(c @ beta)
-        if not rss > 0:
-            return None
-        logdet_m = 2.0 * float(np.sum(np.log(np.diag(chol))))
-        return float(pat.episodes @ logdet_a), logdet_m, m_inv, beta, rss
-
-
-def _episode_penalty(theta: FloatArray, zz: Sym2) -> tuple[FloatArray, Sym2]:
-    """log|A| and P = Lambda A^-1 Lambda' with A = Lambda' Z'Z Lambda + I, per pattern."""
-    l11, l21, l22 = (float(v) for v in theta)
-    n, st, stt = zz
-    a11 = 1.0 + l11 * l11 * n + 2.0 * l11 * l21 * st + l21 * l21 * stt
-    a12 = l22 * (l11 * st + l21 * stt)
-    a22 = 1.0 + l22 * l22 * stt
-    det = a11 * a22 - a12 * a12
-    i11, i12, i22 = a22 / det, -a12 / det, a11 / det
-    p11 = l11 * l11 * i11
-    p12 = l11 * (l21 * i11 + l22 * i12)
-    p22 = l21 * l21 * i11 + 2.0 * l21 * l22 * i12 + l22 * l22 * i22
-    return np.log(det), (p11, p12, p22)
-
-
-Gen2 = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
-"""A batch of general 2x2 matrices as their (11, 12, 21, 22) entries."""
-
-
-def _residual_maker(zz: Sym2, p: Sym2) -> Gen2:
-    """R = I - Z'Z P, so that Z' sigma^2 V^-1 = R Z' and Z' sigma^2 V^-1 Z = R Z'Z."""
-    n, st, stt = zz
-    return (
-        1.0 - (n * p[0] + st * p[1]),
-        -(n * p[1] + st * p[2]),
-        -(st * p[0] + stt * p[1]),
-        1.0 - (st * p[1] + stt * p[2]),
-    )
-
-
-def _general_times_sym(r: Gen2, s: Sym2) -> Sym2:
-    """R S for general R and symmetric S when the product is known to be symmetric."""
-    return r[0] * s[0] + r[1] * s[1], r[0] * s[1] + r[1] * s[2], r[2] * s[1] + r[3] * s[2]
 
 
 def _fit_at(criterion: _RemlCriterion, theta: FloatArray, converged: bool) -> GrowthFit:
