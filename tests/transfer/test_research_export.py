@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from alliance.cli import analyze as analyze_command
 from alliance.accounts.models import Organisation, User
 from alliance.care.models import Client, Goal, Reflection, Rupture, Task
+from alliance.cli import analyze as analyze_command
 from alliance.demo import _remove_earlier_demo, load_demo
 from alliance.measures.models import Response
 from alliance.transfer.research import pseudonym, research_csv
