@@ -28,6 +28,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alliance.cli.analyze_report import render_report
+from alliance.cli.language import gettext as _
+from alliance.cli.language import ngettext
 from alliance.science.analysis import ROW_SECTIONS, AnalysisSettings, analyze_ratings
 from alliance.science.instruments import Instrument, load_instruments
 from alliance.science.ratings_table import RatingsError, RatingsTable, read_ratings
@@ -83,7 +85,12 @@ _SIGNAL_TYPES: dict[str, Any] = {
 }
 
 
-_KIND_WORDS = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
+_KIND_WORDS = {
+    float: _("a number"),
+    int: _("a whole number"),
+    str: _("text"),
+    bool: _("true or false"),
+}
 
 
 def analysis_settings(
@@ -106,7 +113,10 @@ def analysis_settings(
         target, types = (signals, _SIGNAL_TYPES) if in_signals else (values, _SETTING_TYPES)
         if key not in types:
             allowed = ", ".join(types if in_signals else [*types, "signals"])
-            raise InputProblem(f"{where}: unknown setting {key!r}; known: {allowed}")
+            raise InputProblem(
+                _("%(where)s: unknown setting %(key)r; known: %(allowed)s")
+                % {"where": where, "key": key, "allowed": allowed}
+            )
         kind = types[key]
         try:
             if kind is int and isinstance(value, float) and not value.is_integer():
@@ -115,10 +125,13 @@ def analysis_settings(
                 raise ValueError(value)
             target[key] = tuple(value) if kind is tuple else kind(value)  # type: ignore[call-overload]
         except (TypeError, ValueError):
-            words = _KIND_WORDS.get(kind, "a list")
-            raise InputProblem(f"{where}: {key} must be {words}, got {value!r}") from None
+            words = _KIND_WORDS.get(kind) or _("a list")
+            raise InputProblem(
+                _("%(where)s: %(key)s must be %(words)s, got %(value)r")
+                % {"where": where, "key": key, "words": words, "value": value}
+            ) from None
 
-    for variable, (name, _) in ENVIRONMENT.items():
+    for variable, (name, _kind) in ENVIRONMENT.items():
         if (environ if environ is not None else os.environ).get(variable, "").strip():
             put(name, (environ if environ is not None else os.environ)[variable], variable)
     if settings_file is not None:
@@ -145,13 +158,17 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
     try:
         plain = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise InputProblem(f"cannot read {path}: {error.strerror}") from None
+        raise InputProblem(
+            _("cannot read %(path)s: %(reason)s") % {"path": path, "reason": error.strerror}
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputProblem(f"{path} is not a JSON settings file: {error}") from None
+        raise InputProblem(
+            _("%(path)s is not a JSON settings file: %(error)s") % {"path": path, "error": error}
+        ) from None
     if isinstance(plain, dict) and isinstance(plain.get("settings"), dict):
         plain = plain["settings"]  # a whole earlier analysis: reuse its settings
     if not isinstance(plain, dict):
-        raise InputProblem(f"{path}: must be a JSON object of settings")
+        raise InputProblem(_("%(path)s: must be a JSON object of settings") % {"path": path})
     return plain
 
 
@@ -178,12 +195,19 @@ def run(
         _check_paths(ratings, json_out, report)
         table = read_ratings(read_ratings_csv(ratings), instruments=instruments)
     except InputProblem as problem:
-        _say(f"alliance analyze: {problem}")
+        _say(_("alliance analyze: %(problem)s") % {"problem": problem})
         return BAD_INPUT
     except RatingsError as bad:
         for error in bad.errors:
             _say(str(error))
-        _say(f"alliance analyze: {len(bad.errors)} problems in {ratings}; nothing was written.")
+        _say(
+            ngettext(
+                "alliance analyze: %(count)d problem in %(file)s; nothing was written.",
+                "alliance analyze: %(count)d problems in %(file)s; nothing was written.",
+                len(bad.errors),
+            )
+            % {"count": len(bad.errors), "file": ratings}
+        )
         return BAD_INPUT
     try:
         with progress_bars() as progress:
@@ -192,10 +216,16 @@ def run(
             ):
                 write_atomically(path, text)
     except ValueError as error:
-        _say(f"alliance analyze: the analysis failed, nothing was written: {error}")
+        _say(
+            _("alliance analyze: the analysis failed, nothing was written: %(error)s")
+            % {"error": error}
+        )
         return FAILED
     written = [json_out] if report is None else [json_out, report]
-    print(f"Analysed {ratings}; wrote {', '.join(str(path) for path in written)}.")
+    print(
+        _("Analysed %(file)s; wrote %(outputs)s.")
+        % {"file": ratings, "outputs": ", ".join(str(path) for path in written)}
+    )
     return OK
 
 
@@ -299,13 +329,18 @@ def _csv_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise InputProblem(f"cannot read {path}: {error.strerror}") from None
+        raise InputProblem(
+            _("cannot read %(path)s: %(reason)s") % {"path": path, "reason": error.strerror}
+        ) from None
     try:
         return raw.decode("utf-8-sig")  # a byte-order mark (Excel's "CSV UTF-8") is skipped
     except UnicodeDecodeError as error:
         raise InputProblem(
-            f"{path} is not UTF-8 text (byte {error.start + 1} is not); save it as "
-            '"CSV UTF-8" and try again'
+            _(
+                '%(path)s is not UTF-8 text (byte %(byte)d is not); save it as "CSV UTF-8" '
+                "and try again"
+            )
+            % {"path": path, "byte": error.start + 1}
         ) from None
 
 
@@ -318,7 +353,9 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
     text = _csv_text(path)
     header = next((line for line in text.splitlines() if line.strip()), "")
     if not header:
-        raise InputProblem(f"{path} is empty; it needs a header row and ratings")
+        raise InputProblem(
+            _("%(path)s is empty; it needs a header row and ratings") % {"path": path}
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -331,28 +368,37 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
                 index_col=False,
             )
     except pd.errors.EmptyDataError:
-        raise InputProblem(f"{path} is empty; it needs a header row and ratings") from None
+        raise InputProblem(
+            _("%(path)s is empty; it needs a header row and ratings") % {"path": path}
+        ) from None
     except pd.errors.ParserWarning:
-        raise InputProblem(f"{path}: a row has more cells than the header has columns") from None
+        raise InputProblem(
+            _("%(path)s: a row has more cells than the header has columns") % {"path": path}
+        ) from None
     except pd.errors.ParserError as error:
-        raise InputProblem(f"{path} is not a readable CSV file: {error}") from None
+        raise InputProblem(
+            _("%(path)s is not a readable CSV file: %(error)s") % {"path": path, "error": error}
+        ) from None
     return _decimal_points(frame)
 
 
 def _check_paths(ratings: Path, json_out: Path, report: Path | None) -> None:
     if not ratings.is_file():
-        raise InputProblem(f"{ratings} is not a file")
+        raise InputProblem(_("%(path)s is not a file") % {"path": ratings})
     outputs = [json_out] if report is None else [json_out, report]
     resolved = [path.resolve() for path in outputs]
     if ratings.resolve() in resolved:
-        raise InputProblem("an output would overwrite the ratings file; choose another name")
+        raise InputProblem(_("an output would overwrite the ratings file; choose another name"))
     if len(set(resolved)) != len(resolved):
-        raise InputProblem("--json and --report must be different files")
+        raise InputProblem(_("--json and --report must be different files"))
     for path in outputs:
         if not path.parent.is_dir():
-            raise InputProblem(f"cannot write {path}: the folder {path.parent} does not exist")
+            raise InputProblem(
+                _("cannot write %(path)s: the folder %(folder)s does not exist")
+                % {"path": path, "folder": path.parent}
+            )
         if path.is_dir():
-            raise InputProblem(f"cannot write {path}: it is a folder")
+            raise InputProblem(_("cannot write %(path)s: it is a folder") % {"path": path})
 
 
 def _say(message: str) -> None:

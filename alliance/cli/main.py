@@ -12,8 +12,11 @@ from typing import Annotated
 
 import typer
 
+from alliance.cli.language import activate_in_django
+from alliance.cli.language import gettext as _
+
 app = typer.Typer(
-    help="Alliance: feedback-informed treatment, open and self-hosted.",
+    help=_("Alliance: feedback-informed treatment, open and self-hosted."),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -30,6 +33,7 @@ def _django(environment: str | None = None, database_url: str | None = None) -> 
     import django
 
     django.setup()
+    activate_in_django()
 
 
 def _manage(*args: str) -> None:
@@ -38,15 +42,14 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-@app.command()
+@app.command(help=_("Create a synthetic demo clinic in demo.sqlite3 and serve it on 127.0.0.1."))
 def demo(
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic clinic.")] = 7,
+    port: Annotated[int, typer.Option(help=_("Port to serve on."))] = 8000,
+    seed: Annotated[int, typer.Option(help=_("Seed of the synthetic clinic."))] = 7,
     serve_after: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Serve when loaded.")
+        bool, typer.Option("--serve/--no-serve", help=_("Serve when loaded."))
     ] = True,
 ) -> None:
-    """Create a synthetic demo clinic in demo.sqlite3 and serve it on 127.0.0.1."""
     _django("demo", os.environ.get("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'demo.sqlite3'}"))
     _manage("migrate", "--no-input", "-v", "0")
     _manage("load_demo", "--seed", str(seed))
@@ -54,53 +57,60 @@ def demo(
         _manage("runserver", f"127.0.0.1:{port}")
 
 
-@app.command()
+@app.command(
+    help=_("Serve the application with the settings from the environment (see docs/settings.md).")
+)
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help=_("Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("Port to listen on."))] = 8000,
 ) -> None:
-    """Serve the application with the settings from the environment (see docs/settings.md)."""
     _django()
     _manage("runserver", f"{host}:{port}", "--noreload")
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Run the science core on a research CSV: change, NHS Talking Therapies outcomes, "
+        "expected trajectories, alerts, clinician effects and the alliance-outcome split. "
+        "Settings come from the site's ALLIANCE_* environment variables, then --settings, "
+        "then the flags."
+    )
+)
 def analyze(
     ratings: Annotated[
         Path,
-        typer.Argument(help="Long CSV: episode_id, clinician_id, session, measure, score, ..."),
+        typer.Argument(help=_("Long CSV: episode_id, clinician_id, session, measure, score, ...")),
     ],
-    json_out: Annotated[Path, typer.Option("--json", help="Where to write the results as JSON.")],
+    json_out: Annotated[
+        Path, typer.Option("--json", help=_("Where to write the results as JSON."))
+    ],
     report: Annotated[
-        Path | None, typer.Option(help="Also write an HTML report with charts.")
+        Path | None, typer.Option(help=_("Also write an HTML report with charts."))
     ] = None,
     settings: Annotated[
         Path | None,
-        typer.Option(help="JSON settings file (e.g. the 'settings' of an earlier analysis)."),
+        typer.Option(help=_("JSON settings file (e.g. the 'settings' of an earlier analysis).")),
     ] = None,
     band_percentile: Annotated[
-        float | None, typer.Option(help="Expected band's lower percentile (default 25).")
+        float | None, typer.Option(help=_("Expected band's lower percentile (default 25)."))
     ] = None,
     level: Annotated[
-        float | None, typer.Option(help="Interval level of every estimate (default 0.95).")
+        float | None, typer.Option(help=_("Interval level of every estimate (default 0.95)."))
     ] = None,
     min_caseload: Annotated[
-        int | None, typer.Option(help="Fewest episodes for a clinician estimate (default 10).")
+        int | None, typer.Option(help=_("Fewest episodes for a clinician estimate (default 10)."))
     ] = None,
     min_episodes: Annotated[
-        int | None, typer.Option(help="Episodes needed for a local trajectory fit (300).")
+        int | None, typer.Option(help=_("Episodes needed for a local trajectory fit (300)."))
     ] = None,
     min_ratings_per_episode: Annotated[
-        float | None, typer.Option(help="Ratings per episode a local fit needs (3).")
+        float | None, typer.Option(help=_("Ratings per episode a local fit needs (3)."))
     ] = None,
     alliance_summary: Annotated[
         str | None,
-        typer.Option(help="Alliance in the Baldwin split: episode_mean (default) or early."),
+        typer.Option(help=_("Alliance in the Baldwin split: episode_mean (default) or early.")),
     ] = None,
 ) -> None:
-    """Run the science core on a research CSV: change, NHS Talking Therapies outcomes, expected
-    trajectories, alerts, clinician effects and the alliance-outcome split. Settings come from
-    the site's ALLIANCE_* environment variables, then --settings, then the flags."""
     from alliance.cli import analyze as analyze_command
 
     options = {
@@ -116,44 +126,48 @@ def analyze(
     )
 
 
-@app.command("import")
+@app.command(
+    "import", help=_("Import historical ratings or a full export: all or nothing, safe to re-run.")
+)
 def import_(
-    source: Annotated[Path, typer.Argument(help="A research CSV or a full export (.json).")],
+    source: Annotated[Path, typer.Argument(help=_("A research CSV or a full export (.json)."))],
     organisation: Annotated[
         str,
-        typer.Option(help="Organisation to import into (a full export keeps its own by default)."),
+        typer.Option(
+            help=_("Organisation to import into (a full export keeps its own by default).")
+        ),
     ] = "",
     allow_access_changes: Annotated[
         bool,
         typer.Option(
             "--allow-access-changes",
-            help="Into an organisation that exists already, allow new roles and care-team "
-            "members (refused otherwise).",
+            help=_(
+                "Into an organisation that exists already, allow new roles and care-team "
+                "members (refused otherwise)."
+            ),
         ),
     ] = False,
 ) -> None:
-    """Import historical ratings or a full export: all or nothing, safe to re-run."""
     _django()
     from alliance.transfer.commands import import_run
 
     raise typer.Exit(import_run(source, organisation, allow_access_changes=allow_access_changes))
 
 
-@app.command()
+@app.command(help=_("Export an organisation's data, whole, or pseudonymised for research."))
 def export(
     destination: Annotated[
-        Path, typer.Argument(help="File to write (.json, or .csv for research).")
+        Path, typer.Argument(help=_("File to write (.json, or .csv for research)."))
     ],
-    organisation: Annotated[str, typer.Option(help="Name of the organisation to export.")],
+    organisation: Annotated[str, typer.Option(help=_("Name of the organisation to export."))],
     pseudonymise: Annotated[
-        bool, typer.Option(help="Research export: no names or free text.")
+        bool, typer.Option(help=_("Research export: no names or free text."))
     ] = False,
     key_file: Annotated[
         Path | None,
-        typer.Option(help="File holding the pseudonymisation key (else ALLIANCE_EXPORT_KEY)."),
+        typer.Option(help=_("File holding the pseudonymisation key (else ALLIANCE_EXPORT_KEY).")),
     ] = None,
 ) -> None:
-    """Export an organisation's data, whole, or pseudonymised for research."""
     _django()
     from alliance.transfer.commands import export_run
 
@@ -162,18 +176,19 @@ def export(
     )
 
 
-@app.command()
+@app.command(
+    help=_("Write an agency report (see docs/reports.md); exits 2 when there is nothing to report.")
+)
 def report(
-    organisation: Annotated[str, typer.Option(help="Name of the organisation.")],
-    date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
-    date_to: Annotated[str, typer.Option("--to", help="Last day (included), YYYY-MM-DD.")],
-    output: Annotated[Path, typer.Option(help="File to write.")],
-    team: Annotated[str, typer.Option(help="Only this team.")] = "",
-    clinician: Annotated[str, typer.Option(help="Only this clinician (log-in name).")] = "",
-    measure: Annotated[str, typer.Option(help="Only this outcome measure (e.g. ors).")] = "",
-    format_: Annotated[str, typer.Option("--format", help="pdf, csv or json.")] = "pdf",
+    organisation: Annotated[str, typer.Option(help=_("Name of the organisation."))],
+    date_from: Annotated[str, typer.Option("--from", help=_("First day, YYYY-MM-DD."))],
+    date_to: Annotated[str, typer.Option("--to", help=_("Last day (included), YYYY-MM-DD."))],
+    output: Annotated[Path, typer.Option(help=_("File to write."))],
+    team: Annotated[str, typer.Option(help=_("Only this team."))] = "",
+    clinician: Annotated[str, typer.Option(help=_("Only this clinician (log-in name)."))] = "",
+    measure: Annotated[str, typer.Option(help=_("Only this outcome measure (e.g. ors)."))] = "",
+    format_: Annotated[str, typer.Option("--format", help=_("pdf, csv or json."))] = "pdf",
 ) -> None:
-    """Write an agency report (see docs/reports.md); exits 2 when there is nothing to report."""
     _django()
     from alliance.reports.commands import report_write
 
@@ -187,8 +202,6 @@ def report(
         fmt=format_,
         output=output,
     )
-    from django.utils.translation import gettext as _
-
     if problem:
         typer.echo(_("alliance report: %(problem)s") % {"problem": problem}, err=True)
         raise typer.Exit(2)
