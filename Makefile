@@ -99,7 +99,7 @@ lint: python-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	ALLIANCE_ENV=test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/mypy
+	ALLIANCE_ENV=test $(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 check: lint test

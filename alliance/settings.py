@@ -10,6 +10,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -184,8 +185,8 @@ DATABASE_ROUTERS = ["alliance.replica.ReplicaRouter"]
 # Behind PgBouncer in transaction pooling a server-side cursor cannot outlive its transaction's
 # server connection: Django then fetches .iterator() results client-side (docs/deployment.md).
 if env_bool("ALLIANCE_DB_BEHIND_PGBOUNCER", False):
-    for _alias in DATABASES.values():
-        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a loader writes; a busy timeout avoids spurious locks.
     DATABASES["default"]["OPTIONS"] = {
@@ -319,7 +320,8 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     }
 
 # Clinical settings. Each default is documented in docs/settings.md with its source.
-ALLIANCE = {
+# Alliance's own settings (docs/settings.md); the values differ in type from key to key.
+ALLIANCE: dict[str, Any] = {
     # Administrators see clinical detail only when on the care team unless this is on.
     "ADMIN_SEES_CLINICAL_DATA": env_bool("ALLIANCE_ADMIN_SEES_CLINICAL_DATA", False),
     # A folder of site-supplied licensed item wording (e.g. WAI-SR); never committed.

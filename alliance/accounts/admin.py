@@ -71,7 +71,7 @@ class ScopedChoices:
     def formfield_for_foreignkey(
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> Any:
-        user = request.user  # type: ignore[assignment]
+        user = request.user
         choices = scoped_choices(user) | self.extra_choices(user)  # type: ignore[arg-type]
         if db_field.related_model in choices:
             kwargs["queryset"] = choices[db_field.related_model]
@@ -93,7 +93,7 @@ def reauthenticate_error(request: HttpRequest) -> ValidationError:
     )
 
 
-class MembershipFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class MembershipFormSet(BaseInlineFormSet):
     """A person added by an administrator needs a role in their organisation: without one the
     administrator could no longer see or manage them. Any change of role needs a fresh password
     (``alliance.accounts.reauth``), and nobody gives themselves a clinical role."""
@@ -274,7 +274,7 @@ def _password_state(encoded: str) -> str:
     return "no password" if not encoded or encoded.startswith("!") else "a password"
 
 
-class OrganisationForm(ModelForm):  # type: ignore[type-arg]
+class OrganisationForm(ModelForm):
     """Letting administrators see clinical data, or no longer requiring two-factor log-in,
     needs a fresh password."""
 

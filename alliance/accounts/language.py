@@ -31,7 +31,7 @@ def offered(code: str | None) -> str | None:
 def use(request: HttpRequest, language: str) -> None:
     """Make ``language`` the language of the rest of this request (pages, dates, numbers)."""
     translation.activate(language)
-    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+    request.LANGUAGE_CODE = language
 
 
 class UserLanguageMiddleware:

@@ -2,7 +2,7 @@
 the app; and the administrator's switch that requires it for an organisation."""
 
 from base64 import b32encode
-from typing import Any, cast
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -33,6 +33,7 @@ from alliance.accounts.language import use as language_use
 from alliance.accounts.models import User
 from alliance.audit.models import Action
 from alliance.audit.services import privilege_record, request_address
+from alliance.web import signed_in_user
 
 WRONG_CODE = gettext_lazy(
     "That code did not work. Check the time on your phone and try again in a minute."
@@ -66,7 +67,7 @@ def _secret(device: TOTPDevice) -> str:
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Set-up when the user has no app yet; otherwise the state and a way to remove it."""
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     device = selectors.confirmed_totp_device(user)
     if device is not None:
         return _two_factor_on(request, user, codes=None)
@@ -114,7 +115,7 @@ def _status(form: CodeForm) -> int:
 @require_POST
 def two_factor_remove(request: HttpRequest) -> HttpResponse:
     """Removing the app takes a current code, so a borrowed unlocked screen cannot do it."""
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     form = CodeForm(request.POST)
     if form.is_valid() and services.two_factor_verify(user=user, code=form.cleaned_data["code"]):
         services.two_factor_remove(user=user, by=user, address=request_address(request))
@@ -137,7 +138,7 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The second step of logging in, for a user with an app."""
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     if user.is_verified():  # type: ignore[attr-defined]
         return redirect(_next_url(request))
     if selectors.confirmed_totp_device(user) is None:
@@ -158,7 +159,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def organisation_security(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """An administrator requires two-factor log-in for their organisation and sees who has it."""
     organisation = get_object_or_404(
-        access.administered_organisations(cast(User, request.user)), pk=organisation_id
+        access.administered_organisations(signed_in_user(request)), pk=organisation_id
     )
     initial = {"require_two_factor": organisation.require_two_factor}
     form = RequireTwoFactorForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -171,7 +172,7 @@ def organisation_security(request: HttpRequest, organisation_id: int) -> HttpRes
         services.organisation_two_factor_set(
             organisation=organisation,
             required=required,
-            by=cast(User, request.user),
+            by=signed_in_user(request),
             address=request_address(request),
         )
         if required:
@@ -192,7 +193,7 @@ def organisation_security(request: HttpRequest, organisation_id: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     """Type the password (and a code) again before a privileged change; then back to the page."""
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     data = request.POST if request.method == "POST" else None
     form = ReauthenticateForm(data, request=request, user=user)
     if form.is_valid():
@@ -249,7 +250,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 @require_http_methods(["GET", "POST"])
 def user_settings(request: HttpRequest) -> HttpResponse:
     """The user's own settings: the language of their pages after log-in."""
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     form = UserSettingsForm(request.POST or None, initial={"language": user.language})
     if form.is_bound and form.is_valid():
         user.language = form.cleaned_data["language"]

@@ -18,10 +18,11 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from alliance import access
-from alliance.api.rest import In, Pagination, RecordId, _user, _writer, api
+from alliance.api.rest import In, Pagination, RecordId, _writer, api
 from alliance.care import appointments, plans
 from alliance.care.appointments import MAX_LENGTH, MAX_SERIES, MIN_LENGTH
 from alliance.care.models import Session
+from alliance.web import token_user
 
 router = Router(tags=["appointments"])
 LAST_DAY = dt.date(2199, 12, 31)
@@ -47,7 +48,7 @@ def _overlap(request: HttpRequest, error: appointments.AppointmentOverlap) -> Ht
             # Only the clashing sessions the caller may see: a colleague's session with another
             # client (or in another organisation) is a time in the message, never an id.
             "clashes": list(
-                access.visible_sessions(_user(request))
+                access.visible_sessions(token_user(request))
                 .filter(pk__in=[s.pk for s in error.clashes])
                 .order_by("starts_at", "pk")
                 .values_list("pk", flat=True)
@@ -150,7 +151,7 @@ class DueOut(Schema):
 
 def _sessions(request: HttpRequest) -> QuerySet[Session]:
     return (
-        access.visible_sessions(_user(request))
+        access.visible_sessions(token_user(request))
         .select_related("episode")
         .prefetch_related("attended_by")
     )
@@ -217,7 +218,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> Status[A
 
 
 def _change(session: Session, change: AppointmentChange, request: HttpRequest) -> Session:
-    user = _user(request)
+    user = token_user(request)
     if change.action == "reschedule":
         if change.starts_at is None:
             raise ValidationError({"starts_at": "Give the new start to reschedule."})
@@ -265,7 +266,7 @@ def session_due(request: HttpRequest, session_id: RecordId) -> Any:
     """The measures due at a session, in answering order: fixed when it started, else by the
     episode's plan now (a later change of plan does not rewrite a started session)."""
     session = get_object_or_404(
-        access.visible_sessions(_user(request)).select_related("episode"), pk=session_id
+        access.visible_sessions(token_user(request)).select_related("episode"), pk=session_id
     )
     return {
         "session_id": session.pk,

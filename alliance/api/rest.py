@@ -48,6 +48,7 @@ from alliance.feedback.services import AlertWithdrawn, alert_acknowledge
 from alliance.measures.models import STAFF_RATERS, Method, Rater
 from alliance.measures.services import SubmissionKeyConflict
 from alliance.science.ruptures import MARKERS, STRATEGIES
+from alliance.web import token_user
 
 # The 3RS rupture markers and repair strategies, as enums in the schema.
 Marker = Enum("Marker", {code: code for code in MARKERS}, type=str)  # type: ignore[misc]
@@ -58,7 +59,7 @@ def one_of(choices: type[Enum]) -> Any:
     """A text field of a request body, declared as an enum in the schema. The service checks
     it, so a wrong value is refused with the service's message naming the field and the
     allowed values (``loc: ["body", field]``), like every other refusal."""
-    values = [member.value for member in choices]  # type: ignore[var-annotated]
+    values = [member.value for member in choices]
     return Annotated[str, WithJsonSchema({"type": "string", "enum": values})]
 
 
@@ -241,12 +242,6 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=422)
 
 
-def _user(request: HttpRequest) -> User:
-    token: ApiToken = request.auth  # type: ignore[attr-defined]
-    user: User = token.user
-    return user
-
-
 NOT_CLOSING = "Only the client's care team acknowledges this alert; you may read it."
 NOT_ON_CARE_TEAM = (
     "Only the client's care team records a session's answers; you may read this session."
@@ -411,12 +406,12 @@ class EpisodeFilter(Schema):
 @api.get("/clients", response=list[ClientOut], tags=["clients"])
 @paginate(Pagination)
 def client_list(request: HttpRequest) -> QuerySet[Any]:
-    return access.visible_clients(_user(request)).order_by("pk")
+    return access.visible_clients(token_user(request)).order_by("pk")
 
 
 @api.get("/clients/{client_id}", response=ClientOut, tags=["clients"])
 def client_detail(request: HttpRequest, client_id: RecordId) -> Any:
-    return get_object_or_404(access.visible_clients(_user(request)), pk=client_id)
+    return get_object_or_404(access.visible_clients(token_user(request)), pk=client_id)
 
 
 class EpisodeListFilter(Schema):
@@ -427,7 +422,7 @@ class EpisodeListFilter(Schema):
 @api.get("/episodes", response=list[EpisodeOut], tags=["episodes"])
 @paginate(Pagination)
 def episode_list(request: HttpRequest, filters: Query[EpisodeListFilter]) -> QuerySet[Any]:
-    episodes = access.visible_episodes(_user(request)).order_by("pk")
+    episodes = access.visible_episodes(token_user(request)).order_by("pk")
     if filters.client is not None:
         episodes = episodes.filter(client_id=filters.client)
     if filters.open is not None:
@@ -437,13 +432,13 @@ def episode_list(request: HttpRequest, filters: Query[EpisodeListFilter]) -> Que
 
 @api.get("/episodes/{episode_id}", response=EpisodeOut, tags=["episodes"])
 def episode_detail(request: HttpRequest, episode_id: RecordId) -> Any:
-    return get_object_or_404(access.visible_episodes(_user(request)), pk=episode_id)
+    return get_object_or_404(access.visible_episodes(token_user(request)), pk=episode_id)
 
 
 @api.get("/episodes/{episode_id}/care-team", response=list[CareTeamMemberOut], tags=["episodes"])
 @paginate(Pagination)
 def care_team(request: HttpRequest, episode_id: RecordId) -> QuerySet[Any]:
-    episode = get_object_or_404(access.visible_episodes(_user(request)), pk=episode_id)
+    episode = get_object_or_404(access.visible_episodes(token_user(request)), pk=episode_id)
     return CareTeamMember.objects.filter(episode=episode).select_related("member").order_by("pk")
 
 
@@ -453,7 +448,7 @@ def care_team(request: HttpRequest, episode_id: RecordId) -> QuerySet[Any]:
 @api.get("/sessions", response=list[SessionOut], tags=["sessions"])
 @paginate(Pagination)
 def session_list(request: HttpRequest, filters: Query[EpisodeFilter]) -> QuerySet[Any]:
-    sessions = access.visible_sessions(_user(request)).order_by("episode_id", "number")
+    sessions = access.visible_sessions(token_user(request)).order_by("episode_id", "number")
     if filters.episode is not None:
         sessions = sessions.filter(episode_id=filters.episode)
     return sessions
@@ -461,7 +456,7 @@ def session_list(request: HttpRequest, filters: Query[EpisodeFilter]) -> QuerySe
 
 @api.get("/sessions/{session_id}", response=SessionOut, tags=["sessions"])
 def session_detail(request: HttpRequest, session_id: RecordId) -> Any:
-    return get_object_or_404(access.visible_sessions(_user(request)), pk=session_id)
+    return get_object_or_404(access.visible_sessions(token_user(request)), pk=session_id)
 
 
 class ResponseFilter(Schema):
@@ -473,7 +468,7 @@ class ResponseFilter(Schema):
 @api.get("/responses", response=list[ResponseOut], tags=["responses"])
 @paginate(Pagination)
 def response_list(request: HttpRequest, filters: Query[ResponseFilter]) -> QuerySet[Any]:
-    responses = access.visible_responses(_user(request)).order_by("pk")
+    responses = access.visible_responses(token_user(request)).order_by("pk")
     if filters.episode is not None:
         responses = responses.filter(session__episode_id=filters.episode)
     if filters.session is not None:
@@ -485,7 +480,7 @@ def response_list(request: HttpRequest, filters: Query[ResponseFilter]) -> Query
 
 @api.get("/responses/{response_id}", response=ResponseOut, tags=["responses"])
 def response_detail(request: HttpRequest, response_id: RecordId) -> Any:
-    return get_object_or_404(access.visible_responses(_user(request)), pk=response_id)
+    return get_object_or_404(access.visible_responses(token_user(request)), pk=response_id)
 
 
 _KEY_CONFLICT = {
@@ -548,7 +543,7 @@ class AlertFilter(Schema):
 @api.get("/alerts", response=list[AlertOut], tags=["alerts"])
 @paginate(Pagination)
 def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> QuerySet[Any]:
-    alerts = access.visible_alerts(_user(request)).order_by("priority", "pk")
+    alerts = access.visible_alerts(token_user(request)).order_by("priority", "pk")
     if filters.episode is not None:
         alerts = alerts.filter(episode_id=filters.episode)
     if filters.open is not None:
@@ -559,7 +554,7 @@ def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> QuerySet[An
 
 @api.get("/alerts/{alert_id}", response=AlertOut, tags=["alerts"])
 def alert_detail(request: HttpRequest, alert_id: RecordId) -> Any:
-    return get_object_or_404(access.visible_alerts(_user(request)), pk=alert_id)
+    return get_object_or_404(access.visible_alerts(token_user(request)), pk=alert_id)
 
 
 @api.post("/alerts/{alert_id}/acknowledge", response=AlertOut, tags=["alerts"])
@@ -586,7 +581,7 @@ def alert_acknowledge_endpoint(
 def _in_visible_episodes(
     request: HttpRequest, records: QuerySet[Any], path: str, episode: int | None
 ) -> QuerySet[Any]:
-    scoped = records.filter(**{f"{path}__in": access.visible_episodes(_user(request))})
+    scoped = records.filter(**{f"{path}__in": access.visible_episodes(token_user(request))})
     if episode is not None:
         scoped = scoped.filter(**{f"{path}_id": episode})
     return scoped.order_by("pk")

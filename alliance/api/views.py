@@ -1,7 +1,5 @@
 """A page where each member of staff creates and revokes their own API tokens."""
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -11,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alliance.accounts import reauth
-from alliance.accounts.models import User
 from alliance.api import selectors, services
 from alliance.api.forms import TokenForm
 from alliance.api.models import ApiToken
 from alliance.audit.models import Action
 from alliance.audit.services import privilege_record, request_address
+from alliance.web import signed_in_user
 
 
 @login_required
@@ -24,7 +22,7 @@ from alliance.audit.services import privilege_record, request_address
 def token_list(request: HttpRequest) -> HttpResponse:
     """The user's tokens and a form for a new one. A new token's secret is shown on this answer
     only (it is not put in a message or the session, and only its hash is stored)."""
-    user = cast(User, request.user)  # login_required guarantees a signed-in User
+    user = signed_in_user(request)
     form = TokenForm(request.POST if request.method == "POST" else None)
     secret = None
     if request.method == "POST" and not reauth.reauthenticated_recently(request):
@@ -44,7 +42,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(selectors.user_tokens(cast(User, request.user)), pk=token_id)
+    token = get_object_or_404(selectors.user_tokens(signed_in_user(request)), pk=token_id)
     with transaction.atomic():
         services.token_revoke(token=token)
         token_change_record(request, token, Action.DELETE)

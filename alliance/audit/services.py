@@ -314,8 +314,8 @@ def _who(request: HttpRequest, rule: Audited) -> tuple[str, User | None]:
     if rule.portal and match is not None:
         # The invitation's channel overrides this where one is found (see ``_insert``). On the
         # tablet the staff member who handed it over is the one accountable.
-        return PORTAL_VIA.get(match.view_name, Via.LINK), user  # type: ignore[return-value]
-    return (Via.PAGE if user else Via.ANONYMOUS), user  # type: ignore[return-value]
+        return PORTAL_VIA.get(match.view_name, Via.LINK), user
+    return (Via.PAGE if user else Via.ANONYMOUS), user
 
 
 def _token(request: HttpRequest) -> ApiToken | None:

@@ -6,7 +6,6 @@ anyone else gets 404, as for a page that does not exist.
 
 import csv
 from collections.abc import Iterator
-from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,6 +21,7 @@ from alliance.audit.forms import EventSearchForm
 from alliance.audit.models import Action, AuditEvent, Via
 from alliance.audit.selectors import EventSearch, audit_events_search, audit_organisation
 from alliance.audit.services import audit_record, request_address
+from alliance.web import signed_in_user
 
 PER_PAGE = 50
 CSV_COLUMNS = [
@@ -46,7 +46,7 @@ CSV_COLUMNS = [
 
 
 def _administrator(request: HttpRequest) -> User:
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     if not access.may_read_audit_log(user):
         raise Http404
     return user

@@ -32,14 +32,9 @@ from alliance.care.episode_forms import (
     TransferForm,
 )
 from alliance.care.models import Client, Episode, Setting
+from alliance.web import signed_in_user
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _refused_into(
@@ -59,9 +54,11 @@ def _refused_into(
 def _episode(request: HttpRequest, episode_id: int) -> Episode:
     """The episode if the user may change it: 404 if they do not see it, 403 if they see it but
     may not change it."""
-    found = access.visible_episodes(_user(request)).select_related("client", "team__organisation")
+    found = access.visible_episodes(signed_in_user(request)).select_related(
+        "client", "team__organisation"
+    )
     episode: Episode = get_object_or_404(found, pk=episode_id)
-    if not access.may_change_episode(_user(request), episode):
+    if not access.may_change_episode(signed_in_user(request), episode):
         raise PermissionDenied(
             _("Only the episode's care team and its team's supervisors may change it.")
         )
@@ -87,7 +84,7 @@ def _current_team(episode: Episode) -> list[tuple[User, str]]:
 def episode_open(request: HttpRequest, client_id: int) -> HttpResponse:
     """Open an episode for the client: the team and setting first (their staff and default
     plan are offered), then the start, the care team and the plan."""
-    user = _user(request)
+    user = signed_in_user(request)
     client: Client = get_object_or_404(access.visible_clients(user), pk=client_id)
     teams = access.episode_teams(user, client.organisation)
     if not teams.exists():
@@ -155,7 +152,7 @@ def care_team(request: HttpRequest, episode_id: int) -> HttpResponse:
             episodes.care_team_set(
                 episode=episode,
                 care_team=team_form.care_team(),
-                by=_user(request),
+                by=signed_in_user(request),
                 note=note.cleaned_data["note"],
             )
         except ValidationError as error:
@@ -190,7 +187,7 @@ def episode_transfer(request: HttpRequest, episode_id: int) -> HttpResponse:
                 on=data["on"],
                 care_team=team_form.care_team(),
                 note=data["note"],
-                by=_user(request),
+                by=signed_in_user(request),
             )
         except ValidationError as error:
             _refused_into(error, {"care_team": team_form}, form)
@@ -199,7 +196,7 @@ def episode_transfer(request: HttpRequest, episode_id: int) -> HttpResponse:
                 messages.success(request, _("Transferred: this is the new episode."))
             else:
                 messages.success(request, _("Transferred to the new care team."))
-            if access.can_see_episode(_user(request), result):
+            if access.can_see_episode(signed_in_user(request), result):
                 return redirect("clinic:episode", result.pk)
             return redirect("clinic:caseload")
     return _page(
@@ -227,7 +224,7 @@ def episode_end(request: HttpRequest, episode_id: int) -> HttpResponse:
                 ending=data["ending"],
                 ended_on=data["ended_on"],
                 note=data["note"],
-                by=_user(request),
+                by=signed_in_user(request),
             )
         except ValidationError as error:
             _refused_into(error, {}, form)
@@ -247,7 +244,7 @@ def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
     if posted is not None and plan_form.is_valid():
         try:
             episodes.episode_plan_set(
-                episode=episode, measurement_plan=plan_form.entries(), by=_user(request)
+                episode=episode, measurement_plan=plan_form.entries(), by=signed_in_user(request)
             )
         except ValidationError as error:
             _refused_into(error, {"measurement_plan": plan_form}, plan_form)
@@ -262,7 +259,9 @@ def plan_defaults(request: HttpRequest) -> HttpResponse:
     """The teams whose default plans the user sets, each setting with its plan."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
-    teams = list(access.plan_default_teams(_user(request)).prefetch_related("plan_defaults"))
+    teams = list(
+        access.plan_default_teams(signed_in_user(request)).prefetch_related("plan_defaults")
+    )
     rows = []
     for team in teams:
         defaults = {setting: [] for setting in Setting.values}
@@ -282,7 +281,7 @@ def plan_defaults(request: HttpRequest) -> HttpResponse:
 def team_plan(request: HttpRequest, team_id: int) -> HttpResponse:
     """A team's default plan for one setting (``?setting=``): 404 for a team of an organisation
     the user has no role in, 403 for one they may not set."""
-    user = _user(request)
+    user = signed_in_user(request)
     team = Team.objects.filter(
         pk=team_id, organisation__in=access.reportable_organisations(user)
     ).first()

@@ -141,7 +141,7 @@ class CareForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class SessionField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class SessionField(forms.ModelChoiceField):
     """The session a goal was set in, carried as a hidden field and limited to the episode."""
 
     def __init__(self, queryset: QuerySet[Session]) -> None:
@@ -321,7 +321,7 @@ class RuptureForm(CareForm):
         return [code for name in self.STRATEGY_FIELDS for code in self.cleaned_data[name]]
 
     @classmethod
-    def initial_for(cls, markers: list[str], strategies: list[str], **rest: object) -> dict:  # type: ignore[type-arg]
+    def initial_for(cls, markers: list[str], strategies: list[str], **rest: object) -> dict:
         """Initial values for editing a stored rupture: its codes split back into the groups."""
         initial: dict[str, object] = dict(rest)
         for name in cls.MARKER_FIELDS:
@@ -358,7 +358,7 @@ class ClientIntakeForm(CareForm):
 
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
-        queryset=None,  # type: ignore[arg-type]  # set per user in __init__
+        queryset=None,  # set per user in __init__
         empty_label=None,
         error_messages={"invalid_choice": _("Choose one of the organisations you work in.")},
     )

@@ -31,6 +31,7 @@ from alliance.care.forms import (
 )
 from alliance.care.models import Client, Episode, Goal, GoalStatus, Rupture, Session, Task
 from alliance.voice.selectors import goal_start_text
+from alliance.web import signed_in_user
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
@@ -71,7 +72,7 @@ def _episode_page(episode_id: int) -> str:
 
 
 def _visible_session(request: HttpRequest, session_id: int) -> Session:
-    sessions = access.visible_sessions(request.user).select_related("episode__client")
+    sessions = access.visible_sessions(signed_in_user(request)).select_related("episode__client")
     return get_object_or_404(sessions, pk=session_id)
 
 
@@ -83,10 +84,10 @@ def _page(request: HttpRequest, template: str, **context: Any) -> HttpResponse:
 @login_required
 @GET_AND_POST
 def goal_add(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episodes = access.visible_episodes(request.user).select_related("client")
+    episodes = access.visible_episodes(signed_in_user(request)).select_related("client")
     episode: Episode = get_object_or_404(episodes, pk=episode_id)
     # "Start a goal from these words": the client's hopes at intake (issue 19), found by id.
-    start = goal_start_text(request.user, episode, request.GET.get("from_words"))  # type: ignore[arg-type]
+    start = goal_start_text(signed_in_user(request), episode, request.GET.get("from_words"))
     form = GoalAddForm(
         _posted(request), sessions=episode.sessions.all(), initial={"text": start[:500]}
     )
@@ -98,7 +99,7 @@ def goal_add(request: HttpRequest, episode_id: int) -> HttpResponse:
                 episode=episode,
                 text=data["text"],
                 agreed=data["agreed"],
-                by=request.user,
+                by=signed_in_user(request),
                 session=data["session"],
             ),
         )
@@ -111,7 +112,9 @@ def goal_add(request: HttpRequest, episode_id: int) -> HttpResponse:
 @login_required
 @GET_AND_POST
 def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
-    goals = selectors.visible_goals(request.user).select_related("episode__client", "replaces")
+    goals = selectors.visible_goals(signed_in_user(request)).select_related(
+        "episode__client", "replaces"
+    )
     goal: Goal = get_object_or_404(goals, pk=goal_id)
     initial = {"text": goal.text, "agreed": goal.agreed, "status": goal.status}
     form = GoalEditForm(_posted(request), initial=initial | {"version": goal.version})
@@ -145,7 +148,7 @@ def _goal_write(goal: Goal, data: dict[str, Any], request: HttpRequest) -> Goal:
             goal=goal,
             text=data["new_text"],
             agreed=data["agreed"],
-            by=request.user,
+            by=signed_in_user(request),
             note=data["note"],
             expected_version=data["version"],
         )
@@ -154,7 +157,7 @@ def _goal_write(goal: Goal, data: dict[str, Any], request: HttpRequest) -> Goal:
         text=data["text"],
         agreed=data["agreed"],
         status=data["status"],
-        by=request.user,
+        by=signed_in_user(request),
         note=data["note"],
         expected_version=data["version"],
     )
@@ -164,7 +167,7 @@ def _goal_write(goal: Goal, data: dict[str, Any], request: HttpRequest) -> Goal:
 @GET_AND_POST
 def goal_ratings(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _visible_session(request, session_id)
-    work = selectors.session_work(request.user, session)
+    work = selectors.session_work(signed_in_user(request), session)
     form = GoalRatingsForm.for_session(work.goals, _posted(request))
     if request.method == "POST" and form.is_valid():
         ratings = form.ratings()
@@ -172,7 +175,9 @@ def goal_ratings(request: HttpRequest, session_id: int) -> HttpResponse:
             form.add_error(None, _("Give at least one goal a rating from 0 to 10."))
         elif _saved(
             form,
-            lambda: services.goal_ratings_record(session=session, ratings=ratings, by=request.user),
+            lambda: services.goal_ratings_record(
+                session=session, ratings=ratings, by=signed_in_user(request)
+            ),
         ):
             messages.success(request, _("Goal ratings saved."))
             return _back(request, _session_page(session))
@@ -183,7 +188,7 @@ def goal_ratings(request: HttpRequest, session_id: int) -> HttpResponse:
 @GET_AND_POST
 def task_add(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _visible_session(request, session_id)
-    goals = selectors.visible_goals(request.user).filter(
+    goals = selectors.visible_goals(signed_in_user(request)).filter(
         episode_id=session.episode_id, status=GoalStatus.ACTIVE
     )
     form = TaskForm(_posted(request), goals=goals)
@@ -197,7 +202,7 @@ def task_add(request: HttpRequest, session_id: int) -> HttpResponse:
                 client_agreed=data["client_agreed"] == "yes",
                 goal=data["goal"],
                 rationale=data["rationale"],
-                by=request.user,
+                by=signed_in_user(request),
             ),
         )
         if task is not None:
@@ -210,7 +215,7 @@ def task_add(request: HttpRequest, session_id: int) -> HttpResponse:
 @GET_AND_POST
 def task_review(request: HttpRequest, session_id: int, task_id: int) -> HttpResponse:
     session = _visible_session(request, session_id)
-    tasks = selectors.visible_tasks(request.user).select_related("agreed_in", "goal")
+    tasks = selectors.visible_tasks(signed_in_user(request)).select_related("agreed_in", "goal")
     task: Task = get_object_or_404(tasks, pk=task_id, episode_id=session.episode_id)
     form = TaskReviewForm(_posted(request), prefix=f"review-{task.pk}")
     if request.method == "POST" and form.is_valid():
@@ -222,7 +227,7 @@ def task_review(request: HttpRequest, session_id: int, task_id: int) -> HttpResp
                 session=session,
                 outcome=data["outcome"],
                 note=data["note"],
-                by=request.user,
+                by=signed_in_user(request),
             ),
         )
         if reviewed is not None:
@@ -247,7 +252,7 @@ def rupture_add(request: HttpRequest, session_id: int) -> HttpResponse:
                 strategies=form.strategies(),
                 resolution=data["resolution"],
                 note=data["note"],
-                by=request.user,
+                by=signed_in_user(request),
             ),
         )
         if rupture is not None:
@@ -259,7 +264,9 @@ def rupture_add(request: HttpRequest, session_id: int) -> HttpResponse:
 @login_required
 @GET_AND_POST
 def rupture_edit(request: HttpRequest, rupture_id: int) -> HttpResponse:
-    ruptures = selectors.visible_ruptures(request.user).select_related("session__episode__client")
+    ruptures = selectors.visible_ruptures(signed_in_user(request)).select_related(
+        "session__episode__client"
+    )
     rupture: Rupture = get_object_or_404(ruptures, pk=rupture_id)
     initial = RuptureForm.initial_for(
         rupture.markers,
@@ -280,7 +287,7 @@ def rupture_edit(request: HttpRequest, rupture_id: int) -> HttpResponse:
                 strategies=form.strategies(),
                 resolution=data["resolution"],
                 note=data["note"],
-                by=request.user,
+                by=signed_in_user(request),
             ),
         )
         if saved is not None:
@@ -294,7 +301,11 @@ def rupture_edit(request: HttpRequest, rupture_id: int) -> HttpResponse:
 def reflection(request: HttpRequest, session_id: int) -> HttpResponse:
     """The user's own reflection on a session; only they and their supervisor read it."""
     session = _visible_session(request, session_id)
-    own = selectors.visible_reflections(request.user, session).filter(author=request.user).first()
+    own = (
+        selectors.visible_reflections(signed_in_user(request), session)
+        .filter(author=signed_in_user(request))
+        .first()
+    )
     initial = {"experiences": own.experiences, "text": own.text} if own else None
     form = ReflectionForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -303,7 +314,7 @@ def reflection(request: HttpRequest, session_id: int) -> HttpResponse:
             form,
             lambda: services.reflection_save(
                 session=session,
-                author=request.user,
+                author=signed_in_user(request),
                 experiences=data["experiences"],
                 text=data["text"],
             ),
@@ -319,7 +330,7 @@ def reflection(request: HttpRequest, session_id: int) -> HttpResponse:
 def client_add(request: HttpRequest) -> HttpResponse:
     """Intake: add a client to an organisation the user works in. A likely duplicate (same
     name and birth year) is shown, and saving then needs the confirmation box ticked."""
-    organisations = access.intake_organisations(request.user)
+    organisations = access.intake_organisations(signed_in_user(request))
     if not organisations.exists():
         raise PermissionDenied(_("Only staff of an organisation can add its clients."))
     form = ClientIntakeForm(_posted(request), organisations=organisations)
@@ -329,14 +340,14 @@ def client_add(request: HttpRequest) -> HttpResponse:
         form.initial = {"organisation": first, "code": services.client_code_suggest(first)}
     elif form.is_valid():
         data = dict(form.cleaned_data)
-        client = _saved(form, lambda: services.client_create(by=request.user, **data))
+        client = _saved(form, lambda: services.client_create(by=signed_in_user(request), **data))
         if client is not None:
             messages.success(
                 request,
                 _("%(name)s (%(code)s) is added to your caseload; now open their episode.")
                 % {"name": client.display_name, "code": client.code},
             )
-            if access.may_open_episode(request.user, client):
+            if access.may_open_episode(signed_in_user(request), client):
                 return redirect("care:episode_open", client.pk)
             return redirect("clinic:caseload")
         duplicates = services.likely_duplicates(

@@ -8,7 +8,7 @@ else is told the record does not exist (404). Every write is a service of
 """
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -28,31 +28,28 @@ from alliance.care import appointments
 from alliance.care.models import Episode, Session
 from alliance.clinic import appointment_selectors as selectors
 from alliance.clinic.appointment_forms import BookForm, CancelForm, RescheduleForm, WithdrawForm
+from alliance.web import signed_in_user
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
 NOT_CARE_TEAM = "Only the client's care team books and changes their sessions."
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # login_required guarantees a signed-in User
-
-
 def _episode(request: HttpRequest, episode_id: int) -> Episode:
     try:
-        found = selectors.booking_episode(_user(request), episode_id)
+        found = selectors.booking_episode(signed_in_user(request), episode_id)
     except Episode.DoesNotExist:
         raise Http404 from None
-    if not access.is_on_care_team(_user(request), found):
+    if not access.is_on_care_team(signed_in_user(request), found):
         raise PermissionDenied(_(NOT_CARE_TEAM))
     return found
 
 
 def _session(request: HttpRequest, session_id: int) -> Session:
     try:
-        found = selectors.booked_session(_user(request), session_id)
+        found = selectors.booked_session(signed_in_user(request), session_id)
     except Session.DoesNotExist:
         raise Http404 from None
-    if not access.is_on_care_team(_user(request), found.episode):
+    if not access.is_on_care_team(signed_in_user(request), found.episode):
         raise PermissionDenied(_(NOT_CARE_TEAM))
     return found
 
@@ -86,7 +83,7 @@ def _episode_page(episode_id: int) -> str:
 def book(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = _episode(request, episode_id)
     care_team = list(episode.care_team.all())
-    user = _user(request)
+    user = signed_in_user(request)
     initial = {"attended_by": [user.pk]} if any(m.member_id == user.pk for m in care_team) else {}
     posted = request.POST if request.method == "POST" else None
     form = BookForm(posted, care_team=care_team, initial=initial)
@@ -128,7 +125,7 @@ def reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
             form,
             lambda: appointments.appointment_reschedule(
                 session=session,
-                by=_user(request),
+                by=signed_in_user(request),
                 starts_at=form.starts_at(),
                 duration_minutes=data["duration_minutes"],
                 mode=data["mode"],
@@ -157,7 +154,9 @@ def _reason_page(
     posted = request.POST if request.method == "POST" else None
     form = form_class(posted)
     if posted is not None and form.is_valid():
-        changed, _overlap = _saved(form, lambda: write(session, _user(request), form.cleaned_data))
+        changed, _overlap = _saved(
+            form, lambda: write(session, signed_in_user(request), form.cleaned_data)
+        )
         if changed is not None:
             messages.success(request, done)
             return redirect(_episode_page(session.episode_id))
@@ -200,7 +199,7 @@ def _mark(
 ) -> HttpResponse:
     session = _session(request, session_id)
     try:
-        write(session=session, by=_user(request))
+        write(session=session, by=signed_in_user(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -225,5 +224,5 @@ def no_show(request: HttpRequest, session_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
-    rows = selectors.day_rows(_user(request))
+    rows = selectors.day_rows(signed_in_user(request))
     return render(request, "clinic/today.html", {"rows": rows})

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from alliance import access
 from alliance.accounts.lockout import client_address
-from alliance.accounts.models import User
 from alliance.audit.models import Via
 from alliance.care.models import Session
 from alliance.clinic import corrections, selectors
@@ -23,19 +22,15 @@ from alliance.clinic.corrections_forms import SessionCorrectionForm, VoidForm
 from alliance.clinic.forms import ClinicianRatingForm
 from alliance.measures import catalogue
 from alliance.portal.wording import in_language
-
-
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
+from alliance.web import signed_in_user
 
 
 def _correctable(request: HttpRequest, session_id: int) -> Session:
     try:
-        found = selectors.session_detail(_user(request), session_id)
+        found = selectors.session_detail(signed_in_user(request), session_id)
     except Session.DoesNotExist:
         raise Http404 from None
-    if not access.may_correct(_user(request), found.episode):
+    if not access.may_correct(signed_in_user(request), found.episode):
         raise PermissionDenied(_("Only the client's care team corrects this session."))
     return found
 
@@ -50,7 +45,7 @@ def _add_errors(form: Form, error: ValidationError) -> None:
 def response_void(request: HttpRequest, session_id: int, response_id: int) -> HttpResponse:
     found = _correctable(request, session_id)
     response = (
-        access.visible_responses_with_voided(_user(request))
+        access.visible_responses_with_voided(signed_in_user(request))
         .filter(session=found, pk=response_id)
         .select_related("voided_by")
         .first()
@@ -62,7 +57,7 @@ def response_void(request: HttpRequest, session_id: int, response_id: int) -> Ht
         try:
             corrections.response_void(
                 response=response,
-                by=_user(request),
+                by=signed_in_user(request),
                 reason=form.cleaned_data["reason"],
                 via=Via.PAGE,
                 address=client_address(request),
@@ -113,7 +108,7 @@ def session_paper(request: HttpRequest, session_id: int) -> HttpResponse:
                 session=found,
                 instrument_code=code,
                 values=form.item_values(),
-                by=_user(request),
+                by=signed_in_user(request),
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as error:
@@ -147,7 +142,7 @@ def session_correct(request: HttpRequest, session_id: int) -> HttpResponse:
                 starts_at=form.cleaned_start(),
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
-                by=_user(request),
+                by=signed_in_user(request),
                 via=Via.PAGE,
                 address=client_address(request),
             )

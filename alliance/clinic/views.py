@@ -4,8 +4,6 @@ Views translate HTTP to a selector or a service call and back; who may see what 
 ``alliance.access`` (through the selectors), what is clinically true by the science core.
 """
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,10 +20,7 @@ from alliance.clinic.forms import AcknowledgementForm, AttendanceForm, Clinician
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import STAFF_RATERS
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # login_required guarantees a signed-in User
+from alliance.web import signed_in_user
 
 
 @require_GET
@@ -37,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def caseload(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     rows = selectors.caseload_rows(user)
     context = {
         "rows": rows,
@@ -62,7 +57,7 @@ def _sessions_with_open_alerts(alerts: list[Alert]) -> list[tuple[Session, int]]
 @login_required
 def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     try:
-        found = selectors.episode_detail(_user(request), episode_id)
+        found = selectors.episode_detail(signed_in_user(request), episode_id)
     except Episode.DoesNotExist:
         # Not found and not allowed look the same, so a URL reveals nothing about who is in care.
         raise Http404 from None
@@ -74,8 +69,10 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         "sessions": sessions,
         "next_number": bookings.next_number,
         "bookings": bookings,
-        "on_care_team": access.is_on_care_team(_user(request), found),
-        "figures": progress.episode_figures(found, selectors.goal_scores(_user(request), found)),
+        "on_care_team": access.is_on_care_team(signed_in_user(request), found),
+        "figures": progress.episode_figures(
+            found, selectors.goal_scores(signed_in_user(request), found)
+        ),
         "open_alerts": [alert for alert in alerts if alert.is_open],
         "acknowledged_alerts": [alert for alert in alerts if not alert.is_open],
         # Sessions with more than one open alert get an "acknowledge all" button.
@@ -88,7 +85,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def session_start(request: HttpRequest, episode_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     try:
         found = selectors.care_team_episode(user, episode_id)
     except Episode.DoesNotExist:
@@ -129,7 +126,7 @@ def _booked_session(request: HttpRequest, episode: Episode) -> Session | None:
 
 def _session_or_404(request: HttpRequest, session_id: int) -> Session:
     try:
-        return selectors.session_detail(_user(request), session_id)
+        return selectors.session_detail(signed_in_user(request), session_id)
     except Session.DoesNotExist:
         raise Http404 from None
 
@@ -154,7 +151,7 @@ def _session_page(
     rating: ClinicianRatingForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     care_team = list(session.episode.care_team.all())
     instrument = catalogue.instrument(session.episode.alliance_measure)
     clinician_may_rate = "clinician" in instrument.respondents
@@ -184,7 +181,7 @@ def session(request: HttpRequest, session_id: int) -> HttpResponse:
 
 def _writable_session(request: HttpRequest, session_id: int) -> Session:
     found = _session_or_404(request, session_id)
-    if not access.is_on_care_team(_user(request), found.episode):
+    if not access.is_on_care_team(signed_in_user(request), found.episode):
         raise PermissionDenied(_("Only the client's care team can record this session."))
     return found
 
@@ -205,7 +202,7 @@ def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
                 session=found,
                 status=form.cleaned_data["status"],
                 present=form.cleaned_data["present"],
-                by=_user(request),
+                by=signed_in_user(request),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -226,7 +223,7 @@ def session_rating(request: HttpRequest, session_id: int) -> HttpResponse:
             services.clinician_rating_record(
                 session=found,
                 values=form.item_values(),
-                by=_user(request),
+                by=signed_in_user(request),
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as error:

@@ -182,7 +182,7 @@ class _DemoWriter:
             {episode.pk: bool(symptoms[sim]) for sim, episode in self.episodes.items()},
         )
         self._sessions()
-        self.last = {}
+        self.last: dict[Any, int] = {}
         for sim_id, number in self.sessions:
             self.last[sim_id] = max(self.last.get(sim_id, 0), number)
         self.week.fix_due(
@@ -222,7 +222,7 @@ class _DemoWriter:
         }
         self.users: dict[object, User] = {}
         names = demo_usernames(list(frame["role"]))
-        for row, username in zip(frame.itertuples(), names, strict=True):
+        for row, username in zip(_rows(frame), names, strict=True):
             first, last = CLINICIAN_NAMES[len(self.users) % len(CLINICIAN_NAMES)]
             user = _demo_user(username, first, last)
             self.users[row.clinician_id] = user
@@ -259,14 +259,14 @@ class _DemoWriter:
                 contact_consent_on=intake.get(row.client_id) if i % 3 else None,
                 email=f"client{int(row.client_id)}@example.org" if i % 3 else "",
             )
-            for i, row in enumerate(self.clinic.clients.itertuples())
+            for i, row in enumerate(_rows(self.clinic.clients))
         ]
         created = Client.objects.bulk_create(rows)
         self.clients = dict(zip(self.clinic.clients["client_id"], created, strict=True))
 
     def _episodes(self) -> None:
         frame = self.clinic.episodes
-        rows = [self._episode(row) for row in frame.itertuples()]
+        rows = [self._episode(row) for row in _rows(frame)]
         created = Episode.objects.bulk_create(rows)
         self.episodes = dict(zip(frame["episode_id"], created, strict=True))
         self.primary = dict(zip(frame["episode_id"], frame["clinician_id"], strict=True))
@@ -291,7 +291,7 @@ class _DemoWriter:
         )
 
     def _care_team(self, frame: pd.DataFrame) -> Iterator[CareTeamMember]:
-        for row in frame.itertuples():
+        for row in _rows(frame):
             episode = self.episodes[row.episode_id]
             clinician = self.users[row.clinician_id]
             is_prescriber = self.roles[row.clinician_id] == "prescriber"
@@ -312,12 +312,12 @@ class _DemoWriter:
                 starts_at=_appointment(row.date, int(row.episode_id)),
                 status=row.status,
             )
-            for row in frame.itertuples()
+            for row in _rows(frame)
         ]
         created = Session.objects.bulk_create(rows)
         self.sessions = {
             (row.episode_id, int(row.session)): session
-            for row, session in zip(frame.itertuples(), created, strict=True)
+            for row, session in zip(_rows(frame), created, strict=True)
         }
         through = Session.attended_by.through
         through.objects.bulk_create(
@@ -330,7 +330,7 @@ class _DemoWriter:
 
     def _responses(self) -> int:
         responses, versions = [], []
-        for row in self.clinic.ratings.itertuples():
+        for row in _rows(self.clinic.ratings):
             if not self._planned(row):
                 continue
             responses.append(self._response(row))
@@ -439,11 +439,11 @@ class _AllianceWork:
         client = ratings[ratings["rater"] == "client"]
         self.outcome = {
             (r.episode_id, int(r.session)): r.score
-            for r in client[client["measure"].isin(["ors", "cors"])].itertuples()
+            for r in _rows(client[client["measure"].isin(["ors", "cors"])])
         }
         self.alliance = {
             (r.episode_id, int(r.session)): r.score
-            for r in client[client["measure"].isin(["srs", "csrs"])].itertuples()
+            for r in _rows(client[client["measure"].isin(["srs", "csrs"])])
         }
 
     def write(self) -> None:
@@ -521,6 +521,12 @@ class _AllianceWork:
             experiences=["self_doubt"] if withdrawal else ["frustration_anger"],
             text="I noticed I wanted to move on quickly; worth slowing down next time.",
         )
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """A simulated table's rows. pandas-stubs types every cell as the union of all scalars pandas
+    can hold; the simulation's columns are known (ids, dates, scores), so the rows are ``Any``."""
+    return frame.itertuples()
 
 
 def _demo_user(username: str, first: str, last: str) -> User:

@@ -34,7 +34,12 @@ from alliance.science import plans as rules
 from alliance.science.plans import PlanItem
 
 SYMPTOMS = ("phq9", "gad7")
-SYMPTOM_PLAN = {"at_intake": True, "at_end": True, "repeat": "sessions", "interval": 4}
+SYMPTOM_PLAN: dict[str, Any] = {
+    "at_intake": True,
+    "at_end": True,
+    "repeat": "sessions",
+    "interval": 4,
+}
 LINKS_OUTSTANDING = 4
 
 
@@ -163,7 +168,7 @@ class DemoWeek:
     def links_outstanding(self, booked: list[Session], primary: dict[int, Any]) -> None:
         """A few outcome-measure links sent ahead of next week's sessions, not answered yet."""
         now = timezone.make_aware(dt.datetime.combine(self.today, dt.time(8)))
-        firsts = {}
+        firsts: dict[int, Session] = {}
         for session in booked:
             firsts.setdefault(session.episode_id, session)
         for session in list(firsts.values())[:LINKS_OUTSTANDING]:

@@ -210,7 +210,7 @@ def episode_baseline(episode: Episode) -> BaselineRecord | None:
     from alliance.voice.models import Baseline  # the client's voice sits above the series
 
     try:
-        found = episode.baseline  # type: ignore[attr-defined]
+        found = episode.baseline
     except Baseline.DoesNotExist:
         return None
     return _baseline_record(found)
@@ -300,7 +300,7 @@ def responses_by_session(
     for row in query.values(*fields):
         row.setdefault("items", {})
         row.setdefault("subscales", {})
-        grouped[row["session_id"]].append(SimpleNamespace(**row))  # type: ignore[arg-type]
+        grouped[row["session_id"]].append(SimpleNamespace(**row))
     return grouped
 
 

@@ -2,8 +2,6 @@
 acknowledges every open alert of a session, and an alert can be snoozed until the next session
 with a reason. Only the episode's care team closes alerts (``access.may_close_alert``)."""
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -28,6 +26,7 @@ from alliance.feedback.models import Alert
 from alliance.feedback.services import SnoozeRefused, alerts_acknowledge_session
 from alliance.feedback.services import alert_acknowledge as acknowledge
 from alliance.feedback.services import alert_snooze as snooze
+from alliance.web import signed_in_user
 
 NOT_ON_CARE_TEAM = gettext_lazy("Only the client's care team can close this alert.")
 
@@ -76,7 +75,7 @@ def _card(request: HttpRequest, alert: Alert, **forms: object) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     """htmx posts here and gets the alert's card back to swap in; without JavaScript the same
     form posts here and comes back to the page it was sent from."""
-    user = cast(User, request.user)  # login_required guarantees a signed-in User
+    user = signed_in_user(request)
     form = AcknowledgementForm(request.POST)
     try:
         alert = _visible_alert(user, alert_id)
@@ -102,7 +101,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 @login_required
 def alert_snooze(request: HttpRequest, alert_id: int) -> HttpResponse:
     """Snooze an open alert until the next session; the reason is required."""
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     form = SnoozeForm(request.POST)
     try:
         alert = _visible_alert(user, alert_id)
@@ -131,7 +130,7 @@ def alert_snooze(request: HttpRequest, alert_id: int) -> HttpResponse:
 def session_alerts_acknowledge(request: HttpRequest, session_id: int) -> HttpResponse:
     """Acknowledge every open alert of a session in one click (a second click acknowledges
     nothing more), then back to the page it came from."""
-    user = cast(User, request.user)
+    user = signed_in_user(request)
     form = AcknowledgementForm(request.POST)
     try:
         session = (

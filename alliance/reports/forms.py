@@ -53,7 +53,7 @@ class ReportForm(forms.Form):
         else:
             names = []
         several = len({team.organisation_id for team in self._teams}) > 1
-        fields: dict[str, Any] = self.fields  # type: ignore[assignment]
+        fields: dict[str, Any] = self.fields
         fields["organisation"].choices = [(name, name) for name in names]
         fields["team"].choices = [("", _("The whole organisation"))] + [
             (str(t.pk), f"{t.name} · {t.organisation.name}" if several else t.name)

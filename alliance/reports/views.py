@@ -5,7 +5,6 @@ organisation, team or clinician the person may not report on answers 404, like a
 """
 
 import datetime as dt
-from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,13 +12,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from alliance.accounts.models import Organisation, User
+from alliance.accounts.models import Organisation
 from alliance.reports import formats, pdf
 from alliance.reports.charts import chart_title, report_charts
 from alliance.reports.forms import ReportForm
 from alliance.reports.labels import SECTIONS
 from alliance.reports.present import figure_label, figure_n, figure_value, none_note
 from alliance.reports.selectors import Report, ReportError, report_build, report_scope
+from alliance.web import signed_in_user
 
 
 def _report(request: HttpRequest, form: ReportForm) -> tuple[Report | None, int]:
@@ -27,7 +27,7 @@ def _report(request: HttpRequest, form: ReportForm) -> tuple[Report | None, int]
     data = form.cleaned_data
     try:
         scope = report_scope(
-            viewer=cast(User, request.user),
+            viewer=signed_in_user(request),
             organisation=data["organisation"],
             team=data["team"],
             clinician=data["clinician"],
@@ -51,7 +51,9 @@ def _starting_point(request: HttpRequest) -> dict[str, object]:
     """The form starts filled in: the person's organisation and the last twelve months, so the
     report is one click away."""
     today = timezone.localdate()
-    organisation = Organisation.objects.filter(memberships__user=request.user).order_by("name")
+    organisation = Organisation.objects.filter(memberships__user=signed_in_user(request)).order_by(
+        "name"
+    )
     return {
         "organisation": organisation.values_list("name", flat=True).first() or "",
         "date_from": today - dt.timedelta(days=365),
@@ -63,9 +65,9 @@ def _starting_point(request: HttpRequest) -> dict[str, object]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if not request.GET:
-        form = ReportForm(initial=_starting_point(request), viewer=cast(User, request.user))
+        form = ReportForm(initial=_starting_point(request), viewer=signed_in_user(request))
         return render(request, "reports/home.html", {"form": form})
-    form = ReportForm(request.GET, viewer=cast(User, request.user))
+    form = ReportForm(request.GET, viewer=signed_in_user(request))
     report, status = _invalid(form) if not form.is_valid() else _report(request, form)
     context: dict[str, object] = {"form": form, "report": report}
     if report is not None:
@@ -99,7 +101,7 @@ CONTENT_TYPES = {
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404
-    form = ReportForm(request.GET, viewer=cast(User, request.user))
+    form = ReportForm(request.GET, viewer=signed_in_user(request))
     report, status = _invalid(form) if not form.is_valid() else _report(request, form)
     if report is None:
         if status == 404:

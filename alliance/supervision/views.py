@@ -2,8 +2,6 @@
 (the clinician and the supervisors of their teams only). Who sees what is decided by
 ``alliance.access`` through ``alliance.supervision.selectors``."""
 
-from typing import cast
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,16 +12,13 @@ from alliance.accounts.models import User
 from alliance.clinic.forms import TeamFilterForm
 from alliance.supervision import selectors as supervision
 from alliance.supervision.charts import estimate_figure
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # login_required guarantees a signed-in User
+from alliance.web import signed_in_user
 
 
 @require_GET
 @login_required
 def team(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if not access.supervised_teams(user).exists():
         # Only supervisors have a team page; others get the same answer as a missing page.
         raise Http404
@@ -48,7 +43,7 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def development(request: HttpRequest, clinician_id: int) -> HttpResponse:
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     try:
         clinician = supervision.development_clinician(viewer, clinician_id)
     except User.DoesNotExist:

@@ -6,8 +6,6 @@ Administrators and supervisors of the organisation may look; only administrators
 choose the model in use (docs/trajectories.md).
 """
 
-from typing import cast
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from alliance.accounts import reauth
-from alliance.accounts.models import Organisation, User
+from alliance.accounts.models import Organisation
 from alliance.audit.models import Action
 from alliance.audit.services import privilege_record, request_address
 from alliance.clinic.explain import localized
@@ -34,11 +32,12 @@ from alliance.trajectories.preview import (
     preview_figure,
     preview_intakes,
 )
+from alliance.web import signed_in_user
 
 
 def _organisation(request: HttpRequest) -> Organisation:
     """The organisation whose models the user looks after; 403 for anyone else."""
-    user = cast(User, request.user)  # login_required guarantees a signed-in User
+    user = signed_in_user(request)
     organisation = selectors.trajectory_organisations(user).first()
     if organisation is None:
         raise PermissionDenied
@@ -47,7 +46,7 @@ def _organisation(request: HttpRequest) -> Organisation:
 
 def _administered(request: HttpRequest) -> Organisation:
     organisation = _organisation(request)
-    if not selectors.can_refit_trajectories(cast(User, request.user), organisation):
+    if not selectors.can_refit_trajectories(signed_in_user(request), organisation):
         raise PermissionDenied
     return organisation
 
@@ -126,7 +125,7 @@ def _measure_context(
         if preview
         else [],
         "refusal": "" if row.data.enough else services.refusal_message(row.data),
-        "can_refit": selectors.can_refit_trajectories(cast(User, request.user), organisation),
+        "can_refit": selectors.can_refit_trajectories(signed_in_user(request), organisation),
     }
 
 
@@ -153,7 +152,7 @@ def refit(request: HttpRequest, measure: str) -> HttpResponse:
     organisation = _administered(request)
     try:
         services.trajectory_refit_request(
-            organisation=organisation, measure=_measure(measure), by=cast(User, request.user)
+            organisation=organisation, measure=_measure(measure), by=signed_in_user(request)
         )
     except services.RefitRefused as refusal:
         messages.error(request, str(refusal))
@@ -217,7 +216,7 @@ def _model_change_record(
     request: HttpRequest, organisation: Organisation, measure: str, before: str, after: str
 ) -> None:
     privilege_record(
-        actor=cast(User, request.user),
+        actor=signed_in_user(request),
         action=Action.CHANGE,
         object_kind="trajectory",
         object_id=None,

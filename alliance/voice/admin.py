@@ -17,7 +17,7 @@ class TeamSharingAdmin(admin.ModelAdmin):
         managed = access.managed_teams(request.user)  # type: ignore[arg-type]
         return super().get_queryset(request).filter(team__in=managed)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "team":
             kwargs["queryset"] = access.managed_teams(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -29,7 +29,7 @@ class TeamSharingAdmin(admin.ModelAdmin):
         return self.has_module_permission(request)
 
     has_change_permission = has_view_permission
-    has_add_permission = has_module_permission  # type: ignore[assignment]
+    has_add_permission = has_module_permission
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -15,10 +15,10 @@ from pydantic import ConfigDict
 
 from alliance import access
 from alliance.accounts.models import User
-from alliance.api.models import ApiToken
 from alliance.science.preferences import ceq_scores, cnip_scales
 from alliance.voice import services
 from alliance.voice.models import AgendaItem, AllianceComment, ClientHopes
+from alliance.web import token_user
 
 RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Words = Annotated[str, Field(max_length=5000)]
@@ -83,12 +83,6 @@ class WordsIn(Schema):
     theory_of_change: Words = ""
 
 
-def _user(request: HttpRequest) -> User:
-    token: ApiToken = request.auth  # type: ignore[attr-defined]
-    user: User = token.user
-    return user
-
-
 def _filtered(records: QuerySet[Any], filters: WordsFilter, session_path: str) -> QuerySet[Any]:
     if filters.episode is not None:
         records = records.filter(**{f"{session_path}episode_id": filters.episode})
@@ -115,27 +109,27 @@ def register(api: NinjaAPI) -> None:
     @api.get("/agenda-items", response=list[AgendaItemOut], tags=["client's voice"])
     @paginate(Pagination)
     def agenda_item_list(request: HttpRequest, filters: Query[WordsFilter]) -> QuerySet[Any]:
-        sessions = access.client_words_sessions(_user(request))
+        sessions = access.client_words_sessions(token_user(request))
         items = AgendaItem.objects.filter(session__in=sessions).order_by("pk")
         return _filtered(items, filters, "session__")
 
     @api.get("/alliance-comments", response=list[AllianceCommentOut], tags=["client's voice"])
     @paginate(Pagination)
     def alliance_comment_list(request: HttpRequest, filters: Query[WordsFilter]) -> QuerySet[Any]:
-        sessions = access.client_words_sessions(_user(request))
+        sessions = access.client_words_sessions(token_user(request))
         comments = AllianceComment.objects.filter(session__in=sessions).order_by("pk")
         return _filtered(comments, filters, "session__")
 
     @api.get("/client-hopes", response=list[ClientHopesOut], tags=["client's voice"])
     @paginate(Pagination)
     def client_hopes_list(request: HttpRequest, filters: Query[WordsFilter]) -> QuerySet[Any]:
-        sessions = access.client_words_sessions(_user(request))
+        sessions = access.client_words_sessions(token_user(request))
         hopes = ClientHopes.objects.filter(episode__sessions__in=sessions).distinct().order_by("pk")
         return _filtered(hopes, filters, "")
 
     @api.get("/episodes/{episode_id}/preferences", response=PreferencesOut, tags=["client's voice"])
     def episode_preferences(request: HttpRequest, episode_id: RecordId) -> Any:
-        user = _user(request)
+        user = token_user(request)
         get_object_or_404(access.visible_episodes(user), pk=episode_id)
         cnip, ceq = _latest(user, episode_id, "cnip"), _latest(user, episode_id, "ceq")
         scales = cnip_scales(cnip.items) if cnip else ()

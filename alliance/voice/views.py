@@ -7,8 +7,6 @@ client's page is reached only from the browser that has just answered a link (th
 the team and clinician allow it.
 """
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +19,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from alliance import access
-from alliance.accounts.models import User
 from alliance.care.models import Episode, Session
 from alliance.portal import selectors as portal_selectors
 from alliance.portal import services as portal_services
@@ -29,18 +26,15 @@ from alliance.portal import visits
 from alliance.portal.models import Channel, Invitation
 from alliance.voice import progress, services
 from alliance.voice.models import AgendaItem
+from alliance.web import signed_in_user
 
 INTAKE_MEASURES = ("cnip", "ceq")
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 @require_POST
 @login_required
 def agenda_item_covered(request: HttpRequest, item_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     item = (
         AgendaItem.objects.filter(session__in=access.client_words_sessions(user), pk=item_id)
         .select_related("session")
@@ -56,7 +50,7 @@ def agenda_item_covered(request: HttpRequest, item_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def episode_sharing(request: HttpRequest, episode_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     episode = access.visible_episodes(user).filter(pk=episode_id).first()
     if episode is None:
         raise Http404
@@ -73,7 +67,7 @@ def episode_sharing(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 def _intake_session(request: HttpRequest, session_id: int) -> Session:
     try:
-        return portal_selectors.session_for_inviting(_user(request), session_id)
+        return portal_selectors.session_for_inviting(signed_in_user(request), session_id)
     except Session.DoesNotExist:
         raise Http404 from None
 
@@ -93,7 +87,7 @@ def intake_invite(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _intake_session(request, session_id)
     back = reverse("clinic:session", args=[session.pk])
     channel = request.POST.get("channel", "")
-    by = _user(request)
+    by = signed_in_user(request)
     try:
         if channel == Channel.LINK:
             portal_services.invitation_send_link(
@@ -156,7 +150,7 @@ def client_progress(request: HttpRequest) -> HttpResponse:
 @login_required
 def progress_summary(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The printable, client-friendly summary the clinician hands over or sends."""
-    user = _user(request)
+    user = signed_in_user(request)
     episode: Episode | None = access.visible_episodes(user).filter(pk=episode_id).first()
     if episode is None or not access.is_on_care_team(user, episode):
         raise Http404

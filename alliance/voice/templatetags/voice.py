@@ -72,7 +72,7 @@ def voice_alert_comment(context: template.Context, alert: Alert) -> AllianceComm
     if cache is None:
         cache = {}
         if request is not None:
-            request._voice_alert_comments = cache  # type: ignore[attr-defined]
+            request._voice_alert_comments = cache
     return selectors.alert_comment(user, alert, cache)
 
 
