@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from alliance import access
 from alliance.accounts import reauth
 from alliance.accounts.models import Organisation, User
 from alliance.audit.models import Action
@@ -39,7 +40,7 @@ from alliance.trajectories.preview import (
 def _organisation(request: HttpRequest) -> Organisation:
     """The organisation whose models the user looks after; 403 for anyone else."""
     user = cast(User, request.user)  # login_required guarantees a signed-in User
-    organisation = selectors.trajectory_organisations(user).first()
+    organisation = access.trajectory_organisations(user).first()
     if organisation is None:
         raise PermissionDenied
     return organisation
@@ -47,7 +48,7 @@ def _organisation(request: HttpRequest) -> Organisation:
 
 def _administered(request: HttpRequest) -> Organisation:
     organisation = _organisation(request)
-    if not selectors.can_refit_trajectories(cast(User, request.user), organisation):
+    if not access.may_refit_trajectories(cast(User, request.user), organisation):
         raise PermissionDenied
     return organisation
 
@@ -126,7 +127,7 @@ def _measure_context(
         if preview
         else [],
         "refusal": "" if row.data.enough else services.refusal_message(row.data),
-        "can_refit": selectors.can_refit_trajectories(cast(User, request.user), organisation),
+        "can_refit": access.may_refit_trajectories(cast(User, request.user), organisation),
     }
 
 
