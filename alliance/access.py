@@ -58,6 +58,7 @@ __all__ = [
     "may_close_alert",
     "may_open_episode",
     "may_read_client_words",
+    "may_refit_trajectories",
     "may_set_plan_defaults",
     "may_use_admin",
     "plan_default_teams",
@@ -69,6 +70,7 @@ __all__ = [
     "supervised_clinicians",
     "supervised_teams",
     "team_staff",
+    "trajectory_organisations",
     "visible_alerts",
     "visible_audit_events",
     "visible_clients",
@@ -432,3 +434,20 @@ def team_staff(team: Team) -> QuerySet[User]:
     return User.objects.filter(Exists(works_in), is_active=True).order_by(
         "last_name", "first_name", "username"
     )
+
+
+def trajectory_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations whose trajectory models the user may see: those they administer and
+    those with a team they supervise."""
+    teams = supervised_teams(user)
+    administered = administered_organisations(user)
+    return (
+        Organisation.objects.filter(Q(pk__in=administered.values("pk")) | Q(teams__in=teams))
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def may_refit_trajectories(user: User, organisation: Organisation) -> bool:
+    """Only an organisation's administrators refit and choose the model in use."""
+    return administered_organisations(user).filter(pk=organisation.pk).exists()

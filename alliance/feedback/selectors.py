@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, QuerySet
 
 from alliance import access
-from alliance.accounts.models import Organisation, User
+from alliance.accounts.models import Organisation
 from alliance.feedback.models import FitStatus, TrajectoryFit
 from alliance.measures.models import Rater, Response
 from alliance.science.growth import GrowthStatistics
@@ -41,21 +41,10 @@ __all__ = [
 TRAJECTORY_MEASURES = ("ors", "phq9", "gad7")
 
 
-def trajectory_organisations(user: User) -> QuerySet[Organisation]:
-    """Organisations whose trajectory models the user may see: those they administer and
-    those with a team they supervise."""
-    teams = access.supervised_teams(user)
-    administered = access.administered_organisations(user)
-    return (
-        Organisation.objects.filter(Q(pk__in=administered.values("pk")) | Q(teams__in=teams))
-        .distinct()
-        .order_by("name", "pk")
-    )
-
-
-def can_refit_trajectories(user: User, organisation: Organisation) -> bool:
-    """Only an organisation's administrators refit and choose the model in use."""
-    return access.administered_organisations(user).filter(pk=organisation.pk).exists()
+# Who may see or refit trajectory models is decided in alliance.access; the names stay here
+# for their callers.
+trajectory_organisations = access.trajectory_organisations
+can_refit_trajectories = access.may_refit_trajectories
 
 
 def _closed_ratings(organisation_id: int, measures: Iterable[str]) -> QuerySet[Response]:

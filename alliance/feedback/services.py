@@ -367,7 +367,7 @@ def trajectory_refit_request(
 
     Raises :class:`RefitRefused` below the threshold (``ALLIANCE["TRAJECTORY_MIN_EPISODES"]``)
     or while another refit of the measure is still waiting or running. The caller checks that
-    ``by`` administers the organisation (``selectors.can_refit_trajectories``).
+    ``by`` administers the organisation (``access.may_refit_trajectories``).
     """
     if measure not in TRAJECTORY_MEASURES:
         raise RefitRefused(_("measure: choose one of %s.") % ", ".join(TRAJECTORY_MEASURES))

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from alliance import access
 from alliance.accounts import reauth
 from alliance.accounts.models import Organisation
 from alliance.audit.models import Action
@@ -38,7 +39,7 @@ from alliance.web import signed_in_user
 def _organisation(request: HttpRequest) -> Organisation:
     """The organisation whose models the user looks after; 403 for anyone else."""
     user = signed_in_user(request)
-    organisation = selectors.trajectory_organisations(user).first()
+    organisation = access.trajectory_organisations(user).first()
     if organisation is None:
         raise PermissionDenied
     return organisation
@@ -46,7 +47,7 @@ def _organisation(request: HttpRequest) -> Organisation:
 
 def _administered(request: HttpRequest) -> Organisation:
     organisation = _organisation(request)
-    if not selectors.can_refit_trajectories(signed_in_user(request), organisation):
+    if not access.may_refit_trajectories(signed_in_user(request), organisation):
         raise PermissionDenied
     return organisation
 
@@ -125,7 +126,7 @@ def _measure_context(
         if preview
         else [],
         "refusal": "" if row.data.enough else services.refusal_message(row.data),
-        "can_refit": selectors.can_refit_trajectories(signed_in_user(request), organisation),
+        "can_refit": access.may_refit_trajectories(signed_in_user(request), organisation),
     }
 
 
