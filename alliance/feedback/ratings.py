@@ -15,13 +15,13 @@ from alliance.care.models import Episode
 from alliance.feedback.services import alerts_refresh
 from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures.models import Response
-from alliance.measures.services import response_correct, response_record
+from alliance.measures.services import response_record
 
 
 def ratings_recorded(episodes: Iterable[Episode], *, notify: bool = True) -> int:
     """Refresh what depends on these episodes' ratings, once for all of them (for callers that
     store many ratings in one go, or store them inside a larger transaction and refresh at its
-    end: the portal, the research import). Returns how many new alerts were raised."""
+    end: the portal, voiding). Returns how many new alerts were raised."""
     return alerts_refresh(episodes, notify=notify)
 
 
@@ -46,9 +46,4 @@ rating_record = _then_refreshed(response_record)
 rating_record.__doc__ = (
     "Store a rating as ``measures.services.response_record`` does (same arguments, same "
     "checks, same idempotency), then refresh the episode's alerts, summary and notifications."
-)
-rating_correct = _then_refreshed(response_correct)
-rating_correct.__doc__ = (
-    "Correct a rating as ``measures.services.response_correct`` does, keeping every earlier "
-    "version, then refresh the episode's alerts, summary and notifications."
 )
