@@ -14,16 +14,28 @@ The caller checks the user may write (``access.is_on_care_team``).
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.care.appointment_checks import (
+    MAX_LENGTH,
+    MAX_SERIES,
+    MIN_LENGTH,
+    REPEATS,
+    AppointmentOverlap,
+    check_mode,
+    check_start,
+    length_between,
+    overlapping_sessions,
+    refuse,
+    series_starts,
+)
 from alliance.care.models import (
     NUMBERED_STATUSES,
     CancelledBy,
@@ -53,183 +65,6 @@ __all__ = [
     "series_starts",
     "sessions_renumber",
 ]
-
-MIN_LENGTH, MAX_LENGTH = 5, 480
-"""A session's length in minutes (the database's ``session_length_plausible`` agrees)."""
-MAX_SERIES = 52
-"""At most a year of weekly sessions in one series."""
-MAX_AHEAD_DAYS = 2 * 366
-"""How far ahead a session may be booked (two years)."""
-REPEATS = {"": 0, "weekly": 1, "fortnightly": 2}
-"""How a booking repeats, and the weeks between its sessions."""
-BUSY_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.ATTENDED)
-"""Sessions that hold a clinician's time (a no-show, a cancelled or withdrawn one does not)."""
-
-
-class AppointmentOverlap(ValidationError):
-    """The booking overlaps another session of the same clinician: stored only once confirmed
-    (``confirm_overlap``). ``clashes`` are the sessions it overlaps."""
-
-    def __init__(self, clashes: Sequence[Session]):
-        self.clashes = list(clashes)
-        times = ", ".join(
-            f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M} ({s.duration_minutes} min)"
-            for s in self.clashes
-        )
-        super().__init__(
-            {
-                "starts_at": _(
-                    "This overlaps another session of the same clinician (%(times)s). "
-                    "Confirm to book it anyway (confirm_overlap)."
-                )
-                % {"times": times}
-            },
-            code="overlap",
-        )
-
-
-# Checks ---------------------------------------------------------------------------------------
-
-
-def _refuse(field: str, message: str) -> ValidationError:
-    return ValidationError({field: message})
-
-
-def _check_mode(mode: str) -> None:
-    if mode not in SessionMode.values:
-        raise _refuse(
-            "mode",
-            _("%(mode)s is not a way to meet; choose one of %(allowed)s.")
-            % {"mode": mode or '""', "allowed": ", ".join(SessionMode.values)},
-        )
-
-
-def _check_length(minutes: object) -> int:
-    if (
-        isinstance(minutes, bool)
-        or not isinstance(minutes, int)
-        or not MIN_LENGTH <= minutes <= MAX_LENGTH
-    ):
-        raise _refuse(
-            "duration_minutes",
-            _("The length must be a whole number of minutes from %(low)d to %(high)d.")
-            % {"low": MIN_LENGTH, "high": MAX_LENGTH},
-        )
-    return minutes
-
-
-def _check_start(starts_at: object, *, record_past: bool, now: dt.datetime) -> dt.datetime:
-    if not isinstance(starts_at, dt.datetime):
-        raise _refuse("starts_at", _("Give the date and time the session starts."))
-    if timezone.is_naive(starts_at):
-        starts_at = timezone.make_aware(starts_at)
-    if starts_at < now and not record_past:
-        raise _refuse(
-            "starts_at",
-            _(
-                "This is in the past: a booking starts now or later. To record a session "
-                "that took place, say so (record_past)."
-            ),
-        )
-    if starts_at > now + dt.timedelta(days=MAX_AHEAD_DAYS):
-        raise _refuse(
-            "starts_at",
-            _("A booking is at most %(days)d days ahead.") % {"days": MAX_AHEAD_DAYS},
-        )
-    if starts_at > now and record_past:
-        raise _refuse(
-            "starts_at",
-            _("A session recorded as past starts before now; book a later one instead."),
-        )
-    return starts_at
-
-
-def _length_between(starts_at: dt.datetime, ends_at: dt.datetime | None, minutes: object) -> int:
-    """The length, from ``duration_minutes`` or from an end time (which must follow the start)."""
-    if ends_at is None:
-        return _check_length(minutes)
-    if timezone.is_naive(ends_at):
-        ends_at = timezone.make_aware(ends_at)
-    if ends_at <= starts_at:
-        raise _refuse("ends_at", _("The end must be after the start."))
-    seconds = (ends_at - starts_at).total_seconds()
-    if seconds % 60:
-        raise _refuse("ends_at", _("The end must be a whole number of minutes after the start."))
-    return _check_length(int(seconds // 60))
-
-
-def series_starts(
-    first: dt.datetime, *, repeat: str = "", count: int | None = None, until: dt.date | None = None
-) -> list[dt.datetime]:
-    """When the sessions of a booking start: ``first`` alone, or weekly or fortnightly from it,
-    ``count`` sessions or up to ``until`` (the date of the last, inclusive), at the same local
-    time of day (so a series keeps its hour across a change of summer time)."""
-    if repeat not in REPEATS:
-        raise _refuse(
-            "repeat",
-            _("%(value)s is not a repeat; choose one of %(allowed)s.")
-            % {"value": repeat, "allowed": ", ".join(f'"{r}"' for r in REPEATS)},
-        )
-    if not REPEATS[repeat]:
-        if count not in (None, 1) or until is not None:
-            raise _refuse("repeat", _("Choose weekly or fortnightly to book several sessions."))
-        return [first]
-    if (count is None) == (until is None):
-        raise _refuse("count", _("A series needs either a number of sessions or an end date."))
-    local = timezone.localtime(first)
-    step = dt.timedelta(weeks=REPEATS[repeat])
-    if count is not None:
-        if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= MAX_SERIES:
-            raise _refuse(
-                "count",
-                _("A series has from 2 to %(high)d sessions.") % {"high": MAX_SERIES},
-            )
-        days = [local.date() + step * n for n in range(count)]
-    else:
-        assert until is not None  # for the type checker: one of the two is given
-        if until <= local.date():
-            raise _refuse("until", _("The end date of a series must be after its first session."))
-        days = []
-        day = local.date()
-        while day <= until and len(days) <= MAX_SERIES:
-            days.append(day)
-            day += step
-        if len(days) > MAX_SERIES:
-            raise _refuse(
-                "until",
-                _("A series has at most %(high)d sessions; choose an earlier end date.")
-                % {"high": MAX_SERIES},
-            )
-    naive = [dt.datetime.combine(day, local.time().replace(tzinfo=None)) for day in days]
-    return [timezone.make_aware(moment) for moment in naive]
-
-
-def overlapping_sessions(
-    staff: Collection[int],
-    starts_at: dt.datetime,
-    minutes: int,
-    *,
-    exclude: Collection[int] = (),
-) -> list[Session]:
-    """Scheduled or attended sessions any of these staff attend that overlap ``minutes`` from
-    ``starts_at`` (touching end to start is no overlap). One query."""
-    if not staff:
-        return []
-    ends_at = starts_at + dt.timedelta(minutes=minutes)
-    near = (
-        Session.objects.filter(
-            status__in=BUSY_STATUSES,
-            starts_at__lt=ends_at,
-            starts_at__gt=starts_at - dt.timedelta(minutes=MAX_LENGTH),
-            pk__in=Session.attended_by.through.objects.filter(user_id__in=staff).values(
-                "session_id"
-            ),
-        )
-        .exclude(pk__in=exclude)
-        .order_by("starts_at", "pk")
-    )
-    return [s for s in near if s.starts_at + dt.timedelta(minutes=s.duration_minutes) > starts_at]
-
 
 # Numbering ------------------------------------------------------------------------------------
 
@@ -274,7 +109,7 @@ def sessions_renumber(episode: Episode) -> int:
 
 def _check_open(episode: Episode) -> None:
     if episode.ended_on is not None:
-        raise _refuse("episode", _("This episode has ended; reopen it before booking sessions."))
+        raise refuse("episode", _("This episode has ended; reopen it before booking sessions."))
 
 
 def _lock(episode: Episode) -> Episode:
@@ -297,7 +132,7 @@ def _staff_ids(episode: Episode, staff: Iterable[User | int] | None, by: User) -
     if not ids:
         return [by.pk] if by.pk in team else []
     if not set(ids) <= team:
-        raise _refuse(
+        raise refuse(
             "attended_by", _("Only members of the client's care team can attend a session.")
         )
     return list(dict.fromkeys(ids))
@@ -393,17 +228,17 @@ def appointment_book(
     tap) returns the session already booked and stores nothing new."""
     now = timezone.now()
     locked = _lock(episode)
-    first = _check_start(starts_at, record_past=record_past, now=now)
-    minutes = _length_between(first, ends_at, duration_minutes)
-    _check_mode(mode)
+    first = check_start(starts_at, record_past=record_past, now=now)
+    minutes = length_between(first, ends_at, duration_minutes)
+    check_mode(mode)
     if record_past and timezone.localdate(first) < locked.started_on:
-        raise _refuse(
+        raise refuse(
             "starts_at",
             _("The episode started on %(day)s; a past session cannot be before that.")
             % {"day": f"{locked.started_on:%Y-%m-%d}"},
         )
     if record_past and repeat:
-        raise _refuse("repeat", _("A past session is recorded one at a time."))
+        raise refuse("repeat", _("A past session is recorded one at a time."))
     staff = _staff_ids(locked, attended_by, by)
     starts = series_starts(first, repeat=repeat, count=count, until=until)
     existing = {
@@ -446,7 +281,7 @@ def appointment_book(
 
 def _booked_only(session: Session, doing: str) -> None:
     if session.status != SessionStatus.SCHEDULED:
-        raise _refuse(
+        raise refuse(
             "status",
             _(
                 "Only a booked session can be %(doing)s; this one is %(status)s. Correct an "
@@ -473,12 +308,12 @@ def appointment_reschedule(
     episode, locked = _locked_session(session)
     _check_open(episode)
     _booked_only(locked, _("rescheduled"))
-    start = _check_start(starts_at, record_past=False, now=timezone.now())
-    minutes = _length_between(
+    start = check_start(starts_at, record_past=False, now=timezone.now())
+    minutes = length_between(
         start, ends_at, locked.duration_minutes if duration_minutes is None else duration_minutes
     )
     new_mode = locked.mode if mode is None else mode
-    _check_mode(new_mode)
+    check_mode(new_mode)
     _check_reason(reason, required=False)
     if (start, minutes, new_mode) == (locked.starts_at, locked.duration_minutes, locked.mode):
         return locked
@@ -497,9 +332,9 @@ def appointment_reschedule(
 def _check_reason(reason: str, *, required: bool) -> str:
     reason = (reason or "").strip()
     if required and not reason:
-        raise _refuse("reason", _("Say why, in a few words."))
+        raise refuse("reason", _("Say why, in a few words."))
     if len(reason) > 300:
-        raise _refuse("reason", _("The reason must be at most 300 characters."))
+        raise refuse("reason", _("The reason must be at most 300 characters."))
     return reason
 
 
@@ -512,7 +347,7 @@ def appointment_cancel(
     shows no gap. Cancelling a cancelled session changes nothing."""
     allowed = [value for value in CancelledBy.values if value]
     if cancelled_by not in allowed:
-        raise _refuse(
+        raise refuse(
             "cancelled_by",
             _("Say who cancelled: one of %(allowed)s.") % {"allowed": ", ".join(allowed)},
         )
@@ -522,7 +357,7 @@ def appointment_cancel(
         return locked
     _booked_only(locked, _("cancelled"))
     if _has_records(locked):
-        raise _refuse(
+        raise refuse(
             "status",
             _("This session has answers or notes, so it took place: mark it attended."),
         )
@@ -562,19 +397,19 @@ def _attendance(session: Session, *, by: User, status: str) -> Session:
     if locked.status == status:
         return locked
     if locked.status not in NUMBERED_STATUSES:
-        raise _refuse(
+        raise refuse(
             "status",
             _("A %(status)s session cannot be marked attended or missed.")
             % {"status": locked.get_status_display().lower()},
         )
     if timezone.localdate(locked.starts_at) > timezone.localdate():
-        raise _refuse(
+        raise refuse(
             "status",
             _("This session is on %(day)s; mark it once it has taken place.")
             % {"day": f"{timezone.localdate(locked.starts_at):%Y-%m-%d}"},
         )
     if status == SessionStatus.NO_SHOW and _has_answers(locked):
-        raise _refuse("status", _("This session has answers from the client, so it was attended."))
+        raise refuse("status", _("This session has answers from the client, so it was attended."))
     session_history_keep(locked, what=status, by=by)
     locked.status = status
     locked.save(update_fields=["status", "history"])
@@ -608,7 +443,7 @@ def appointment_withdraw(*, session: Session, by: User, reason: str) -> Session:
     if locked.status == SessionStatus.WITHDRAWN:
         return locked
     if _has_records(locked):
-        raise _refuse(
+        raise refuse(
             "session",
             _(
                 "This session has answers or notes, so it took place and cannot be "
