@@ -10,8 +10,8 @@ the loaded responses. Split from ``alliance.clinic.progress``, which still expor
 
 from django.utils.translation import gettext as _
 
+from alliance import charts
 from alliance.care.models import Episode
-from alliance.clinic import charts
 from alliance.clinic.explain import localized, number
 from alliance.clinic.figures import (
     Figure,

@@ -1,16 +1,18 @@
-"""What every chart of the client page is made of: the figure (its Vega-Lite spec, a visible
-summary and the table behind it), the shared text helpers, and the goal-based outcomes chart.
-Split from ``alliance.clinic.progress``, which still exports these names."""
+"""What every chart of the client page is made of: the shared text helpers and the goal-based
+outcomes chart. The figure (its Vega-Lite spec, a visible summary and the table behind it) is
+``alliance.charts.figure``; this module and ``alliance.clinic.progress`` still export its
+names."""
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance import charts
 from alliance.care.models import Episode
-from alliance.clinic import charts
+from alliance.charts.figure import DataTable, Figure
 from alliance.clinic.explain import localized, number
 from alliance.measures import catalogue
 from alliance.measures.models import Response
@@ -27,29 +29,6 @@ __all__ = [
     "series_table",
     "short_name",
 ]
-
-
-@dataclass(frozen=True)
-class DataTable:
-    """The numbers behind a chart, for screen readers (and anyone who prefers a table)."""
-
-    caption: str
-    headers: Sequence[str]
-    rows: Sequence[Sequence[str]]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One chart on the page: its Vega-Lite spec, a visible summary and the table behind it."""
-
-    key: str
-    title: str
-    spec: charts.Spec
-    summary: str
-    table: DataTable
-    notes: Sequence[str] = field(default_factory=tuple)
-    citation: str = ""
-    has_data: bool = True
 
 
 def responses_of(episode: Episode) -> Iterable[tuple[int, str, Response]]:

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 
 from django.utils.translation import gettext as _
 
+from alliance import charts
 from alliance.care.models import Episode
-from alliance.clinic import charts
 from alliance.clinic.alliance_figures import alliance_figures
 from alliance.clinic.explain import localized, number
 from alliance.clinic.figures import (

@@ -16,8 +16,8 @@ from django.utils import timezone
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
+from alliance.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.appointment_selectors import AppointmentSummary, sessions_with_care_team
-from alliance.clinic.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.progress import GoalScore
 from alliance.feedback.models import Alert, EpisodeSummary, Severity
 from alliance.feedback.services import thresholds

@@ -1,5 +1,6 @@
 """How the expected paths would change: the model in use beside a candidate fit, for a few
-intake scores, as a table and a Vega-Lite chart (drawn by ``static/alliance/charts.js``).
+intake scores, as a table and a Vega-Lite chart (:func:`alliance.charts.paths_spec`, drawn by
+``static/alliance/charts.js``).
 
 Plain data in, plain data out: no query, nothing clinical decided here.
 """
@@ -10,9 +11,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from alliance.clinic.charts import SCHEMA, Spec
+from alliance.charts import DataTable, Figure, PathPoint, paths_spec
 from alliance.clinic.explain import number
-from alliance.clinic.progress import DataTable, Figure
 from alliance.feedback.services import band_percentile
 from alliance.science.trajectories import TrajectoryModel
 
@@ -112,92 +112,14 @@ def _table(rows: Sequence[PreviewRow]) -> DataTable:
 
 def _values(
     models: Sequence[tuple[str, TrajectoryModel]], intakes: Sequence[float]
-) -> list[dict[str, object]]:
-    values: list[dict[str, object]] = []
+) -> list[PathPoint]:
+    values: list[PathPoint] = []
     for label, model in models:
         for intake, path in zip(intakes, _paths(model, intakes, PREVIEW_SESSIONS), strict=True):
+            name = _("Intake %(score)s") % {"score": number(intake, 0)}
             for session, (expected, lower, upper) in zip(PREVIEW_SESSIONS, path, strict=True):
-                values.append(
-                    {
-                        "model": label,
-                        "intake": _("Intake %(score)s") % {"score": number(intake, 0)},
-                        "session": session,
-                        "expected": expected,
-                        "lower": lower,
-                        "upper": upper,
-                    }
-                )
+                values.append(PathPoint(label, name, session, expected, lower, upper))
     return values
-
-
-def _spec(
-    values: list[dict[str, object]],
-    score_range: tuple[float, float],
-    title: str,
-    labels: tuple[str, str],
-) -> Spec:
-    x = {
-        "field": "session",
-        "type": "quantitative",
-        "title": _("Session"),
-        "axis": {"tickMinStep": 1, "format": "d"},
-    }
-    y = {
-        "field": "expected",
-        "type": "quantitative",
-        "title": title,
-        "scale": {"domain": list(score_range)},
-    }
-    # In use: solid dark line; candidate: dashed orange, so the two differ without colour too.
-    model = {
-        "field": "model",
-        "type": "nominal",
-        "title": _("Model"),
-        "scale": {"domain": list(labels), "range": ["#1f3b73", "#b35900"]},
-    }
-    dash = {
-        "field": "model",
-        "type": "nominal",
-        "title": _("Model"),
-        "scale": {"domain": list(labels), "range": [[1, 0], [6, 4]]},
-    }
-    return {
-        "$schema": SCHEMA,
-        "description": _("Expected paths under the model in use and the candidate fit"),
-        "width": "container",
-        "height": 260,
-        "autosize": {"type": "fit", "contains": "padding"},
-        "data": {"values": values},
-        "config": {
-            "legend": {"orient": "bottom", "symbolType": "stroke", "symbolStrokeWidth": 2},
-            "view": {"stroke": None},
-        },
-        "layer": [
-            {
-                "name": "band",
-                "mark": {"type": "area", "opacity": 0.12},
-                "encoding": {
-                    "x": x,
-                    "y": {**y, "field": "lower"},
-                    "y2": {"field": "upper"},
-                    "color": model,
-                    "detail": {"field": "intake"},
-                },
-            },
-            {
-                "name": "expected",
-                "mark": {"type": "line", "strokeWidth": 2},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": model,
-                    "strokeDash": dash,
-                    "detail": {"field": "intake"},
-                    "tooltip": [{"field": "model"}, {"field": "intake"}, x, y],
-                },
-            },
-        ],
-    }
 
 
 def preview_figure(current: TrajectoryModel, candidate: TrajectoryModel, name: str) -> Figure:
@@ -218,7 +140,7 @@ def preview_figure(current: TrajectoryModel, candidate: TrajectoryModel, name: s
     return Figure(
         key="chart-trajectory-preview",
         title=_("Expected paths, in use and candidate: %(measure)s") % {"measure": name},
-        spec=_spec(
+        spec=paths_spec(
             _values(labels, intakes),
             current.score_range or (0.0, 40.0),
             name,

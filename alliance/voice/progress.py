@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.care.models import Episode, GoalRating, GoalStatus
+from alliance.charts import BandPoint, ScorePoint, client_summary_spec
 from alliance.feedback.services import band_percentile, trajectory_model
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
-from alliance.portal.charts import VEGA_LITE_SCHEMA
 from alliance.portal.wording import in_language
 from alliance.voice.models import Baseline
 
@@ -152,43 +152,9 @@ def _baseline(episode: Episode, code: str) -> Point | None:
 
 def summary_spec(summary: ClientSummary) -> dict[str, Any]:
     """The client's scores (line), the expected path (dashed) and the usual range (shaded)."""
-    band = [
-        {"session": p.session, "lower": p.lower, "upper": p.upper, "expected": p.expected}
-        for p in summary.band
-    ]
-    scores = [{"session": p.session, "score": p.score} for p in summary.points]
-    x = {"field": "session", "type": "quantitative", "title": _("Session"),
-         "axis": {"tickMinStep": 1, "format": "d"}}  # fmt: skip
-    y_scale = {"domain": [summary.minimum, summary.maximum]}
-    return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "description": _("Your scores, the usual path and the usual range, by session."),
-        "width": "container",
-        "height": 240,
-        "autosize": {"type": "fit-x", "contains": "padding"},
-        "layer": [
-            {
-                "data": {"values": band},
-                "mark": {"type": "area", "opacity": 0.25, "color": "#7a9cc6"},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "lower", "type": "quantitative", "scale": y_scale,
-                          "title": _("Your score")},
-                    "y2": {"field": "upper"},
-                },
-            },
-            {
-                "data": {"values": band},
-                "mark": {"type": "line", "strokeDash": [6, 4], "color": "#555"},
-                "encoding": {"x": x, "y": {"field": "expected", "type": "quantitative"}},
-            },
-            {
-                "data": {"values": scores},
-                "mark": {"type": "line", "point": {"size": 80, "filled": True},
-                         "strokeWidth": 3, "color": "#1f5fbf"},
-                "encoding": {"x": x, "y": {"field": "score", "type": "quantitative"}},
-            },
-        ],
-        "config": {"font": "system-ui, sans-serif",
-                   "axis": {"labelFontSize": 14, "titleFontSize": 14}},
-    }  # fmt: skip
+    return client_summary_spec(
+        scores=[ScorePoint(p.session, p.score) for p in summary.points],
+        band=[BandPoint(p.session, p.expected, p.lower, p.upper) for p in summary.band],
+        minimum=summary.minimum,
+        maximum=summary.maximum,
+    )
