@@ -20,6 +20,11 @@ The rules (docs/architecture.md, "Who sees what"):
   it (``client_may_see_progress``);
 - a client who has no episode yet (just added at intake) is seen by the person who added them
   and by the organisation's administrators, so the client can be found to open an episode;
+- reports: anyone with a role in an organisation asks; what a report rests on is
+  ``report_episodes`` (aggregates of the whole organisation for its administrators, a
+  supervisor's teams, a clinician's own clients for them and their supervisors);
+- supervision: the team page is for supervisors; a development page for the person themself
+  and the supervisors of their teams (``development_clinicians``);
 - anyone else, including an anonymous visitor, sees nothing.
 
 In the admin site an administrator manages the people and teams of the organisations they
@@ -41,31 +46,40 @@ from alliance.voice.models import TeamSharing
 
 __all__ = [
     "administered_organisations",
+    "alert_supervisors",
     "can_see_episode",
     "care_team_sessions",
     "client_may_see_progress",
     "client_words_sessions",
     "clients_without_episode",
+    "development_clinicians",
     "episode_teams",
     "episodes_for_agency_statistics",
     "intake_organisations",
     "is_administrator",
     "is_on_care_team",
+    "is_site_operator",
     "managed_organisations",
     "managed_teams",
     "managed_users",
     "may_change_episode",
     "may_close_alert",
+    "may_close_session_alerts",
+    "may_grant_role",
     "may_open_episode",
     "may_read_client_words",
     "may_refit_trajectories",
+    "may_report_on_organisation",
+    "may_see_team_page",
     "may_set_plan_defaults",
     "may_use_admin",
     "plan_default_teams",
     "rating_staff",
+    "report_episodes",
     "reportable_clinicians",
     "reportable_organisations",
     "reportable_teams",
+    "risk_answer_recipients",
     "sees_transfer_result",
     "supervised_clinicians",
     "supervised_teams",
@@ -103,6 +117,22 @@ def supervised_clinicians(user: User) -> QuerySet[User]:
     return User.objects.filter(Exists(roles)).exclude(pk=user.pk)
 
 
+def may_see_team_page(user: User) -> bool:
+    """The team page (and the Team link) is for supervisors: someone who supervises a team."""
+    return supervised_teams(user).exists()
+
+
+def development_clinicians(user: User) -> QuerySet[User]:
+    """The active people whose development page the user may open: their own, and anyone with
+    a role in a team the user supervises. The page shows only episodes the user sees."""
+    if not _is_staff_user(user):
+        return User.objects.none()
+    in_supervised_team = Membership.objects.filter(
+        user=OuterRef("pk"), team__in=supervised_teams(user)
+    )
+    return User.objects.filter(Q(pk=user.pk) | Exists(in_supervised_team), is_active=True)
+
+
 def reportable_organisations(user: User) -> QuerySet[Organisation]:
     """Organisations the user has a role in, and so may ask a report about (what the report may
     show is decided by the report's own rules)."""
@@ -132,6 +162,52 @@ def reportable_clinicians(user: User) -> QuerySet[User]:
     )
 
 
+def may_report_on_organisation(user: User, organisation: Organisation) -> bool:
+    """Whether the user may ask for a report about the organisation: they hold a role in it
+    (``reportable_organisations``). What the report covers is ``report_episodes``."""
+    return reportable_organisations(user).filter(pk=organisation.pk).exists()
+
+
+def report_episodes(
+    user: User,
+    organisation: Organisation,
+    *,
+    team: Team | None = None,
+    clinician: User | None = None,
+) -> QuerySet[Episode] | None:
+    """The episodes of the organisation a report the user asks for may rest on, or None when
+    the user may not ask for it. A clinician's report: the clinician themself, or a supervisor
+    of one of their teams (that team's episodes). A team's report: its supervisors. The whole
+    organisation: its administrators (every episode, for aggregates only: a report names no
+    client), else a supervisor (their teams). The caller narrows to the team's episodes or the
+    clinician's clients (primary therapist)."""
+    if not may_report_on_organisation(user, organisation):
+        return None
+    supervised = supervised_teams(user).filter(organisation=organisation)
+    if clinician is not None:
+        return _clinician_report_episodes(user, organisation, clinician, supervised)
+    if team is not None:
+        if not supervised.filter(pk=team.pk).exists():
+            return None
+        return visible_episodes(user).filter(team=team)
+    if administered_organisations(user).filter(pk=organisation.pk).exists():
+        return Episode.objects.filter(team__organisation=organisation)
+    if supervised.exists():
+        return visible_episodes(user).filter(team__in=supervised)
+    return None
+
+
+def _clinician_report_episodes(
+    user: User, organisation: Organisation, clinician: User, supervised: QuerySet[Team]
+) -> QuerySet[Episode] | None:
+    in_organisation = visible_episodes(user).filter(team__organisation=organisation)
+    if clinician == user:
+        return in_organisation
+    if Membership.objects.filter(user=clinician, team__in=supervised).exists():
+        return in_organisation.filter(team__in=supervised)
+    return None
+
+
 def administered_organisations(user: User) -> QuerySet[Organisation]:
     """Organisations the user administers."""
     if not _is_staff_user(user):
@@ -144,16 +220,33 @@ def is_administrator(user: User) -> bool:
     return administered_organisations(user).exists()
 
 
+def is_site_operator(user: User) -> bool:
+    """The site's operator (a superuser, ``createsuperuser``): adds organisations, manages every
+    organisation's people and their operator-only fields (staff, superuser, groups), adds people
+    without a role; sees clinical records only by the rules above."""
+    return _is_staff_user(user) and user.is_superuser
+
+
 def may_use_admin(user: User) -> bool:
     """Administrators of an organisation, and the site's operator (a superuser)."""
-    return _is_staff_user(user) and (user.is_superuser or is_administrator(user))
+    return is_site_operator(user) or (_is_staff_user(user) and is_administrator(user))
 
 
 def managed_organisations(user: User) -> QuerySet[Organisation]:
     """Organisations whose people and teams the user manages in the admin site."""
-    if _is_staff_user(user) and user.is_superuser:
+    if is_site_operator(user):
         return Organisation.objects.all()
     return administered_organisations(user)
+
+
+def may_grant_role(*, by: User | None, user: User, role: str) -> bool:
+    """Whether ``by`` (None: the command line) may give ``user`` the role, among the people
+    they manage (``managed_users``): nobody gives themselves a clinical role (a supervisor reads
+    private reflections) unless the site says it has one administrator
+    (``ALLIANCE_SINGLE_ADMINISTRATOR``)."""
+    if by is None or by.pk != user.pk or role not in TEAM_ROLES:
+        return True
+    return bool(settings.ALLIANCE["SINGLE_ADMINISTRATOR"])
 
 
 def managed_teams(user: User) -> QuerySet[Team]:
@@ -163,10 +256,10 @@ def managed_teams(user: User) -> QuerySet[Team]:
 def managed_users(user: User) -> QuerySet[User]:
     """People with a role in an organisation the user administers. An administrator never
     manages a superuser (they could take over the site by resetting its password)."""
+    if is_site_operator(user):
+        return User.objects.all()
     if not _is_staff_user(user):
         return User.objects.none()
-    if user.is_superuser:
-        return User.objects.all()
     roles = Membership.objects.filter(
         user=OuterRef("pk"), organisation__in=administered_organisations(user)
     )
@@ -300,6 +393,25 @@ def may_close_alert(user: User, alert: Alert) -> bool:
     return is_on_care_team(user, alert.episode)
 
 
+def may_close_session_alerts(user: User, session: Session) -> bool:
+    """Whether the user may acknowledge every open alert of the session at once: the rule of
+    ``may_close_alert`` (the episode's care team) for each of them."""
+    return is_on_care_team(user, session.episode)
+
+
+def alert_supervisors(alert: Alert) -> QuerySet[User]:
+    """The supervisors of the alert's team: told of a risk answer (and told again when nobody
+    acknowledges it), though off the care team they read the alert and do not close it."""
+    supervising = Membership.objects.filter(team_id=alert.episode.team_id, role=Role.SUPERVISOR)
+    return User.objects.filter(pk__in=supervising.values("user_id"))
+
+
+def risk_answer_recipients(alert: Alert) -> list[User]:
+    """Everyone told of a risk answer at once: the care team, then the team's supervisors."""
+    care_team = CareTeamMember.objects.filter(episode_id=alert.episode_id).values("member_id")
+    return [*User.objects.filter(pk__in=care_team), *alert_supervisors(alert)]
+
+
 def care_team_sessions(user: User) -> QuerySet[Session]:
     """``is_on_care_team`` as a query: the sessions the user may record, and so hand to the
     client (tablet, link, kiosk code)."""
@@ -325,7 +437,7 @@ def sees_unknown_name_log_ins(user: User) -> bool:
     site's operator (a superuser), never one organisation's administrator."""
     if not _is_staff_user(user):
         return False
-    if user.is_superuser:
+    if is_site_operator(user):
         return True
     return Organisation.objects.count() == 1 and administered_organisations(user).exists()
 
@@ -333,7 +445,7 @@ def sees_unknown_name_log_ins(user: User) -> bool:
 def may_read_audit_log(user: User) -> bool:
     """The audit pages: an organisation's administrators, and the operator for the site's own
     events (failed log-ins under unknown names)."""
-    return is_administrator(user) or (_is_staff_user(user) and user.is_superuser)
+    return is_administrator(user) or is_site_operator(user)
 
 
 def may_read_client_words(user: User, episode: Episode) -> bool:

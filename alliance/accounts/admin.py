@@ -152,7 +152,8 @@ class MembershipInline(ScopedChoices, AdministratorOnly, admin.TabularInline):
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        formset.needs_a_role = obj is None and not request.user.is_superuser
+        operator = access.is_site_operator(request.user)  # type: ignore[arg-type]
+        formset.needs_a_role = obj is None and not operator
         formset.request = request  # a class made for this request by the admin
         return formset
 
@@ -179,7 +180,7 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
+        if access.is_site_operator(request.user):  # type: ignore[arg-type]
             return fieldsets
         return [
             (
@@ -325,7 +326,7 @@ class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
                 )
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
-        return access.may_use_admin(request.user) and request.user.is_superuser
+        return access.is_site_operator(request.user)  # type: ignore[arg-type]
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -6,7 +6,6 @@ after (docs/audit.md).
 """
 
 from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,7 +13,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, Team, User
+from alliance import access
+from alliance.accounts.models import Membership, Organisation, Role, Team, User
 from alliance.audit.models import Action
 from alliance.audit.services import privilege_record
 
@@ -38,9 +38,7 @@ def self_grant_check(*, by: User | None, user: User, role: str) -> None:
     """An administrator does not give themselves a clinical role (a supervisor reads private
     reflections): another administrator grants it, unless the site has said it has only one
     (``ALLIANCE_SINGLE_ADMINISTRATOR``; the grant is then audited like any other)."""
-    if by is None or by.pk != user.pk or role not in TEAM_ROLES:
-        return
-    if settings.ALLIANCE["SINGLE_ADMINISTRATOR"]:
+    if access.may_grant_role(by=by, user=user, role=role):
         return
     raise ValidationError(
         {

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.accounts.models import Membership, Role, User
-from alliance.care.models import CareTeamMember
+from alliance import access
+from alliance.accounts.models import User
 from alliance.feedback.models import Alert, AlertState
 from alliance.portal import sms
 
@@ -49,15 +49,14 @@ def texts_configured() -> bool:
 
 
 def supervisors(alert: Alert) -> list[User]:
-    """The supervisors of the episode's team."""
-    ids = Membership.objects.filter(team_id=alert.episode.team_id, role=Role.SUPERVISOR)
-    return list(User.objects.filter(pk__in=ids.values("user_id")))
+    """The supervisors of the episode's team (``access.alert_supervisors``)."""
+    return list(access.alert_supervisors(alert))
 
 
 def care_team_and_supervisors(alert: Alert) -> list[User]:
-    """Everyone told of a risk answer at once: the care team and the team's supervisors."""
-    team = CareTeamMember.objects.filter(episode_id=alert.episode_id).values("member_id")
-    return [*User.objects.filter(pk__in=team), *supervisors(alert)]
+    """Everyone told of a risk answer at once (``access.risk_answer_recipients``): the care
+    team and the team's supervisors."""
+    return access.risk_answer_recipients(alert)
 
 
 def _link(alert: Alert) -> str:

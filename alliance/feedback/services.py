@@ -280,7 +280,7 @@ def alerts_acknowledge_session(*, session: Session, by: User, note: str = "") ->
     """Acknowledge every open (or snoozed) alert of a session in one click; returns how many.
 
     The rows are locked, so a second click at the same moment finds them acknowledged and
-    acknowledges nothing. The caller checks ``by`` is on the care team."""
+    acknowledges nothing. The caller asks ``alliance.access.may_close_session_alerts``."""
     now = timezone.now()
     locked = list(Alert.objects.select_for_update().filter(session=session, state__in=_CLOSABLE))
     done = [alert for alert in locked if _acknowledge(alert, by, note, now)]
@@ -300,7 +300,7 @@ def alert_snooze(*, alert: Alert, by: User, reason: str) -> Alert:
 
     At the next session the rules decide again: the alert is superseded if the rule still
     fires, resolved if it no longer holds, or wakes up open. A risk answer cannot be snoozed:
-    a person acknowledges it. The caller checks ``by`` is on the care team."""
+    a person acknowledges it. The caller asks ``alliance.access.may_close_alert``."""
     reason = reason.strip()
     if not reason:
         raise SnoozeRefused({"reason": _("Say why this can wait until the next session.")})

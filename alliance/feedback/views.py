@@ -141,7 +141,7 @@ def session_alerts_acknowledge(request: HttpRequest, session_id: int) -> HttpRes
         )
     except Session.DoesNotExist:
         raise Http404 from None
-    if not access.is_on_care_team(user, session.episode):
+    if not access.may_close_session_alerts(user, session):
         return HttpResponseForbidden(NOT_ON_CARE_TEAM)
     if not form.is_valid():
         messages.error(request, " ".join(str(error) for error in form.errors.get("note", [])))

@@ -1,4 +1,5 @@
-"""Agency reports: who may ask for which report, and the figures.
+"""Agency reports: the scope of a report and its figures. Who may ask for which report is
+decided in ``alliance.access`` (``may_report_on_organisation``, ``report_episodes``).
 
 Every figure comes from a fixed number of queries whatever the size of the clinic: counts and
 means of the activity, alliance and alert sections are SQL aggregates; the outcome sections
@@ -25,8 +26,8 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.access import administered_organisations, supervised_teams, visible_episodes
-from alliance.accounts.models import Membership, Organisation, Team, User
+from alliance import access
+from alliance.accounts.models import Organisation, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Ending, Episode, Session, SessionStatus
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
@@ -83,14 +84,15 @@ def report_scope(
     """Resolve names to records and the episodes the report covers, or raise ReportError.
 
     ``viewer`` None is the command line (the operator of the server sees the whole
-    organisation). Otherwise: organisation reports for its administrators (every team, as
+    organisation). Otherwise ``alliance.access`` decides (``may_report_on_organisation``,
+    ``report_episodes``): organisation reports for its administrators (every team, as
     aggregates only) and for supervisors (their own teams); team reports for the team's
     supervisors; clinician reports for the clinician and the supervisors of their teams.
     """
     if end < start:
         raise ReportError("date_to", _("The end date must be on or after the start date."))
     org = Organisation.objects.filter(name=organisation).first()
-    if org is None or (viewer is not None and not _in_organisation(viewer, org)):
+    if org is None or (viewer is not None and not access.may_report_on_organisation(viewer, org)):
         raise ReportError(
             "organisation", _("No organisation of that name that you may report on."), refused=True
         )
@@ -100,10 +102,6 @@ def report_scope(
     if measure:
         _check_measure(measure, episodes)
     return ReportScope(org, found_team, found_clinician, start, end, measure or None, episodes)
-
-
-def _in_organisation(viewer: User, org: Organisation) -> bool:
-    return Membership.objects.filter(user=viewer, organisation=org).exists()
 
 
 def _team(org: Organisation, name: str) -> Team | None:
@@ -137,9 +135,12 @@ def _primary(clinician: User) -> Exists:
 def _episodes(
     viewer: User | None, org: Organisation, team: Team | None, clinician: User | None
 ) -> QuerySet[Episode]:
-    episodes = Episode.objects.filter(team__organisation=org)
-    if viewer is not None:
-        episodes = _allowed(viewer, org, team, clinician, episodes)
+    if viewer is None:  # the command line, run by the server's operator: the whole organisation
+        episodes: QuerySet[Episode] | None = Episode.objects.filter(team__organisation=org)
+    else:
+        episodes = access.report_episodes(viewer, org, team=team, clinician=clinician)
+    if episodes is None:
+        raise _refused(team, clinician)
     if team is not None:
         episodes = episodes.filter(team=team)
     if clinician is not None:
@@ -147,36 +148,15 @@ def _episodes(
     return episodes
 
 
-def _allowed(
-    viewer: User,
-    org: Organisation,
-    team: Team | None,
-    clinician: User | None,
-    episodes: QuerySet[Episode],
-) -> QuerySet[Episode]:
-    supervised = supervised_teams(viewer).filter(organisation=org)
+def _refused(team: Team | None, clinician: User | None) -> ReportError:
+    """A report the person may not ask for reads like a name that does not exist."""
     if clinician is not None:
-        if clinician == viewer:
-            return visible_episodes(viewer).filter(pk__in=episodes.values("pk"))
-        if Membership.objects.filter(user=clinician, team__in=supervised).exists():
-            return visible_episodes(viewer).filter(
-                team__in=supervised, pk__in=episodes.values("pk")
-            )
-        raise ReportError(
+        return ReportError(
             "clinician", _("No clinician of that name that you may report on."), refused=True
         )
     if team is not None:
-        if not supervised.filter(pk=team.pk).exists():
-            raise ReportError(
-                "team", _("No team of that name that you may report on."), refused=True
-            )
-        return visible_episodes(viewer).filter(team=team)
-    if administered_organisations(viewer).filter(pk=org.pk).exists():
-        # Aggregates over the whole organisation: no client is named on a report.
-        return episodes
-    if supervised.exists():
-        return visible_episodes(viewer).filter(team__in=supervised)
-    raise ReportError(
+        return ReportError("team", _("No team of that name that you may report on."), refused=True)
+    return ReportError(
         "organisation", _("No organisation of that name that you may report on."), refused=True
     )
 

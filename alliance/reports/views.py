@@ -1,7 +1,8 @@
 """Report pages: the form and the report with charts, and the same report as CSV, JSON or PDF.
 
-Who may see which report is decided by ``selectors.report_scope`` (through alliance.access); an
-organisation, team or clinician the person may not report on answers 404, like an unknown name.
+Who may see which report is decided in ``alliance.access`` (``may_report_on_organisation``,
+``report_episodes``), asked by ``selectors.report_scope``; an organisation, team or clinician
+the person may not report on answers 404, like an unknown name.
 """
 
 import datetime as dt
@@ -12,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from alliance.accounts.models import Organisation
+from alliance import access
 from alliance.reports import formats, pdf
 from alliance.reports.charts import chart_title, report_charts
 from alliance.reports.forms import ReportForm
@@ -51,9 +52,7 @@ def _starting_point(request: HttpRequest) -> dict[str, object]:
     """The form starts filled in: the person's organisation and the last twelve months, so the
     report is one click away."""
     today = timezone.localdate()
-    organisation = Organisation.objects.filter(memberships__user=signed_in_user(request)).order_by(
-        "name"
-    )
+    organisation = access.reportable_organisations(signed_in_user(request)).order_by("name")
     return {
         "organisation": organisation.values_list("name", flat=True).first() or "",
         "date_from": today - dt.timedelta(days=365),

@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Concat, Trim, TruncQuarter
 
 from alliance import access
-from alliance.accounts.models import Membership, Role, Team, User
+from alliance.accounts.models import Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Episode, Session
 from alliance.feedback.models import Alert, AlertState, Severity
 from alliance.feedback.services import alert_settings
@@ -209,16 +209,10 @@ def team_overview(user: User, filters: TeamFilters | None = None) -> TeamOvervie
 
 
 def development_clinician(viewer: User, clinician_id: int) -> User:
-    """The clinician whose development page ``viewer`` may open: their own, or a member of a
-    team the viewer supervises. Raises User.DoesNotExist otherwise."""
-    supervised = Membership.objects.filter(
-        user=OuterRef("pk"), team__in=access.supervised_teams(viewer)
-    )
-    if not viewer.is_authenticated or not viewer.is_active:
-        raise User.DoesNotExist
-    return User.objects.filter(Q(pk=viewer.pk) | Exists(supervised)).get(
-        pk=clinician_id, is_active=True
-    )
+    """The clinician whose development page ``viewer`` may open
+    (``access.development_clinicians``: their own, or a member of a team the viewer
+    supervises). Raises User.DoesNotExist otherwise."""
+    return access.development_clinicians(viewer).get(pk=clinician_id)
 
 
 @dataclass(frozen=True)

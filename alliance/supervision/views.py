@@ -19,7 +19,7 @@ from alliance.web import signed_in_user
 @login_required
 def team(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    if not access.supervised_teams(user).exists():
+    if not access.may_see_team_page(user):
         # Only supervisors have a team page; others get the same answer as a missing page.
         raise Http404
     form = TeamFilterForm(request.GET or None, supervisor=user)

@@ -12,7 +12,7 @@ from alliance.api.services import token_create
 from alliance.care.models import Goal, Rupture, Task
 from alliance.feedback.models import Alert
 from alliance.measures.services import response_record
-from tests.platform.roles import ROLES
+from tests.access.roles import ROLES
 
 STAFF_ROLES = [role for role in ROLES if role != "anonymous"]
 # Who sees the clinician's client: the clinician (care team) and the team's supervisor.

@@ -16,9 +16,9 @@ from alliance.api.models import Scope
 from alliance.api.services import token_create
 from alliance.care import appointments
 from alliance.care.models import Session, SessionStatus
+from tests.access.roles import ROLES
 from tests.api.conftest import SEES, STAFF_ROLES, api_as
 from tests.factories import make_episode, make_user
-from tests.platform.roles import ROLES
 
 V1 = "/api/v1"
 

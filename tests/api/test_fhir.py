@@ -17,9 +17,9 @@ from alliance.care.models import Client as ClientRecord
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import Method, Response
+from tests.access.roles import ROLES
 from tests.api.conftest import RECORDS, SEES, Api, api_as, expected_record_status
 from tests.clinic.builders import bulk_caseload
-from tests.platform.roles import ROLES
 
 PHQ9_TOTAL = "http://loinc.org|44261-6"
 

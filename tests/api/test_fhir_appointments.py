@@ -15,10 +15,10 @@ from alliance.api.models import Scope
 from alliance.api.services import token_create
 from alliance.care import appointments
 from alliance.care.models import Session, SessionStatus
+from tests.access.roles import ROLES
 from tests.api.conftest import SEES, api_as
 from tests.api.test_fhir import fhir, valid
 from tests.factories import make_episode, make_user
-from tests.platform.roles import ROLES
 
 
 def _later(days: int = 3, hour: int = 14) -> dt.datetime:

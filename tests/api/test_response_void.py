@@ -12,9 +12,9 @@ from alliance.api.models import Scope
 from alliance.api.services import token_create
 from alliance.audit.models import AuditEvent
 from alliance.measures.models import Response
+from tests.access.roles import ROLES
 from tests.api.conftest import RECORDS, SEES, Api, api_as
 from tests.factories import make_episode, make_user
-from tests.platform.roles import ROLES
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from alliance.api.models import Scope
 from alliance.api.services import token_create
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response
+from tests.access.roles import ROLES
 from tests.api.conftest import PHQ9_MILD, RECORDS, SEES, Api, api_as, expected_record_status
 from tests.clinic.builders import bulk_caseload
-from tests.platform.roles import ROLES
 
 V1 = "/api/v1"
 

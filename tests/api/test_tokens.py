@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from alliance.api.models import ApiToken, Scope
 from alliance.api.services import token_authenticate, token_create, token_revoke
+from tests.access.roles import ROLES
 from tests.factories import PASSWORD, reauthenticated
-from tests.platform.roles import ROLES
 
 
 def test_only_the_hash_and_a_prefix_are_stored(clinic: SimpleNamespace) -> None:

@@ -11,8 +11,8 @@ from alliance.audit.models import Action, Via
 from alliance.audit.registry import ADMIN_CLINICAL_MODELS, CLINICAL, NOT_CLINICAL
 from alliance.care import services
 from alliance.care.models import Client
+from tests.access.test_urls_by_role import PAGES, _named_patterns
 from tests.audit.conftest import request_events
-from tests.platform.test_urls_by_role import PAGES, _named_patterns
 
 # The role table's staff GET pages that show clinical data, by their route (entries such as
 # "reports:home (team)" are the same route with other arguments). The clients' portal pages

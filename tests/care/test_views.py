@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from alliance.care.models import Goal, GoalRating, Reflection, Rupture, Task
 from alliance.care.services import goal_add, task_agree
+from tests.access.pages_care import goal_of, rupture_of, task_of
+from tests.access.roles import CARE_TEAM_PAGE, ROLES
 from tests.factories import PASSWORD, make_episode, make_session
-from tests.platform.pages_care import goal_of, rupture_of, task_of
-from tests.platform.roles import CARE_TEAM_PAGE, ROLES
 
 
 def _browser(role: str = "clinician") -> Browser:

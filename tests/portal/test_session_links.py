@@ -26,8 +26,8 @@ from alliance.portal.reminders import (
     send_due,
 )
 from alliance.portal.services import invitation_send_link
+from tests.access.pages_portal import planned_link
 from tests.factories import PASSWORD
-from tests.platform.pages_portal import planned_link
 
 pytestmark = pytest.mark.django_db
 LINK = reverse("portal:link", args=["T"]).removesuffix("T/")

@@ -10,7 +10,5 @@ register = template.Library()
 
 @register.simple_tag
 def is_supervisor(user: object) -> bool:
-    """Whether the navigation shows Team (``alliance.access.supervised_teams``)."""
-    return (
-        isinstance(user, User) and user.is_authenticated and access.supervised_teams(user).exists()
-    )
+    """Whether the navigation shows Team (``alliance.access.may_see_team_page``)."""
+    return isinstance(user, User) and user.is_authenticated and access.may_see_team_page(user)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from django.urls import reverse
 
 from alliance.care.models import Goal, Rupture, Task
-from tests.platform.roles import CARE_TEAM_PAGE, STAFF_PAGE
+from tests.access.roles import CARE_TEAM_PAGE, STAFF_PAGE
 
 
 def goal_of(cast: SimpleNamespace) -> Goal:

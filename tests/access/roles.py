@@ -1,6 +1,6 @@
 """The role table every page is tried against (see test_urls_by_role.py).
 
-Each app adds its pages in its own module under ``tests/platform/pages_<app>.py`` as a dict
+Each app adds its pages in its own module under ``tests/access/pages_<app>.py`` as a dict
 ``PAGES = {url_name: (build_url(cast) -> str, {role: expected status})}``, and names any URL
 that is not a plain GET page in ``NOT_GET_PAGES``.
 """

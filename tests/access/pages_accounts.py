@@ -3,7 +3,7 @@ page sends each of them on (302); the organisation's security page is its admini
 
 from django.urls import reverse
 
-from tests.platform.roles import ROLES, STAFF_PAGE
+from tests.access.roles import ROLES, STAFF_PAGE
 
 ADMINISTRATORS_ONLY = {role: 404 for role in ROLES} | {"anonymous": 302, "administrator": 200}
 

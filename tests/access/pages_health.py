@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from tests.platform.roles import ROLES
+from tests.access.roles import ROLES
 
 PAGES = {
     "healthz": (lambda c: reverse("healthz"), dict.fromkeys(ROLES, 200)),

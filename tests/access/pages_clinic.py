@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from tests.platform.roles import ADMIN_PAGE, CARE_TEAM_PAGE, ROLES, STAFF_PAGE
+from tests.access.roles import ADMIN_PAGE, CARE_TEAM_PAGE, ROLES, STAFF_PAGE
 
 # The corrections pages (void, paper, date and attendance): the care team only; the team's
 # supervisor reads the session but may not correct it (403); everyone else is told it does not

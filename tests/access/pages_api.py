@@ -4,7 +4,7 @@ in tests/api/ (as is the POST ``tokens:revoke``)."""
 
 from django.urls import reverse
 
-from tests.platform.roles import STAFF_PAGE
+from tests.access.roles import STAFF_PAGE
 
 PAGES = {"tokens:list": (lambda cast: reverse("tokens:list"), STAFF_PAGE)}
 

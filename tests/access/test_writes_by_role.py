@@ -25,13 +25,13 @@ from alliance.feedback.models import Alert
 from alliance.measures.models import Response
 from alliance.portal.models import Invitation
 from alliance.voice.models import AgendaItem
+from tests.access.pages_appointments import WRITES as APPOINTMENT_WRITES
+from tests.access.pages_care import INTAKE_PAGE, TEAM_PLAN_PAGE, goal_of, rupture_of
+from tests.access.pages_clinic import client_response
+from tests.access.pages_portal import planned_link
+from tests.access.roles import CARE_TEAM_PAGE, ROLES
 from tests.clinic.builders import srs
 from tests.factories import PASSWORD
-from tests.platform.pages_appointments import WRITES as APPOINTMENT_WRITES
-from tests.platform.pages_care import INTAKE_PAGE, TEAM_PLAN_PAGE, goal_of, rupture_of
-from tests.platform.pages_clinic import client_response
-from tests.platform.pages_portal import planned_link
-from tests.platform.roles import CARE_TEAM_PAGE, ROLES
 
 # Only the care team records a session; the team's supervisor reads it (403), everyone else
 # is told it does not exist (404); a visitor is sent to log in.

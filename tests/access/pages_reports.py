@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from tests.platform.roles import ROLES, STAFF_PAGE
+from tests.access.roles import ROLES, STAFF_PAGE
 
 RANGE = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
 

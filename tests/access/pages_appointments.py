@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.care.models import Session, SessionStatus
-from tests.platform.roles import CARE_TEAM_PAGE, STAFF_PAGE
+from tests.access.roles import CARE_TEAM_PAGE, STAFF_PAGE
 
 # Only the care team books: the team's supervisor reads the client but is refused the forms.
 BOOKING_PAGE = CARE_TEAM_PAGE | {"supervisor": 403}

@@ -4,12 +4,12 @@ The printable progress summary is for the client's care team only (the words and
 the client's; a supervisor off the care team reads the client page, not this hand-out). The
 client's own progress page opens only in the browser that has just answered a link, so every
 role here gets 404. The writes (covered marks, sharing, intake invitations) are POSTs: their
-answers by role are in tests/platform/test_writes_by_role.py and tests/voice/.
+answers by role are in tests/access/test_writes_by_role.py and tests/voice/.
 """
 
 from django.urls import reverse
 
-from tests.platform.roles import ROLES
+from tests.access.roles import ROLES
 
 CARE_TEAM_ONLY = {role: 404 for role in ROLES} | {"anonymous": 302, "clinician": 200}
 

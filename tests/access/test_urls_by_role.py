@@ -10,8 +10,8 @@ import pytest
 from django.test import Client as Browser
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.access.roles import ROLES
 from tests.factories import PASSWORD
-from tests.platform.roles import ROLES
 
 
 def _collect() -> tuple[
@@ -21,7 +21,7 @@ def _collect() -> tuple[
     not_get: set[str] = set()
     for module_info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if module_info.name.startswith("pages_"):
-            module = importlib.import_module(f"tests.platform.{module_info.name}")
+            module = importlib.import_module(f"tests.access.{module_info.name}")
             pages |= module.PAGES
             not_get |= getattr(module, "NOT_GET_PAGES", set())
     return pages, not_get

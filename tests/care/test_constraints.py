@@ -1,4 +1,5 @@
-"""The data rules hold in the database itself, not only in forms."""
+"""The data rules of clients, episodes, care teams and sessions hold in the database itself,
+not only in forms (those of roles: tests/accounts; of responses: tests/measures)."""
 
 import datetime as dt
 from types import SimpleNamespace
@@ -6,9 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import IntegrityError, transaction
 
-from alliance.accounts.models import Membership, Role
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session
-from alliance.measures.models import Response
 from tests.factories import make_session
 
 
@@ -90,46 +89,5 @@ def test_it_refuses_an_implausible_birth_year(clinic: SimpleNamespace) -> None:
             display_name="Someone",
             age_group="adult",
             birth_year=1850,
-        )
-    )
-
-
-def test_it_refuses_a_team_role_without_a_team(clinic: SimpleNamespace) -> None:
-    _refused(
-        lambda: Membership.objects.create(
-            user=clinic.outsider, organisation=clinic.org, role=Role.CLINICIAN
-        )
-    )
-
-
-def test_it_refuses_an_administrator_bound_to_a_team(clinic: SimpleNamespace) -> None:
-    _refused(
-        lambda: Membership.objects.create(
-            user=clinic.outsider,
-            organisation=clinic.org,
-            team=clinic.team_a,
-            role=Role.ADMINISTRATOR,
-        )
-    )
-
-
-def test_a_user_may_belong_to_several_teams(clinic: SimpleNamespace) -> None:
-    Membership.objects.create(
-        user=clinic.clinician, organisation=clinic.org, team=clinic.team_b, role=Role.CLINICIAN
-    )
-    assert clinic.clinician.memberships.count() == 2
-
-
-def test_it_refuses_a_staff_rating_that_does_not_name_the_rater(clinic: SimpleNamespace) -> None:
-    _refused(
-        lambda: Response.objects.create(
-            session=clinic.session,
-            instrument="srs",
-            rater="clinician",
-            method="clinician",
-            items={},
-            total=30,
-            answered_at=clinic.session.starts_at,
-            idempotency_key="00000000-0000-0000-0000-000000000001",
         )
     )

@@ -3,7 +3,7 @@ exist. Searching and the CSV's contents are tested in tests/audit/test_search.py
 
 from django.urls import reverse
 
-from tests.platform.roles import ROLES
+from tests.access.roles import ROLES
 
 ADMINISTRATORS_ONLY = dict.fromkeys(ROLES, 404) | {"anonymous": 302, "administrator": 200}
 

@@ -16,7 +16,7 @@ from alliance.care.models import Session, SessionStatus
 from alliance.portal.models import Invitation
 from alliance.portal.reminders import schedule_for_session
 from alliance.portal.services import invitation_create
-from tests.platform.roles import ROLES
+from tests.access.roles import ROLES
 
 
 def _kiosk_code_url(cast: SimpleNamespace) -> str:
