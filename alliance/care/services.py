@@ -52,7 +52,7 @@ def episodes_close_ghosted(*, today: dt.date, after_days: int | None = None) -> 
         .filter(ended_on__isnull=True)
         .annotate(last_attended=Subquery(last_attended.values("starts_at")[:1]))
     )
-    closed = []
+    closed: list[Episode] = []
     for episode in candidates:
         seen = episode.last_attended
         last_contact = timezone.localdate(seen) if seen else episode.started_on
