@@ -230,7 +230,7 @@ def _summary(n_episodes: int, n_ratings: int) -> DataSummary:
 def data_summary(organisation_id: int, measures: Sequence[str]) -> dict[str, DataSummary]:
     """Closed episodes and ratings per measure, in one grouped query."""
     counts = {
-        row["instrument"]: row
+        row["instrument"]: (row["episodes"], row["ratings"])
         for row in _closed_ratings(organisation_id, measures)
         .filter(instrument__in=measures)
         .values("instrument")
@@ -238,12 +238,7 @@ def data_summary(organisation_id: int, measures: Sequence[str]) -> dict[str, Dat
         .order_by()
     }
     # A rating in an episode whose outcome measure is another one is left out by _closed_ratings.
-    return {
-        measure: _summary(
-            counts.get(measure, {}).get("episodes", 0), counts.get(measure, {}).get("ratings", 0)
-        )
-        for measure in measures
-    }
+    return {measure: _summary(*counts.get(measure, (0, 0))) for measure in measures}
 
 
 def active_models(organisation_ids: Iterable[int]) -> dict[tuple[int, str], TrajectoryModel]:

@@ -41,6 +41,7 @@ __all__ = [
     "episodes_series",
     "in_series",
     "loaded_episode_series",
+    "series_number",
     "series_sessions",
     "threshold_overrides",
     "thresholds",
@@ -61,6 +62,15 @@ def series_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
         Q(status__in=RATED_STATUSES) | Q(rated, status=SessionStatus.SCHEDULED),
         number__isnull=False,
     )
+
+
+def series_number(session: Session) -> int:
+    """The number of a session of a series (:func:`series_sessions` reads only numbered ones).
+    Raises ``ValueError`` for a session without one: a cancelled or withdrawn session is no
+    session of a series, and passing one is a programming error."""
+    if session.number is None:
+        raise ValueError(f"session {session.pk}: no number, so no session of a series.")
+    return session.number
 
 
 def in_series(session: Session, responses: Sequence[Response]) -> bool:
@@ -160,8 +170,10 @@ def episode_series(
     model = _model_for(episode.outcome_measure, organisation_id, local_models) if expected else None
     records = [
         SessionRecord(
-            number=session.number,
+            number=series_number(session),
             date=timezone.localdate(session.starts_at),
+            # A CharField with SessionStatus's choices: the stubs type it str, the science core
+            # a Literal of the same values.
             status=session.status,  # type: ignore[arg-type]
             new_task=session.number in new_tasks,
         )
@@ -169,7 +181,7 @@ def episode_series(
     ]
     ratings = [
         RatingRecord(
-            session=session.number,
+            session=series_number(session),
             instrument=response.instrument,
             total=response.total,
             items=_numbers(response.items),

@@ -33,6 +33,7 @@ from alliance.feedback.series import (  # the readers' public names stay importa
     band_percentile,
     episode_series,
     responses_by_session,
+    series_number,
     series_sessions,
     sessions_by_episode,
     threshold_overrides,
@@ -151,7 +152,7 @@ def alerts_refresh(episodes: Iterable[Episode], *, notify: bool = True) -> int:
             local_models=local_models,
         )
         numbered = {session.number: session for session in episode_sessions}
-        latest = episode_sessions[-1].number
+        latest = series_number(episode_sessions[-1])
         for state in signals.alert_states(series, rules):
             session = numbered[state.alert.session]
             key = (episode_id, session.pk, state.alert.rule, state.alert.measure)
