@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connections
 from django.db.models import Count, F, Max, Min, QuerySet
 
 from alliance import access
 from alliance.accounts.models import Organisation
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback.models import FitStatus, TrajectoryFit
 from alliance.measures.models import Rater, Response
 from alliance.science.growth import GrowthStatistics
@@ -222,8 +222,8 @@ def _summary(n_episodes: int, n_ratings: int) -> DataSummary:
     return DataSummary(
         n_episodes=n_episodes,
         n_ratings=n_ratings,
-        min_episodes=settings.ALLIANCE["TRAJECTORY_MIN_EPISODES"],
-        min_ratings_per_episode=float(settings.ALLIANCE["TRAJECTORY_MIN_RATINGS_PER_EPISODE"]),
+        min_episodes=clinical_settings().trajectory_min_episodes,
+        min_ratings_per_episode=clinical_settings().trajectory_min_ratings_per_episode,
     )
 
 

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from alliance.accounts.models import Organisation
 from alliance.care.models import Episode, Session, SessionStatus
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback.selectors import active_models
 from alliance.measures import catalogue
 from alliance.measures.models import Response
@@ -87,14 +87,7 @@ def threshold_overrides() -> dict[str, dict[str, float]]:
     ``ALLIANCE_SRS_CUTOFF`` and ``ALLIANCE_SRS_ITEM_CUTOFF`` set the SRS's). An
     ``alliance_cutoff`` or ``alliance_item_cutoff`` left in ``ALLIANCE["ALERTS"]`` by an older
     configuration counts as the SRS's too."""
-    overrides = {
-        code: dict(values) for code, values in settings.ALLIANCE.get("THRESHOLDS", {}).items()
-    }
-    legacy = settings.ALLIANCE["ALERTS"]
-    for old, key in (("alliance_cutoff", "total"), ("alliance_item_cutoff", "item")):
-        if old in legacy:
-            overrides.setdefault("srs", {})[key] = float(legacy[old])
-    return overrides
+    return {code: dict(values) for code, values in clinical_settings().thresholds.items()}
 
 
 def thresholds(code: str, age_group: str = "adult") -> Thresholds:
@@ -105,7 +98,7 @@ def thresholds(code: str, age_group: str = "adult") -> Thresholds:
 
 def band_percentile() -> float:
     """The expected band's lower percentile in force (setting ``ALLIANCE_BAND_PERCENTILE``)."""
-    return float(settings.ALLIANCE["BAND_PERCENTILE"])
+    return clinical_settings().band_percentile
 
 
 def trajectory_model(
