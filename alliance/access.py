@@ -34,7 +34,10 @@ every organisation's people and teams but sees clinical records only by the rule
 Views, the admin, the API and reports call these functions; they never filter clinical data by hand.
 """
 
+from typing import TypeGuard
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, Team, User
@@ -95,7 +98,7 @@ __all__ = [
 ]
 
 
-def _is_staff_user(user: object) -> bool:
+def _is_staff_user(user: object) -> TypeGuard[User]:
     return isinstance(user, User) and user.is_authenticated and user.is_active
 
 
@@ -220,15 +223,16 @@ def is_administrator(user: User) -> bool:
     return administered_organisations(user).exists()
 
 
-def is_site_operator(user: User) -> bool:
+def is_site_operator(user: User | AnonymousUser) -> bool:
     """The site's operator (a superuser, ``createsuperuser``): adds organisations, manages every
     organisation's people and their operator-only fields (staff, superuser, groups), adds people
     without a role; sees clinical records only by the rules above."""
     return _is_staff_user(user) and user.is_superuser
 
 
-def may_use_admin(user: User) -> bool:
-    """Administrators of an organisation, and the site's operator (a superuser)."""
+def may_use_admin(user: User | AnonymousUser) -> bool:
+    """Administrators of an organisation, and the site's operator (a superuser). The admin asks
+    this of an anonymous visitor too (its log-in page lists the apps), who may not."""
     return is_site_operator(user) or (_is_staff_user(user) and is_administrator(user))
 
 

@@ -23,6 +23,7 @@ from alliance.accounts import reauth, services
 from alliance.accounts.models import Membership, Organisation, Team, User
 from alliance.audit.models import Action
 from alliance.audit.services import privilege_record, request_address
+from alliance.web import signed_in_user
 
 # Organisation settings whose change is audited; the admin form may change these.
 AUDITED_SETTINGS = ("name", "admin_sees_clinical_data", "require_two_factor")
@@ -71,13 +72,14 @@ class ScopedChoices:
     def formfield_for_foreignkey(
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> Any:
-        user = request.user
-        choices = scoped_choices(user) | self.extra_choices(user)  # type: ignore[arg-type]
+        user = signed_in_user(request)
+        choices = scoped_choices(user) | self.extra_choices(user)
         if db_field.related_model in choices:
             kwargs["queryset"] = choices[db_field.related_model]
             only = list(kwargs["queryset"][:2]) if db_field.related_model is Organisation else []
             if len(only) == 1:  # an administrator of one organisation need not pick it
                 kwargs["initial"] = only[0]
+        # A mixin: the ModelAdmin after it in the MRO has the method; mypy sees only object.
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
@@ -131,7 +133,7 @@ class MembershipFormSet(BaseInlineFormSet):
                 continue
             try:
                 services.self_grant_check(
-                    by=request.user,  # type: ignore[arg-type]
+                    by=signed_in_user(request),
                     user=self.instance,
                     role=form.cleaned_data.get("role", ""),
                 )
@@ -147,12 +149,15 @@ class MembershipInline(ScopedChoices, AdministratorOnly, admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         # An administrator sees (and changes) only the roles in their own organisations.
-        organisations = access.managed_organisations(request.user)  # type: ignore[arg-type]
+        organisations = access.managed_organisations(signed_in_user(request))
         return super().get_queryset(request).filter(organisation__in=organisations)
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        operator = access.is_site_operator(request.user)  # type: ignore[arg-type]
+        # The admin makes a class for this request from ``self.formset``.
+        if not issubclass(formset, MembershipFormSet):
+            raise TypeError("MembershipInline.formset must be a MembershipFormSet.")
+        operator = access.is_site_operator(request.user)
         formset.needs_a_role = obj is None and not operator
         formset.request = request  # a class made for this request by the admin
         return formset
@@ -175,12 +180,12 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
     actions = ["clear_lockout", "turn_off_two_factor"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        managed = access.managed_users(request.user)  # type: ignore[arg-type]
+        managed = access.managed_users(signed_in_user(request))
         return super().get_queryset(request).filter(pk__in=managed.values("pk"))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
-        if access.is_site_operator(request.user):  # type: ignore[arg-type]
+        if access.is_site_operator(request.user):
             return fieldsets
         return [
             (
@@ -203,7 +208,7 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
         after = _roles(form.instance)
         if before != after:
             privilege_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=signed_in_user(request),
                 action=Action.CHANGE if before else Action.CREATE,
                 object_kind="user",
                 object_id=form.instance.pk,
@@ -232,7 +237,7 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
             target.refresh_from_db(fields=["password"])
             if target.password != before:
                 privilege_record(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=signed_in_user(request),
                     action=Action.CHANGE,
                     object_kind="user",
                     object_id=target.pk,
@@ -256,7 +261,7 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
         # Someone who lost their phone and backup codes: they set up a new app at next log-in.
         if not reauth.reauthenticated_recently(request):
             return reauth.reauthenticate_first(request, reverse("admin:accounts_user_changelist"))
-        by: User = request.user  # type: ignore[assignment]
+        by = signed_in_user(request)
         for user in queryset:
             services.two_factor_remove(user=user, by=by, address=request_address(request))
         self.message_user(request, _("Two-factor log-in is off for the selected people."))
@@ -302,13 +307,16 @@ class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
     form = OrganisationForm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
-        managed = access.managed_organisations(request.user)  # type: ignore[arg-type]
+        managed = access.managed_organisations(signed_in_user(request))
         return super().get_queryset(request).filter(pk__in=managed.values("pk"))
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
+        # The admin makes a class for this request from ``self.form``.
+        if not issubclass(form, OrganisationForm):
+            raise TypeError("OrganisationAdmin.form must be an OrganisationForm.")
         form.request = request  # a class made for this request by the admin
         return form
 
@@ -321,12 +329,12 @@ class OrganisationAdmin(AdministratorOnly, admin.ModelAdmin):
                     field=field,
                     before=form.initial.get(field),
                     after=getattr(obj, field),
-                    by=request.user,  # type: ignore[arg-type]
+                    by=signed_in_user(request),
                     address=request_address(request),
                 )
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
-        return access.is_site_operator(request.user)  # type: ignore[arg-type]
+        return access.is_site_operator(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -341,5 +349,5 @@ class TeamAdmin(ScopedChoices, AdministratorOnly, admin.ModelAdmin):
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
-        managed = access.managed_teams(request.user)  # type: ignore[arg-type]
+        managed = access.managed_teams(signed_in_user(request))
         return super().get_queryset(request).filter(pk__in=managed.values("pk"))

@@ -77,9 +77,12 @@ class UserSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         from django.conf import settings
 
-        languages = [(code, _(name)) for code, name in settings.LANGUAGES]
-        self.fields["language"].choices = [("", _("The browser's language")), *languages]
+        field = self.fields["language"]
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError("UserSettingsForm.language must be a ChoiceField.")
+        # The names in settings.LANGUAGES are already marked for translation (lazily).
+        field.choices = [("", _("The browser's language")), *settings.LANGUAGES]
         allowed = ", ".join(code for code, _name in settings.LANGUAGES)
-        self.fields["language"].error_messages["invalid_choice"] = _(
+        field.error_messages["invalid_choice"] = _(
             "Language: choose one of %(allowed)s, or leave it empty."
         ) % {"allowed": allowed}

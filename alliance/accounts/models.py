@@ -149,5 +149,6 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {where})"
 
     def clean(self) -> None:
-        if self.team_id and self.team.organisation_id != self.organisation_id:
+        team = self.team if self.team_id else None
+        if team is not None and team.organisation_id != self.organisation_id:
             raise ValidationError({"team": _("The team belongs to another organisation.")})

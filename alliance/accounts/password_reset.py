@@ -40,7 +40,8 @@ class LimitedPasswordResetForm(PasswordResetForm):
         if not brake_take(*reset_limits(self.cleaned_data["email"], address)).allowed:
             log.warning("Password reset refused: too many asked for lately.")
             return
-        super().save(*args, request=request, **kwargs)
+        kwargs["request"] = request  # a keyword, so no positional argument can also be it
+        super().save(*args, **kwargs)
 
 
 password_reset = PasswordResetView.as_view(form_class=LimitedPasswordResetForm)

@@ -12,6 +12,7 @@ from alliance.api.models import ApiToken
 from alliance.api.services import token_revoke
 from alliance.api.views import token_change_record
 from alliance.audit.models import Action
+from alliance.web import signed_in_user
 
 
 @admin.register(ApiToken)
@@ -21,7 +22,7 @@ class ApiTokenAdmin(AdministratorOnly, admin.ModelAdmin):
     actions = ["revoke"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
-        people = access.managed_users(request.user)  # type: ignore[arg-type]
+        people = access.managed_users(signed_in_user(request))
         return super().get_queryset(request).filter(user__in=people.values("pk"))
 
     readonly_fields = ["user", "name", "scope"]

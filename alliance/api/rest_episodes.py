@@ -228,7 +228,7 @@ def client_create(request: HttpRequest, payload: ClientIn) -> Status[Any]:
                 % {"allowed": ", ".join(str(o.pk) for o in organisations)}
             }
         )
-    age_group = payload.age_group
+    age_group: str | None = payload.age_group
     if age_group is None and payload.birth_year is not None:
         age_group = age_group_for(payload.birth_year, timezone.localdate().year)
     if age_group is None:
@@ -345,13 +345,14 @@ def episode_update(request: HttpRequest, episode_id: RecordId, payload: EpisodeP
         assert transfer is not None
         team = episode.team
         if transfer.team_id is not None:
-            team = Team.objects.filter(
+            chosen = Team.objects.filter(
                 pk=transfer.team_id, organisation_id=episode.team.organisation_id
             ).first()
-            if team is None:
+            if chosen is None:
                 raise ValidationError(
                     {"transfer.team_id": _("Choose a team of the episode's organisation.")}
                 )
+            team = chosen
         result = episodes.episode_transfer(
             episode=episode,
             mode=transfer.mode,

@@ -53,7 +53,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 def token_change_record(request: HttpRequest, token: ApiToken, action: str) -> None:
     """A token issued or revoked, in the audit log: by its prefix and scope, never the secret."""
     privilege_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=signed_in_user(request),
         action=action,
         object_kind="api_token",
         object_id=token.pk,

@@ -72,7 +72,7 @@ def audit_role_set_up(
             cursor.execute(statement)
             done.append(f"ALTER ROLE {role} PASSWORD '…'")
         raw = connection.connection
-        for statement in audit_role_statements(connection, role):
-            cursor.execute(statement)
-            done.append(statement.as_string(raw))
+        for grant in audit_role_statements(connection, role):
+            cursor.execute(grant)
+            done.append(grant.as_string(raw))
     return done

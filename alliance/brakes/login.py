@@ -20,10 +20,10 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_credentials
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from alliance.accounts.lockout import client_address
+from alliance.accounts.models import User
 from alliance.brakes.services import Limit, Ticket, brake_give_back, brake_take
 
 LOG_IN = "log-in"
@@ -47,7 +47,7 @@ class BrakedModelBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> AbstractBaseUser | None:
+    ) -> User | None:
         if request is None or username is None or password is None:
             return super().authenticate(request, username, password, **kwargs)
         ticket = _take(request, username)

@@ -23,6 +23,7 @@ from alliance.care.models import (
     Task,
     measure_choices,
 )
+from alliance.web import signed_in_user
 
 
 class ScopedAdmin(ScopedChoices, AdministratorOnly, admin.ModelAdmin):
@@ -33,7 +34,7 @@ class ScopedAdmin(ScopedChoices, AdministratorOnly, admin.ModelAdmin):
     scope = "visible_episodes"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        visible = getattr(access, self.scope)(request.user)
+        visible = getattr(access, self.scope)(signed_in_user(request))
         return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
     def extra_choices(self, user: User) -> dict[type[Model], QuerySet[Any]]:
@@ -100,7 +101,7 @@ class AllianceWorkAdmin(ScopedAdmin):
     episode_path = "episode"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        visible = access.visible_episodes(request.user)
+        visible = access.visible_episodes(signed_in_user(request))
         queryset = admin.ModelAdmin.get_queryset(self, request)
         return queryset.filter(**{f"{self.episode_path}__in": visible})
 
@@ -114,11 +115,13 @@ class AllianceWorkAdmin(ScopedAdmin):
         return False
 
 
+GOAL_VERSION_FIELDS = ("version", "text", "agreed", "status", "note", "recorded_at", "recorded_by")
+
+
 class GoalVersionInline(AdministratorOnly, admin.TabularInline):
     model = GoalVersion
     extra = 0
-    fields = ["version", "text", "agreed", "status", "note", "recorded_at", "recorded_by"]
-    readonly_fields = fields
+    fields = readonly_fields = GOAL_VERSION_FIELDS
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False

@@ -66,14 +66,16 @@ class PlanForm(forms.Form):
                 label=_("Order"), required=False, min_value=0, max_value=99
             )
             if item is not None:
-                self.initial |= {
-                    f"{prefix}_use": True,
-                    f"{prefix}_at_intake": item.at_intake,
-                    f"{prefix}_at_end": item.at_end,
-                    f"{prefix}_repeat": item.repeat,
-                    f"{prefix}_interval": item.interval,
-                    f"{prefix}_position": item.position,
-                }
+                self.initial.update(
+                    {
+                        f"{prefix}_use": True,
+                        f"{prefix}_at_intake": item.at_intake,
+                        f"{prefix}_at_end": item.at_end,
+                        f"{prefix}_repeat": item.repeat,
+                        f"{prefix}_interval": item.interval,
+                        f"{prefix}_position": item.position,
+                    }
+                )
             else:
                 self.initial[f"{prefix}_position"] = index
 
@@ -147,7 +149,7 @@ class CareTeamForm(forms.Form):
             if role == "primary_therapist":
                 self.initial["primary"] = str(member.pk)
         for n, (member, role) in enumerate(others):
-            self.initial |= {f"member_{n}": str(member.pk), f"role_{n}": role}
+            self.initial.update({f"member_{n}": str(member.pk), f"role_{n}": role})
 
     def member_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"member_{n}"], self[f"role_{n}"]) for n in range(self.extra)]

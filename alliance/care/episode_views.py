@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -65,7 +65,7 @@ def _episode(request: HttpRequest, episode_id: int) -> Episode:
     return episode
 
 
-def _chosen(value: str | None, records: QuerySet[Any]) -> Any:
+def _chosen[M: Model](value: str | None, records: QuerySet[M]) -> M | None:
     if value and value.isdigit():
         return records.filter(pk=int(value)).first()
     return None
@@ -87,10 +87,11 @@ def episode_open(request: HttpRequest, client_id: int) -> HttpResponse:
     user = signed_in_user(request)
     client: Client = get_object_or_404(access.visible_clients(user), pk=client_id)
     teams = access.episode_teams(user, client.organisation)
-    if not teams.exists():
+    first = teams.first()
+    if first is None:
         raise PermissionDenied(_("You may open episodes only in a team you work in."))
     source = request.POST if request.method == "POST" else request.GET
-    team: Team = _chosen(source.get("team"), teams) or teams.first()
+    team = _chosen(source.get("team"), teams) or first
     setting = source.get("setting")
     if setting not in Setting.values:
         setting = Setting.INDIVIDUAL
@@ -172,7 +173,7 @@ def episode_transfer(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = _episode(request, episode_id)
     teams = Team.objects.filter(organisation=episode.team.organisation).order_by("name", "pk")
     source = request.POST if request.method == "POST" else request.GET
-    target: Team = _chosen(source.get("team"), teams) or episode.team
+    target = _chosen(source.get("team"), teams) or episode.team
     posted = request.POST if request.method == "POST" else None
     chooser = TeamAndSettingForm(initial={"team": target}, teams=teams)
     form = TransferForm(posted, teams=teams, initial={"team": target})
@@ -264,7 +265,7 @@ def plan_defaults(request: HttpRequest) -> HttpResponse:
     )
     rows = []
     for team in teams:
-        defaults = {setting: [] for setting in Setting.values}
+        defaults: dict[str, list[str]] = {setting: [] for setting in Setting.values}
         for item in sorted(team.plan_defaults.all(), key=lambda r: (r.position, r.pk)):
             defaults[item.setting].append(item.instrument)
         rows.append(

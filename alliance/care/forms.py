@@ -6,7 +6,7 @@ are their English wording marked for translation (a test keeps the two lists the
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -28,7 +28,13 @@ from alliance.care.models import (
     TaskOutcome,
 )
 from alliance.care.selectors import SessionGoal
-from alliance.science.ruptures import MARKERS, STRATEGIES, Pathway
+from alliance.science.repair import Pathway
+from alliance.science.ruptures import MARKERS, STRATEGIES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from alliance.accounts.models import Organisation
 
 MARKER_LABELS: Mapping[str, Promise] = {
     "denial": _("Denial"),
@@ -71,7 +77,7 @@ EXPERIENCE_LABELS: Mapping[str, Promise] = {
     "shame": _("Shame"),
     "warmth": _("Warmth"),
 }
-PATHWAY_LABELS: Mapping[str, Promise] = {
+PATHWAY_LABELS: Mapping[str, "StrOrPromise"] = {
     "alliance_building": _("Alliance-building"),
     "immediate_repair": _("Immediate repair"),
     "expressive_repair": _("Expressive repair (metacommunication)"),
@@ -99,7 +105,9 @@ def _choice_messages(what: Promise | str, choices: list[tuple[str, Any]]) -> dic
     }
 
 
-def _radio(label: Promise, choices: list[tuple[str, Any]], what: Promise) -> forms.ChoiceField:
+def _radio(
+    label: "StrOrPromise", choices: list[tuple[str, Any]], what: Promise
+) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=choices,
@@ -109,7 +117,7 @@ def _radio(label: Promise, choices: list[tuple[str, Any]], what: Promise) -> for
 
 
 def _checkboxes(
-    label: Promise, choices: list[tuple[str, Any]], what: Promise
+    label: "StrOrPromise", choices: list[tuple[str, Any]], what: Promise
 ) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label,
@@ -120,7 +128,9 @@ def _checkboxes(
     )
 
 
-def _words(label: Promise, limit: int, *, required: bool = True, rows: int = 2) -> forms.CharField:
+def _words(
+    label: "StrOrPromise", limit: int, *, required: bool = True, rows: int = 2
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=limit,
@@ -356,7 +366,7 @@ class ClientIntakeForm(CareForm):
     """A new client: the shape of the input; ``services.client_create`` makes the final checks
     (a code already used, a likely duplicate, consent without a date)."""
 
-    organisation = forms.ModelChoiceField(
+    organisation: "forms.ModelChoiceField[Organisation]" = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=None,  # set per user in __init__
         empty_label=None,
@@ -417,11 +427,14 @@ class ClientIntakeForm(CareForm):
         field.queryset = organisations  # type: ignore[attr-defined]
         if len(organisations) == 1:
             field.widget = forms.HiddenInput()
-        languages = [(code, gettext(name)) for code, name in settings.LANGUAGES]
-        self.fields["preferred_language"].choices = [("", _("Not said")), *languages]
-        self.fields["preferred_language"].error_messages = _choice_messages(
-            _("a language"), languages
-        )
+        # The names in settings.LANGUAGES are marked for translation (lazily); here they are
+        # translated at once.
+        languages = [(code, str(name)) for code, name in settings.LANGUAGES]
+        language = self.fields["preferred_language"]
+        if not isinstance(language, forms.ChoiceField):
+            raise TypeError("ClientIntakeForm.preferred_language must be a ChoiceField.")
+        language.choices = [("", _("Not said")), *languages]
+        language.error_messages = _choice_messages(_("a language"), languages)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

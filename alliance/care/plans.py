@@ -29,7 +29,7 @@ from alliance.care.models import (
 )
 from alliance.measures import catalogue
 from alliance.science import plans as rules
-from alliance.science.plans import Phase, PlanItem
+from alliance.science.plans import Phase, PlanItem, Repeat
 
 PLAN_FIELDS = ("instrument", "at_intake", "at_end", "repeat", "interval", "position")
 
@@ -48,6 +48,8 @@ def _item(row: PlanEntry) -> PlanItem:
         instrument=row.instrument,
         at_intake=row.at_intake,
         at_end=row.at_end,
+        # A CharField with PlanRepeat's choices: the stubs type it str, the choices make it a
+        # Repeat.
         repeat=row.repeat,  # type: ignore[arg-type]
         interval=row.interval,
         position=row.position,
@@ -93,7 +95,8 @@ def check_items(entries: Iterable[Mapping[str, Any]]) -> list[PlanItem]:
                 % {"code": code or '""', "allowed": ", ".join(installed)}
             )
             continue
-        repeat = entry.get("repeat") or ""
+        # Input: PlanItem refuses a value outside Repeat with a message naming the field.
+        repeat: Repeat = entry.get("repeat") or ""
         interval = entry.get("interval")
         try:
             items.append(
@@ -195,7 +198,7 @@ def due_now(
         return []
     episode = session.episode
     plan = episode_plan(episode)
-    weekly = any(item.repeat == PlanRepeat.WEEKS for item in plan)
+    weekly = any(item.repeat == PlanRepeat.WEEKS.value for item in plan)
     if weekly and last_given is None:
         last_given = _last_given(session)
     return rules.due_measures(

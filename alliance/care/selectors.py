@@ -73,7 +73,9 @@ def new_task_sessions(episode_ids: Iterable[int]) -> dict[int, set[int]]:
         "episode_id", "agreed_in__number"
     )
     for episode_id, number in pairs:
-        found[episode_id].add(number)
+        # A cancelled or withdrawn session has no number and is in no series the rules read.
+        if number is not None:
+            found[episode_id].add(number)
     return dict(found)
 
 
@@ -166,7 +168,10 @@ def episode_work(user: User, episode: Episode) -> EpisodeWork:
         adherence=task_adherence(task.outcome for task in tasks),
         ruptures=found,
         rupture_summary=summarise_ruptures(
-            RecordedRupture(r.markers, r.strategies, r.resolution) for r in found
+            # The stubs type a CharField as str; the check constraint rupture_resolution_valid
+            # keeps it a Resolution.
+            RecordedRupture(r.markers, r.strategies, r.resolution)  # type: ignore[arg-type]
+            for r in found
         ),
     )
 

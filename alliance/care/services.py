@@ -34,6 +34,7 @@ from alliance.care.models import (
     Task,
     TaskOutcome,
 )
+from alliance.clinical_settings import clinical_settings
 from alliance.measures import catalogue
 from alliance.science import ruptures
 from alliance.science.engagement import no_contact
@@ -43,7 +44,7 @@ from alliance.science.engagement import no_contact
 def episodes_close_ghosted(*, today: dt.date, after_days: int | None = None) -> list[Episode]:
     """Close, as "ghosted", every open episode whose client has not been seen for more than
     ``after_days`` (the setting ``GHOSTED_AFTER_DAYS``). The ending date is the last contact."""
-    limit = after_days or settings.ALLIANCE["GHOSTED_AFTER_DAYS"]
+    limit = after_days or clinical_settings().ghosted_after_days
     last_attended = Session.objects.filter(
         episode=OuterRef("pk"), status=SessionStatus.ATTENDED
     ).order_by("-starts_at")
@@ -52,7 +53,7 @@ def episodes_close_ghosted(*, today: dt.date, after_days: int | None = None) -> 
         .filter(ended_on__isnull=True)
         .annotate(last_attended=Subquery(last_attended.values("starts_at")[:1]))
     )
-    closed = []
+    closed: list[Episode] = []
     for episode in candidates:
         seen = episode.last_attended
         last_contact = timezone.localdate(seen) if seen else episode.started_on

@@ -128,8 +128,9 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
             return _back(request, _episode_page(goal.episode_id))
         goal.refresh_from_db()
         # The person has now seen the newer version: saving again is their informed choice.
-        form.data = form.data.copy()
-        form.data["version"] = str(goal.version)
+        data = request.POST.copy()  # what the form was bound to, made changeable
+        data["version"] = str(goal.version)
+        form.data = data
     return _page(
         request,
         "goal_edit.html",
@@ -331,12 +332,12 @@ def client_add(request: HttpRequest) -> HttpResponse:
     """Intake: add a client to an organisation the user works in. A likely duplicate (same
     name and birth year) is shown, and saving then needs the confirmation box ticked."""
     organisations = access.intake_organisations(signed_in_user(request))
-    if not organisations.exists():
+    first = organisations.first()
+    if first is None:
         raise PermissionDenied(_("Only staff of an organisation can add its clients."))
     form = ClientIntakeForm(_posted(request), organisations=organisations)
     duplicates: list[Client] = []
     if request.method == "GET":
-        first = organisations.first()
         form.initial = {"organisation": first, "code": services.client_code_suggest(first)}
     elif form.is_valid():
         data = dict(form.cleaned_data)

@@ -68,9 +68,10 @@ def _alliance_scores(
             continue
         value = response.total
         if series is not None and line == client_line:
-            value = client.get(number_)
-            if value is None:  # not in the series (a session that did not happen)
+            in_series = client.get(number_)
+            if in_series is None:  # not in the series (a session that did not happen)
                 continue
+            value = in_series
         scores[(number_, line)] = charts.ScorePoint(number_, value, line, date)
     return list(scores.values())
 

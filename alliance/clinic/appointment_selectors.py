@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -27,6 +28,9 @@ from alliance.care.plans import due_for_session, episode_plan, phases
 from alliance.measures.models import Response
 from alliance.voice.models import AgendaItem
 from alliance.voice.selectors import agenda_items_by_session
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "AppointmentSummary",
@@ -69,7 +73,7 @@ def due_for_sessions(sessions: Sequence[Session]) -> dict[int, list[str]]:
     weekly = [
         s
         for s in sessions
-        if not s.due and any(i.repeat == PlanRepeat.WEEKS for i in episode_plan(s.episode))
+        if not s.due and any(i.repeat == PlanRepeat.WEEKS.value for i in episode_plan(s.episode))
     ]
     last = _last_given(weekly)
     kinds = phases()
@@ -140,7 +144,7 @@ class EpisodeBookings:
     withdrawable: Sequence[Session] = ()
     next_number: int = 1
     care_team: Sequence[CareTeamMember] = field(default_factory=tuple)
-    modes: Sequence[tuple[str, str]] = field(default_factory=lambda: SessionMode.choices)
+    modes: Sequence[tuple[str, "StrOrPromise"]] = field(default_factory=lambda: SessionMode.choices)
 
 
 def episode_bookings(episode: Episode, sessions: Sequence[Session]) -> EpisodeBookings:

@@ -13,7 +13,7 @@ from html import escape
 from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from django-stubs 6.1.2
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 

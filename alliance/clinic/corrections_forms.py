@@ -2,7 +2,7 @@
 and what it allows."""
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -10,10 +10,13 @@ from django.utils.translation import gettext_lazy
 
 from alliance.clinic.corrections import CORRECTABLE_STATUSES, REASON_MAX
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = ["SessionCorrectionForm", "VoidForm"]
 
 
-def _reason_field(label: str) -> forms.CharField:
+def _reason_field(label: "StrOrPromise") -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=REASON_MAX,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance import access
+from alliance.accounts.models import Team, User
 from alliance.accounts.names import person_name
 from alliance.care.models import CareTeamMember
 from alliance.clinic.explain import localized, rule_name
@@ -133,11 +134,11 @@ class ClinicianRatingForm(forms.Form):
         return {item.code: self.cleaned_data[item.code] for item in self.instrument.scored_items}
 
 
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PersonChoiceField(forms.ModelChoiceField):
     """A select of people, each shown by name (never by log-in name)."""
 
-    def label_from_instance(self, obj: object) -> str:
-        return person_name(obj)  # type: ignore[arg-type]
+    def label_from_instance(self, obj: User) -> str:
+        return person_name(obj)
 
 
 class TeamFilterForm(forms.Form):
@@ -145,7 +146,7 @@ class TeamFilterForm(forms.Form):
     of what the supervisor may see (``alliance.access``). An id typed into the address that is
     not on the list is refused with the field's name, and the page shows everything."""
 
-    team = forms.ModelChoiceField(
+    team: "forms.ModelChoiceField[Team]" = forms.ModelChoiceField(
         label=gettext_lazy("Team"),
         queryset=None,  # set per supervisor
         required=False,

@@ -251,6 +251,9 @@ def goal_scores(user: User, episode: Episode) -> list[GoalScore]:
     return [
         GoalScore(goal, text, number, f"{starts:%Y-%m-%d}", float(rating))
         for goal, text, number, starts, rating in rows
+        # A rating is made in a session that took place, which has a number (a session with
+        # records cannot be cancelled or withdrawn).
+        if number is not None
     ]
 
 

@@ -37,6 +37,7 @@ from alliance.care.models import (
 )
 from alliance.demo.week import DemoWeek
 from alliance.feedback.models import Alert, AlertState
+from alliance.feedback.series import series_number
 from alliance.feedback.services import alerts_refresh
 from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures import catalogue
@@ -227,14 +228,18 @@ class _DemoWriter:
             user = _demo_user(username, first, last)
             self.users[row.clinician_id] = user
             team = self.teams[row.team]
-            role = {"therapist": Role.CLINICIAN, "prescriber": Role.PRESCRIBER}.get(row.role)
+            # The clinical lead (a supervisor) carries a small caseload as a clinician.
+            role = {
+                "therapist": Role.CLINICIAN,
+                "prescriber": Role.PRESCRIBER,
+                "supervisor": Role.CLINICIAN,
+            }[row.role]
             if row.role == "supervisor":
                 # The clinical lead supervises every team and carries a small caseload.
                 for each in self.teams.values():
                     membership_grant(
                         user=user, organisation=self.organisation, role=Role.SUPERVISOR, team=each
                     )
-                role = Role.CLINICIAN
             membership_grant(user=user, organisation=self.organisation, role=role, team=team)
         admin = _demo_user("admin", "Ada", "Mensah")
         membership_grant(user=admin, organisation=self.organisation, role=Role.ADMINISTRATOR)
@@ -277,14 +282,16 @@ class _DemoWriter:
         clinician = self.users[row.clinician_id]  # type: ignore[attr-defined]
         client = self.clients[row.client_id]  # type: ignore[attr-defined]
         child = client.age_group == "child"
-        team = clinician.memberships.exclude(team=None).exclude(role=Role.SUPERVISOR).first().team
+        membership = clinician.memberships.exclude(team=None).exclude(role=Role.SUPERVISOR).first()
+        if membership is None:  # every simulated clinician was given a team in _staff
+            raise ValueError(f"demo clinician {clinician.username} has no team.")
         return Episode(
             client=client,
-            team=team,
+            team=membership.team,
             outcome_measure="cors" if child else "ors",
             alliance_measure="csrs" if child else "srs",
             setting=SETTINGS_FROM_SIMULATION[row.setting],  # type: ignore[attr-defined]
-            started_on=_date_or_none(row.start_date),  # type: ignore[attr-defined]
+            started_on=_date(row.start_date),  # type: ignore[attr-defined]
             ended_on=ended,
             ending=Ending(row.ending) if ended else "",  # type: ignore[attr-defined]
             share_progress_with_client=bool(int(row.episode_id) % 2),  # type: ignore[attr-defined]
@@ -394,7 +401,7 @@ class _DemoWriter:
         discussed = []
         for alert in alerts:
             sim_id = sim_id_of[alert.episode_id]
-            if sim_id in ended or alert.session.number < last[sim_id] - 1:
+            if sim_id in ended or series_number(alert.session) < last[sim_id] - 1:
                 alert.state = AlertState.ACKNOWLEDGED
                 alert.acknowledged_at = alert.session.starts_at + dt.timedelta(hours=1)
                 alert.acknowledged_by = self.users[self.primary[sim_id]]
@@ -468,10 +475,10 @@ class _AllianceWork:
             )
             for k in range(1 + n % 3)
         ]
-        intake = self.outcome.get((sim_id, sessions[0].number))
+        intake = self.outcome.get((sim_id, series_number(sessions[0])))
         task = None
         for index, session in enumerate(sessions):
-            score = self.outcome.get((sim_id, session.number), intake)
+            score = self.outcome.get((sim_id, series_number(session)), intake)
             progress = 2 + (score - intake) / 3 if score is not None and intake else 2 + index
             care.goal_ratings_record(
                 session=session,
@@ -497,8 +504,9 @@ class _AllianceWork:
             self._rupture(sim_id, session, clinician, index)
 
     def _rupture(self, sim_id: object, session: Session, clinician: User, index: int) -> None:
-        now = self.alliance.get((sim_id, session.number))
-        before = self.alliance.get((sim_id, session.number - 1))
+        number = series_number(session)
+        now = self.alliance.get((sim_id, number))
+        before = self.alliance.get((sim_id, number - 1))
         if now is None or before is None or before - now < 2:
             return
         n = int(sim_id)  # type: ignore[call-overload]
@@ -543,6 +551,13 @@ def _date_or_none(value: object) -> dt.date | None:
     if value is None or pd.isna(value):  # type: ignore[call-overload]
         return None
     return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def _date(value: object) -> dt.date:
+    found = _date_or_none(value)
+    if found is None:  # the simulation gives every episode a start
+        raise ValueError("a simulated episode without a start date.")
+    return found
 
 
 def _appointment(day: object, episode_id: int) -> dt.datetime:

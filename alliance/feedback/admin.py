@@ -11,7 +11,7 @@ class AlertAdmin(ScopedAdmin):
     list_display = ["episode", "rule", "severity", "raised_at", "acknowledged_at"]
     list_filter = ["rule", "severity"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -9,13 +9,15 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         # A site's threshold override is checked at start-up: an unknown instrument or a value
         # off the instrument's scale stops the server with a message naming it.
-        from django.conf import settings
+        # Every other clinical setting is checked here too (alliance.clinical_settings).
         from django.core.exceptions import ImproperlyConfigured
 
+        from alliance.clinical_settings import clinical_settings
         from alliance.measures import catalogue
         from alliance.science.series import check_threshold_overrides
 
+        overrides = clinical_settings().thresholds
         try:
-            check_threshold_overrides(settings.ALLIANCE["THRESHOLDS"], catalogue.instruments())
+            check_threshold_overrides(overrides, catalogue.instruments())
         except ValueError as error:
             raise ImproperlyConfigured(f"ALLIANCE_THRESHOLDS: {error}") from None

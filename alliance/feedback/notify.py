@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from alliance import access
 from alliance.accounts.models import User
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback.models import Alert, AlertState
 from alliance.portal import sms
 
@@ -126,7 +127,7 @@ def escalate_risk(alert_id: int, now: dt.datetime | None = None) -> int:
     it) ``RISK_ESCALATE_AFTER_HOURS`` after the care team was told. Does nothing before then,
     once acknowledged, or when already escalated. Returns how many messages were sent."""
     now = now or timezone.now()
-    hours = int(settings.ALLIANCE["RISK_ESCALATE_AFTER_HOURS"])
+    hours = clinical_settings().risk_escalate_after_hours
     claimed = Alert.objects.filter(
         pk=alert_id,
         rule="risk_answer",
@@ -144,4 +145,4 @@ def escalate_risk(alert_id: int, now: dt.datetime | None = None) -> int:
 def escalation_due_at(alert: Alert) -> dt.datetime:
     """When the escalation check of a risk alert should run."""
     told = alert.notified_at or timezone.now()
-    return told + dt.timedelta(hours=int(settings.ALLIANCE["RISK_ESCALATE_AFTER_HOURS"]))
+    return told + dt.timedelta(hours=clinical_settings().risk_escalate_after_hours)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connections
 from django.db.models import Count, F, Max, Min, QuerySet
 
 from alliance import access
 from alliance.accounts.models import Organisation
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback.models import FitStatus, TrajectoryFit
 from alliance.measures.models import Rater, Response
 from alliance.science.growth import GrowthStatistics
@@ -222,15 +222,15 @@ def _summary(n_episodes: int, n_ratings: int) -> DataSummary:
     return DataSummary(
         n_episodes=n_episodes,
         n_ratings=n_ratings,
-        min_episodes=settings.ALLIANCE["TRAJECTORY_MIN_EPISODES"],
-        min_ratings_per_episode=float(settings.ALLIANCE["TRAJECTORY_MIN_RATINGS_PER_EPISODE"]),
+        min_episodes=clinical_settings().trajectory_min_episodes,
+        min_ratings_per_episode=clinical_settings().trajectory_min_ratings_per_episode,
     )
 
 
 def data_summary(organisation_id: int, measures: Sequence[str]) -> dict[str, DataSummary]:
     """Closed episodes and ratings per measure, in one grouped query."""
     counts = {
-        row["instrument"]: row
+        row["instrument"]: (row["episodes"], row["ratings"])
         for row in _closed_ratings(organisation_id, measures)
         .filter(instrument__in=measures)
         .values("instrument")
@@ -238,12 +238,7 @@ def data_summary(organisation_id: int, measures: Sequence[str]) -> dict[str, Dat
         .order_by()
     }
     # A rating in an episode whose outcome measure is another one is left out by _closed_ratings.
-    return {
-        measure: _summary(
-            counts.get(measure, {}).get("episodes", 0), counts.get(measure, {}).get("ratings", 0)
-        )
-        for measure in measures
-    }
+    return {measure: _summary(*counts.get(measure, (0, 0))) for measure in measures}
 
 
 def active_models(organisation_ids: Iterable[int]) -> dict[tuple[int, str], TrajectoryModel]:

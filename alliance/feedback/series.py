@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from alliance.accounts.models import Organisation
 from alliance.care.models import Episode, Session, SessionStatus
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback.selectors import active_models
 from alliance.measures import catalogue
 from alliance.measures.models import Response
@@ -41,6 +41,7 @@ __all__ = [
     "episodes_series",
     "in_series",
     "loaded_episode_series",
+    "series_number",
     "series_sessions",
     "threshold_overrides",
     "thresholds",
@@ -63,6 +64,15 @@ def series_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
     )
 
 
+def series_number(session: Session) -> int:
+    """The number of a session of a series (:func:`series_sessions` reads only numbered ones).
+    Raises ``ValueError`` for a session without one: a cancelled or withdrawn session is no
+    session of a series, and passing one is a programming error."""
+    if session.number is None:
+        raise ValueError(f"session {session.pk}: no number, so no session of a series.")
+    return session.number
+
+
 def in_series(session: Session, responses: Sequence[Response]) -> bool:
     """:func:`series_sessions` for a session already loaded with its responses."""
     if session.number is None:
@@ -77,14 +87,7 @@ def threshold_overrides() -> dict[str, dict[str, float]]:
     ``ALLIANCE_SRS_CUTOFF`` and ``ALLIANCE_SRS_ITEM_CUTOFF`` set the SRS's). An
     ``alliance_cutoff`` or ``alliance_item_cutoff`` left in ``ALLIANCE["ALERTS"]`` by an older
     configuration counts as the SRS's too."""
-    overrides = {
-        code: dict(values) for code, values in settings.ALLIANCE.get("THRESHOLDS", {}).items()
-    }
-    legacy = settings.ALLIANCE["ALERTS"]
-    for old, key in (("alliance_cutoff", "total"), ("alliance_item_cutoff", "item")):
-        if old in legacy:
-            overrides.setdefault("srs", {})[key] = float(legacy[old])
-    return overrides
+    return {code: dict(values) for code, values in clinical_settings().thresholds.items()}
 
 
 def thresholds(code: str, age_group: str = "adult") -> Thresholds:
@@ -95,7 +98,7 @@ def thresholds(code: str, age_group: str = "adult") -> Thresholds:
 
 def band_percentile() -> float:
     """The expected band's lower percentile in force (setting ``ALLIANCE_BAND_PERCENTILE``)."""
-    return float(settings.ALLIANCE["BAND_PERCENTILE"])
+    return clinical_settings().band_percentile
 
 
 def trajectory_model(
@@ -160,8 +163,10 @@ def episode_series(
     model = _model_for(episode.outcome_measure, organisation_id, local_models) if expected else None
     records = [
         SessionRecord(
-            number=session.number,
+            number=series_number(session),
             date=timezone.localdate(session.starts_at),
+            # A CharField with SessionStatus's choices: the stubs type it str, the science core
+            # a Literal of the same values.
             status=session.status,  # type: ignore[arg-type]
             new_task=session.number in new_tasks,
         )
@@ -169,7 +174,7 @@ def episode_series(
     ]
     ratings = [
         RatingRecord(
-            session=session.number,
+            session=series_number(session),
             instrument=response.instrument,
             total=response.total,
             items=_numbers(response.items),

@@ -4,12 +4,12 @@ series, the rules run by ``alliance.science.signals``, and what they found store
 The rules themselves live in the science core; this module only translates.
 """
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,7 @@ from numpy.linalg import LinAlgError
 from alliance.accounts.models import Organisation, User
 from alliance.care.models import Episode, Session
 from alliance.care.selectors import new_task_sessions
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback import tasks
 from alliance.feedback.models import Alert, AlertState, FitStatus, TrajectoryFit
 from alliance.feedback.selectors import (
@@ -33,6 +34,7 @@ from alliance.feedback.series import (  # the readers' public names stay importa
     band_percentile,
     episode_series,
     responses_by_session,
+    series_number,
     series_sessions,
     sessions_by_episode,
     threshold_overrides,
@@ -79,16 +81,11 @@ def alert_settings() -> signals.SignalSettings:
     """The alert thresholds in force: the site's settings (``ALLIANCE["ALERTS"]``) over the
     science core's documented defaults. Its alliance cutoffs are the SRS's in force
     (:func:`thresholds`); the refresh reads each alliance measure's own."""
-    values = {
-        key: value
-        for key, value in settings.ALLIANCE["ALERTS"].items()
-        if key not in ("alliance_cutoff", "alliance_item_cutoff")
-    }
     srs = thresholds("srs")
-    return signals.SignalSettings(
+    return dataclasses.replace(
+        clinical_settings().signals,
         alliance_cutoff=srs.cutoff if srs.cutoff is not None else 36.0,
         alliance_item_cutoff=srs.item_cutoff if srs.item_cutoff is not None else 9.0,
-        **values,
     )
 
 
@@ -151,7 +148,7 @@ def alerts_refresh(episodes: Iterable[Episode], *, notify: bool = True) -> int:
             local_models=local_models,
         )
         numbered = {session.number: session for session in episode_sessions}
-        latest = episode_sessions[-1].number
+        latest = series_number(episode_sessions[-1])
         for state in signals.alert_states(series, rules):
             session = numbered[state.alert.session]
             key = (episode_id, session.pk, state.alert.rule, state.alert.measure)

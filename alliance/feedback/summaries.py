@@ -11,8 +11,9 @@ does it for every episode (``manage.py rebuild_episode_summaries``).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, Window
@@ -84,7 +85,7 @@ def recent_scores(
 
 
 # rule, severity, session, since, priority, the session's start
-_OpenAlert = tuple[str, str, int, int, int, datetime]
+_OpenAlert = tuple[str, str, int | None, int | None, int, datetime]
 
 
 def _open_alerts(ids: Sequence[int]) -> dict[int, list[_OpenAlert]]:
@@ -110,11 +111,13 @@ def _open_alerts(ids: Sequence[int]) -> dict[int, list[_OpenAlert]]:
     return found
 
 
-def _sessions(ids: Sequence[int], now: datetime) -> tuple[dict[int, dict], dict[int, dict]]:
+def _sessions(
+    ids: Sequence[int], now: datetime
+) -> tuple[dict[int, Mapping[str, Any]], dict[int, dict[str, list[datetime]]]]:
     """Per episode: sessions attended and the latest held by ``now`` (one grouped query), and
     the sessions held after ``now`` and booked from ``now`` on (one query, few rows)."""
     held = Q(status__in=_HELD)
-    counts = {
+    counts: dict[int, Mapping[str, Any]] = {
         row["episode_id"]: row
         for row in Session.objects.filter(episode_id__in=ids)
         .values("episode_id")

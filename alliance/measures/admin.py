@@ -9,8 +9,7 @@ class ResponseVersionInline(admin.TabularInline):
     model = ResponseVersion
     extra = 0
     can_delete = False
-    readonly_fields = ["version", "items", "total", "recorded_at", "recorded_by", "reason"]
-    fields = readonly_fields
+    readonly_fields = fields = ("version", "items", "total", "recorded_at", "recorded_by", "reason")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -25,7 +24,7 @@ class ResponseAdmin(ScopedAdmin):
     list_filter = ["instrument", "rater", "method"]
     inlines = [ResponseVersionInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -126,6 +127,16 @@ class SubmissionKeyConflict(ValidationError):
         self.field = field
 
 
+class _Submission(TypedDict):
+    """What makes a submission the same record as a stored response (``_same_record``)."""
+
+    session: Session
+    instrument_code: str
+    rater: str
+    rater_user: User | None
+    about_member: User | None
+
+
 def _same_record(
     response: Response,
     *,
@@ -172,7 +183,7 @@ def response_record(
     nothing about the other record.
     """
     key = idempotency_key or uuid.uuid4()
-    same = {
+    same: _Submission = {
         "session": session,
         "instrument_code": instrument_code,
         "rater": rater,

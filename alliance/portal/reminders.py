@@ -188,11 +188,13 @@ def _plan(session: Session, wanted: _Wanted, now: dt.datetime) -> Invitation:
     )
 
 
-def _enqueue(invitation_id: int, send_at: dt.datetime) -> None:
+def _enqueue(invitation_id: int, send_at: dt.datetime | None) -> None:
     from alliance.portal import tasks
 
     task = tasks.send_planned_invitation
-    if task.get_backend().supports_defer and send_at > timezone.now():
+    # A planned link always has a time (constraint invitation_planned_is_a_link).
+    deferred = send_at is not None and send_at > timezone.now()
+    if task.get_backend().supports_defer and deferred:
         task.using(run_after=send_at).enqueue(invitation_id)
     else:
         task.enqueue(invitation_id)

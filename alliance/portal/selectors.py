@@ -135,6 +135,8 @@ def client_progress(episode: Episode) -> ClientProgress | None:
     by_session: dict[int, ProgressPoint] = {}
     for response in responses:
         number = response.session.number
+        if number is None:  # a session that did not take place is no point of the chart
+            continue
         date = timezone.localdate(response.session.starts_at)
         by_session.setdefault(number, ProgressPoint(number, date, response.total))
     if not by_session:

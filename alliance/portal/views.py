@@ -35,6 +35,7 @@ from alliance.portal.questions import measure_page
 from alliance.portal.wording import in_language
 from alliance.voice import services as voice_services
 from alliance.voice.forms import add_words_fields, words_of
+from alliance.web import signed_in_user
 
 # An error report (the administrators' e-mail) shows no posted answers or codes.
 ANSWERS_ARE_PRIVATE = sensitive_post_parameters()
@@ -339,7 +340,7 @@ def kiosk_staff(request: HttpRequest) -> HttpResponse:
 
 
 def _kiosk_audit(request: HttpRequest, paused: bool) -> None:
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in_user(request)
     membership = Membership.objects.filter(user=user).select_related("organisation").first()
     audit_record(
         actor=user,
@@ -416,7 +417,7 @@ def _take_back(request: HttpRequest, state: dict[str, object]) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest, session_id: int) -> HttpResponse:
     try:
-        session = selectors.session_for_inviting(request.user, session_id)  # type: ignore[arg-type]
+        session = selectors.session_for_inviting(signed_in_user(request), session_id)
     except Session.DoesNotExist:
         raise Http404 from None
     episode = session.episode
@@ -450,7 +451,7 @@ def _invite(
     request: HttpRequest, session: Session, data: dict[str, Any], back: str
 ) -> HttpResponse:
     channel: str = data["channel"]
-    by: User = request.user  # type: ignore[assignment]
+    by = signed_in_user(request)
     measures = [str(code) for code in data["chosen"]]
     about: User | None = data["about_member"]
     try:
@@ -489,7 +490,7 @@ def _link_sent_message(invitation: Invitation) -> str:
 @login_required
 def kiosk_code(request: HttpRequest, invitation_id: int) -> HttpResponse:
     try:
-        invitation = selectors.invitation_for_creator(request.user, invitation_id)  # type: ignore[arg-type]
+        invitation = selectors.invitation_for_creator(signed_in_user(request), invitation_id)
     except Invitation.DoesNotExist:
         raise Http404 from None
     code = visits.kiosk_code_take(request.session, invitation.pk)
@@ -506,7 +507,7 @@ def kiosk_code(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 def _link_for_care_team(request: HttpRequest, invitation_id: int) -> Invitation:
     try:
-        return selectors.invitation_for_care_team(request.user, invitation_id)  # type: ignore[arg-type]
+        return selectors.invitation_for_care_team(signed_in_user(request), invitation_id)
     except Invitation.DoesNotExist:
         raise Http404 from None
 
@@ -519,7 +520,7 @@ def link_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     try:
         fresh = reminders.invitation_resend(
             invitation=invitation,
-            by=request.user,  # type: ignore[arg-type]
+            by=signed_in_user(request),
             link_for=lambda token: request.build_absolute_uri(reverse("portal:link", args=[token])),
         )
     except ValidationError as error:
@@ -533,7 +534,7 @@ def link_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_POST
 def link_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = _link_for_care_team(request, invitation_id)
-    if reminders.invitation_cancel(invitation=invitation, by=request.user):  # type: ignore[arg-type]
+    if reminders.invitation_cancel(invitation=invitation, by=signed_in_user(request)):
         messages.success(request, _("The link was cancelled; it no longer opens the form."))
     else:
         messages.info(request, _("This link was already answered or cancelled."))

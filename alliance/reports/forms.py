@@ -86,10 +86,10 @@ class ReportForm(forms.Form):
         if not isinstance(value, str) or not value or value.isdigit():
             return value
         if name == "team":
-            found = [t for t in self._teams if t.name == value]
+            found = [t.pk for t in self._teams if t.name == value]
         else:
-            found = [p for p in self._people if p.username == value]
-        return str(found[0].pk) if len(found) == 1 else value
+            found = [p.pk for p in self._people if p.username == value]
+        return str(found[0]) if len(found) == 1 else value
 
     def full_clean(self) -> None:
         if self.is_bound and hasattr(self.data, "copy"):

@@ -12,7 +12,6 @@ for every definition.
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from django.conf import settings
 from django.db import router
 from django.db.models import (
     Avg,
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from alliance import access
 from alliance.accounts.models import Organisation, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Ending, Episode, Session, SessionStatus
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
@@ -214,7 +214,7 @@ def report_build(scope: ReportScope) -> Report:
 
 def report_min_clients() -> int:
     """The fewest clients a figure may rest on to be shown (``ALLIANCE_REPORT_MIN_CLIENTS``)."""
-    return int(settings.ALLIANCE["REPORT_MIN_CLIENTS"])
+    return clinical_settings().report_min_clients
 
 
 def _clients_in_range(scope: ReportScope) -> int:

@@ -6,7 +6,6 @@ Administrators and supervisors of the organisation may look; only administrators
 choose the model in use (docs/trajectories.md).
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from alliance.accounts.models import Organisation
 from alliance.audit.models import Action
 from alliance.audit.services import privilege_record, request_address
 from alliance.clinic.explain import localized
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
 from alliance.formats import local
@@ -72,7 +72,7 @@ def _departures(model: TrajectoryModel | None, measure: str) -> dict[str, object
     its interval (the site's level), at the preview's intakes and sessions; None if nowhere."""
     if model is None or model.source != "local_fit":
         return None
-    level = float(settings.ALLIANCE["INTERVAL_LEVEL"])
+    level = clinical_settings().interval_level
     found = departures(
         model,
         default_model(measure),

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,7 +184,7 @@ def _scored_items(
     row: int,
     instrument: Instrument,
     items: dict[str, Any],
-    record: dict[str, Any],
+    record: Mapping[Hashable, Any],  # a row of DataFrame.to_dict("records")
     errors: list[RowError],
 ) -> dict[str, float]:
     """The item answers, checked to add up to the score (nothing when the row has only a score)."""

@@ -91,7 +91,7 @@ def research_csv(*, organisation: Organisation, key: bytes) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    seen: set[tuple[int, int, str, str]] = set()
+    seen: set[tuple[int, int | None, str, str]] = set()
     for response in responses:
         session = response.session
         once = (session.episode_id, session.number, response.instrument, response.rater)

@@ -185,8 +185,8 @@ class _Exporter:
         for entries in [*(e.history for e in self.episodes), *(s.history for s in self.sessions)]:
             ids.update(_history_ids(entries))
         ids.update(voice_user_ids(org))
-        ids.discard(None)
-        return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
+        known = {pk for pk in ids if pk is not None}
+        return dict(User.objects.filter(pk__in=known).values_list("pk", "username"))
 
     def document(self) -> Record:
         org = self.org

@@ -306,6 +306,11 @@ def _time(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
 
 
+def _moment(text: str) -> dt.datetime:
+    """A time the record always has (a required field of the export)."""
+    return dt.datetime.fromisoformat(text)
+
+
 def voice_restore(
     *,
     episode: Episode,
@@ -349,7 +354,7 @@ def _agenda(
                 response_id=keys.get(r["response"]) if r["response"] else None,
                 position=r["position"],
                 text=r["text"],
-                created_at=_time(r["created_at"]),
+                created_at=_moment(r["created_at"]),
                 covered_at=_time(r["covered_at"]),
                 covered_by=user(r["covered_by"]),
             )
@@ -362,7 +367,7 @@ def _agenda(
             AgendaItemChange(
                 item=item,
                 covered=c["covered"],
-                changed_at=_time(c["changed_at"]),
+                changed_at=_moment(c["changed_at"]),
                 changed_by=user(c["changed_by"]),
             )
             for item, r in zip(items, fresh, strict=True)
@@ -390,7 +395,7 @@ def _comments(
                 response_id=keys[r["response"]],
                 session_id=responses[keys[r["response"]]].session_id,
                 text=r["text"],
-                created_at=_time(r["created_at"]),
+                created_at=_moment(r["created_at"]),
             )
             for r in records
             if keys[r["response"]] not in have
@@ -418,7 +423,7 @@ def _hopes(
                 response_id=keys.get(r["response"]) if r["response"] else None,
                 hopes=r["hopes"],
                 theory_of_change=r["theory_of_change"],
-                created_at=_time(r["created_at"]),
+                created_at=_moment(r["created_at"]),
             )
             for r in records
             if (_iso(r["created_at"]), r["hopes"], r["theory_of_change"]) not in have
@@ -457,7 +462,7 @@ def _baseline(
                 subscales=scored["subscales"],
                 band=scored.get("band", ""),
                 prorated=scored.get("prorated", False),
-                answered_at=_time(record["answered_at"]),
+                answered_at=_moment(record["answered_at"]),
                 idempotency_key=key,
             )
         ],

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from alliance import access
 from alliance.voice.models import TeamSharing
+from alliance.web import signed_in_user
 
 
 @admin.register(TeamSharing)
@@ -14,7 +15,7 @@ class TeamSharingAdmin(admin.ModelAdmin):
     list_display = ["team", "clients_may_see_progress"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TeamSharing]:
-        managed = access.managed_teams(request.user)  # type: ignore[arg-type]
+        managed = access.managed_teams(signed_in_user(request))
         return super().get_queryset(request).filter(team__in=managed)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -23,6 +24,8 @@ class TeamSharingAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
+        # Asked on the admin's log-in page too, for an anonymous visitor: managed_teams
+        # answers none for one, though it is typed for a User.
         return access.managed_teams(request.user).exists()  # type: ignore[arg-type]
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:

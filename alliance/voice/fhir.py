@@ -12,6 +12,7 @@ A QuestionnaireResponse carries, after the measure's own items:
 The Questionnaire of each measure declares the same items.
 """
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from alliance import access
@@ -114,7 +115,7 @@ def voice_link_ids() -> frozenset[str]:
     return frozenset(links | {"strong-preference"})
 
 
-def words_from_items(items: list[dict[str, Any]]) -> dict[str, Any]:
+def words_from_items(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The client's words in a posted QuestionnaireResponse's items (``valueString``)."""
     text: dict[str, str] = {}
     for entry in items:

@@ -26,7 +26,7 @@ from alliance.care.models import Episode, Session, SessionMode, SessionStatus
 
 __all__ = ["STATUS", "AppointmentError", "appointment", "appointment_create"]
 
-STATUS = {
+STATUS: dict[str, str] = {
     SessionStatus.SCHEDULED: "booked",
     SessionStatus.ATTENDED: "fulfilled",
     SessionStatus.CANCELLED: "cancelled",

@@ -75,7 +75,7 @@ def episode_of_care(episode: Episode) -> dict[str, Any]:
         resource["careManager"] = {
             "display": primary.member.get_full_name() or primary.member.username
         }
-    extensions = []
+    extensions: list[dict[str, Any]] = []
     if episode.ending:
         extensions.append({"url": ENDING_EXTENSION, "valueCode": episode.ending})
     if episode.continues_id:

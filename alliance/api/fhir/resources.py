@@ -41,7 +41,7 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 # Codes of our own for instruments and answers that have no LOINC code.
 TOTAL_SYSTEM = "urn:alliance:instrument-total"
 ANSWER_SYSTEM = "urn:alliance:answer"
-ENCOUNTER_STATUS = {
+ENCOUNTER_STATUS: dict[str, str] = {
     SessionStatus.SCHEDULED: "planned",
     SessionStatus.ATTENDED: "finished",
     # FHIR R4's Encounter has no "did not attend": that belongs on an Appointment.

@@ -82,7 +82,7 @@ def _review_initial(task: Task) -> dict[str, str] | None:
     return {"outcome": task.outcome, "note": task.review_note}
 
 
-def _label(labels: Mapping[str, Promise], code: str) -> Promise | str:
+def _label(labels: Mapping[str, Promise | str], code: str) -> Promise | str:
     return labels.get(code, code)
 
 

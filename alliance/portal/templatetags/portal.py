@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from alliance import access
+from alliance.accounts.models import User
 from alliance.care import plans
 from alliance.care.models import Session
 from alliance.measures import catalogue
@@ -104,8 +105,10 @@ def portal_session_links(context: template.Context, session: Session) -> dict[st
     with "Send again" and "Cancel" for the client's care team. Two queries whatever the page."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    may_change = bool(user and user.is_authenticated) and access.is_on_care_team(
-        user, session.episode
+    may_change = (
+        isinstance(user, User)
+        and user.is_authenticated
+        and access.is_on_care_team(user, session.episode)
     )
     now = timezone.now()
     return {
