@@ -221,11 +221,12 @@ def _compared(group: str, better_side: str) -> str:
 
 def _figure(chart: alt.TopLevelMixin, label: str, caption: str, numbers: str) -> str:
     """A chart with its text alternative: a short label, a caption and the plotted numbers."""
+    numbers_title = _("The numbers in this chart")
     return (
         f'<figure><div class="chart" role="img" aria-label="{html.escape(label)}">'
         f"{_svg(chart)}</div>"
         f"<figcaption>{_e(caption)}</figcaption>"
-        f"<details><summary>{_e(_('The numbers in this chart'))}</summary>{numbers}</details>"
+        f"<details><summary>{_e(numbers_title)}</summary>{numbers}</details>"
         "</figure>"
     )
 
@@ -234,12 +235,14 @@ def _totals(summary: Mapping[str, Any]) -> str:
     measures = ", ".join(
         f"{code} ({_number(count)})" for code, count in summary["ratings_per_measure"].items()
     )
-    return (
-        f"<dt>{_e(_('Ratings'))}</dt><dd>{_number(summary['n_ratings'])}</dd>"
-        f"<dt>{_e(_('Episodes'))}</dt><dd>{_number(summary['n_episodes'])}</dd>"
-        f"<dt>{_e(_('Clinicians'))}</dt><dd>{_number(summary['n_clinicians'])}</dd>"
-        f"<dt>{_e(_('Ratings per measure'))}</dt><dd>{_e(measures)}</dd>"
-    )
+    # (Words outside the f-strings: makemessages does not read inside them.)
+    rows = [
+        (_("Ratings"), _number(summary["n_ratings"])),
+        (_("Episodes"), _number(summary["n_episodes"])),
+        (_("Clinicians"), _number(summary["n_clinicians"])),
+        (_("Ratings per measure"), _e(measures)),
+    ]
+    return "".join(f"<dt>{_e(name)}</dt><dd>{value}</dd>" for name, value in rows)
 
 
 def _section(name: str, heading: str, note: str, body: str) -> dict[str, str]:
@@ -254,9 +257,8 @@ def _changes(counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
         "or on a measure without a published value for their age group, are unclassified."
     )
     if not counts:
-        return _section(
-            "changes", heading, note, f"<p>{_e(_('No outcome measure was rated.'))}</p>"
-        )
+        empty = _("No outcome measure was rated.")
+        return _section("changes", heading, note, f"<p>{_e(empty)}</p>")
     rows = [
         [measure, *(found[c] for c in _CLASSES), found["unclassified"], sum(found.values())]
         for measure, found in counts.items()
@@ -402,7 +404,8 @@ def _alerts(by_rule: Mapping[str, int]) -> dict[str, str]:
         "A research file has no missed appointments, so no ghosting alert can be raised from it."
     )
     if not by_rule:
-        return _section("alerts", heading, note, f"<p>{_e(_('No alerts.'))}</p>")
+        empty = _("No alerts.")
+        return _section("alerts", heading, note, f"<p>{_e(empty)}</p>")
     names = [_(_RULE_NAMES.get(r.__name__, r.__name__.replace("_", " "))) for r in RULES]
     rows = [[name, by_rule.get(rule.__name__, 0)] for name, rule in zip(names, RULES, strict=True)]
     table = _table(_("Alerts by rule"), [_("Rule"), _("Alerts")], rows)
