@@ -160,7 +160,8 @@ def _digits(value: float | int, digits: int) -> str:
     """``value`` with thousands grouped, written with the language's separators."""
     speaking = _current.get()
     plain = f"{value:,}" if isinstance(value, int) else f"{value:,.{digits}f}"
-    return plain.translate(str.maketrans({",": speaking.thousands, ".": speaking.decimal}))
+    marks: dict[str, str | int | None] = {",": speaking.thousands, ".": speaking.decimal}
+    return plain.translate(str.maketrans(marks))
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -204,7 +205,8 @@ def _svg(chart: alt.TopLevelMixin) -> str:
         .configure_title(fontSize=15)
     )
     locales = chart_locales(_current.get().code)
-    return str(vl_convert.vegalite_to_svg(readable.to_dict(), **locales))
+    # vl-convert's stubs list the locale names as literals; chart_locales gives known ones.
+    return str(vl_convert.vegalite_to_svg(readable.to_dict(), **locales))  # type: ignore[arg-type]
 
 
 def _by_id(clinician: object) -> tuple[int, int, str]:

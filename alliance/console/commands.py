@@ -12,16 +12,25 @@ Called in-process (``call_command``: ``alliance demo``, the worker, the tests) i
 language its caller has active, and the process's gettext domain is left alone.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_lazy as _gettext_lazy
 
 from alliance.console.language import chosen, install_default_domain
 
-__all__ = ["ARGPARSE_WORDS", "DJANGO_OPTION_HELP", "LocalisedCommand"]
+__all__ = ["ARGPARSE_WORDS", "DJANGO_OPTION_HELP", "LocalisedCommand", "gettext_lazy"]
+
+
+def gettext_lazy(message: str) -> str:
+    """Django's ``gettext_lazy`` for a command's ``help`` and its options' help, typed as the
+    text ``BaseCommand.help`` and argparse take: :meth:`LocalisedCommand.create_parser` makes
+    it text in the language in force. (The same name, so ``makemessages`` finds the strings.)"""
+    return cast(str, _gettext_lazy(message))
+
 
 # argparse's words as argparse writes them (placeholders included), marked so the catalogue
 # holds them; argparse itself looks them up.

@@ -11,10 +11,9 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alliance.audit.roles import RoleRefused, audit_role_set_up
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 
 
 class Command(LocalisedCommand):

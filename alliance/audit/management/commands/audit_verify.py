@@ -9,10 +9,10 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from alliance.audit.verify import audit_chain_verify
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 
 
 class Command(LocalisedCommand):

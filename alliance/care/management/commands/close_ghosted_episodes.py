@@ -2,10 +2,10 @@ import datetime as dt
 
 from django.core.management.base import CommandParser
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from alliance.care.services import episodes_close_ghosted
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 
 
 class Command(LocalisedCommand):

@@ -1,8 +1,7 @@
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 from alliance.demo.clinic import DEMO_PASSWORD, load_demo
 
 

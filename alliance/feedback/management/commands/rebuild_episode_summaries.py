@@ -9,9 +9,9 @@ docs/clinic.md, "The caseload's summary".
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 from alliance.feedback.summaries import episode_summaries_rebuild
 
 

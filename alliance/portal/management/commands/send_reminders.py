@@ -1,6 +1,6 @@
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 from alliance.portal.reminders import send_due
 
 

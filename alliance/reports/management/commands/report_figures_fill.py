@@ -1,10 +1,10 @@
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from alliance.accounts.models import Organisation
 from alliance.care.models import Episode
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 from alliance.reports.stored import figures_fill
 
 

@@ -14,11 +14,11 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from alliance.accounts.models import Organisation
 from alliance.clinic.explain import number
-from alliance.console.commands import LocalisedCommand
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
 from alliance.formats import local
