@@ -41,7 +41,6 @@ def gettext_noop(message: str) -> str:
 # The words typer translates itself with Python's gettext (default domain), exactly as typer
 # writes them (placeholders included): marked here so the one catalogue holds them.
 TYPER_WORDS = (
-    gettext_noop("Show this message and exit."),
     gettext_noop("Options"),
     gettext_noop("Commands"),
     gettext_noop("Arguments"),

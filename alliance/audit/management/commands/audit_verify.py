@@ -29,6 +29,8 @@ class Command(LocalisedCommand):
             ),
         )
 
+    # The English says "events" whatever the count, as before (scripts read it); the plural
+    # forms are the languages'.
     def handle(self, *args: Any, **options: Any) -> None:
         known = str(options["known_head"]).strip().lower()
         report = audit_chain_verify(connection, known=known)
@@ -39,7 +41,7 @@ class Command(LocalisedCommand):
                 % {"event": report.broken, "reason": report.reason}
                 + " "
                 + ngettext(
-                    "%(count)d event before it is intact.",
+                    "%(count)d events before it are intact.",
                     "%(count)d events before it are intact.",
                     intact,
                 )
@@ -57,7 +59,7 @@ class Command(LocalisedCommand):
             )
         self.stdout.write(
             ngettext(
-                "The audit log is intact: %(count)d event, chained to the one before.",
+                "The audit log is intact: %(count)d events, each chained to the one before.",
                 "The audit log is intact: %(count)d events, each chained to the one before.",
                 report.events,
             )
