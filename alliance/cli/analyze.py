@@ -199,7 +199,11 @@ def run(
         return BAD_INPUT
     except RatingsError as bad:
         for error in bad.errors:
-            _say(str(error))
+            # The science core says what is wrong with the cell (in English); where it is, here.
+            _say(
+                _("row %(row)d, column %(column)s: %(message)s")
+                % {"row": error.row, "column": error.column, "message": error.message}
+            )
         _say(
             ngettext(
                 "alliance analyze: %(count)d problem in %(file)s; nothing was written.",
@@ -407,6 +411,19 @@ def _say(message: str) -> None:
 
 ProgressCallback = Callable[[str, int, int], None]
 
+# The stages' names are the science core's and this module's (plain English keys); the bars
+# show them in the command line's language. Another name (e.g. the transfer commands' already
+# translated label) is shown as it comes.
+STAGE_LABELS = {
+    "checking rows": _("checking rows"),
+    "changes": _("changes"),
+    "expected trajectories": _("expected trajectories"),
+    "alert rules": _("alert rules"),
+    "clinician effects": _("clinician effects"),
+    "writing the JSON": _("writing the JSON"),
+    "report": _("report"),
+}
+
 
 @contextmanager
 def progress_bars() -> Iterator[ProgressCallback]:
@@ -426,7 +443,8 @@ def progress_bars() -> Iterator[ProgressCallback]:
 
     def advance(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
-            tasks[stage] = int(bars.add_task(stage, total=total))
+            label = STAGE_LABELS.get(stage, stage)
+            tasks[stage] = int(bars.add_task(label, total=total))
         bars.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
     with bars:

@@ -4,19 +4,35 @@ Built from the analysis JSON (so the page shows exactly what the JSON holds). Ch
 specifications made with Altair and rendered to inline SVG by vl-convert: no script, no CDN, no
 external file. Every chart comes with a caption and its numbers as a table (the text alternative).
 Clinicians are listed by id with intervals, never ranked.
+
+The page is ``templates/analysis_report.html`` (a :class:`string.Template`: the command line
+never sets Django up) filled with words in the report's language (the command line's, from the
+environment, unless ``render_report`` is given one) and numbers and dates written as that
+language writes them (``alliance/formats/<language>/formats.py``: "1.234,5" in Dutch and
+German). Names from the data (measures, clinician ids, the science core's notes and citations)
+are shown as they are.
 """
 
 from __future__ import annotations
 
+import gettext as _gettext
 import html
-from collections.abc import Iterable, Mapping, Sequence
+import importlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from string import Template
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import vl_convert
 
+from alliance.cli.language import LANGUAGE_CODE
+from alliance.console.language import translations
 from alliance.science.signals import RULES
 
 __all__ = ["MIN_PATH_RATINGS", "render_report"]
@@ -24,69 +40,144 @@ __all__ = ["MIN_PATH_RATINGS", "render_report"]
 MIN_PATH_RATINGS = 5
 """Sessions with fewer ratings than this are left out of the path charts (too noisy to read)."""
 
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "analysis_report.html"
+
+
+def gettext_noop(message: str) -> str:
+    return message
+
+
 _CLASSES = {
-    "recovered": ("Recovered", "#2166ac"),
-    "reliably_improved": ("Reliably improved", "#67a9cf"),
-    "no_reliable_change": ("No reliable change", "#bababa"),
-    "reliably_deteriorated": ("Reliably deteriorated", "#d6604d"),
+    "recovered": (gettext_noop("Recovered"), "#2166ac"),
+    "reliably_improved": (gettext_noop("Reliably improved"), "#67a9cf"),
+    "no_reliable_change": (gettext_noop("No reliable change"), "#bababa"),
+    "reliably_deteriorated": (gettext_noop("Reliably deteriorated"), "#d6604d"),
 }
 _COMPARED = {
-    "better than average": "#2166ac",
-    "not distinguishable": "#8c8c8c",
-    "worse than average": "#d6604d",
+    "better than average": (gettext_noop("better than average"), "#2166ac"),
+    "not distinguishable": (gettext_noop("not distinguishable"), "#8c8c8c"),
+    "worse than average": (gettext_noop("worse than average"), "#d6604d"),
 }
-_STYLE = """
-body { font-family: system-ui, sans-serif; line-height: 1.5; color: #1a1a1a; margin: 0; }
-main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
-h1, h2, h3 { line-height: 1.25; }
-table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.95rem; }
-caption { text-align: left; font-weight: 600; padding-bottom: 0.25rem; }
-th, td { border-bottom: 1px solid #ccc; padding: 0.2rem 0.6rem; text-align: left; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1rem 0 1.5rem; }
-figcaption { font-size: 0.95rem; max-width: 45rem; }
-.chart svg { max-width: 100%; height: auto; }
-.note { color: #444; font-size: 0.95rem; max-width: 45rem; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 0.1rem 1rem; }
-dt { font-weight: 600; }
-"""
+# The rules' short names, as the caseload shows them (alliance/clinic/explain.py, same words).
+_RULE_NAMES = {
+    "risk_answer": gettext_noop("Risk answer"),
+    "not_on_track": gettext_noop("Not on track"),
+    "reliable_deterioration": gettext_noop("Reliably worse"),
+    "low_alliance": gettext_noop("Low alliance"),
+    "alliance_drop": gettext_noop("Alliance fell"),
+    "rating_discrepancy": gettext_noop("Ratings differ"),
+    "ghosting_risk": gettext_noop("Missed after a low alliance"),
+    "perfect_alliance_streak": gettext_noop("Always a perfect alliance"),
+    "no_outcome_measure": gettext_noop("No outcome measure"),
+}
 
 
-def render_report(result: Mapping[str, Any], *, source: str, when: datetime) -> str:
-    """The whole report page for an analysis JSON (``Analysis.to_json_dict()``)."""
-    sections = [
-        _summary(result["summary"], source, when),
-        _changes(result["summary"]["classification_counts"]),
-        _talking_therapies(result["summary"]["nhs_talking_therapies"]),
-        _trajectories(result["etr"]),
-        _alerts(result["summary"]["alerts_by_rule"]),
-        _clinicians(result["clinicians"]),
-        _alliance_outcome(result["alliance_outcome"]),
-    ]
-    return (
-        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Alliance analysis of {_e(source)}</title>\n<style>{_STYLE}</style>\n"
-        "</head>\n<body>\n<main>\n" + "\n".join(sections) + "\n</main>\n</body>\n</html>\n"
+@dataclass(frozen=True)
+class _Language:
+    """The report's language: its words, and how it writes numbers and a date with a time."""
+
+    code: str
+    words: _gettext.NullTranslations
+    decimal: str
+    thousands: str
+    when: str  # a strftime pattern
+
+
+_STRFTIME = {"d": "%d", "j": "%-d", "m": "%m", "n": "%-m", "Y": "%Y", "y": "%y", "H": "%H",
+             "G": "%-H", "i": "%M"}  # fmt: skip
+
+
+def _language(code: str) -> _Language:
+    try:
+        formats = importlib.import_module(f"alliance.formats.{code}.formats")
+    except ImportError:
+        formats = importlib.import_module("alliance.formats.en.formats")
+    pattern = "".join(_STRFTIME.get(char, char) for char in formats.SHORT_DATETIME_FORMAT)
+    return _Language(
+        code=code,
+        words=translations(code),
+        decimal=formats.DECIMAL_SEPARATOR,
+        thousands=formats.THOUSAND_SEPARATOR,
+        when=pattern + " UTC",
     )
 
 
+_current: ContextVar[_Language] = ContextVar("report_language")
+
+
+@contextmanager
+def _speaking(code: str) -> Iterator[_Language]:
+    token = _current.set(_language(code))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def _(message: str) -> str:
+    return _current.get().words.gettext(message)
+
+
+def ngettext(singular: str, plural: str, number: int) -> str:
+    return _current.get().words.ngettext(singular, plural, number)
+
+
+def render_report(
+    result: Mapping[str, Any], *, source: str, when: datetime, language: str | None = None
+) -> str:
+    """The whole report page for an analysis JSON (``Analysis.to_json_dict()``), in
+    ``language`` (default: the command line's)."""
+    with _speaking(language or LANGUAGE_CODE) as speaking:
+        summary = result["summary"]
+        title = _("Alliance analysis of %(file)s") % {"file": source}
+        words = {
+            "lang": speaking.code,
+            "title": _e(title),
+            "made": _e(
+                _(
+                    "Made %(when)s by alliance analyze. The JSON file written alongside holds "
+                    "every episode, outcome and alert; this page shows the totals and charts."
+                )
+                % {"when": when.strftime(speaking.when)}
+            ),
+            "totals": _totals(summary),
+            **_changes(summary["classification_counts"]),
+            **_talking_therapies(summary["nhs_talking_therapies"]),
+            **_trajectories(result["etr"]),
+            **_alerts(summary["alerts_by_rule"]),
+            **_clinicians(result["clinicians"]),
+            **_alliance_outcome(result["alliance_outcome"]),
+        }
+        return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(words)
+
+
 def _e(text: object) -> str:
-    return html.escape(str(text))
+    """Text for an element's content (quotes stay as written)."""
+    return html.escape(str(text), quote=False)
+
+
+def _digits(value: float | int, digits: int) -> str:
+    """``value`` with thousands grouped, written with the language's separators."""
+    speaking = _current.get()
+    plain = f"{value:,}" if isinstance(value, int) else f"{value:,.{digits}f}"
+    marks: dict[str, str | int | None] = {",": speaking.thousands, ".": speaking.decimal}
+    return plain.translate(str.maketrans(marks))
 
 
 def _number(value: Any, digits: int = 1) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.{digits}f}"
+        return _("yes") if value else _("no")
+    return _digits(value, digits)
+
+
+def _percent(value: float, digits: int = 0) -> str:
+    return _("%(number)s%%") % {"number": _digits(value, digits)}
 
 
 def _share(part: int, whole: int) -> str:
-    return "–" if whole == 0 else f"{100 * part / whole:.0f}%"
+    return "–" if whole == 0 else _percent(100 * part / whole)
 
 
 def _table(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -106,12 +197,16 @@ def _table(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -
 
 
 def _svg(chart: alt.TopLevelMixin) -> str:
+    from alliance.formats import chart_locales
+
     readable = (
         chart.configure_axis(labelFontSize=12, titleFontSize=13)
         .configure_legend(labelFontSize=12, titleFontSize=13)
         .configure_title(fontSize=15)
     )
-    return str(vl_convert.vegalite_to_svg(readable.to_dict()))
+    locales = chart_locales(_current.get().code)
+    # vl-convert's stubs list the locale names as literals; chart_locales gives known ones.
+    return str(vl_convert.vegalite_to_svg(readable.to_dict(), **locales))  # type: ignore[arg-type]
 
 
 def _by_id(clinician: object) -> tuple[int, int, str]:
@@ -128,70 +223,82 @@ def _compared(group: str, better_side: str) -> str:
 
 def _figure(chart: alt.TopLevelMixin, label: str, caption: str, numbers: str) -> str:
     """A chart with its text alternative: a short label, a caption and the plotted numbers."""
+    numbers_title = _("The numbers in this chart")
     return (
-        f'<figure><div class="chart" role="img" aria-label="{_e(label)}">{_svg(chart)}</div>'
+        f'<figure><div class="chart" role="img" aria-label="{html.escape(label)}">'
+        f"{_svg(chart)}</div>"
         f"<figcaption>{_e(caption)}</figcaption>"
-        f"<details><summary>The numbers in this chart</summary>{numbers}</details></figure>"
+        f"<details><summary>{_e(numbers_title)}</summary>{numbers}</details>"
+        "</figure>"
     )
 
 
-def _summary(summary: Mapping[str, Any], source: str, when: datetime) -> str:
+def _totals(summary: Mapping[str, Any]) -> str:
     measures = ", ".join(
-        f"{code} ({count:,})" for code, count in summary["ratings_per_measure"].items()
+        f"{code} ({_number(count)})" for code, count in summary["ratings_per_measure"].items()
     )
-    return (
-        f"<h1>Alliance analysis of {_e(source)}</h1>\n"
-        f'<p class="note">Made {_e(when.strftime("%Y-%m-%d %H:%M UTC"))} by alliance analyze. '
-        "The JSON file written alongside holds every episode, outcome and alert; this page "
-        "shows the totals and charts.</p>\n<dl>"
-        f"<dt>Ratings</dt><dd>{summary['n_ratings']:,}</dd>"
-        f"<dt>Episodes</dt><dd>{summary['n_episodes']:,}</dd>"
-        f"<dt>Clinicians</dt><dd>{summary['n_clinicians']:,}</dd>"
-        f"<dt>Ratings per measure</dt><dd>{_e(measures)}</dd></dl>"
-    )
+    # (Words outside the f-strings: makemessages does not read inside them.)
+    rows = [
+        (_("Ratings"), _number(summary["n_ratings"])),
+        (_("Episodes"), _number(summary["n_episodes"])),
+        (_("Clinicians"), _number(summary["n_clinicians"])),
+        (_("Ratings per measure"), _e(measures)),
+    ]
+    return "".join(f"<dt>{_e(name)}</dt><dd>{value}</dd>" for name, value in rows)
 
 
-def _changes(counts: Mapping[str, Mapping[str, int]]) -> str:
-    intro = (
-        "<h2>Change from first to last rating</h2>\n<p class='note'>Reliable and clinically "
-        "significant change (Jacobson &amp; Truax 1991) with each measure's cutoff and "
-        "reliable-change value for the client's age group. Episodes with one rating, or on a "
-        "measure without a published value for their age group, are unclassified.</p>"
+def _section(name: str, heading: str, note: str, body: str) -> dict[str, str]:
+    return {f"{name}_heading": _e(heading), f"{name}_note": _e(note), name: body}
+
+
+def _changes(counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
+    heading = _("Change from first to last rating")
+    note = _(
+        "Reliable and clinically significant change (Jacobson & Truax 1991) with each measure's "
+        "cutoff and reliable-change value for the client's age group. Episodes with one rating, "
+        "or on a measure without a published value for their age group, are unclassified."
     )
     if not counts:
-        return intro + "<p>No outcome measure was rated.</p>"
+        empty = _("No outcome measure was rated.")
+        return _section("changes", heading, note, f"<p>{_e(empty)}</p>")
     rows = [
         [measure, *(found[c] for c in _CLASSES), found["unclassified"], sum(found.values())]
         for measure, found in counts.items()
     ]
-    header = ["Measure", *(label for label, _ in _CLASSES.values()), "Unclassified", "Episodes"]
-    table = _table("Episodes by class of change", header, rows)
-    caption = (
+    header = [
+        _("Measure"),
+        *(_(label) for label, _colour in _CLASSES.values()),
+        _("Unclassified"),
+        _("Episodes"),
+    ]
+    table = _table(_("Episodes by class of change"), header, rows)
+    caption = _(
         "Bars show, per measure, the share of classified episodes that recovered, improved "
         "reliably, did not change reliably or deteriorated reliably."
     )
-    chart = _class_chart(counts)
-    return intro + _figure(chart, "Stacked bars of change classes per measure", caption, table)
+    label = _("Stacked bars of change classes per measure")
+    body = _figure(_class_chart(counts), label, caption, table)
+    return _section("changes", heading, note, body)
 
 
 def _class_chart(counts: Mapping[str, Mapping[str, int]]) -> alt.Chart:
     frame = pd.DataFrame(
         [
-            {"measure": m, "class": _CLASSES[c][0], "order": i, "episodes": found[c]}
+            {"measure": m, "class": _(_CLASSES[c][0]), "order": i, "episodes": found[c]}
             for m, found in counts.items()
             for i, c in enumerate(_CLASSES)
         ]
     )
-    labels = [label for label, _ in _CLASSES.values()]
-    colours = alt.Scale(domain=labels, range=[colour for _, colour in _CLASSES.values()])
-    share = alt.X("episodes:Q", stack="normalize", title="Share", axis=alt.Axis(format="%"))
+    labels = [_(label) for label, _colour in _CLASSES.values()]
+    colours = alt.Scale(domain=labels, range=[colour for _label, colour in _CLASSES.values()])
+    share = alt.X("episodes:Q", stack="normalize", title=_("Share"), axis=alt.Axis(format="%"))
     chart: alt.Chart = (
-        alt.Chart(frame, title="Share of classified episodes by class of change")
+        alt.Chart(frame, title=_("Share of classified episodes by class of change"))
         .mark_bar()
         .encode(
-            y=alt.Y("measure:N", title="Measure"),
+            y=alt.Y("measure:N", title=_("Measure")),
             x=share,
-            color=alt.Color("class:N", sort=labels, scale=colours, title="Class"),
+            color=alt.Color("class:N", sort=labels, scale=colours, title=_("Class")),
             order=alt.Order("order:Q"),
         )
         .properties(width=480)
@@ -199,51 +306,53 @@ def _class_chart(counts: Mapping[str, Mapping[str, int]]) -> alt.Chart:
     return chart
 
 
-def _talking_therapies(totals: Mapping[str, Any]) -> str:
-    intro = (
-        "<h2>NHS Talking Therapies outcomes</h2>\n<p class='note'>Adult episodes rated on both "
-        "PHQ-9 and GAD-7. Caseness: PHQ-9 10 or more, or GAD-7 8 or more, at the first rating. "
-        "A finished course has two or more sessions (NHS Talking Therapies manual, NHS England "
-        "2024).</p>"
+def _talking_therapies(totals: Mapping[str, Any]) -> dict[str, str]:
+    heading = _("NHS Talking Therapies outcomes")
+    note = _(
+        "Adult episodes rated on both PHQ-9 and GAD-7. Caseness: PHQ-9 10 or more, or GAD-7 8 "
+        "or more, at the first rating. A finished course has two or more sessions (NHS Talking "
+        "Therapies manual, NHS England 2024)."
     )
     if totals["n_episodes"] == 0:
-        return intro + "<p>No adult episode was rated on both PHQ-9 and GAD-7.</p>"
+        empty = _("No adult episode was rated on both PHQ-9 and GAD-7.")
+        return _section("talking_therapies", heading, note, f"<p>{_e(empty)}</p>")
     cases = totals["finished_cases"]
     rows = [
-        ["Episodes with both measures", totals["n_episodes"], ""],
-        ["Cases at the start", totals["caseness"], ""],
-        ["Cases that finished a course", cases, ""],
-        ["Recovered", totals["recovered"], _share(totals["recovered"], cases)],
-        ["Reliable improvement", totals["reliable_improvement"], ""],
+        [_("Episodes with both measures"), totals["n_episodes"], ""],
+        [_("Cases at the start"), totals["caseness"], ""],
+        [_("Cases that finished a course"), cases, ""],
+        [_("Recovered"), totals["recovered"], _share(totals["recovered"], cases)],
+        [_("Reliable improvement"), totals["reliable_improvement"], ""],
         [
-            "Reliable recovery",
+            _("Reliable recovery"),
             totals["reliable_recovery"],
             _share(totals["reliable_recovery"], cases),
         ],
-        ["Reliable deterioration", totals["reliable_deterioration"], ""],
+        [_("Reliable deterioration"), totals["reliable_deterioration"], ""],
     ]
-    caption = "Talking Therapies totals (rates over cases that finished a course)"
-    return intro + _table(caption, ["Outcome", "Episodes", "Rate"], rows)
+    caption = _("Talking Therapies totals (rates over cases that finished a course)")
+    table = _table(caption, [_("Outcome"), _("Episodes"), _("Rate")], rows)
+    return _section("talking_therapies", heading, note, table)
 
 
-def _trajectories(etr: Mapping[str, Mapping[str, Any]]) -> str:
-    parts = [
-        "<h2>Expected treatment response</h2>\n<p class='note'>For each outcome measure: the "
-        "average score of the clients rated at each session, beside the average of what each "
-        "client's expected path predicted from their own intake score (Finch, Lambert &amp; "
-        f"Schaalje 2001), with the band's average edges. Sessions with fewer than "
-        f"{MIN_PATH_RATINGS} ratings are left out of the charts.</p>"
-    ]
+def _trajectories(etr: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    heading = _("Expected treatment response")
+    note = _(
+        "For each outcome measure: the average score of the clients rated at each session, "
+        "beside the average of what each client's expected path predicted from their own intake "
+        "score (Finch, Lambert & Schaalje 2001), with the band's average edges. Sessions with "
+        "fewer than %(count)d ratings are left out of the charts."
+    ) % {"count": MIN_PATH_RATINGS}
+    parts = []
     for measure, entry in etr.items():
         model = entry["model"]
         citation = "" if model is None else f" {_e(model['citation'])}"
-        parts.append(
-            f"<h3>{_e(measure)}</h3>\n<p class='note'>Model: {_e(entry['note'])}.{citation}</p>"
-        )
+        described = _("Model: %(note)s.") % {"note": entry["note"]}
+        parts.append(f"<h3>{_e(measure)}</h3>\n<p class='note'>{_e(described)}{citation}</p>")
         path = pd.DataFrame(entry["path"])
         if model is not None and not path.empty:
             parts.append(_path_figure(measure, path[path["n_ratings"] >= MIN_PATH_RATINGS]))
-    return "\n".join(parts)
+    return _section("trajectories", heading, note, "\n".join(parts))
 
 
 def _path_figure(measure: str, path: pd.DataFrame) -> str:
@@ -251,29 +360,31 @@ def _path_figure(measure: str, path: pd.DataFrame) -> str:
     rows = [
         [int(row[0]), int(row[1]), *row[2:]] for row in path[columns].to_numpy(dtype=float).tolist()
     ]
-    table = _table(
-        f"{measure}: average and expected scores by session",
-        ["Session", "Ratings", "Average", "Expected", "Band lower", "Band upper"],
-        rows,
-    )
+    header = [_("Session"), _("Ratings"), _("Average"), _("Expected"), _("Band lower"),
+              _("Band upper")]  # fmt: skip
+    caption = _("%(measure)s: average and expected scores by session") % {"measure": measure}
+    table = _table(caption, header, rows)
     if path.empty:
         return table
-    caption = (
-        f"{measure}: the clients' average score at each session (solid) and the average expected "
-        "score (dashed), with the shaded band between the average band edges."
-    )
-    label = f"Line chart of the {measure} average and expected scores by session"
+    caption = _(
+        "%(measure)s: the clients' average score at each session (solid) and the average "
+        "expected score (dashed), with the shaded band between the average band edges."
+    ) % {"measure": measure}
+    label = _("Line chart of the %(measure)s average and expected scores by session") % {
+        "measure": measure
+    }
     return _figure(_path_chart(measure, path), label, caption, table)
 
 
 def _path_chart(measure: str, path: pd.DataFrame) -> alt.LayerChart:
-    names = {"observed_mean": "Clients' average", "expected_mean": "Expected"}
+    names = {"observed_mean": _("Clients' average"), "expected_mean": _("Expected")}
     long = path.melt(
         id_vars=["session"], value_vars=list(names), var_name="line", value_name="score"
     )
     long["line"] = long["line"].map(names)
-    x = alt.X("session:Q", title="Session", axis=alt.Axis(tickMinStep=1))
-    y = alt.Y("lower_mean:Q", title=f"{measure} score", scale=alt.Scale(zero=False))
+    x = alt.X("session:Q", title=_("Session"), axis=alt.Axis(tickMinStep=1))
+    y_title = _("%(measure)s score") % {"measure": measure}
+    y = alt.Y("lower_mean:Q", title=y_title, scale=alt.Scale(zero=False))
     band = (
         alt.Chart(path).mark_area(opacity=0.2, color="#67a9cf").encode(x=x, y=y, y2="upper_mean:Q")
     )
@@ -283,47 +394,76 @@ def _path_chart(measure: str, path: pd.DataFrame) -> alt.LayerChart:
         .mark_line(point=True)
         .encode(x=x, y="score:Q", color=colour, strokeDash=alt.StrokeDash("line:N", title=None))
     )
-    title = f"{measure}: average against expected path"
+    title = _("%(measure)s: average against expected path") % {"measure": measure}
     chart: alt.LayerChart = (band + lines).properties(width=480, height=260, title=title)
     return chart
 
 
-def _alerts(by_rule: Mapping[str, int]) -> str:
-    intro = (
-        "<h2>Alerts</h2>\n<p class='note'>What the alert rules would have raised, session by "
-        "session (docs/science/signals.md). A research file has no missed appointments, so no "
-        "ghosting alert can be raised from it.</p>"
+def _alerts(by_rule: Mapping[str, int]) -> dict[str, str]:
+    heading = _("Alerts")
+    note = _(
+        "What the alert rules would have raised, session by session (docs/science/signals.md). "
+        "A research file has no missed appointments, so no ghosting alert can be raised from it."
     )
     if not by_rule:
-        return intro + "<p>No alerts.</p>"
-    names = [rule.__name__.replace("_", " ") for rule in RULES]
+        empty = _("No alerts.")
+        return _section("alerts", heading, note, f"<p>{_e(empty)}</p>")
+    names = [_(_RULE_NAMES.get(r.__name__, r.__name__.replace("_", " "))) for r in RULES]
     rows = [[name, by_rule.get(rule.__name__, 0)] for name, rule in zip(names, RULES, strict=True)]
-    table = _table("Alerts by rule", ["Rule", "Alerts"], rows)
+    table = _table(_("Alerts by rule"), [_("Rule"), _("Alerts")], rows)
     chart = (
-        alt.Chart(pd.DataFrame(rows, columns=["rule", "alerts"]), title="Alerts by rule")
+        alt.Chart(pd.DataFrame(rows, columns=["rule", "alerts"]), title=_("Alerts by rule"))
         .mark_bar(color="#2166ac")
-        .encode(y=alt.Y("rule:N", sort=names, title=None), x=alt.X("alerts:Q", title="Alerts"))
+        .encode(y=alt.Y("rule:N", sort=names, title=None), x=alt.X("alerts:Q", title=_("Alerts")))
         .properties(width=420)
     )
-    caption = "Number of alerts per rule, in the order a caseload is sorted by (risk first)."
-    return intro + _figure(chart, "Bar chart of alerts per rule", caption, table)
+    caption = _("Number of alerts per rule, in the order a caseload is sorted by (risk first).")
+    body = _figure(chart, _("Bar chart of alerts per rule"), caption, table)
+    return _section("alerts", heading, note, body)
 
 
-def _clinicians(reports: Mapping[str, Mapping[str, Any]]) -> str:
-    parts = [
-        "<h2>Clinicians</h2>\n<p class='note'>Case-mix adjusted effects on the last score, "
-        "adjusted for the intake score and shrunk towards the average clinician (0), with "
-        "intervals. Clinicians are listed by id, never ranked: only an interval wholly above or "
-        "below 0 sets a clinician apart from the average. Clinicians with too few episodes are "
-        "not shown.</p>"
-    ]
+def _clinicians(reports: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    heading = _("Clinicians")
+    note = _(
+        "Case-mix adjusted effects on the last score, adjusted for the intake score and shrunk "
+        "towards the average clinician (0), with intervals. Clinicians are listed by id, never "
+        "ranked: only an interval wholly above or below 0 sets a clinician apart from the "
+        "average. Clinicians with too few episodes are not shown."
+    )
+    parts = []
     for measure, report in reports.items():
         parts.append(f"<h3>{_e(measure)}</h3>")
         if report["estimated"]:
             parts.append(_clinician_section(measure, report))
         else:
             parts.append(f"<p>{_e(report['note'])}.</p>")
-    return "\n".join(parts)
+    return _section("clinicians", heading, note, "\n".join(parts))
+
+
+def _clinician_note(measure: str, report: Mapping[str, Any], hidden: int) -> str:
+    sentences = [
+        ngettext(
+            "%(episodes)s episodes, %(count)d clinician;",
+            "%(episodes)s episodes, %(count)d clinicians;",
+            report["n_clinicians"],
+        )
+        % {"episodes": _number(report["n_episodes"]), "count": report["n_clinicians"]},
+        _("share of outcome variance between clinicians %(share)s.")
+        % {"share": _percent(100 * report["variance_share"], 1)},
+        (
+            _("On %(measure)s higher is better.")
+            if report["higher_is_better"]
+            else _("On %(measure)s lower is better.")
+        )
+        % {"measure": measure},
+        ngettext(
+            "%(count)d clinician with fewer than %(minimum)d episodes is not shown.",
+            "%(count)d clinicians with fewer than %(minimum)d episodes are not shown.",
+            hidden,
+        )
+        % {"count": hidden, "minimum": report["min_caseload"]},
+    ]
+    return f"<p class='note'>{_e(' '.join(sentences))}</p>"
 
 
 def _clinician_section(measure: str, report: Mapping[str, Any]) -> str:
@@ -332,36 +472,47 @@ def _clinician_section(measure: str, report: Mapping[str, Any]) -> str:
         for c in sorted(report["clinicians"], key=lambda c: _by_id(c["clinician_id"]))
         if c["shown"]
     ]
-    better = "higher" if report["higher_is_better"] else "lower"
-    note = (
-        f"<p class='note'>{report['n_episodes']:,} episodes, {report['n_clinicians']} clinicians; "
-        f"share of outcome variance between clinicians {100 * report['variance_share']:.1f}%. "
-        f"On {_e(measure)} {better} is better. {len(report['clinicians']) - len(shown)} "
-        f"clinicians with fewer than {report['min_caseload']} episodes are not shown.</p>"
-    )
+    note = _clinician_note(measure, report, len(report["clinicians"]) - len(shown))
     if not shown:
         return note
-    level = f"{100 * report['level']:.0f}%"
-    keys = ("clinician_id", "n_episodes", "estimate", "lower", "upper", "compared")
+    level = _percent(100 * report["level"])
+    keys = ("clinician_id", "n_episodes", "estimate", "lower", "upper")
+    header = [_("Clinician"), _("Episodes"), _("Effect"), _("Lower"), _("Upper"),
+              _("Compared with the average")]  # fmt: skip
     table = _table(
-        f"{measure}: clinician effects with {level} intervals",
-        ["Clinician", "Episodes", "Effect", "Lower", "Upper", "Compared with the average"],
-        [[str(c[k]) if k == "clinician_id" else c[k] for k in keys] for c in shown],
+        _("%(measure)s: clinician effects with %(level)s intervals")
+        % {"measure": measure, "level": level},
+        header,
+        [
+            [
+                *(str(c[k]) if k == "clinician_id" else c[k] for k in keys),
+                _(_COMPARED[c["compared"]][0]),
+            ]
+            for c in shown
+        ],
     )
-    frame = pd.DataFrame(shown).assign(label=lambda f: f["clinician_id"].astype(str))
+    frame = pd.DataFrame(shown).assign(
+        label=lambda f: f["clinician_id"].astype(str),
+        compared=lambda f: f["compared"].map(lambda key: _(_COMPARED[key][0])),
+    )
     colour = alt.Color(
         "compared:N",
-        scale=alt.Scale(domain=list(_COMPARED), range=list(_COMPARED.values())),
-        title="Interval",
+        scale=alt.Scale(
+            domain=[_(label) for label, _colour in _COMPARED.values()],
+            range=[colour for _label, colour in _COMPARED.values()],
+        ),
+        title=_("Interval"),
     )
-    chart = _interval_chart(frame, "Clinician (by id)", "Effect (points)", colour).properties(
-        height=max(80, 18 * len(shown)), title=f"{measure}: clinician effects"
+    chart = _interval_chart(frame, _("Clinician (by id)"), _("Effect (points)"), colour)
+    chart = chart.properties(
+        height=max(80, 18 * len(shown)),
+        title=_("%(measure)s: clinician effects") % {"measure": measure},
     )
-    caption = (
-        f"Each clinician's adjusted effect (dot) with its {level} interval (line), in id order; "
+    caption = _(
+        "Each clinician's adjusted effect (dot) with its %(level)s interval (line), in id order; "
         "the dashed line is the average clinician."
-    )
-    label = f"Dot and interval chart of {measure} clinician effects"
+    ) % {"level": level}
+    label = _("Dot and interval chart of %(measure)s clinician effects") % {"measure": measure}
     return note + _figure(chart, label, caption, table)
 
 
@@ -383,24 +534,25 @@ def _interval_chart(
     return chart
 
 
-def _alliance_outcome(reports: Mapping[str, Mapping[str, Any]]) -> str:
-    intro = (
-        "<h2>Alliance and outcome</h2>\n<p class='note'>Each client's mean alliance score split "
-        "into the clinician's mean (between) and the client's difference from it (within), both "
-        "predicting the last score with the intake score as case mix (Baldwin, Wampold &amp; "
-        "Imel 2007); and the plain correlation of alliance with the last score (meta-analytic "
-        "r = .28, Flückiger et al. 2018; expect a negative r where lower scores are better).</p>"
+def _alliance_outcome(reports: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    heading = _("Alliance and outcome")
+    note = _(
+        "Each client's mean alliance score split into the clinician's mean (between) and the "
+        "client's difference from it (within), both predicting the last score with the intake "
+        "score as case mix (Baldwin, Wampold & Imel 2007); and the plain correlation of alliance "
+        "with the last score (meta-analytic r = .28, Flückiger et al. 2018; expect a negative r "
+        "where lower scores are better)."
     )
     estimated = {m: r for m, r in reports.items() if r["estimated"]}
     notes = "".join(
         f"<p>{_e(m)}: {_e(r['note'])}.</p>" for m, r in reports.items() if not r["estimated"]
     )
     if not estimated:
-        return intro + notes
-    header = ["Measure", "Clients", "Clinicians", "Within", "Interval", "Between", "Interval",
-              "r", "r interval"]  # fmt: skip
+        return _section("alliance_outcome", heading, note, notes)
+    header = [_("Measure"), _("Clients"), _("Clinicians"), _("Within"), _("Interval"),
+              _("Between"), _("Interval"), "r", _("r interval")]  # fmt: skip
     table = _table(
-        "Alliance-outcome split per outcome measure (points of outcome per point of alliance)",
+        _("Alliance-outcome split per outcome measure (points of outcome per point of alliance)"),
         header,
         [_split_row(measure, report) for measure, report in estimated.items()],
     )
@@ -415,16 +567,17 @@ def _alliance_outcome(reports: Mapping[str, Mapping[str, Any]]) -> str:
             for m, r in estimated.items()
         ]
     )
-    x_title = "Correlation of alliance with the last score"
-    chart = _interval_chart(frame, "Outcome measure", x_title).properties(
-        title="Alliance-outcome correlation"
+    x_title = _("Correlation of alliance with the last score")
+    chart = _interval_chart(frame, _("Outcome measure"), x_title).properties(
+        title=_("Alliance-outcome correlation")
     )
-    caption = (
+    caption = _(
         "Correlation of each client's mean alliance with their last score (dot) and its "
         "interval (line); the dashed line is no correlation."
     )
-    label = "Dot and interval chart of alliance-outcome correlations"
-    return intro + _figure(chart, label, caption, table) + notes
+    label = _("Dot and interval chart of alliance-outcome correlations")
+    body = _figure(chart, label, caption, table) + notes
+    return _section("alliance_outcome", heading, note, body)
 
 
 def _split_row(measure: str, report: Mapping[str, Any]) -> list[Any]:
@@ -443,4 +596,4 @@ def _split_row(measure: str, report: Mapping[str, Any]) -> list[Any]:
 
 
 def _interval(lower: float, upper: float) -> str:
-    return f"{lower:.2f} to {upper:.2f}"
+    return _("%(lower)s to %(upper)s") % {"lower": _digits(lower, 2), "upper": _digits(upper, 2)}

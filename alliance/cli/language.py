@@ -2,86 +2,73 @@
 
 typer reads every ``help=`` text when ``alliance.cli.main`` is imported, long before Django is
 set up (and ``alliance analyze`` never sets it up), so Django's ``gettext`` cannot translate
-them. This module reads the project's compiled catalogues (``alliance/locale/<code>/LC_MESSAGES/
-django.mo``) with Python's own :mod:`gettext`, choosing the language as gettext programs do:
-``LANGUAGE``, then ``LC_ALL``, ``LC_MESSAGES`` and ``LANG``. A language the site does not offer,
-``C``/``POSIX`` or a missing catalogue leaves English. The strings are marked with ``_`` /
-``gettext`` / ``ngettext`` so ``makemessages`` puts them in the one catalogue the site uses.
+them. The language is the one the environment asks for (:func:`chosen`, from
+:mod:`alliance.console.language`, shared with the management commands), read from the
+project's compiled catalogues with Python's own :mod:`gettext`. The strings are marked with
+``_`` / ``gettext`` / ``ngettext`` so ``makemessages`` puts them in the one catalogue the site
+uses.
+
+typer's own words come two ways: the few typer still translates with ``gettext.gettext`` (its
+panel titles, "[default: ...]", "Try ... for help.") are found once the default domain points at
+our catalogue (:data:`TYPER_WORDS`); the rest are written into the click copy typer ships, so
+:mod:`alliance.cli.typer_words` translates them where they are shown.
 
 Commands that set Django up call :func:`activate_in_django` so what Django translates for them
 (and their management commands) speaks the same language.
 """
 
-import gettext as _gettext
-import os
-from pathlib import Path
+from alliance.console.language import LOCALE_DIR, OFFERED, chosen, install_default_domain
+from alliance.console.language import translations as _load
 
-LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
-# The languages besides English: those with a catalogue (so adding one needs no code here).
-OFFERED = tuple(
-    sorted(path.name for path in LOCALE_DIR.iterdir() if (path / "LC_MESSAGES").is_dir())
-    if LOCALE_DIR.is_dir()
-    else ()
-)
-_ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-
-
-def chosen(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
-    """The language code the environment asks for: ``nl``, ``de`` or ``en``."""
-    environ = os.environ if environ is None else environ
-    for name in _ENVIRONMENT:
-        value = environ.get(name, "")
-        if not value:
-            continue
-        # LANGUAGE may list several (nl:de); the first one offered wins. The first variable set
-        # decides, as gettext does: LANG=nl with LC_ALL=C is English.
-        for item in value.split(":"):
-            code = item.split(".")[0].split("@")[0].split("_")[0].lower()
-            if code in OFFERED:
-                return code
-            if code in ("en", "c", "posix"):
-                return "en"
-        return "en"
-    return "en"
-
-
-def _load(code: str) -> _gettext.NullTranslations:
-    if code == "en":
-        return _gettext.NullTranslations()
-    return _gettext.translation(
-        "django", localedir=str(LOCALE_DIR), languages=[code], fallback=True
-    )
+__all__ = [
+    "CLICK_WORDS",
+    "LANGUAGE_CODE",
+    "LOCALE_DIR",
+    "OFFERED",
+    "TYPER_WORDS",
+    "activate_in_django",
+    "chosen",
+    "gettext",
+    "gettext_noop",
+    "ngettext",
+]
 
 
 def gettext_noop(message: str) -> str:
     return message
 
 
-# click's and typer's own words (they translate them with Python's gettext, default domain):
-# marked here so the one catalogue holds them; :func:`_install_for_click` makes them found.
-CLICK_WORDS = (
-    gettext_noop("Show this message and exit."),
+# The words typer translates itself with Python's gettext (default domain), exactly as typer
+# writes them (placeholders included): marked here so the one catalogue holds them.
+TYPER_WORDS = (
     gettext_noop("Options"),
     gettext_noop("Commands"),
     gettext_noop("Arguments"),
     gettext_noop("[required]"),
+    gettext_noop("required"),
     gettext_noop("Error"),
+    gettext_noop("Aborted."),
+    gettext_noop("Aborted!"),
+    gettext_noop("[default: {}]"),
+    gettext_noop("default: {default}"),
+    gettext_noop("[env var: {}]"),
+    gettext_noop("env var: {var}"),
+    gettext_noop("(dynamic)"),
+    gettext_noop("(deprecated) "),
+    gettext_noop("Missing command."),
+    gettext_noop("No such command {name!r}."),
+    gettext_noop("Try [blue]'{command_path} {help_option}'[/] for help."),
 )
+CLICK_WORDS = TYPER_WORDS  # the earlier name (typer's words were click's until typer 0.29)
 
-
-def _install_for_click(code: str) -> None:
-    """Point Python's default gettext domain at the project's catalogue, so click and typer
-    (which call ``gettext.gettext``, some at import time) speak the chosen language too. Must run
-    before typer's ``rich_utils`` is imported; ``alliance/cli/__init__.py`` imports this module
-    first for that reason."""
-    if code != "en":
-        _gettext.bindtextdomain("django", str(LOCALE_DIR))
-        _gettext.textdomain("django")
-
+# Old private names, kept for callers that used them.
+_install_for_click = install_default_domain
 
 LANGUAGE_CODE = chosen()
 _translations = _load(LANGUAGE_CODE)
-_install_for_click(LANGUAGE_CODE)
+# Before typer's rich_utils is imported (it translates its words at import):
+# alliance/cli/__init__.py imports this module first for that reason.
+install_default_domain(LANGUAGE_CODE)
 
 
 def gettext(message: str) -> str:

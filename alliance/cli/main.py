@@ -14,8 +14,10 @@ import typer
 
 from alliance.cli.language import activate_in_django
 from alliance.cli.language import gettext as _
+from alliance.cli.typer_words import TranslatedCommand, TranslatedGroup
 
 app = typer.Typer(
+    cls=TranslatedGroup,
     help=_("Alliance: feedback-informed treatment, open and self-hosted."),
     no_args_is_help=True,
     add_completion=False,
@@ -42,7 +44,10 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-@app.command(help=_("Create a synthetic demo clinic in demo.sqlite3 and serve it on 127.0.0.1."))
+@app.command(
+    cls=TranslatedCommand,
+    help=_("Create a synthetic demo clinic in demo.sqlite3 and serve it on 127.0.0.1."),
+)
 def demo(
     port: Annotated[int, typer.Option(help=_("Port to serve on."))] = 8000,
     seed: Annotated[int, typer.Option(help=_("Seed of the synthetic clinic."))] = 7,
@@ -58,7 +63,8 @@ def demo(
 
 
 @app.command(
-    help=_("Serve the application with the settings from the environment (see docs/settings.md).")
+    cls=TranslatedCommand,
+    help=_("Serve the application with the settings from the environment (see docs/settings.md)."),
 )
 def serve(
     host: Annotated[str, typer.Option(help=_("Address to listen on."))] = "127.0.0.1",
@@ -69,12 +75,13 @@ def serve(
 
 
 @app.command(
+    cls=TranslatedCommand,
     help=_(
         "Run the science core on a research CSV: change, NHS Talking Therapies outcomes, "
         "expected trajectories, alerts, clinician effects and the alliance-outcome split. "
         "Settings come from the site's ALLIANCE_* environment variables, then --settings, "
         "then the flags."
-    )
+    ),
 )
 def analyze(
     ratings: Annotated[
@@ -127,7 +134,9 @@ def analyze(
 
 
 @app.command(
-    "import", help=_("Import historical ratings or a full export: all or nothing, safe to re-run.")
+    "import",
+    cls=TranslatedCommand,
+    help=_("Import historical ratings or a full export: all or nothing, safe to re-run."),
 )
 def import_(
     source: Annotated[Path, typer.Argument(help=_("A research CSV or a full export (.json)."))],
@@ -154,7 +163,10 @@ def import_(
     raise typer.Exit(import_run(source, organisation, allow_access_changes=allow_access_changes))
 
 
-@app.command(help=_("Export an organisation's data, whole, or pseudonymised for research."))
+@app.command(
+    cls=TranslatedCommand,
+    help=_("Export an organisation's data, whole, or pseudonymised for research."),
+)
 def export(
     destination: Annotated[
         Path, typer.Argument(help=_("File to write (.json, or .csv for research)."))
@@ -177,7 +189,10 @@ def export(
 
 
 @app.command(
-    help=_("Write an agency report (see docs/reports.md); exits 2 when there is nothing to report.")
+    cls=TranslatedCommand,
+    help=_(
+        "Write an agency report (see docs/reports.md); exits 2 when there is nothing to report."
+    ),
 )
 def report(
     organisation: Annotated[str, typer.Option(help=_("Name of the organisation."))],

@@ -133,3 +133,88 @@ def test_a_command_that_needs_django_still_works_in_dutch(tmp_path: Path) -> Non
     assert refused.returncode == 2, refused.stderr
     assert "Traceback" not in refused.stderr
     assert "Nowhere" in refused.stderr
+
+
+# typer's own English (its click copy writes it in): none of it may show in Dutch or German.
+TYPER_ENGLISH = [
+    "Usage:",
+    "Show this message and exit.",
+    "[OPTIONS]",
+    "Try '",
+    "No such option",
+    "Missing argument",
+    "Invalid value",
+    "Input should be",
+    "Error",
+]
+TYPER_WORDS = {
+    "nl_NL.UTF-8": {
+        "usage": "Gebruik: alliance analyze [OPTIES]",
+        "help": "Toon dit bericht en stop.",
+        "try": "Probeer 'alliance analyze --help' voor hulp.",
+        "option": "Onbekende optie: --bogus",
+        "missing": "Argument 'ratings' ontbreekt.",
+        "number": "Ongeldige waarde voor '--min-caseload': dit moet een geheel getal zijn",
+    },
+    "de_DE.UTF-8": {
+        "usage": "Aufruf: alliance analyze [OPTIONEN]",
+        "help": "Diese Hilfe anzeigen und beenden.",
+        "try": "Hilfe erhalten Sie mit 'alliance analyze --help'.",
+        "option": "Unbekannte Option: --bogus",
+        "missing": "Argument 'ratings' fehlt.",
+        "number": "Ungültiger Wert für '--min-caseload': das muss eine ganze Zahl sein",
+    },
+}
+
+
+def _assert_no_typer_english(text: str) -> None:
+    for english in TYPER_ENGLISH:
+        assert english not in text, english
+
+
+@pytest.mark.parametrize("lang", list(TYPER_WORDS))
+def test_typers_own_words_in_the_help_are_in_the_users_language(lang: str) -> None:
+    words = TYPER_WORDS[lang]
+    result = _run("analyze", "--help", LANG=lang)
+
+    assert result.returncode == 0, result.stderr
+    assert words["usage"] in result.stdout
+    assert words["help"] in result.stdout
+    _assert_no_typer_english(result.stdout)
+
+
+@pytest.mark.parametrize("lang", list(TYPER_WORDS))
+def test_a_wrong_option_a_missing_argument_and_a_bad_number_are_refused_in_the_users_language(
+    lang: str, tmp_path: Path
+) -> None:
+    words = TYPER_WORDS[lang]
+    out = str(tmp_path / "out.json")
+    wrong = _run("analyze", "--bogus", LANG=lang)
+    missing = _run("analyze", "--json", out, LANG=lang)
+    number = _run("analyze", "x.csv", "--json", out, "--min-caseload", "abc", LANG=lang)
+
+    for result in (wrong, missing, number):
+        assert result.returncode == 2
+        assert words["usage"] in result.stderr
+        assert words["try"] in result.stderr
+        _assert_no_typer_english(result.stderr)
+    assert words["option"] in wrong.stderr
+    assert words["missing"] in missing.stderr
+    assert words["number"] in " ".join(number.stderr.split())
+
+
+def test_typers_errors_stay_as_typer_writes_them_in_english(tmp_path: Path) -> None:
+    result = _run("analyze", "--json", str(tmp_path / "out.json"), LANG="C.UTF-8")
+
+    assert "Usage: alliance analyze [OPTIONS]" in result.stderr
+    assert "Try 'alliance analyze --help' for help." in result.stderr
+    assert "Missing argument 'ratings'." in result.stderr
+
+
+def test_a_missing_file_is_named_in_german(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.csv"
+    result = _run("analyze", str(missing), "--json", str(tmp_path / "o.json"), LANG="de_DE.UTF-8")
+
+    assert result.returncode == 2
+    assert f"{missing} ist keine Datei" in result.stderr
+    assert "is not a file" not in result.stderr

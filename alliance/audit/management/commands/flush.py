@@ -9,9 +9,12 @@ from typing import Any
 from django.core.management.commands import flush
 
 from alliance.audit.database import flushing
+from alliance.console.commands import LocalisedCommand
 
 
-class Command(flush.Command):
+class Command(LocalisedCommand, flush.Command):
+    # Django's help and questions stay Django's (English); the options' words and argparse's
+    # follow the environment's language.
     def handle(self, **options: Any) -> None:
         with flushing():
             super().handle(**options)

@@ -9,14 +9,24 @@ docs/clinic.md, "The caseload's summary".
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 from alliance.feedback.summaries import episode_summaries_rebuild
 
 
-class Command(BaseCommand):
-    help = "Recompute every episode's caseload summary (latest scores, open alerts, sessions)."
+class Command(LocalisedCommand):
+    help = gettext_lazy(
+        "Recompute every episode's caseload summary (latest scores, open alerts, sessions)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         done = episode_summaries_rebuild()
-        self.stdout.write(f"Rebuilt the summaries of {done} episodes.")
+        self.stdout.write(
+            ngettext(
+                "Rebuilt the summary of %(count)d episode.",
+                "Rebuilt the summaries of %(count)d episodes.",
+                done,
+            )
+            % {"count": done}
+        )

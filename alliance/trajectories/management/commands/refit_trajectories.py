@@ -11,37 +11,52 @@ See docs/trajectories.md.
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliance.accounts.models import Organisation
 from alliance.clinic.explain import number
+from alliance.console.commands import LocalisedCommand, gettext_lazy
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
+from alliance.formats import local
 from alliance.science.trajectories import TrajectoryModel, default_model
 from alliance.trajectories.preview import preview_rows
 
 
-class Command(BaseCommand):
-    help = "Show the expected-trajectory model in use for each measure; queue or preview a refit."
+class Command(LocalisedCommand):
+    help = gettext_lazy(
+        "Show the expected-trajectory model in use for each measure; queue or preview a refit."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--organisation", help="Name or id (default: every organisation).")
+        parser.add_argument(
+            "--organisation", help=gettext_lazy("Name or id (default: every organisation).")
+        )
         parser.add_argument(
             "--measure",
             choices=selectors.TRAJECTORY_MEASURES,
-            help="One measure (default: every measure with an expected trajectory).",
+            help=gettext_lazy("One measure (default: every measure with an expected trajectory)."),
         )
         parser.add_argument(
             "--preview",
             action="store_true",
-            help="Fit now on the closed episodes (not stored) and show how the paths would change.",
+            help=gettext_lazy(
+                "Fit now on the closed episodes (not stored) and show how the paths would change."
+            ),
         )
         parser.add_argument(
-            "--refit", action="store_true", help="Queue a refit for the background worker."
+            "--refit",
+            action="store_true",
+            help=gettext_lazy("Queue a refit for the background worker."),
         )
         parser.add_argument(
-            "--activate", type=int, metavar="FIT_ID", help="Put a finished fit in use."
+            "--activate",
+            type=int,
+            metavar="FIT_ID",
+            help=gettext_lazy("Put a finished fit in use."),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,7 +77,7 @@ class Command(BaseCommand):
             by = {"pk": int(wanted)} if wanted.isdigit() else {"name": wanted}
             found = found.filter(**by)
             if not found.exists():
-                raise CommandError(f"organisation: no organisation {wanted!r}.")
+                raise CommandError(_("organisation: no organisation %(name)r.") % {"name": wanted})
         return found
 
     def _show(
@@ -70,34 +85,68 @@ class Command(BaseCommand):
     ) -> None:
         out = self.stdout.write
         if row.active:
-            out(f"  {row.measure}: local fit {row.active.pk}, {row.active.n_episodes} episodes")
+            out(
+                "  "
+                + ngettext(
+                    "%(measure)s: local fit %(fit)s, %(count)d episode",
+                    "%(measure)s: local fit %(fit)s, %(count)d episodes",
+                    row.active.n_episodes,
+                )
+                % {"measure": row.measure, "fit": row.active.pk, "count": row.active.n_episodes}
+            )
         else:
-            out(f"  {row.measure}: provisional default")
+            out("  " + _("%(measure)s: provisional default") % {"measure": row.measure})
         data = row.data
         out(
-            f"    data: {data.n_episodes} closed episodes, {data.n_ratings} ratings "
-            f"(a local fit needs {data.min_episodes}, "
-            f"{data.min_ratings_per_episode:g} ratings each on average)"
+            "    "
+            + _(
+                "data: %(episodes)d closed episodes, %(ratings)d ratings (a local fit needs "
+                "%(needed)d, %(per_episode)s ratings each on average)"
+            )
+            % {
+                "episodes": data.n_episodes,
+                "ratings": data.n_ratings,
+                "needed": data.min_episodes,
+                "per_episode": number(
+                    data.min_ratings_per_episode,
+                    0 if float(data.min_ratings_per_episode).is_integer() else 1,
+                ),
+            }
         )
         if not data.enough:
             out("    " + services.refusal_message(data))
         for fit in row.fits:
-            used = " (in use)" if fit.is_active else ""
-            when = f"{fit.requested_at:%Y-%m-%d %H:%M}"
-            out(f"    fit {fit.pk}: {fit.status}{used}, {when} {fit.message}")
+            used = " " + _("(in use)") if fit.is_active else ""
+            when = local(fit.requested_at, "SHORT_DATETIME_FORMAT")
+            out(
+                "    "
+                + _("fit %(fit)s: %(status)s%(used)s, %(when)s %(message)s")
+                % {
+                    "fit": fit.pk,
+                    "status": fit.get_status_display(),
+                    "used": used,
+                    "when": when,
+                    "message": fit.message,
+                }
+            )
         if preview and data.enough:
             current = (
                 TrajectoryModel.from_json(row.active.model_json)
                 if row.active
                 else default_model(row.measure)
             )
-            candidate, _ = services.local_model_fit(organisation.pk, row.measure)
+            candidate, _fitted = services.local_model_fit(organisation.pk, row.measure)
             self._preview(current, candidate)
 
     def _preview(self, current: TrajectoryModel, candidate: TrajectoryModel) -> None:
-        self.stdout.write(
-            "    intake  session  in use (range)          candidate (range)       change"
-        )
+        heading = [
+            (_("intake"), 6),
+            (_("session"), 7),
+            (_("in use (range)"), 23),
+            (_("candidate (range)"), 23),
+            (_("change"), 6),
+        ]
+        self.stdout.write("    " + "  ".join(word.ljust(width) for word, width in heading).rstrip())
         for r in preview_rows(current, candidate):
             now, then = r.current, r.candidate
             self.stdout.write(
@@ -113,13 +162,26 @@ class Command(BaseCommand):
                 organisation=organisation, measure=measure, by=None
             )
         except services.RefitRefused as refusal:
-            self.stdout.write(self.style.WARNING(f"    refit refused: {refusal}"))
+            self.stdout.write(
+                self.style.WARNING("    " + _("refit refused: %(reason)s") % {"reason": refusal})
+            )
             return
-        self.stdout.write(self.style.SUCCESS(f"    refit queued as fit {fit.pk} ({fit.status})"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "    "
+                + _("refit queued as fit %(fit)s (%(status)s)")
+                % {"fit": fit.pk, "status": fit.get_status_display()}
+            )
+        )
 
     def _activate(self, fit_id: int) -> None:
         fit = TrajectoryFit.objects.filter(pk=fit_id, status=FitStatus.DONE).first()
         if fit is None:
-            raise CommandError(f"activate: no finished fit {fit_id}.")
+            raise CommandError(_("activate: no finished fit %(fit)s.") % {"fit": fit_id})
         services.trajectory_fit_activate(fit=fit)
-        self.stdout.write(self.style.SUCCESS(f"fit {fit.pk} is now in use for {fit.measure}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("fit %(fit)s is now in use for %(measure)s")
+                % {"fit": fit.pk, "measure": fit.measure}
+            )
+        )
