@@ -18,7 +18,8 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from alliance import access
-from alliance.api.rest import In, Pagination, RecordId, _writer, api
+from alliance.api.rest_app import Pagination, RecordId, _writer, api
+from alliance.api.schemas import In
 from alliance.care import appointments, plans
 from alliance.care.appointments import MAX_LENGTH, MAX_SERIES, MIN_LENGTH
 from alliance.care.models import Session

@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from alliance import access
 from alliance.accounts.models import User
+from alliance.api.appointments import router as appointments_router
 from alliance.api.rest_app import (
     DB_INT_MAX as DB_INT_MAX,
 )
@@ -386,9 +387,7 @@ def rupture_create(request: HttpRequest, payload: RuptureIn) -> Status[Any]:
 from alliance.voice.api import register as _register_voice  # noqa: E402
 
 _register_voice(api)
-# Appointments (issue 11): their own module, on this API; imported last, as it uses the above.
-from alliance.api.appointments import router as appointments_router  # noqa: E402
-
+# Appointments (issue 11): their own module, on this API, registered after the endpoints above.
 api.add_router("", appointments_router)
 # An episode's series (alliance.api.series), the one the alerts, charts and reports read.
 api.add_router("", series_router)

@@ -55,7 +55,9 @@ def report_pdf(report: Report) -> bytes:
     ]
     story += [_paragraph(none_note(), styles["Normal"])]
     for _key, section, spec in report_charts(report):
-        png = vl_convert.vegalite_to_png(spec, scale=2, **chart_locales())
+        # vl-convert's stubs type each locale keyword as a Literal of its names; ours
+        # (formats.CHART_LOCALES: en-GB, nl-NL, de-DE) are among them.
+        png = vl_convert.vegalite_to_png(spec, scale=2, **chart_locales())  # type: ignore[arg-type]
         image = Image(io.BytesIO(png))
         image._restrictSize(16 * cm, 9 * cm)
         story += [Spacer(1, 0.3 * cm), _paragraph(chart_title(section), styles["Heading3"]), image]

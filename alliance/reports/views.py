@@ -77,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/home.html", context, status=status)
 
 
-def _sections(report: Report) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
+def _sections(report: Report) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
     return [
         (
             str(title),

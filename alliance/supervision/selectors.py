@@ -9,7 +9,7 @@ Each page reads a fixed number of queries however many clients, sessions or aler
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -334,8 +334,8 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
 def _quarter(
     start: dt.date,
     sessions: dict[dt.date, int],
-    ratings: dict[dt.date, dict[str, Any]],
-    endings: dict[dt.date, dict[str, Any]],
+    ratings: Mapping[dt.date, Mapping[str, Any]],
+    endings: Mapping[dt.date, Mapping[str, Any]],
 ) -> Quarter:
     rated = ratings.get(start, {"n": 0, "mean": None, "low": 0})
     ended = endings.get(start, {"n": 0, "unplanned": 0})

@@ -131,7 +131,7 @@ class _Restorer:
             if record["username"] in self.users:
                 continue
             user = User(**{k: v for k, v in record.items() if k != "date_joined"})
-            user.date_joined = parse_time(record["date_joined"])
+            user.date_joined = dt.datetime.fromisoformat(record["date_joined"])
             user.set_unusable_password()
             missing.append(user)
         self.users.update({u.username: u for u in self._new("users", missing)})
@@ -262,7 +262,7 @@ class _Restorer:
             episode = Episode.objects.create(
                 client=self.clients[record["client"]],
                 team=self.teams[record["team"]],
-                started_on=parse_day(record["started_on"]),
+                started_on=dt.date.fromisoformat(record["started_on"]),
                 ended_on=parse_day(record["ended_on"]),
                 history=self._history(record["history"]),
                 **{
@@ -306,4 +306,4 @@ class _Restorer:
                 for obj, value in pairs:
                     setattr(obj, name, value)
                 objects = [obj for obj, _ in pairs]
-                model.objects.bulk_update(objects, [name], batch_size=500)
+                model._default_manager.bulk_update(objects, [name], batch_size=500)

@@ -66,8 +66,11 @@ def _client_totals(episode: Episode, code: str) -> list[Point]:
     )
     by_session: dict[int, Point] = {}
     for r in responses:
+        number = r.session.number
+        if number is None:  # a cancelled or withdrawn session is not on the chart
+            continue
         date = timezone.localdate(r.session.starts_at)
-        by_session.setdefault(r.session.number, Point(r.session.number, date, r.total))
+        by_session.setdefault(number, Point(number, date, r.total))
     return list(by_session.values())
 
 
@@ -154,7 +157,11 @@ def summary_spec(summary: ClientSummary) -> dict[str, Any]:
     """The client's scores (line), the expected path (dashed) and the usual range (shaded)."""
     return client_summary_spec(
         scores=[ScorePoint(p.session, p.score) for p in summary.points],
-        band=[BandPoint(p.session, p.expected, p.lower, p.upper) for p in summary.band],
+        band=[
+            BandPoint(p.session, p.expected, p.lower, p.upper)
+            for p in summary.band
+            if p.expected is not None and p.lower is not None and p.upper is not None
+        ],
         minimum=summary.minimum,
         maximum=summary.maximum,
     )
