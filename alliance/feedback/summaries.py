@@ -209,7 +209,13 @@ def _refresh_batch(ids: list[int]) -> None:
     )
     list(EpisodeSummary.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     fresh = list(summaries_compute(ids).values())
-    if fresh:
+    if len(fresh) == 1:
+        # One episode (every write of a form or a booking): a plain UPDATE, one query like
+        # bulk_update's, without building a CASE per field (a third of the refresh's time).
+        (one,) = fresh
+        values = {name: getattr(one, name) for name in SUMMARY_FIELDS}
+        EpisodeSummary.objects.filter(pk=one.episode_id).update(**values)
+    elif fresh:
         EpisodeSummary.objects.bulk_update(fresh, SUMMARY_FIELDS, batch_size=_BATCH)
 
 
