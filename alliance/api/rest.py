@@ -79,6 +79,7 @@ from alliance.api.schemas import (
     EndingOrBlank as EndingOrBlank,
 )
 from alliance.api.series import router as series_router
+from alliance.api.voice import register as _register_voice
 from alliance.care import services as care
 from alliance.care.models import (
     CareTeamMember,
@@ -383,9 +384,7 @@ def rupture_create(request: HttpRequest, payload: RuptureIn) -> Status[Any]:
     return Status(201, rupture)
 
 
-# The client's words and preferences (issue 19): alliance/voice/api.py.
-from alliance.voice.api import register as _register_voice  # noqa: E402
-
+# The client's words and preferences (issue 19): alliance/api/voice.py.
 _register_voice(api)
 # Appointments (issue 11): their own module, on this API, registered after the endpoints above.
 api.add_router("", appointments_router)

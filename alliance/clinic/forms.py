@@ -14,6 +14,7 @@ from alliance.accounts.names import person_name
 from alliance.care.models import CareTeamMember
 from alliance.clinic.explain import localized, rule_name
 from alliance.clinic.services import ATTENDANCE_STATUSES
+from alliance.feedback.forms import AcknowledgementForm, SnoozeForm
 from alliance.science.instrument_schema import Instrument, Item
 from alliance.science.signals import RULES
 
@@ -22,32 +23,9 @@ __all__ = [
     "AttendanceForm",
     "ClinicianRatingForm",
     "PersonChoiceField",
+    "SnoozeForm",
     "TeamFilterForm",
 ]
-
-
-class AcknowledgementForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("Note (optional)"),
-        required=False,
-        max_length=1000,
-        help_text=gettext_lazy("For example: discussed with the client; what you changed."),
-        error_messages={"max_length": gettext_lazy("Note: keep it under 1000 characters.")},
-    )
-
-
-class SnoozeForm(forms.Form):
-    """Why an alert can wait until the next session: required, so a snooze is never silent."""
-
-    reason = forms.CharField(
-        label=gettext_lazy("Why can it wait until the next session?"),
-        required=True,
-        max_length=1000,
-        error_messages={
-            "required": gettext_lazy("Reason: say why this can wait until the next session."),
-            "max_length": gettext_lazy("Reason: keep it under 1000 characters."),
-        },
-    )
 
 
 class AttendanceForm(forms.Form):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import Session
-from alliance.clinic.forms import AcknowledgementForm, SnoozeForm
+from alliance.feedback.forms import AcknowledgementForm, SnoozeForm
 from alliance.feedback.models import Alert
 from alliance.feedback.services import SnoozeRefused, alerts_acknowledge_session
 from alliance.feedback.services import alert_acknowledge as acknowledge

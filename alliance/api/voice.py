@@ -11,10 +11,12 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from alliance import access
 from alliance.accounts.models import User
+from alliance.api.rest_app import Pagination, _writer
 from alliance.science.preferences import ceq_scores, cnip_scales
 from alliance.voice import services
 from alliance.voice.models import AgendaItem, AllianceComment, ClientHopes
@@ -100,34 +102,65 @@ def _latest(user: User, episode_id: int, code: str) -> Any:
     )
 
 
+# The operationIds these had when this module was alliance/voice/api.py: generated clients name
+# their methods by them, so the move keeps them.
+OPERATION_IDS = {
+    name: f"alliance_voice_api_{name}"
+    for name in (
+        "agenda_item_list",
+        "alliance_comment_list",
+        "client_hopes_list",
+        "episode_preferences",
+        "response_words",
+    )
+}
+
+
 def register(api: NinjaAPI) -> None:
     """Add the client's-voice operations to the API."""
-    from ninja.pagination import paginate
 
-    from alliance.api.rest import Pagination, _writer
-
-    @api.get("/agenda-items", response=list[AgendaItemOut], tags=["client's voice"])
+    @api.get(
+        "/agenda-items",
+        response=list[AgendaItemOut],
+        tags=["client's voice"],
+        operation_id=OPERATION_IDS["agenda_item_list"],
+    )
     @paginate(Pagination)
     def agenda_item_list(request: HttpRequest, filters: Query[WordsFilter]) -> QuerySet[Any]:
         sessions = access.client_words_sessions(token_user(request))
         items = AgendaItem.objects.filter(session__in=sessions).order_by("pk")
         return _filtered(items, filters, "session__")
 
-    @api.get("/alliance-comments", response=list[AllianceCommentOut], tags=["client's voice"])
+    @api.get(
+        "/alliance-comments",
+        response=list[AllianceCommentOut],
+        tags=["client's voice"],
+        operation_id=OPERATION_IDS["alliance_comment_list"],
+    )
     @paginate(Pagination)
     def alliance_comment_list(request: HttpRequest, filters: Query[WordsFilter]) -> QuerySet[Any]:
         sessions = access.client_words_sessions(token_user(request))
         comments = AllianceComment.objects.filter(session__in=sessions).order_by("pk")
         return _filtered(comments, filters, "session__")
 
-    @api.get("/client-hopes", response=list[ClientHopesOut], tags=["client's voice"])
+    @api.get(
+        "/client-hopes",
+        response=list[ClientHopesOut],
+        tags=["client's voice"],
+        operation_id=OPERATION_IDS["client_hopes_list"],
+    )
     @paginate(Pagination)
     def client_hopes_list(request: HttpRequest, filters: Query[WordsFilter]) -> QuerySet[Any]:
         sessions = access.client_words_sessions(token_user(request))
         hopes = ClientHopes.objects.filter(episode__sessions__in=sessions).distinct().order_by("pk")
         return _filtered(hopes, filters, "")
 
-    @api.get("/episodes/{episode_id}/preferences", response=PreferencesOut, tags=["client's voice"])
+    @api.get(
+        "/episodes/{episode_id}/preferences",
+        response=PreferencesOut,
+        tags=["client's voice"],
+        operation_id=OPERATION_IDS["episode_preferences"],
+    )
     def episode_preferences(request: HttpRequest, episode_id: RecordId) -> Any:
         user = token_user(request)
         get_object_or_404(access.visible_episodes(user), pk=episode_id)
@@ -145,7 +178,10 @@ def register(api: NinjaAPI) -> None:
         }
 
     @api.post(
-        "/responses/{response_id}/words", response={200: dict[str, int]}, tags=["client's voice"]
+        "/responses/{response_id}/words",
+        response={200: dict[str, int]},
+        tags=["client's voice"],
+        operation_id=OPERATION_IDS["response_words"],
     )
     def response_words(request: HttpRequest, response_id: RecordId, payload: WordsIn) -> Any:
         """Store the client's words with one of their responses (stored once: a repeat keeps
