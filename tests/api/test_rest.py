@@ -273,7 +273,7 @@ def test_a_response_for_a_cancelled_session_is_refused_naming_it(cast: SimpleNam
     ("language", "said"),
     [
         ("nl", "phq9_3: 7,0 ligt niet op de schaal; toegestaan: een van 0; 1; 2; 3"),
-        ("de", "phq9_3: 7,0 liegt nicht auf der Skala; erlaubt: einer von 0; 1; 2; 3"),
+        ("de", "phq9_3: 7,0 liegt nicht auf der Skala; erlaubt: einer der Werte 0; 1; 2; 3"),
         ("en", "phq9_3: 7.0 is not on the scale; allowed one of 0, 1, 2, 3"),
     ],
 )
