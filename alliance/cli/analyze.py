@@ -28,8 +28,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alliance.cli.analyze_report import render_report
+from alliance.cli.language import LANGUAGE_CODE, ngettext
 from alliance.cli.language import gettext as _
-from alliance.cli.language import ngettext
+from alliance.console.messages import for_language
 from alliance.science.analysis import ROW_SECTIONS, AnalysisSettings, analyze_ratings
 from alliance.science.instruments import Instrument, load_instruments
 from alliance.science.ratings_table import RatingsError, RatingsTable, read_ratings
@@ -199,10 +200,12 @@ def run(
         return BAD_INPUT
     except RatingsError as bad:
         for error in bad.errors:
-            # The science core says what is wrong with the cell (in English); where it is, here.
+            # The science core says what is wrong with the cell; where it is, here, both in the
+            # command line's language.
+            message = for_language(error.detail or error.message, _, LANGUAGE_CODE)
             _say(
                 _("row %(row)d, column %(column)s: %(message)s")
-                % {"row": error.row, "column": error.column, "message": error.message}
+                % {"row": error.row, "column": error.column, "message": message}
             )
         _say(
             ngettext(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
 from alliance.care.models import Session
+from alliance.formats.messages import science_text
 from alliance.measures import catalogue
 from alliance.measures.models import (
     STAFF_RATERS,
@@ -58,7 +59,7 @@ def _scored(
         clean = validate_values(instrument, values)
         return clean, score_response(instrument, clean, age_group=age_group)
     except ResponseError as error:
-        raise ValidationError({error.item or "items": str(error)}) from None
+        raise ValidationError({error.item or "items": science_text(error.message)}) from None
     except ValueError as error:
         raise ValidationError({"items": str(error)}) from None
 

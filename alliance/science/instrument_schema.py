@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from alliance.science.messages import Message, Number, gettext_noop
+
 __all__ = [
     "AGE_GROUPS",
     "DIRECTIONS",
@@ -94,10 +96,22 @@ class Scale:
         return frozenset(round(option.value * self.resolution) for option in self.options)
 
     def describe(self) -> str:
-        """The allowed values in words, for error messages."""
+        """The allowed values in words, for error messages (English; see :meth:`description`)."""
+        return str(self.description())
+
+    def description(self) -> Message:
+        """The allowed values as a translatable message: "one of 0, 1, 2, 3"."""
         if self.type == "likert":
-            return "one of " + ", ".join(f"{option.value:g}" for option in self.options)
-        return f"{self.min:g} to {self.max:g} in steps of {self.step:g}"
+            values = tuple(Number.of(option.value, "g") for option in self.options)
+            return Message(gettext_noop("one of %(values)s"), {"values": values})
+        return Message(
+            gettext_noop("%(min)s to %(max)s in steps of %(step)s"),
+            {
+                "min": Number.of(self.min, "g"),
+                "max": Number.of(self.max, "g"),
+                "step": Number.of(self.step or 0.0, "g"),
+            },
+        )
 
 
 @dataclass(frozen=True)

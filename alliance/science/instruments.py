@@ -42,6 +42,7 @@ from alliance.science.instrument_schema import (
     Source,
     Subscale,
 )
+from alliance.science.messages import Message, Number, gettext_noop
 
 __all__ = [
     "AGE_GROUPS",
@@ -81,11 +82,22 @@ _GRID_TOLERANCE = 1e-6
 
 
 class ResponseError(ValueError):
-    """An answer that cannot be accepted; ``item`` names the item code (None if not one item)."""
+    """An answer that cannot be accepted; ``item`` names the item code (None if not one item).
 
-    def __init__(self, item: str | None, message: str) -> None:
-        super().__init__(message)
+    ``template`` (marked for the catalogue) and ``params`` say it in a form the apps translate
+    (:attr:`message`); ``str(error)`` is the English text.
+
+    >>> error = ResponseError("ors_1", gettext_noop("%(item)s: answer missing"), item="ors_1")
+    >>> str(error), error.template, error.params
+    ('ors_1: answer missing', '%(item)s: answer missing', {'item': 'ors_1'})
+    """
+
+    def __init__(self, item: str | None, template: str, /, **params: object) -> None:
+        self.message = Message(template, params)
+        super().__init__(str(self.message))
         self.item = item
+        self.template = template
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -233,7 +245,11 @@ def validate_values(instrument: Instrument, values: Mapping[str, object]) -> dic
         if code not in known:
             allowed = ", ".join(item.code for item in instrument.items)
             raise ResponseError(
-                code, f"{code}: unknown item for {instrument.code}; items are {allowed}"
+                code,
+                gettext_noop("%(item)s: unknown item for %(instrument)s; items are %(allowed)s"),
+                item=code,
+                instrument=instrument.code,
+                allowed=allowed,
             )
     clean: dict[str, float] = {}
     for item in instrument.items:
@@ -407,7 +423,12 @@ def _as_number(code: str, raw: object) -> float | None:
     if raw is None:
         return None
     if isinstance(raw, bool | np.bool_):
-        raise ResponseError(code, f"{code}: {raw!r} is a yes/no value, not a number")
+        raise ResponseError(
+            code,
+            gettext_noop("%(item)s: %(value)s is a yes/no value, not a number"),
+            item=code,
+            value=repr(raw),
+        )
     if isinstance(raw, str):
         if not raw.strip():
             return None
@@ -418,9 +439,14 @@ def _as_number(code: str, raw: object) -> float | None:
         except OverflowError:
             value = math.inf
     else:
-        raise ResponseError(code, f"{code}: {raw!r} is not a number")
+        raise _not_a_number(code, raw)
     if not math.isfinite(value):
-        raise ResponseError(code, f"{code}: {raw!r} is not a finite number")
+        raise ResponseError(
+            code,
+            gettext_noop("%(item)s: %(value)s is not a finite number"),
+            item=code,
+            value=repr(raw),
+        )
     return value
 
 
@@ -428,7 +454,13 @@ def _parse_text(code: str, raw: str) -> float:
     try:
         return float(Decimal(raw.strip()))
     except InvalidOperation:
-        raise ResponseError(code, f"{code}: {raw!r} is not a number") from None
+        raise _not_a_number(code, raw) from None
+
+
+def _not_a_number(code: str, raw: object) -> ResponseError:
+    return ResponseError(
+        code, gettext_noop("%(item)s: %(value)s is not a number"), item=code, value=repr(raw)
+    )
 
 
 def _on_grid(scale: Scale, value: float) -> bool:
@@ -443,7 +475,10 @@ def _check_on_scale(item: Item, value: float) -> None:
     if not _on_grid(item.scale, value):
         raise ResponseError(
             item.code,
-            f"{item.code}: {value!r} is not on the scale; allowed {item.scale.describe()}",
+            gettext_noop("%(item)s: %(value)s is not on the scale; allowed %(allowed)s"),
+            item=item.code,
+            value=Number.of(value),
+            allowed=item.scale.description(),
         )
 
 
@@ -453,13 +488,24 @@ def _check_missing(instrument: Instrument, clean: Mapping[str, float]) -> None:
     if len(missing) <= rule.max_missing:
         return
     if rule.rule == "refuse":
-        allowance = f"every item of {instrument.code} must be answered"
+        allowance = Message(
+            gettext_noop("every item of %(instrument)s must be answered"),
+            {"instrument": instrument.code},
+        )
     else:
-        allowance = f"{instrument.code} can be scored with at most {rule.max_missing} missing"
+        allowance = Message(
+            gettext_noop("%(instrument)s can be scored with at most %(most)s missing"),
+            {"instrument": instrument.code, "most": rule.max_missing},
+        )
     raise ResponseError(
         missing[0],
-        f"{missing[0]}: answer missing; {allowance}, and {len(missing)} are missing "
-        f"({', '.join(missing)})",
+        gettext_noop(
+            "%(item)s: answer missing; %(allowance)s, and %(count)s are missing (%(items)s)"
+        ),
+        item=missing[0],
+        allowance=allowance,
+        count=len(missing),
+        items=", ".join(missing),
     )
 
 
@@ -527,6 +573,11 @@ def _check_column(item: Item, column: NDArray[np.float64], answered: NDArray[np.
         row = int(bad[0])
         raise ResponseError(
             item.code,
-            f"{item.code}: row {row}: {float(column[row])!r} is not on the scale; "
-            f"allowed {scale.describe()}",
+            gettext_noop(
+                "%(item)s: row %(row)s: %(value)s is not on the scale; allowed %(allowed)s"
+            ),
+            item=item.code,
+            row=row,
+            value=Number.of(float(column[row])),
+            allowed=scale.description(),
         )

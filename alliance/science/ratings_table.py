@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from alliance.science.instruments import AGE_GROUPS, Instrument, Item, load_instruments
+from alliance.science.messages import Message, Number, gettext_noop
 
 __all__ = [
     "FIRST_DATA_ROW",
@@ -42,6 +43,8 @@ FIRST_DATA_ROW = 2
 """Row number of the first rating: rows are numbered as a spreadsheet shows them, header = 1."""
 
 _HEADER_ROW = 1
+# The rater in a message ("... by the client"): the word, translated where the message is.
+RATER_WORDS = {"client": gettext_noop("client"), "clinician": gettext_noop("clinician")}
 _ITEM_COLUMN = re.compile(r"^item_([1-9][0-9]*)$")
 _DATE = r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$"
 # An item value counts as on its scale's grid within this slack (7.3 * 10 = 72.99999999999999),
@@ -55,11 +58,29 @@ Mask = NDArray[np.bool_]
 @dataclass(frozen=True, order=True)
 class RowError:
     """One bad cell: ``row`` as a spreadsheet numbers it (header 1, first rating 2), the column,
-    and a message saying what is wrong and what is allowed."""
+    and a message saying what is wrong and what is allowed.
+
+    ``message`` is English; ``detail``, when set, says the same as a :class:`Message` the apps
+    translate (:meth:`of` sets both).
+
+    >>> error = RowError.of(2, "score", gettext_noop("%(value)s is not a number"), value="'x'")
+    >>> str(error), error.detail.template
+    ("row 2, column score: 'x' is not a number", '%(value)s is not a number')
+    """
 
     row: int
     column: str
     message: str
+    detail: Message | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, row: int, column: str, template: str, /, **params: object) -> RowError:
+        """The error at ``row`` and ``column`` saying ``template`` with ``params``."""
+        return cls.said(row, column, Message(template, params))
+
+    @classmethod
+    def said(cls, row: int, column: str, detail: Message) -> RowError:
+        return cls(row, column, str(detail), detail)
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.message}"
@@ -193,13 +214,20 @@ def _check(
     if missing:
         needed = ", ".join(REQUIRED_COLUMNS)
         return [
-            RowError(_HEADER_ROW, name, f"required column missing; the file needs {needed}")
+            RowError.of(
+                _HEADER_ROW,
+                name,
+                gettext_noop("required column missing; the file needs %(needed)s"),
+                needed=needed,
+            )
             for name in missing
         ], None
     blank = _blank_lines(renamed)
     if renamed.empty or blank.all():
         return [
-            RowError(FIRST_DATA_ROW, REQUIRED_COLUMNS[0], "no ratings: the table is empty")
+            RowError.of(
+                FIRST_DATA_ROW, REQUIRED_COLUMNS[0], gettext_noop("no ratings: the table is empty")
+            )
         ], None
     rows = np.flatnonzero(~blank) + FIRST_DATA_ROW
     checker = _Checker(renamed[~blank].reset_index(drop=True), catalogue, rows)
@@ -236,15 +264,14 @@ class _Checker:
         self.rows = rows
         self.errors: list[RowError] = []
 
-    def flag(self, mask: Mask, column: str, message: Mapping[int, str] | str) -> None:
+    def flag(self, mask: Mask, column: str, message: Message) -> None:
         for position in np.flatnonzero(mask):
-            text = message if isinstance(message, str) else message[int(position)]
-            self.errors.append(RowError(int(self.rows[position]), column, text))
+            self.errors.append(RowError.said(int(self.rows[position]), column, message))
 
-    def flag_each(self, mask: Mask, column: str, describe: list[str]) -> None:
+    def flag_each(self, mask: Mask, column: str, describe: list[Message]) -> None:
         positions = np.flatnonzero(mask)
-        for position, text in zip(positions, describe, strict=True):
-            self.errors.append(RowError(int(self.rows[position]), column, text))
+        for position, message in zip(positions, describe, strict=True):
+            self.errors.append(RowError.said(int(self.rows[position]), column, message))
 
     def run(self, *, partial: bool = False) -> tuple[list[RowError], RatingsTable | None]:
         ids = {name: self.required_text(name) for name in ("episode_id", "clinician_id")}
@@ -284,7 +311,9 @@ class _Checker:
 
     def required_text(self, name: str) -> pd.Series:
         text = _text(self.frame, name)
-        self.flag((text == "").to_numpy(), name, "missing; every rating needs one")
+        self.flag(
+            (text == "").to_numpy(), name, Message(gettext_noop("missing; every rating needs one"))
+        )
         return text
 
     def measures(self) -> pd.Series:
@@ -296,7 +325,13 @@ class _Checker:
         self.flag_each(
             unknown.to_numpy(),
             "measure",
-            [f"unknown measure {value!r}; known measures: {known}" for value in values],
+            [
+                Message(
+                    gettext_noop("unknown measure %(value)s; known measures: %(known)s"),
+                    {"value": repr(value), "known": known},
+                )
+                for value in values
+            ],
         )
         return code
 
@@ -307,7 +342,13 @@ class _Checker:
         self.flag_each(
             bad.to_numpy(),
             name,
-            [f"{raw!r} is not allowed; allowed {', '.join(allowed)}" for raw in text[bad]],
+            [
+                Message(
+                    gettext_noop("%(value)s is not allowed; allowed %(allowed)s"),
+                    {"value": repr(raw), "allowed": ", ".join(allowed)},
+                )
+                for raw in text[bad]
+            ],
         )
         return value
 
@@ -315,7 +356,12 @@ class _Checker:
         for code, instrument in self.instruments.items():
             allowed = [r for r in RATERS if r in instrument.respondents]
             bad = (measure == code) & rater.isin(list(RATERS)) & ~rater.isin(allowed)
-            message = f"{code} is not rated by this rater; allowed for {code}: {', '.join(allowed)}"
+            message = Message(
+                gettext_noop(
+                    "%(measure)s is not rated by this rater; allowed for %(measure)s: %(allowed)s"
+                ),
+                {"measure": code, "allowed": ", ".join(allowed)},
+            )
             self.flag(bad.to_numpy(), "rater", message)
 
     def sessions(self) -> NDArray[np.float64]:
@@ -328,7 +374,12 @@ class _Checker:
             bad,
             "session",
             [
-                f"{raw!r} is not a session number; allowed whole numbers 1 or more"
+                Message(
+                    gettext_noop(
+                        "%(value)s is not a session number; allowed whole numbers 1 or more"
+                    ),
+                    {"value": repr(raw)},
+                )
                 for raw in text[bad]
             ],
         )
@@ -339,9 +390,7 @@ class _Checker:
         value = _numbers(text)
         given = (text != "").to_numpy()
         not_number = given & ~np.isfinite(value)
-        self.flag_each(
-            not_number, "score", [f"{raw!r} is not a number" for raw in text[not_number]]
-        )
+        self.flag_each(not_number, "score", [_not_a_number(raw) for raw in text[not_number]])
         for code, instrument in self.instruments.items():
             low, high = instrument.scoring.min, instrument.scoring.max
             rows = (measure == code).to_numpy() & np.isfinite(value)
@@ -350,7 +399,18 @@ class _Checker:
             self.flag_each(
                 outside,
                 "score",
-                [f"{v:g} is outside {code}'s range {low:g} to {high:g}" for v in value[outside]],
+                [
+                    Message(
+                        gettext_noop("%(value)s is outside %(measure)s's range %(min)s to %(max)s"),
+                        {
+                            "value": Number.of(v, "g"),
+                            "measure": code,
+                            "min": Number.of(low, "g"),
+                            "max": Number.of(high, "g"),
+                        },
+                    )
+                    for v in value[outside]
+                ],
             )
         return value
 
@@ -365,7 +425,12 @@ class _Checker:
             bad,
             "date",
             [
-                f"{raw!r} is not a date; allowed dates as YYYY-MM-DD, e.g. 2025-01-31"
+                Message(
+                    gettext_noop(
+                        "%(value)s is not a date; allowed dates as YYYY-MM-DD, e.g. 2025-01-31"
+                    ),
+                    {"value": repr(raw)},
+                )
                 for raw in text[bad]
             ],
         )
@@ -382,20 +447,29 @@ class _Checker:
         value = _numbers(text)
         given = (text != "").to_numpy()
         not_number = given & ~np.isfinite(value)
-        self.flag_each(not_number, name, [f"{raw!r} is not a number" for raw in text[not_number]])
+        self.flag_each(not_number, name, [_not_a_number(raw) for raw in text[not_number]])
         for code, instrument in self.instruments.items():
             rows = given & (measure == code).to_numpy() & np.isfinite(value)
             item = next((i for i in instrument.items if i.number == number), None)
             if item is None:
-                message = f"{code} has {len(instrument.items)} items, so {name} must be blank"
+                message = Message(
+                    gettext_noop("%(measure)s has %(count)s items, so %(column)s must be blank"),
+                    {"measure": code, "count": len(instrument.items), "column": name},
+                )
                 self.flag(rows, name, message)
                 continue
             bad = rows & ~_on_scale(item, value)
-            allowed = item.scale.describe()
+            allowed = item.scale.description()
             self.flag_each(
                 bad,
                 name,
-                [f"{v:g} is not on {item.code}'s scale; allowed {allowed}" for v in value[bad]],
+                [
+                    Message(
+                        gettext_noop("%(value)s is not on %(item)s's scale; allowed %(allowed)s"),
+                        {"value": Number.of(v, "g"), "item": item.code, "allowed": allowed},
+                    )
+                    for v in value[bad]
+                ],
             )
         return value
 
@@ -409,8 +483,19 @@ class _Checker:
             np.isin(self.rows, keyed["row"].to_numpy()[repeated]),
             "session",
             [
-                f"duplicate rating: episode {e!r} session {s:g} {m} by the {r} is already in "
-                f"row {first}"
+                Message(
+                    gettext_noop(
+                        "duplicate rating: episode %(episode)s session %(session)s %(measure)s by "
+                        "the %(rater)s is already in row %(first)s"
+                    ),
+                    {
+                        "episode": repr(e),
+                        "session": format(s, "g"),
+                        "measure": m,
+                        "rater": Message(RATER_WORDS.get(r, r)),
+                        "first": first,
+                    },
+                )
                 for e, s, m, r, first in zip(
                     *(keyed.loc[repeated, name] for name in _KEY),
                     first_row[repeated],
@@ -441,7 +526,13 @@ class _Checker:
             np.isin(self.rows, dated["row"].to_numpy()[differs]),
             "date",
             [
-                f"{d.date()} differs from the date {f.date()} of the same session in another row"
+                Message(
+                    gettext_noop(
+                        "%(date)s differs from the date %(other)s of the same session in "
+                        "another row"
+                    ),
+                    {"date": str(d.date()), "other": str(f.date())},
+                )
                 for d, f in zip(dated["date"][differs], session_date[differs], strict=True)
             ],
         )
@@ -462,11 +553,20 @@ class _Checker:
             np.isin(self.rows, flagged["row"].to_numpy()),
             "date",
             [
-                f"{d.date()} is before an earlier session's date {latest.date()}; "
-                "sessions must be numbered in date order"
+                Message(
+                    gettext_noop(
+                        "%(date)s is before an earlier session's date %(other)s; "
+                        "sessions must be numbered in date order"
+                    ),
+                    {"date": str(d.date()), "other": str(latest.date())},
+                )
                 for d, latest in zip(flagged["date"], flagged["latest"], strict=True)
             ],
         )
+
+
+def _not_a_number(raw: object) -> Message:
+    return Message(gettext_noop("%(value)s is not a number"), {"value": repr(raw)})
 
 
 def _on_scale(item: Item, value: NDArray[np.float64]) -> Mask:

@@ -39,6 +39,7 @@ from alliance.care.models import (
 )
 from alliance.care.plans import check_items
 from alliance.feedback.models import Alert, FitStatus, TrajectoryFit
+from alliance.formats.messages import science_text
 from alliance.measures import catalogue
 from alliance.measures.models import STAFF_RATERS, Author, Method, Rater
 from alliance.measures.services import CLOCK_SKEW, EARLIEST_DATE, MAX_SESSION_NUMBER
@@ -401,7 +402,8 @@ class _Values:
         try:
             response_scores(record, age_group)
         except ResponseError as error:
-            self.bad(f"{at}.items.{error.item}" if error.item else f"{at}.items", str(error))
+            where = f"{at}.items.{error.item}" if error.item else f"{at}.items"
+            self.bad(where, science_text(error.message))
         except ValueError as error:
             field, _, message = str(error).partition(": ")
             self.bad(f"{at}.{field if message else 'items'}", message or str(error))

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from alliance.accounts.models import Membership, Organisation, Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Client, Episode, Session, SessionStatus
@@ -33,6 +34,7 @@ from alliance.measures import catalogue
 from alliance.measures.models import Method, Rater, Response, ResponseVersion
 from alliance.measures.services import EARLIEST_DATE, MAX_SESSION_NUMBER, response_record
 from alliance.science.instruments import Instrument, ResponseError, score_response, validate_values
+from alliance.science.messages import Message, Number
 from alliance.science.ratings_table import RatingsTable, RowError
 
 __all__ = ["RATINGS_NAMESPACE", "RowRefused", "import_key", "ratings_check", "ratings_write"]
@@ -49,9 +51,12 @@ class RowRefused(ValueError):
     """A row found wrong while writing (its submission key taken by another record): the import
     is rolled back and the row, column and reason reported."""
 
-    def __init__(self, row: int, column: str, message: str) -> None:
+    def __init__(self, row: int, column: str, message: str | Message) -> None:
         super().__init__(f"row {row}, column {column}: {message}")
-        self.error = RowError(row, column, message)
+        if isinstance(message, Message):
+            self.error = RowError.said(row, column, message)
+        else:
+            self.error = RowError(row, column, message)
 
 
 def import_key(name: str) -> uuid.UUID:
@@ -121,26 +126,35 @@ def ratings_check(
         problems = len(errors)
         if pd.isna(record["date"]):
             errors.append(
-                RowError(row, "date", "missing; the import needs the day of each session")
+                RowError.of(
+                    row, "date", gettext_noop("missing; the import needs the day of each session")
+                )
             )
         else:
             _check_day(row, record["date"].date(), errors)
         if int(record["session"]) > MAX_SESSION_NUMBER:
             errors.append(
-                RowError(
+                RowError.of(
                     row,
                     "session",
-                    f"{int(record['session'])} is not a plausible session number; allowed 1 to "
-                    f"{MAX_SESSION_NUMBER}",
+                    gettext_noop(
+                        "%(session)s is not a plausible session number; allowed 1 to %(most)s"
+                    ),
+                    session=int(record["session"]),
+                    most=MAX_SESSION_NUMBER,
                 )
             )
         if record["clinician_id"] not in teams:
             errors.append(
-                RowError(
+                RowError.of(
                     row,
                     "clinician_id",
-                    f"{record['clinician_id']!r} is not the log-in name of a clinician in a team "
-                    f"of {organisation.name}",
+                    gettext_noop(
+                        "%(clinician)s is not the log-in name of a clinician in a team of "
+                        "%(organisation)s"
+                    ),
+                    clinician=repr(record["clinician_id"]),
+                    organisation=organisation.name,
                 )
             )
         instrument = instruments[record["measure"]]
@@ -171,11 +185,16 @@ def _check_day(row: int, day: dt.date, errors: list[RowError]) -> None:
     today = timezone.localdate()
     if not EARLIEST_DATE <= day <= today:
         errors.append(
-            RowError(
+            RowError.of(
                 row,
                 "date",
-                f"{day.isoformat()} is not a plausible session day; allowed "
-                f"{EARLIEST_DATE.isoformat()} to today ({today.isoformat()})",
+                gettext_noop(
+                    "%(day)s is not a plausible session day; allowed %(earliest)s to today "
+                    "(%(today)s)"
+                ),
+                day=day.isoformat(),
+                earliest=EARLIEST_DATE.isoformat(),
+                today=today.isoformat(),
             )
         )
 
@@ -194,12 +213,24 @@ def _scored_items(
         clean = validate_values(instrument, items)
         total = score_response(instrument, clean, age_group=record["age_group"]).total
     except (ResponseError, ValueError) as error:
-        errors.append(RowError(row, "score", f"the item answers cannot be scored: {error}"))
+        reason = error.message if isinstance(error, ResponseError) else str(error)
+        errors.append(
+            RowError.of(
+                row,
+                "score",
+                gettext_noop("the item answers cannot be scored: %(reason)s"),
+                reason=reason,
+            )
+        )
         return {}
     if abs(total - float(record["score"])) > _SCORE_TOLERANCE:
         errors.append(
-            RowError(
-                row, "score", f"{record['score']:g} differs from the total of the items, {total:g}"
+            RowError.of(
+                row,
+                "score",
+                gettext_noop("%(score)s differs from the total of the items, %(total)s"),
+                score=Number.of(float(record["score"]), "g"),
+                total=Number.of(total, "g"),
             )
         )
     return clean
@@ -213,11 +244,15 @@ def _clients_consistent(rows: list[_Row]) -> list[RowError]:
         first = seen.setdefault(row.client_code, row)
         if first.age_group != row.age_group:
             errors.append(
-                RowError(
+                RowError.of(
                     row.row,
                     "age_group",
-                    f"{row.age_group!r} differs from {first.age_group!r} for the same client in "
-                    f"row {first.row}",
+                    gettext_noop(
+                        "%(age_group)s differs from %(first)s for the same client in row %(row)s"
+                    ),
+                    age_group=repr(row.age_group),
+                    first=repr(first.age_group),
+                    row=first.row,
                 )
             )
     return errors
@@ -300,8 +335,12 @@ class _RatingsWriter:
             raise RowRefused(
                 row.row,
                 "idempotency_key",
-                "the submission key derived for this row is already used for another record; "
-                "nothing was written (ask the site's operator)",
+                Message(
+                    gettext_noop(
+                        "the submission key derived for this row is already used for another "
+                        "record; nothing was written (ask the site's operator)"
+                    )
+                ),
             )
         found = Response.objects.filter(
             session=session,
@@ -342,9 +381,15 @@ class _RatingsWriter:
                 raise RowRefused(
                     row.row,
                     "clinician_id",
-                    f"{row.clinician!r} is not on the care team of the client's episode that "
-                    "is already in the database; importing would give them access to it. "
-                    "Nothing was written; import with --allow-access-changes to allow it",
+                    Message(
+                        gettext_noop(
+                            "%(clinician)s is not on the care team of the client's episode that "
+                            "is already in the database; importing would give them access to "
+                            "it. Nothing was written; import with --allow-access-changes to "
+                            "allow it"
+                        ),
+                        {"clinician": repr(row.clinician)},
+                    ),
                 )
             role = (
                 CareRole.TEAM_MEMBER if episode.care_team.exists() else CareRole.PRIMARY_THERAPIST

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from alliance.accounts.models import Organisation
 from alliance.audit.models import Action, Via
@@ -86,7 +87,9 @@ def _os_user() -> str:
 def _organisation(name: str) -> Organisation:
     found = Organisation.objects.filter(name=name).first()
     if found is None:
-        raise TransferProblem(f"there is no organisation named {name!r}")
+        raise TransferProblem(
+            gettext("there is no organisation named %(name)s") % {"name": repr(name)}
+        )
     return found
 
 
@@ -152,8 +155,10 @@ def _import_document(
         problems = document_problems(document)
     except (KeyError, TypeError, ValueError, AttributeError) as damaged:
         # A check this version does not foresee: refused (exit 2) rather than a crash.
-        message = f"the export is damaged or edited by hand ({damaged!r}); nothing was written"
-        return ImportOutcome(errors=[RowError(0, "document", message)])
+        template = gettext_noop(
+            "the export is damaged or edited by hand (%(damage)s); nothing was written"
+        )
+        return ImportOutcome(errors=[RowError.of(0, "document", template, damage=repr(damaged))])
     if problems:
         return ImportOutcome(errors=problems)
     name = organisation or document["organisation"]["name"]
@@ -170,12 +175,14 @@ def _import_document(
         return ImportOutcome(errors=[RowError(0, conflict.at, str(conflict))])
     except (IntegrityError, DataError) as broken:
         # A rule of the database the checks above did not foresee: rolled back, and named.
-        message = f"the export breaks a rule of the database ({broken}); nothing was written"
-        return ImportOutcome(errors=[RowError(0, "document", message)])
+        template = gettext_noop(
+            "the export breaks a rule of the database (%(rule)s); nothing was written"
+        )
+        return ImportOutcome(errors=[RowError.of(0, "document", template, rule=str(broken))])
     except (KeyError, TypeError, ValueError) as damaged:
         # A field missing or of the wrong type deep in the document: rolled back, and said so.
-        message = f"the export is damaged or edited by hand ({damaged!r})"
-        return ImportOutcome(errors=[RowError(0, "document", message)])
+        template = gettext_noop("the export is damaged or edited by hand (%(damage)s)")
+        return ImportOutcome(errors=[RowError.of(0, "document", template, damage=repr(damaged))])
     return ImportOutcome(created=created)
 
 
@@ -188,7 +195,15 @@ def _import_ratings(
     if errors and not Organisation.objects.filter(name=organisation).exists():
         # The file's own problems are still worth knowing: said with the missing organisation.
         return ImportOutcome(
-            errors=[*errors, RowError(0, "--organisation", f"there is no {organisation!r}")]
+            errors=[
+                *errors,
+                RowError.of(
+                    0,
+                    "--organisation",
+                    gettext_noop("there is no %(name)s"),
+                    name=repr(organisation),
+                ),
+            ]
         )
     try:
         with transaction.atomic():

@@ -267,3 +267,26 @@ def test_a_response_for_a_cancelled_session_is_refused_naming_it(cast: SimpleNam
     assert "cancelled" in answer.json()["detail"][0]["msg"]
     assert Response.objects.count() == 1
     assert not Alert.objects.filter(rule="risk_answer").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("nl", "phq9_3: 7,0 ligt niet op de schaal; toegestaan: een van 0; 1; 2; 3"),
+        ("de", "phq9_3: 7,0 liegt nicht auf der Skala; erlaubt: einer der Werte 0; 1; 2; 3"),
+        ("en", "phq9_3: 7.0 is not on the scale; allowed one of 0, 1, 2, 3"),
+    ],
+)
+def test_a_refused_answer_is_explained_in_the_requests_language(
+    cast: SimpleNamespace, language: str, said: str
+) -> None:
+    # A token carries no user language: the API answers in the request's Accept-Language.
+    body = {"session": cast.session.pk, "instrument": "phq9", "items": PHQ9_MILD | {"phq9_3": 7}}
+    api = api_as(cast, "clinician")
+    answer = api.browser.post(
+        f"{V1}/responses", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [
+        {"loc": ["body", "phq9_3"], "msg": said, "type": "value_error"}
+    ]

@@ -108,7 +108,8 @@ def test_export_then_import_round_trips_through_the_command_line(tmp_path: Path)
     exported = _run("export", str(tmp_path / "out.json"), "--organisation", "Small clinic", env=env)
 
     assert imported.returncode == 0, imported.stderr
-    assert "1 organisations, 1 teams" in imported.stdout
+    # Each kind counted with its plural form (issue 17): "1 organisation", not "1 organisations".
+    assert "1 organisation, 1 team" in imported.stdout
     assert exported.returncode == 0, exported.stderr
     written = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert written["teams"] == ["Adults"]
