@@ -1,9 +1,13 @@
 """The `alliance` console script, run as a user would run it: in a separate process."""
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 
 ALLIANCE = Path(sys.executable).with_name("alliance")
@@ -42,10 +46,14 @@ def test_demo_without_serving_loads_a_clinic_and_prints_the_log_ins(tmp_path: Pa
     assert database.stat().st_size > 100_000
 
 
-def _migrated(tmp_path: Path) -> dict[str, str]:
-    """A fresh SQLite database for the import and export commands."""
-    env = {"ALLIANCE_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+@cache
+def _migrated_template() -> Path:
+    """One migrated SQLite file per test process (migrating takes seconds); each test copies it."""
+    folder = tempfile.mkdtemp(prefix="alliance-migrated-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "db.sqlite3"
     manage = Path(__file__).resolve().parents[2] / "manage.py"
+    env = {"ALLIANCE_ENV": "test", "DATABASE_URL": f"sqlite:///{path}"}
     subprocess.run(
         [sys.executable, str(manage), "migrate", "--no-input", "-v", "0"],
         env={**os.environ, **env},
@@ -53,7 +61,14 @@ def _migrated(tmp_path: Path) -> dict[str, str]:
         capture_output=True,
         timeout=300,
     )
-    return env
+    return path
+
+
+def _migrated(tmp_path: Path) -> dict[str, str]:
+    """A fresh, migrated SQLite database of its own for the import and export commands."""
+    database = tmp_path / "db.sqlite3"
+    shutil.copyfile(_migrated_template(), database)
+    return {"ALLIANCE_ENV": "test", "DATABASE_URL": f"sqlite:///{database}"}
 
 
 def test_import_names_each_bad_row_and_column_and_exits_2(tmp_path: Path) -> None:
