@@ -7,7 +7,7 @@ VENDOR := alliance/static/vendor
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # Two processes or more: the suite is about 3,250 tests (the PostgreSQL pass leaves out the ones
 # that use no database, tests/conftest.py), each pass several minutes.
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --dist worksteal
 DEMO_DB := demo.sqlite3
 DEMO_ENV := ALLIANCE_ENV=demo DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB)
 

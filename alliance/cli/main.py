@@ -158,7 +158,7 @@ def import_(
     ] = False,
 ) -> None:
     _django()
-    from alliance.transfer.commands import import_run
+    from alliance.cli.transfer import import_run
 
     raise typer.Exit(import_run(source, organisation, allow_access_changes=allow_access_changes))
 
@@ -181,7 +181,7 @@ def export(
     ] = None,
 ) -> None:
     _django()
-    from alliance.transfer.commands import export_run
+    from alliance.cli.transfer import export_run
 
     raise typer.Exit(
         export_run(destination, organisation, pseudonymise=pseudonymise, key_file=key_file)

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from alliance.cli.analyze import read_ratings_csv, sniffed_delimiter
+from alliance.cli.transfer import import_run
 from alliance.measures.models import Response
-from alliance.transfer.commands import import_run
 
 HEADER = ["episode_id", "client_id", "clinician_id", "session", "date", "measure", "score"]
 HEADER += ["item_1", "item_2", "item_3", "item_4"]

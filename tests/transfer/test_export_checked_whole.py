@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from alliance.transfer.commands import import_run
+from alliance.cli.transfer import import_run
 from tests.transfer.test_import_validation import _counts, document  # noqa: F401
 
 pytestmark = pytest.mark.django_db

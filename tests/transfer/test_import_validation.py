@@ -17,10 +17,10 @@ import pytest
 
 from alliance.accounts.models import Membership, Organisation, Role
 from alliance.care.models import CareTeamMember, Client, Episode, Session
+from alliance.cli.transfer import import_run
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response, ResponseVersion
 from alliance.measures.services import response_record
-from alliance.transfer.commands import import_run
 from alliance.transfer.selectors import organisation_export
 from alliance.transfer.services import organisation_import
 from tests.factories import make_user
