@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from django.conf import settings
 from django.db.models import (
     Avg,
     Case,
@@ -34,6 +33,7 @@ from django.db.models.functions import Concat, Trim, TruncQuarter
 from alliance import access
 from alliance.accounts.models import Role, Team, User
 from alliance.care.models import CareRole, CareTeamMember, Episode, Session
+from alliance.clinical_settings import clinical_settings
 from alliance.feedback.models import Alert, AlertState, Severity
 from alliance.feedback.services import alert_settings
 from alliance.measures.models import Rater, Response
@@ -392,9 +392,9 @@ def outcome_estimate(
     clinician's estimate is returned. ``level`` and ``closed_only`` default to the site's
     settings ``ALLIANCE_INTERVAL_LEVEL`` and ``ALLIANCE_CLINICIAN_CLOSED_EPISODES_ONLY``."""
     if level is None:
-        level = float(settings.ALLIANCE["INTERVAL_LEVEL"])
+        level = clinical_settings().interval_level
     if closed_only is None:
-        closed_only = bool(settings.ALLIANCE["CLINICIAN_CLOSED_EPISODES_ONLY"])
+        closed_only = clinical_settings().clinician_closed_episodes_only
     frame = _agency_outcomes(clinician, closed_only=closed_only)
     own = int((frame["clinician"] == clinician.pk).sum())
     frame["clinician"] = frame["clinician"].astype(int)
@@ -453,6 +453,6 @@ def clinician_development(viewer: User, clinician: User) -> Development:
         at_or_below_cutoff=ratings["low"] / ratings["n"] if ratings["n"] else None,
         unplanned_endings=counts["unplanned"],
         alliance_cutoff=cutoff,
-        estimate=outcome_estimate(clinician, min_caseload=settings.ALLIANCE["MIN_CASELOAD"]),
+        estimate=outcome_estimate(clinician, min_caseload=clinical_settings().min_caseload),
         quarters=_quarters(episodes, cutoff),
     )
