@@ -79,14 +79,27 @@ serve:
 
 test: install test-sqlite test-postgres
 
+# The browser tests (the `browser` mark) drive the whole stack in a real browser for minutes:
+# they run once, on the PostgreSQL pass (the database a clinic runs on), and on the SQLite pass
+# only when no PostgreSQL answers, so they are never skipped. Every other test that touches the
+# database runs on both passes.
+POSTGRES_UP = $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null
+
 test-sqlite:
 	@echo "== Test suite on SQLite =="
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@if $(POSTGRES_UP); then \
+	  echo "(the browser tests run on the PostgreSQL pass, which follows)"; \
+	  echo $(VENV)/bin/pytest $(PYTEST_ARGS) -m "'not browser'"; \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"; \
+	else \
+	  echo $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	fi
 
 # The PostgreSQL pass never skips quietly: an unreachable server is announced loudly.
 test-postgres:
 	@echo "== Test suite on PostgreSQL ($(POSTGRES_URL)) =="
-	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(POSTGRES_UP); then \
 	  DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest $(PYTEST_ARGS); \
 	else \
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
