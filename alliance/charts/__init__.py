@@ -1,4 +1,5 @@
-"""Pure Vega-Lite builders: every chart of the pages, the PDF and the command line.
+"""Pure Vega-Lite builders: every chart of the pages, the PDF and the command line's offline
+analysis page (``analysis.py``).
 
 One schema version (:data:`SCHEMA`, in ``spec.py``), one palette (``palette.py``) and the
 words the charts draw themselves (``words.py``). A builder takes plain data (numbers, strings,
@@ -18,6 +19,17 @@ The old homes (``alliance.clinic.charts``, ``alliance.portal.charts``,
 ``alliance.supervision.charts``, ``alliance.reports.charts``) still export their public names.
 """
 
+from alliance.charts.analysis import (
+    ClassCount,
+    Interval,
+    MeanPathText,
+    MeanPoint,
+    alerts_spec,
+    class_counts_spec,
+    intervals_spec,
+    mean_path_spec,
+    printed,
+)
 from alliance.charts.client import client_progress_spec, client_summary_spec
 from alliance.charts.estimate import estimate_spec
 from alliance.charts.figure import DataTable, Figure
@@ -42,19 +54,25 @@ __all__ = [
     "AllianceText",
     "BandPoint",
     "ChangeMarker",
+    "ClassCount",
     "ClassShare",
     "Count",
     "DataTable",
     "Figure",
+    "Interval",
     "Line",
+    "MeanPathText",
+    "MeanPoint",
     "OutcomeText",
     "PathPoint",
     "ScorePoint",
     "SeverityRange",
     "Sparkline",
     "Spec",
+    "alerts_spec",
     "alliance_items_spec",
     "alliance_totals_spec",
+    "class_counts_spec",
     "class_shares_spec",
     "client_progress_spec",
     "client_summary_spec",
@@ -62,7 +80,10 @@ __all__ = [
     "data_domain",
     "estimate_spec",
     "goals_spec",
+    "intervals_spec",
+    "mean_path_spec",
     "outcome_spec",
     "paths_spec",
+    "printed",
     "sparkline",
 ]

@@ -1,9 +1,10 @@
 """The HTML report of ``alliance analyze``: one self-contained page, readable offline.
 
-Built from the analysis JSON (so the page shows exactly what the JSON holds). Charts are Vega-Lite
-specifications made with Altair and rendered to inline SVG by vl-convert: no script, no CDN, no
-external file. Every chart comes with a caption and its numbers as a table (the text alternative).
-Clinicians are listed by id with intervals, never ranked.
+Built from the analysis JSON (so the page shows exactly what the JSON holds). Charts are the
+Vega-Lite specs of ``alliance.charts`` (``analysis.py``: the one schema version and palette of the
+pages and the PDF), rendered to inline SVG by vl-convert: no script, no CDN, no external file.
+Every chart comes with a caption and its numbers as a table (the text alternative). Clinicians
+are listed by id with intervals, never ranked.
 
 The page is ``templates/analysis_report.html`` (a :class:`string.Template`: the command line
 never sets Django up) filled with words in the report's language (the command line's, from the
@@ -27,10 +28,10 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import vl_convert
 
+from alliance import charts
 from alliance.cli.language import LANGUAGE_CODE
 from alliance.console.language import translations
 from alliance.science.signals import RULES
@@ -47,16 +48,17 @@ def gettext_noop(message: str) -> str:
     return message
 
 
+# In the order of the palette's CLASS_COLOURS and COMPARED_COLOURS (alliance/charts/palette.py).
 _CLASSES = {
-    "recovered": (gettext_noop("Recovered"), "#2166ac"),
-    "reliably_improved": (gettext_noop("Reliably improved"), "#67a9cf"),
-    "no_reliable_change": (gettext_noop("No reliable change"), "#bababa"),
-    "reliably_deteriorated": (gettext_noop("Reliably deteriorated"), "#d6604d"),
+    "recovered": gettext_noop("Recovered"),
+    "reliably_improved": gettext_noop("Reliably improved"),
+    "no_reliable_change": gettext_noop("No reliable change"),
+    "reliably_deteriorated": gettext_noop("Reliably deteriorated"),
 }
 _COMPARED = {
-    "better than average": (gettext_noop("better than average"), "#2166ac"),
-    "not distinguishable": (gettext_noop("not distinguishable"), "#8c8c8c"),
-    "worse than average": (gettext_noop("worse than average"), "#d6604d"),
+    "better than average": gettext_noop("better than average"),
+    "not distinguishable": gettext_noop("not distinguishable"),
+    "worse than average": gettext_noop("worse than average"),
 }
 # The rules' short names, as the caseload shows them (alliance/clinic/explain.py, same words).
 _RULE_NAMES = {
@@ -196,17 +198,12 @@ def _table(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -
     )
 
 
-def _svg(chart: alt.TopLevelMixin) -> str:
+def _svg(spec: charts.Spec) -> str:
     from alliance.formats import chart_locales
 
-    readable = (
-        chart.configure_axis(labelFontSize=12, titleFontSize=13)
-        .configure_legend(labelFontSize=12, titleFontSize=13)
-        .configure_title(fontSize=15)
-    )
     locales = chart_locales(_current.get().code)
     # vl-convert's stubs list the locale names as literals; chart_locales gives known ones.
-    return str(vl_convert.vegalite_to_svg(readable.to_dict(), **locales))  # type: ignore[arg-type]
+    return str(vl_convert.vegalite_to_svg(spec, **locales))  # type: ignore[arg-type]
 
 
 def _by_id(clinician: object) -> tuple[int, int, str]:
@@ -221,12 +218,12 @@ def _compared(group: str, better_side: str) -> str:
     return "better than average" if group == better_side else "worse than average"
 
 
-def _figure(chart: alt.TopLevelMixin, label: str, caption: str, numbers: str) -> str:
+def _figure(spec: charts.Spec, label: str, caption: str, numbers: str) -> str:
     """A chart with its text alternative: a short label, a caption and the plotted numbers."""
     numbers_title = _("The numbers in this chart")
     return (
         f'<figure><div class="chart" role="img" aria-label="{html.escape(label)}">'
-        f"{_svg(chart)}</div>"
+        f"{_svg(spec)}</div>"
         f"<figcaption>{_e(caption)}</figcaption>"
         f"<details><summary>{_e(numbers_title)}</summary>{numbers}</details>"
         "</figure>"
@@ -267,7 +264,7 @@ def _changes(counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
     ]
     header = [
         _("Measure"),
-        *(_(label) for label, _colour in _CLASSES.values()),
+        *(_(label) for label in _CLASSES.values()),
         _("Unclassified"),
         _("Episodes"),
     ]
@@ -281,29 +278,20 @@ def _changes(counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
     return _section("changes", heading, note, body)
 
 
-def _class_chart(counts: Mapping[str, Mapping[str, int]]) -> alt.Chart:
-    frame = pd.DataFrame(
-        [
-            {"measure": m, "class": _(_CLASSES[c][0]), "order": i, "episodes": found[c]}
-            for m, found in counts.items()
-            for i, c in enumerate(_CLASSES)
-        ]
+def _class_chart(counts: Mapping[str, Mapping[str, int]]) -> charts.Spec:
+    rows = [
+        charts.ClassCount(measure=m, label=_(_CLASSES[c]), order=i, episodes=found[c])
+        for m, found in counts.items()
+        for i, c in enumerate(_CLASSES)
+    ]
+    return charts.class_counts_spec(
+        rows,
+        [_(label) for label in _CLASSES.values()],
+        title=_("Share of classified episodes by class of change"),
+        measure=_("Measure"),
+        share=_("Share"),
+        legend=_("Class"),
     )
-    labels = [_(label) for label, _colour in _CLASSES.values()]
-    colours = alt.Scale(domain=labels, range=[colour for _label, colour in _CLASSES.values()])
-    share = alt.X("episodes:Q", stack="normalize", title=_("Share"), axis=alt.Axis(format="%"))
-    chart: alt.Chart = (
-        alt.Chart(frame, title=_("Share of classified episodes by class of change"))
-        .mark_bar()
-        .encode(
-            y=alt.Y("measure:N", title=_("Measure")),
-            x=share,
-            color=alt.Color("class:N", sort=labels, scale=colours, title=_("Class")),
-            order=alt.Order("order:Q"),
-        )
-        .properties(width=480)
-    )
-    return chart
 
 
 def _talking_therapies(totals: Mapping[str, Any]) -> dict[str, str]:
@@ -376,27 +364,25 @@ def _path_figure(measure: str, path: pd.DataFrame) -> str:
     return _figure(_path_chart(measure, path), label, caption, table)
 
 
-def _path_chart(measure: str, path: pd.DataFrame) -> alt.LayerChart:
-    names = {"observed_mean": _("Clients' average"), "expected_mean": _("Expected")}
-    long = path.melt(
-        id_vars=["session"], value_vars=list(names), var_name="line", value_name="score"
+def _path_chart(measure: str, path: pd.DataFrame) -> charts.Spec:
+    columns = ["session", "observed_mean", "expected_mean", "lower_mean", "upper_mean"]
+    points = [
+        charts.MeanPoint(int(session), *(_plain(value) for value in values))
+        for session, *values in path[columns].itertuples(index=False)
+    ]
+    text = charts.MeanPathText(
+        title=_("%(measure)s: average against expected path") % {"measure": measure},
+        session=_("Session"),
+        score=_("%(measure)s score") % {"measure": measure},
+        observed=_("Clients' average"),
+        expected=_("Expected"),
     )
-    long["line"] = long["line"].map(names)
-    x = alt.X("session:Q", title=_("Session"), axis=alt.Axis(tickMinStep=1))
-    y_title = _("%(measure)s score") % {"measure": measure}
-    y = alt.Y("lower_mean:Q", title=y_title, scale=alt.Scale(zero=False))
-    band = (
-        alt.Chart(path).mark_area(opacity=0.2, color="#67a9cf").encode(x=x, y=y, y2="upper_mean:Q")
-    )
-    colour = alt.Color("line:N", title=None, scale=alt.Scale(range=["#1a1a1a", "#2166ac"]))
-    lines = (
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(x=x, y="score:Q", color=colour, strokeDash=alt.StrokeDash("line:N", title=None))
-    )
-    title = _("%(measure)s: average against expected path") % {"measure": measure}
-    chart: alt.LayerChart = (band + lines).properties(width=480, height=260, title=title)
-    return chart
+    return charts.mean_path_spec(points, text)
+
+
+def _plain(value: Any) -> float | None:
+    """A number of the path as JSON writes it: a float, or None where nothing was predicted."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _alerts(by_rule: Mapping[str, int]) -> dict[str, str]:
@@ -409,13 +395,13 @@ def _alerts(by_rule: Mapping[str, int]) -> dict[str, str]:
         empty = _("No alerts.")
         return _section("alerts", heading, note, f"<p>{_e(empty)}</p>")
     names = [_(_RULE_NAMES.get(r.__name__, r.__name__.replace("_", " "))) for r in RULES]
-    rows = [[name, by_rule.get(rule.__name__, 0)] for name, rule in zip(names, RULES, strict=True)]
+    counts = [by_rule.get(rule.__name__, 0) for rule in RULES]
+    rows = [[name, count] for name, count in zip(names, counts, strict=True)]
     table = _table(_("Alerts by rule"), [_("Rule"), _("Alerts")], rows)
-    chart = (
-        alt.Chart(pd.DataFrame(rows, columns=["rule", "alerts"]), title=_("Alerts by rule"))
-        .mark_bar(color="#2166ac")
-        .encode(y=alt.Y("rule:N", sort=names, title=None), x=alt.X("alerts:Q", title=_("Alerts")))
-        .properties(width=420)
+    chart = charts.alerts_spec(
+        [charts.Count(name, count) for name, count in zip(names, counts, strict=True)],
+        title=_("Alerts by rule"),
+        axis=_("Alerts"),
     )
     caption = _("Number of alerts per rule, in the order a caseload is sorted by (risk first).")
     body = _figure(chart, _("Bar chart of alerts per rule"), caption, table)
@@ -486,27 +472,27 @@ def _clinician_section(measure: str, report: Mapping[str, Any]) -> str:
         [
             [
                 *(str(c[k]) if k == "clinician_id" else c[k] for k in keys),
-                _(_COMPARED[c["compared"]][0]),
+                _(_COMPARED[c["compared"]]),
             ]
             for c in shown
         ],
     )
-    frame = pd.DataFrame(shown).assign(
-        label=lambda f: f["clinician_id"].astype(str),
-        compared=lambda f: f["compared"].map(lambda key: _(_COMPARED[key][0])),
-    )
-    colour = alt.Color(
-        "compared:N",
-        scale=alt.Scale(
-            domain=[_(label) for label, _colour in _COMPARED.values()],
-            range=[colour for _label, colour in _COMPARED.values()],
-        ),
-        title=_("Interval"),
-    )
-    chart = _interval_chart(frame, _("Clinician (by id)"), _("Effect (points)"), colour)
-    chart = chart.properties(
-        height=max(80, 18 * len(shown)),
+    chart = charts.intervals_spec(
+        [
+            charts.Interval(
+                label=str(c["clinician_id"]),
+                estimate=c["estimate"],
+                lower=c["lower"],
+                upper=c["upper"],
+                group=_(_COMPARED[c["compared"]]),
+            )
+            for c in shown
+        ],
         title=_("%(measure)s: clinician effects") % {"measure": measure},
+        label_axis=_("Clinician (by id)"),
+        value_axis=_("Effect (points)"),
+        groups=[_(label) for label in _COMPARED.values()],
+        legend=_("Interval"),
     )
     caption = _(
         "Each clinician's adjusted effect (dot) with its %(level)s interval (line), in id order; "
@@ -514,24 +500,6 @@ def _clinician_section(measure: str, report: Mapping[str, Any]) -> str:
     ) % {"level": level}
     label = _("Dot and interval chart of %(measure)s clinician effects") % {"measure": measure}
     return note + _figure(chart, label, caption, table)
-
-
-def _interval_chart(
-    frame: pd.DataFrame, y_title: str, x_title: str, colour: alt.Color | None = None
-) -> alt.LayerChart:
-    """Dots (``estimate``) with interval lines (``lower`` to ``upper``) per ``label``, in the
-    frame's order, and a dashed line at 0."""
-    y = alt.Y("label:N", sort=list(frame["label"]), title=y_title)
-    extra = {} if colour is None else {"color": colour}
-    intervals = (
-        alt.Chart(frame)
-        .mark_rule()
-        .encode(y=y, x=alt.X("lower:Q", title=x_title), x2="upper:Q", **extra)
-    )
-    points = alt.Chart(frame).mark_point(filled=True).encode(y=y, x="estimate:Q", **extra)
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    chart: alt.LayerChart = (intervals + points + zero).properties(width=420)
-    return chart
 
 
 def _alliance_outcome(reports: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -556,20 +524,19 @@ def _alliance_outcome(reports: Mapping[str, Mapping[str, Any]]) -> dict[str, str
         header,
         [_split_row(measure, report) for measure, report in estimated.items()],
     )
-    frame = pd.DataFrame(
+    chart = charts.intervals_spec(
         [
-            {
-                "label": m,
-                "estimate": r["correlation"],
-                "lower": r["correlation_lower"],
-                "upper": r["correlation_upper"],
-            }
+            charts.Interval(
+                label=m,
+                estimate=r["correlation"],
+                lower=r["correlation_lower"],
+                upper=r["correlation_upper"],
+            )
             for m, r in estimated.items()
-        ]
-    )
-    x_title = _("Correlation of alliance with the last score")
-    chart = _interval_chart(frame, _("Outcome measure"), x_title).properties(
-        title=_("Alliance-outcome correlation")
+        ],
+        title=_("Alliance-outcome correlation"),
+        label_axis=_("Outcome measure"),
+        value_axis=_("Correlation of alliance with the last score"),
     )
     caption = _(
         "Correlation of each client's mean alliance with their last score (dot) and its "
