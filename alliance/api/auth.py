@@ -2,8 +2,20 @@
 
 from django.http import HttpRequest
 
+from alliance.accounts.language import offered, use
 from alliance.api.models import ApiToken
 from alliance.api.services import token_authenticate
+
+
+def token_language_use(request: HttpRequest, token: ApiToken) -> None:
+    """A request that names no language (no ``Accept-Language``, as most scripts send) gets
+    its answers, refusals included, in the token's user's own language, as their pages are;
+    a language the request names wins, so a script can ask for the one it parses."""
+    if "Accept-Language" in request.headers:
+        return
+    language = offered(token.user.language)
+    if language:
+        use(request, language)
 
 
 def bearer_secret(request: HttpRequest) -> str | None:
@@ -18,6 +30,8 @@ def token_of(request: HttpRequest) -> ApiToken | None:
     """The live token the request carries, or ``None``."""
     secret = bearer_secret(request)
     token = token_authenticate(secret) if secret else None
+    if token is not None:
+        token_language_use(request, token)
     # The audit log records the token's user (alliance.audit.services).
     request.api_token = token  # type: ignore[attr-defined]
     return token

@@ -18,6 +18,7 @@ from ninja.security import HttpBearer
 from pydantic import WithJsonSchema
 
 from alliance.accounts.models import User
+from alliance.api.auth import token_language_use
 from alliance.api.limits import BodyRefused, declared_length_check, read_json, too_large
 from alliance.api.models import ApiToken
 from alliance.api.services import token_authenticate
@@ -54,7 +55,10 @@ RecordId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return token_authenticate(token)
+        found = token_authenticate(token)
+        if found is not None:
+            token_language_use(request, found)
+        return found
 
 
 _ERROR = {

@@ -280,7 +280,8 @@ def test_a_response_for_a_cancelled_session_is_refused_naming_it(cast: SimpleNam
 def test_a_refused_answer_is_explained_in_the_requests_language(
     cast: SimpleNamespace, language: str, said: str
 ) -> None:
-    # A token carries no user language: the API answers in the request's Accept-Language.
+    # The request's Accept-Language decides (tests/api/test_token_language.py: without one,
+    # the token user's own language).
     body = {"session": cast.session.pk, "instrument": "phq9", "items": PHQ9_MILD | {"phq9_3": 7}}
     api = api_as(cast, "clinician")
     answer = api.browser.post(
