@@ -7,6 +7,8 @@ a whole."""
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from alliance.science.ratings_table import RowError
 from alliance.transfer.document_shape import shape_problems
 from alliance.transfer.document_values import value_problems
@@ -14,6 +16,16 @@ from alliance.transfer.selectors import EXPORT_FORMAT, READABLE_VERSIONS, USER_F
 from alliance.transfer.voice_records import voice_names
 
 __all__ = ["document_problems"]
+
+# "'x' is not among the export's users": one sentence for each kind of name.
+_NOT_AMONG = {
+    "users": gettext_noop("%(value)s is not among the export's users"),
+    "teams": gettext_noop("%(value)s is not among the export's teams"),
+    "clients": gettext_noop("%(value)s is not among the export's clients"),
+    "episodes": gettext_noop("%(value)s is not among the export's episodes"),
+    "sessions": gettext_noop("%(value)s is not among the export's sessions"),
+    "goals": gettext_noop("%(value)s is not among the export's goals"),
+}
 
 _TOP = (
     "organisation",
@@ -31,20 +43,31 @@ def document_problems(document: Any) -> list[RowError]:
     """Every problem found; empty when the document can be restored. A version-1 export is
     judged as ``document_shape.document_upgrade`` makes it (the import calls that first)."""
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-        return [RowError(0, "format", f"not an Alliance export; expected {EXPORT_FORMAT!r}")]
+        return [
+            RowError.of(
+                0,
+                "format",
+                gettext_noop("not an Alliance export; expected %(format)s"),
+                format=repr(EXPORT_FORMAT),
+            )
+        ]
     if document.get("version") not in READABLE_VERSIONS:
         allowed = ", ".join(str(v) for v in READABLE_VERSIONS)
         return [
-            RowError(
+            RowError.of(
                 0,
                 "version",
-                f"{document.get('version')!r} is not a version this Alliance reads; "
-                f"allowed {allowed}",
+                gettext_noop(
+                    "%(version)s is not a version this Alliance reads; allowed %(allowed)s"
+                ),
+                version=repr(document.get("version")),
+                allowed=allowed,
             )
         ]
     missing = [name for name in _TOP if name not in document]
     if missing:
-        return [RowError(0, name, "missing from the export") for name in missing]
+        said = gettext_noop("missing from the export")
+        return [RowError.of(0, name, said) for name in missing]
     extra = _Names.extra_user_fields(document)
     shape = shape_problems(document)
     if shape or extra:
@@ -68,7 +91,7 @@ class _Names:
     ) -> None:
         if (value is None and blank_ok) or value in known:
             return
-        self.found.append(RowError(0, where, f"{value!r} is not among the export's {what}"))
+        self.found.append(RowError.of(0, where, _NOT_AMONG[what], value=repr(value)))
 
     @staticmethod
     def extra_user_fields(document: dict[str, Any]) -> list[RowError]:
@@ -78,8 +101,8 @@ class _Names:
         users = document["users"] if isinstance(document["users"], list) else []
         for i, user in enumerate(users):
             for name in sorted(set(user) - set(USER_FIELDS)) if isinstance(user, dict) else []:
-                message = f"not a field an import takes; allowed: {allowed}"
-                found.append(RowError(0, f"users[{i}].{name}", message))
+                template = gettext_noop("not a field an import takes; allowed: %(allowed)s")
+                found.append(RowError.of(0, f"users[{i}].{name}", template, allowed=allowed))
         return found
 
     def problems(self) -> list[RowError]:
@@ -126,7 +149,8 @@ class _Names:
         for j, session in enumerate(sessions):
             if session.get("number") is None:
                 where = f"{at}.sessions[{j}].number"
-                self.found.append(RowError(0, where, "a version-1 export numbers every session"))
+                said = gettext_noop("a version-1 export numbers every session")
+                self.found.append(RowError.of(0, where, said))
         return {s.get("number") for s in sessions}
 
     def episode(self, at: str, episode: dict[str, Any]) -> None:
@@ -135,7 +159,8 @@ class _Names:
         numbers = self._session_refs(at, episode.get("sessions", []))
         self._history_names(f"{at}.history", episode.get("history"))
         if episode.get("continues") == episode.get("key"):
-            self.found.append(RowError(0, f"{at}.continues", "an episode cannot continue itself"))
+            said = gettext_noop("an episode cannot continue itself")
+            self.found.append(RowError.of(0, f"{at}.continues", said))
         self.need(
             f"{at}.continues", episode.get("continues"), self.episodes, "episodes", blank_ok=True
         )

@@ -14,6 +14,9 @@ import math
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
+from alliance.science.messages import Message
 from alliance.science.ratings_table import RowError
 from alliance.transfer.voice_records import TEAM_SHARING_SHAPE, VOICE_SHAPE
 
@@ -312,12 +315,32 @@ def _scalar_ok(kind: str, value: Any) -> bool:
     return True
 
 
-_EXAMPLES = {
-    INT: f" from {-DB_INT_MAX - 1} to {DB_INT_MAX}",
-    DATE: " (YYYY-MM-DD)",
-    DATETIME: " with its offset (2026-01-05T10:30:00+00:00)",
-    OBJECT: f" nested at most {MAX_JSON_DEPTH} deep",
-    JSON_LIST: f" nested at most {MAX_JSON_DEPTH} deep",
+# "expected a whole number from ... to ..., got the string '1'": one sentence for each type.
+_EXPECTED = {
+    STR: gettext_noop("expected a string, got %(got)s"),
+    INT: gettext_noop("expected a whole number from %(low)s to %(high)s, got %(got)s"),
+    BOOL: gettext_noop("expected a true or false, got %(got)s"),
+    NUMBER: gettext_noop("expected a number, got %(got)s"),
+    DATE: gettext_noop("expected a date (YYYY-MM-DD), got %(got)s"),
+    DATETIME: gettext_noop(
+        "expected a date and time with its offset (2026-01-05T10:30:00+00:00), got %(got)s"
+    ),
+    UUID: gettext_noop("expected a UUID, got %(got)s"),
+    OBJECT: gettext_noop("expected a JSON object nested at most %(depth)s deep, got %(got)s"),
+    JSON_LIST: gettext_noop("expected a JSON list nested at most %(depth)s deep, got %(got)s"),
+    ANY: gettext_noop("expected a JSON value, got %(got)s"),
+}
+_LIMITS: dict[str, dict[str, object]] = {
+    INT: {"low": -DB_INT_MAX - 1, "high": DB_INT_MAX},
+    OBJECT: {"depth": MAX_JSON_DEPTH},
+    JSON_LIST: {"depth": MAX_JSON_DEPTH},
+}
+# What a value of the wrong type is, in words ("got a list").
+_KINDS = {
+    dict: gettext_noop("a JSON object"),
+    list: gettext_noop("a list"),
+    str: gettext_noop("a string"),
+    bool: gettext_noop("true or false"),
 }
 
 
@@ -325,8 +348,12 @@ class _Walker:
     def __init__(self) -> None:
         self.found: list[RowError] = []
 
-    def bad(self, at: str, message: str) -> None:
-        self.found.append(RowError(0, at, message))
+    def bad(self, at: str, template: str, **params: object) -> None:
+        self.found.append(RowError.of(0, at, template, **params))
+
+    def not_a(self, at: str, wanted: str, value: Any) -> None:
+        """``value`` at ``at`` is not a list or a JSON object (``wanted``)."""
+        self.bad(at, wanted, got=_kind(value))
 
     def walk(
         self, at: str, spec: Any, value: Any, *, optional: frozenset[str] = frozenset()
@@ -337,7 +364,7 @@ class _Walker:
             return
         if isinstance(spec, list):
             if not isinstance(value, list):
-                self.bad(at, f"expected a list, got {_kind(value)}")
+                self.not_a(at, gettext_noop("expected a list, got %(got)s"), value)
                 return
             for i, item in enumerate(value):
                 self.walk(f"{at}[{i}]", spec[0], item)
@@ -346,23 +373,23 @@ class _Walker:
             self.record(at, spec, value, optional)
             return
         if not _scalar_ok(spec, value):
-            self.bad(at, f"expected a {spec}{_EXAMPLES.get(spec, '')}, got {_describe(value)}")
+            self.bad(at, _EXPECTED[spec], **_LIMITS.get(spec, {}), got=_describe(value))
 
     def record(self, at: str, spec: dict[str, Any], value: Any, optional: frozenset[str]) -> None:
         if not isinstance(value, dict):
-            self.bad(at, f"expected a JSON object, got {_kind(value)}")
+            self.not_a(at, gettext_noop("expected a JSON object, got %(got)s"), value)
             return
         for name, field_spec in spec.items():
             where = f"{at}.{name}" if at else name
             if name not in value:
                 if name not in optional:
-                    self.bad(where, "missing; every record of this kind needs it")
+                    self.bad(where, gettext_noop("missing; every record of this kind needs it"))
                 continue
             inner = _OPTIONAL_IN.get(name, frozenset())
             if isinstance(field_spec, list) and isinstance(field_spec[0], dict) and inner:
                 items = value[name]
                 if not isinstance(items, list):
-                    self.bad(where, f"expected a list, got {_kind(items)}")
+                    self.not_a(where, gettext_noop("expected a list, got %(got)s"), items)
                     continue
                 for i, item in enumerate(items):
                     self.record(f"{where}[{i}]", field_spec[0], item, inner)
@@ -370,19 +397,19 @@ class _Walker:
             self.walk(where, field_spec, value[name])
 
 
-def _kind(value: Any) -> str:
-    names = {dict: "a JSON object", list: "a list", str: "a string", bool: "true or false"}
+def _kind(value: Any) -> Message | str:
     if value is None:
         return "null"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return "a number"
-    return names.get(type(value), type(value).__name__)
+        return Message(gettext_noop("a number"))
+    words = _KINDS.get(type(value))
+    return Message(words) if words else type(value).__name__
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Message | str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
+        return Message(gettext_noop("the string %(text)s"), {"text": repr(shown)})
     return _kind(value)
 
 

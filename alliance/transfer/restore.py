@@ -20,6 +20,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext_noop
 
 from alliance.accounts.models import Membership, Organisation, Team, User
 from alliance.care.models import (
@@ -30,6 +31,7 @@ from alliance.care.models import (
 from alliance.feedback.models import Alert, TrajectoryFit
 from alliance.feedback.services import alerts_refresh
 from alliance.measures.models import Response
+from alliance.science.messages import Message
 from alliance.transfer.restore_episode import (
     AccessRefused,
     EpisodeRestorer,
@@ -148,15 +150,16 @@ class _Restorer:
     def _user(self, username: str | None) -> User | None:
         return None if username is None else self.users[username]
 
-    def access_change(self, at: str, what: str) -> None:
+    def access_change(self, at: str, what: Message) -> None:
         """Refuse a new membership or care-team member in an existing organisation unless the
-        import was asked to make such changes."""
+        import was asked to make such changes; ``what`` says the change."""
         if self.existing and not self.allow_access:
-            raise AccessRefused(
-                f"{what}; {self.name} exists already, so this would change who has access "
-                f"there. Nothing was written; import with {ACCESS_FLAG} to allow it",
-                at,
+            template = gettext_noop(
+                "%(change)s; %(organisation)s exists already, so this would change who has "
+                "access there. Nothing was written; import with %(flag)s to allow it"
             )
+            params = {"change": what, "organisation": self.name, "flag": ACCESS_FLAG}
+            raise AccessRefused(Message(template, params), at)
 
     def _memberships(self) -> None:
         have = set(
@@ -168,8 +171,9 @@ class _Restorer:
         for i, m in enumerate(self.doc["memberships"]):
             if (m["user"], m["team"], m["role"]) in have:
                 continue
+            template = gettext_noop("would give %(user)s the role %(role)s")
             self.access_change(
-                f"memberships[{i}]", f"would give {m['user']!r} the role {m['role']}"
+                f"memberships[{i}]", Message(template, {"user": repr(m["user"]), "role": m["role"]})
             )
             missing.append(
                 Membership(

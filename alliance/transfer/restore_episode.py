@@ -8,6 +8,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_noop
+
 from alliance.care.models import (
     CareTeamMember,
     Episode,
@@ -22,6 +24,7 @@ from alliance.care.models import (
 )
 from alliance.feedback.models import Alert
 from alliance.measures.models import Response, ResponseVersion
+from alliance.science.messages import Message
 from alliance.transfer.document_values import response_scores
 from alliance.transfer.selectors import PLAN_FIELDS
 from alliance.transfer.voice_records import voice_restore
@@ -33,11 +36,13 @@ if TYPE_CHECKING:
 class RestoreConflict(ValueError):
     """A record of the export is already stored for another episode (e.g. the same export
     imported under a second organisation name): the whole import is rolled back. ``at`` is the
-    JSON path of the record."""
+    JSON path of the record. ``str(conflict)`` is English; ``detail`` says the same as a
+    :class:`Message` to translate where it is shown (None for a plain string)."""
 
-    def __init__(self, message: str, at: str = "episodes") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Message, at: str = "episodes") -> None:
+        super().__init__(str(message))
         self.at = at
+        self.detail = message if isinstance(message, Message) else None
 
 
 class AccessRefused(RestoreConflict):
@@ -85,9 +90,10 @@ class EpisodeRestorer:
         for j, m in enumerate(self.record["care_team"]):
             if m["member"] in have:
                 continue
+            template = gettext_noop("would put %(member)s on the care team of %(episode)s")
             self.parent.access_change(
                 f"{self.at}.care_team[{j}].member",
-                f"would put {m['member']!r} on the care team of {self.record['key']}",
+                Message(template, {"member": repr(m["member"]), "episode": self.record["key"]}),
             )
             missing.append(
                 CareTeamMember(
@@ -162,9 +168,12 @@ class EpisodeRestorer:
         )
         elsewhere = [key for key, episode_id in have.items() if episode_id != self.episode.pk]
         if elsewhere:
+            template = gettext_noop(
+                "episodes %(episode)s: response %(response)s is already stored for another "
+                "episode; an export can be restored into one organisation only"
+            )
             raise RestoreConflict(
-                f"episodes {self.record['key']}: response {elsewhere[0]} is already stored for "
-                "another episode; an export can be restored into one organisation only",
+                Message(template, {"episode": self.record["key"], "response": str(elsewhere[0])}),
                 f"{self.at}.sessions[].responses[].idempotency_key",
             )
         fresh = [(n, r) for n, r in records if uuid.UUID(r["idempotency_key"]) not in have]
@@ -221,8 +230,13 @@ class EpisodeRestorer:
                 new=self.parent._new,
             )
         except ValueError as error:
+            said = (
+                error.args[0] if error.args and isinstance(error.args[0], Message) else str(error)
+            )
+            params = {"episode": self.record["key"], "problem": said}
             raise RestoreConflict(
-                f"episodes {self.record['key']}: {error}", f"{self.at}.voice.baseline"
+                Message(gettext_noop("episodes %(episode)s: %(problem)s"), params),
+                f"{self.at}.voice.baseline",
             ) from None
 
     def _goals(self) -> None:

@@ -172,7 +172,7 @@ def _import_document(
                 allow_access_changes=allow_access,
             )
     except RestoreConflict as conflict:
-        return ImportOutcome(errors=[RowError(0, conflict.at, str(conflict))])
+        return ImportOutcome(errors=[RowError(0, conflict.at, str(conflict), conflict.detail)])
     except (IntegrityError, DataError) as broken:
         # A rule of the database the checks above did not foresee: rolled back, and named.
         template = gettext_noop(

@@ -18,10 +18,14 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from alliance.accounts.models import Organisation, Team, User
 from alliance.care.models import Episode, Session
 from alliance.measures.models import Method, Response
+from alliance.science.messages import Message
 from alliance.science.ratings_table import RowError
+from alliance.transfer.messages import said_error
 from alliance.voice.forms import words_problem
 from alliance.voice.models import (
     AGENDA_TEXT_LENGTH,
@@ -209,6 +213,13 @@ def team_sharing_export(organisation: Organisation) -> list[Record]:
 
 # Checks before anything is written ------------------------------------------------------------
 
+# "'x' is not among the episode's sessions": one sentence for each kind of name.
+_NOT_AMONG = {
+    "sessions": gettext_noop("%(value)s is not among the episode's sessions"),
+    "responses": gettext_noop("%(value)s is not among the episode's responses"),
+    "users": gettext_noop("%(value)s is not among the episode's users"),
+}
+
 
 def voice_names(
     at: str,
@@ -224,7 +235,7 @@ def voice_names(
 
     def need(where: str, value: Any, known: set[Any], what: str) -> None:
         if value is not None and value not in known:
-            found.append(RowError(0, where, f"{value!r} is not among the episode's {what}"))
+            found.append(RowError.of(0, where, _NOT_AMONG[what], value=repr(value)))
 
     for k, item in enumerate(voice.get("agenda", [])):
         where = f"{at}.agenda[{k}]"
@@ -241,9 +252,10 @@ def voice_names(
 
 
 def _words(found: list[RowError], where: str, text: str, limit: int) -> None:
-    problem = words_problem(where.rsplit(".", 1)[-1], text.strip(), limit)
-    if problem:
-        found.append(RowError(0, where, problem))
+    label, text = where.rsplit(".", 1)[-1], text.strip()
+    if words_problem(label, text, limit):
+        # The portal form's own words, said again in the reader's language where shown.
+        found.append(said_error(where, lambda: words_problem(label, text, limit) or ""))
 
 
 def voice_values(
@@ -263,39 +275,47 @@ def voice_values(
         where = f"{at}.agenda[{k}]"
         _words(found, f"{where}.text", item["text"], AGENDA_TEXT_LENGTH)
         if not item["text"].strip():
-            found.append(RowError(0, f"{where}.text", "empty; a topic says something"))
+            said = gettext_noop("empty; a topic says something")
+            found.append(RowError.of(0, f"{where}.text", said))
         if not 1 <= item["position"] <= MAX_AGENDA_ITEMS:
-            found.append(RowError(0, f"{where}.position", f"allowed 1 to {MAX_AGENDA_ITEMS}"))
+            said = gettext_noop("allowed 1 to %(most)s")
+            found.append(RowError.of(0, f"{where}.position", said, most=MAX_AGENDA_ITEMS))
         if (item["covered_at"] is None) != (item["covered_by"] is None):
-            found.append(RowError(0, f"{where}.covered_by", "a covered mark names who and when"))
+            said = gettext_noop("a covered mark names who and when")
+            found.append(RowError.of(0, f"{where}.covered_by", said))
         places.append((item["session"], item["position"]))
     if len(places) != len(set(places)):
-        found.append(RowError(0, f"{at}.agenda", "two topics at one session and position"))
+        said = gettext_noop("two topics at one session and position")
+        found.append(RowError.of(0, f"{at}.agenda", said))
     responses = [c["response"] for c in voice.get("comments", [])]
     if len(responses) != len(set(responses)):
-        found.append(RowError(0, f"{at}.comments", "two comments on one response"))
+        found.append(RowError.of(0, f"{at}.comments", gettext_noop("two comments on one response")))
     for k, comment in enumerate(voice.get("comments", [])):
         _words(found, f"{at}.comments[{k}].text", comment["text"], COMMENT_LENGTH)
         if not comment["text"].strip():
-            found.append(RowError(0, f"{at}.comments[{k}].text", "empty"))
+            found.append(RowError.of(0, f"{at}.comments[{k}].text", gettext_noop("empty")))
     for k, hopes in enumerate(voice.get("hopes", [])):
         for name in ("hopes", "theory_of_change"):
             _words(found, f"{at}.hopes[{k}].{name}", hopes[name], HOPES_LENGTH)
         if not hopes["hopes"].strip() and not hopes["theory_of_change"].strip():
-            found.append(RowError(0, f"{at}.hopes[{k}]", "empty; hopes say something"))
+            said = gettext_noop("empty; hopes say something")
+            found.append(RowError.of(0, f"{at}.hopes[{k}]", said))
     baseline = voice.get("baseline")
     if baseline is not None:
         where = f"{at}.baseline"
         if not baseline["items"]:
-            found.append(RowError(0, f"{where}.items", "empty; a baseline holds the answers"))
+            said = gettext_noop("empty; a baseline holds the answers")
+            found.append(RowError.of(0, f"{where}.items", said))
         elif baseline["instrument"] not in installed:
             allowed = ", ".join(sorted(installed))
-            found.append(RowError(0, f"{where}.instrument", f"not installed; allowed {allowed}"))
+            said = gettext_noop("not installed; allowed %(allowed)s")
+            found.append(RowError.of(0, f"{where}.instrument", said, allowed=allowed))
         else:
             scored(where, baseline)
         if baseline["method"] not in Method.values:
             allowed = ", ".join(Method.values)
-            found.append(RowError(0, f"{where}.method", f"allowed {allowed}"))
+            said = gettext_noop("allowed %(allowed)s")
+            found.append(RowError.of(0, f"{where}.method", said, allowed=allowed))
     return found
 
 
@@ -321,8 +341,8 @@ def voice_restore(
     new: Callable[[str, list[Any]], list[Any]],
 ) -> None:
     """Write the episode's voice records that are not there yet (found by their natural
-    keys); ``new`` stores and counts them. Refuses (``ValueError``) a baseline whose key is
-    another episode's."""
+    keys); ``new`` stores and counts them. Refuses a baseline whose key is another episode's
+    (``ValueError``; its one argument is a :class:`Message`, its ``str`` English)."""
     keys = {
         str(k): r
         for k, r in Response.everything.filter(session__episode=episode)
@@ -445,10 +465,11 @@ def _baseline(
         return
     key = uuid.UUID(record["idempotency_key"])
     if Baseline.objects.filter(idempotency_key=key).exists():
-        raise ValueError(
-            f"baseline {key} is already stored for another episode; an export can be restored "
+        template = gettext_noop(
+            "baseline %(key)s is already stored for another episode; an export can be restored "
             "into one organisation only"
         )
+        raise ValueError(Message(template, {"key": str(key)}))
     scored = scores(record)
     new(
         "baselines",
