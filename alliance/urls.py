@@ -4,7 +4,7 @@ from django.urls import include, path
 from alliance import health
 from alliance.accounts import views as accounts_views
 from alliance.accounts.language import language_set
-from alliance.accounts.password_reset import password_reset
+from alliance.brakes.password_reset import password_reset
 
 urlpatterns = [
     # Before Django's own: the same page, with reset e-mails rate-limited.
