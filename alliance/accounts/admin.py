@@ -21,9 +21,8 @@ from django.utils.translation import gettext_lazy
 from alliance import access
 from alliance.accounts import reauth, services
 from alliance.accounts.models import Membership, Organisation, Team, User
-from alliance.audit.models import Action
-from alliance.audit.services import privilege_record, request_address
-from alliance.web import signed_in_user
+from alliance.accounts.signals import privilege_changed_send
+from alliance.web import request_address, signed_in_user
 
 # Organisation settings whose change is audited; the admin form may change these.
 AUDITED_SETTINGS = ("name", "admin_sees_clinical_data", "require_two_factor")
@@ -207,9 +206,9 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
         services.staff_access_sync(user=form.instance)
         after = _roles(form.instance)
         if before != after:
-            privilege_record(
+            privilege_changed_send(
                 actor=signed_in_user(request),
-                action=Action.CHANGE if before else Action.CREATE,
+                created=not before,
                 object_kind="user",
                 object_id=form.instance.pk,
                 detail="roles",
@@ -236,9 +235,8 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
             response = super().user_change_password(request, id, form_url)
             target.refresh_from_db(fields=["password"])
             if target.password != before:
-                privilege_record(
+                privilege_changed_send(
                     actor=signed_in_user(request),
-                    action=Action.CHANGE,
                     object_kind="user",
                     object_id=target.pk,
                     detail="password set for them" if for_someone_else else "own password set",

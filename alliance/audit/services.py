@@ -6,12 +6,10 @@ client and organisation are found by subqueries inside that INSERT, so auditing 
 query however the record was reached.
 """
 
-import ipaddress
 import json
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Model, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -29,6 +27,7 @@ from alliance.portal import visits
 from alliance.portal.models import Channel, Invitation
 from alliance.portal.services import token_hash
 from alliance.voice.models import AgendaItem
+from alliance.web import request_address, valid_address
 
 BIGINT_MAX = 2**63 - 1
 
@@ -82,7 +81,7 @@ def audit_record(
         object_kind=object_kind,
         object_id=object_id,
         client_id=_client_of(object_kind, object_id),
-        address=_valid_address(address or ""),
+        address=valid_address(address or ""),
         detail=detail[:200],
     )
 
@@ -116,7 +115,7 @@ def privilege_record(
         action=action,
         object_kind=object_kind[:20],
         object_id=object_id,
-        address=_valid_address(address or ""),
+        address=valid_address(address or ""),
         detail=detail[:200],
         before=before[:200],
         after=after[:200],
@@ -349,24 +348,6 @@ def created_id(response: HttpResponseBase) -> int | None:
     except ValueError:
         return None
     return _record_id(body.get("id")) if isinstance(body, dict) else None
-
-
-def request_address(request: HttpRequest) -> str | None:
-    """The client's address: the proxy's forwarded address only when the site says it is behind
-    a proxy (``ALLIANCE_BEHIND_PROXY``), since anyone can send that header otherwise."""
-    address = str(request.META.get("REMOTE_ADDR", ""))
-    if getattr(settings, "ALLIANCE_BEHIND_PROXY", False):
-        # Our proxy appends the address it saw; earlier entries come from the client.
-        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
-        address = forwarded or address
-    return _valid_address(address)
-
-
-def _valid_address(address: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 def _user_agent(request: HttpRequest) -> str:
