@@ -1,7 +1,7 @@
 """The admin site is for administrators: people, teams and settings of the organisations they
 administer (``access.managed_*``), and for the site's operator (a superuser), who sets up
 organisations. Clinical records in it are scoped by ``alliance.access`` like every other page
-(see ``care.admin.ScopedAdmin``) and every look at one is in the audit log."""
+(see ``ScopedAdmin``) and every look at one is in the audit log."""
 
 from typing import Any
 
@@ -80,6 +80,24 @@ class ScopedChoices:
                 kwargs["initial"] = only[0]
         # A mixin: the ModelAdmin after it in the MRO has the method; mypy sees only object.
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class ScopedAdmin(ScopedChoices, AdministratorOnly, admin.ModelAdmin):
+    """Shows only the rows the user may see; ``scope`` names the function in ``access``. Its
+    forms point only at records the user may see, and nothing clinical is deleted here (a
+    client's records are never lost by a click; episodes end, they are not removed)."""
+
+    scope = "visible_episodes"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        visible = getattr(access, self.scope)(signed_in_user(request))
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
+
+    def extra_choices(self, user: User) -> dict[type[Model], QuerySet[Any]]:
+        return access.clinical_choices(user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 def reauthenticate_error(request: HttpRequest) -> ValidationError:
