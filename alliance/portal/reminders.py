@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts.language import offered
 from alliance.accounts.models import User
+from alliance.care import hooks
 from alliance.care.models import Client, Episode, Session, SessionMode, SessionStatus
 from alliance.care.plans import due_for_session, phases
 from alliance.formats import local
@@ -337,9 +338,8 @@ def _baseline_why_not(invitation: Invitation, now: dt.datetime) -> str:
 
 
 def _has_baseline(episode_id: int) -> bool:
-    from alliance.voice.models import Baseline  # the client's voice sits above the portal
-
-    return Baseline.objects.filter(episode_id=episode_id).exists()
+    # The client's voice sits above the portal: it registered the reader (care.hooks).
+    return hooks.baselines([episode_id]).exists()
 
 
 def send_planned(invitation_id: int, *, now: dt.datetime | None = None) -> bool:

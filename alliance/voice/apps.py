@@ -8,7 +8,15 @@ class VoiceConfig(AppConfig):
 
     def ready(self) -> None:
         from alliance.care.hooks import hook_register
-        from alliance.voice.selectors import goal_start_text
+        from alliance.portal.hooks import hook_register as portal_hook_register
+        from alliance.voice import forms, selectors, services
 
-        # Care's "add a goal" page, a layer down, starts from the client's hopes through this.
-        hook_register("goal_start_text", goal_start_text)
+        # Care's "add a goal" page, a layer down, starts from the client's hopes through this;
+        # feedback's series and the portal (below voice too) read the baseline through these.
+        hook_register("goal_start_text", selectors.goal_start_text)
+        hook_register("episode_baseline", selectors.episode_baseline)
+        hook_register("baselines", selectors.baselines)
+        # The portal's form, below voice, carries the client's words and stores them with these.
+        portal_hook_register("words_fields_add", forms.add_words_fields)
+        portal_hook_register("words_of", forms.words_of)
+        portal_hook_register("invitation_answer_with_words", services.invitation_answer_with_words)
