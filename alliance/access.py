@@ -218,6 +218,12 @@ def administered_organisations(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user, memberships__role=Role.ADMINISTRATOR)
 
 
+def administered_clients(user: User) -> QuerySet[Client]:
+    """Clients of the organisations the user administers (the audit search finds their events
+    by a client's code)."""
+    return Client.objects.filter(organisation__in=administered_organisations(user))
+
+
 def is_administrator(user: User) -> bool:
     """Whether the user administers any organisation (and so may use the admin site)."""
     return administered_organisations(user).exists()

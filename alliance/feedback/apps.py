@@ -12,8 +12,10 @@ class FeedbackConfig(AppConfig):
         # Every other clinical setting is checked here too (alliance.clinical_settings).
         from django.core.exceptions import ImproperlyConfigured
 
+        from alliance.audit.records import record_kind_register
         from alliance.care.hooks import hook_register
         from alliance.clinical_settings import clinical_settings
+        from alliance.feedback.models import Alert
         from alliance.feedback.services import alerts_refresh
         from alliance.feedback.summaries import episode_summaries_refresh
         from alliance.measures import catalogue
@@ -27,3 +29,5 @@ class FeedbackConfig(AppConfig):
         # Care, a layer down, refreshes what feedback derives from its records through these.
         hook_register("alerts_refresh", alerts_refresh)
         hook_register("episode_summaries_refresh", episode_summaries_refresh)
+        # What the audit log (a layer down) records looks at, and the path to its client.
+        record_kind_register("alert", Alert, "episode__client_id")

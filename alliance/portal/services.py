@@ -397,6 +397,12 @@ def code_problem(code: str) -> str | None:
     return None
 
 
+def link_invitations(token: str) -> QuerySet[Invitation]:
+    """The link invitation a token opens, found by the token's hash (the audit log records the
+    invitation, never the token: ``audit.records``)."""
+    return Invitation.objects.filter(channel=Channel.LINK, secret_hash=token_hash(token))
+
+
 def invitation_answered(invitation: Invitation, *, through_it: bool = False) -> set[str]:
     """The measures answered through the invitation: its responses', or for a baseline link
     (``Purpose.BASELINE``) the episode's baseline's (``voice.Baseline``), whichever link of
