@@ -34,11 +34,11 @@ every organisation's people and teams but sees clinical records only by the rule
 Views, the admin, the API and reports call these functions; they never filter clinical data by hand.
 """
 
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from alliance.accounts.models import TEAM_ROLES, Membership, Organisation, Role, Team, User
 from alliance.audit.models import Action, AuditEvent
@@ -218,6 +218,12 @@ def administered_organisations(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user, memberships__role=Role.ADMINISTRATOR)
 
 
+def administered_clients(user: User) -> QuerySet[Client]:
+    """Clients of the organisations the user administers (the audit search finds their events
+    by a client's code)."""
+    return Client.objects.filter(organisation__in=administered_organisations(user))
+
+
 def is_administrator(user: User) -> bool:
     """Whether the user administers any organisation (and so may use the admin site)."""
     return administered_organisations(user).exists()
@@ -316,6 +322,16 @@ def intake_organisations(user: User) -> QuerySet[Organisation]:
 
 def visible_sessions(user: User) -> QuerySet[Session]:
     return Session.objects.filter(episode__in=visible_episodes(user))
+
+
+def clinical_choices(user: User) -> dict[type[Model], QuerySet[Any]]:
+    """What a form in the admin may point at among clinical records: the clients, episodes and
+    sessions the user may see (``accounts.admin.ScopedAdmin``)."""
+    return {
+        Client: visible_clients(user),
+        Episode: visible_episodes(user),
+        Session: visible_sessions(user),
+    }
 
 
 def visible_responses(user: User) -> QuerySet[Response]:

@@ -4,7 +4,9 @@ from django.urls import include, path
 from alliance import health
 from alliance.accounts import views as accounts_views
 from alliance.accounts.language import language_set
-from alliance.accounts.password_reset import password_reset
+from alliance.brakes.password_reset import password_reset
+from alliance.clinic import urls as clinic_urls
+from alliance.supervision import urls as supervision_urls
 
 urlpatterns = [
     # Before Django's own: the same page, with reset e-mails rate-limited.
@@ -33,5 +35,11 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("", include("alliance.api.urls")),
-    path("", include("alliance.clinic.urls")),
+    # The supervisor's pages after the clinic's, in its namespace: the audit log stores route
+    # names, and a search of last year's log must still find them as clinic:team and
+    # clinic:development.
+    path(
+        "",
+        include(([*clinic_urls.urlpatterns, *supervision_urls.urlpatterns], clinic_urls.app_name)),
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Small typed helpers for views: who is asking.
+"""Small typed helpers for views: who is asking, and from where.
 
 ``request.user`` types as ``User | AnonymousUser``; behind ``login_required`` it is always a
 signed-in ``User``, and these helpers say so once, checked, instead of a ``cast`` in every view.
@@ -6,8 +6,10 @@ signed-in ``User``, and these helpers say so once, checked, instead of a ``cast`
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from alliance.accounts.models import User
@@ -33,3 +35,23 @@ def token_user(request: HttpRequest) -> User:
     token: ApiToken = request.auth  # type: ignore[attr-defined]  # set by ninja's auth, unknown to HttpRequest
     user: User = token.user
     return user
+
+
+def request_address(request: HttpRequest) -> str | None:
+    """The client's address: the proxy's forwarded address only when the site says it is behind
+    a proxy (``ALLIANCE_BEHIND_PROXY``), since anyone can send that header otherwise. Kept in
+    the audit log (``alliance.audit.services`` still exports it)."""
+    address = str(request.META.get("REMOTE_ADDR", ""))
+    if getattr(settings, "ALLIANCE_BEHIND_PROXY", False):
+        # Our proxy appends the address it saw; earlier entries come from the client.
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
+        address = forwarded or address
+    return valid_address(address)
+
+
+def valid_address(address: str) -> str | None:
+    """``address`` as an IP address in its usual spelling, or ``None`` when it is not one."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None

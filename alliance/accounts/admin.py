@@ -1,7 +1,7 @@
 """The admin site is for administrators: people, teams and settings of the organisations they
 administer (``access.managed_*``), and for the site's operator (a superuser), who sets up
 organisations. Clinical records in it are scoped by ``alliance.access`` like every other page
-(see ``care.admin.ScopedAdmin``) and every look at one is in the audit log."""
+(see ``ScopedAdmin``) and every look at one is in the audit log."""
 
 from typing import Any
 
@@ -21,9 +21,8 @@ from django.utils.translation import gettext_lazy
 from alliance import access
 from alliance.accounts import reauth, services
 from alliance.accounts.models import Membership, Organisation, Team, User
-from alliance.audit.models import Action
-from alliance.audit.services import privilege_record, request_address
-from alliance.web import signed_in_user
+from alliance.accounts.signals import privilege_changed_send
+from alliance.web import request_address, signed_in_user
 
 # Organisation settings whose change is audited; the admin form may change these.
 AUDITED_SETTINGS = ("name", "admin_sees_clinical_data", "require_two_factor")
@@ -81,6 +80,24 @@ class ScopedChoices:
                 kwargs["initial"] = only[0]
         # A mixin: the ModelAdmin after it in the MRO has the method; mypy sees only object.
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class ScopedAdmin(ScopedChoices, AdministratorOnly, admin.ModelAdmin):
+    """Shows only the rows the user may see; ``scope`` names the function in ``access``. Its
+    forms point only at records the user may see, and nothing clinical is deleted here (a
+    client's records are never lost by a click; episodes end, they are not removed)."""
+
+    scope = "visible_episodes"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        visible = getattr(access, self.scope)(signed_in_user(request))
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
+
+    def extra_choices(self, user: User) -> dict[type[Model], QuerySet[Any]]:
+        return access.clinical_choices(user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 def reauthenticate_error(request: HttpRequest) -> ValidationError:
@@ -207,9 +224,9 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
         services.staff_access_sync(user=form.instance)
         after = _roles(form.instance)
         if before != after:
-            privilege_record(
+            privilege_changed_send(
                 actor=signed_in_user(request),
-                action=Action.CHANGE if before else Action.CREATE,
+                created=not before,
                 object_kind="user",
                 object_id=form.instance.pk,
                 detail="roles",
@@ -236,9 +253,8 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
             response = super().user_change_password(request, id, form_url)
             target.refresh_from_db(fields=["password"])
             if target.password != before:
-                privilege_record(
+                privilege_changed_send(
                     actor=signed_in_user(request),
-                    action=Action.CHANGE,
                     object_kind="user",
                     object_id=target.pk,
                     detail="password set for them" if for_someone_else else "own password set",

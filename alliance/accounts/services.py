@@ -2,7 +2,8 @@
 
 Each privileged change is recorded in the audit log here, in the same transaction, with who made
 it (``by``; the user themselves where they act on their own account) and what it was before and
-after (docs/audit.md).
+after (docs/audit.md): ``signals.privilege_changed_send`` announces it to the audit log, a layer
+up, which records it.
 """
 
 from axes.utils import reset as axes_reset
@@ -15,8 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance import access
 from alliance.accounts.models import Membership, Organisation, Role, Team, User
-from alliance.audit.models import Action
-from alliance.audit.services import privilege_record
+from alliance.accounts.signals import privilege_changed_send
 
 BACKUP_CODES = 10
 APP_DEVICE_NAME = "Authenticator app"
@@ -73,9 +73,9 @@ def membership_grant(
     if role == Role.ADMINISTRATOR:
         staff_access_sync(user=user)
     if created and by is not None:
-        privilege_record(
+        privilege_changed_send(
             actor=by,
-            action=Action.CREATE,
+            created=True,
             object_kind="user",
             object_id=user.pk,
             detail="role",
@@ -131,9 +131,8 @@ def organisation_change_record(
     address: str | None = None,
 ) -> None:
     """An organisation's setting changed (from its page or the admin site)."""
-    privilege_record(
+    privilege_changed_send(
         actor=by,
-        action=Action.CHANGE,
         object_kind="organisation",
         object_id=organisation.pk,
         detail=field,
@@ -174,9 +173,8 @@ def totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]
 def _two_factor_record(
     *, user: User, by: User | None, before: bool, after: bool, address: str | None = None
 ) -> None:
-    privilege_record(
+    privilege_changed_send(
         actor=by,
-        action=Action.CHANGE,
         object_kind="user",
         object_id=user.pk,
         detail="two-factor app" if by is None or by.pk == user.pk else "two-factor app, for them",

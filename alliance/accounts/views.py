@@ -31,9 +31,8 @@ from alliance.accounts.forms import (
 )
 from alliance.accounts.language import use as language_use
 from alliance.accounts.models import User
-from alliance.audit.models import Action
-from alliance.audit.services import privilege_record, request_address
-from alliance.web import signed_in_user
+from alliance.accounts.signals import privilege_changed_send
+from alliance.web import request_address, signed_in_user
 
 WRONG_CODE = gettext_lazy(
     "That code did not work. Check the time on your phone and try again in a minute."
@@ -212,9 +211,8 @@ def _status_of(form: ReauthenticateForm) -> int:
 
 
 def _password_record(request: HttpRequest, user: User, detail: str) -> None:
-    privilege_record(
+    privilege_changed_send(
         actor=user,
-        action=Action.CHANGE,
         object_kind="user",
         object_id=user.pk,
         detail=detail,

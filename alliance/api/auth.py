@@ -35,3 +35,13 @@ def token_of(request: HttpRequest) -> ApiToken | None:
     # The audit log records the token's user (alliance.audit.services).
     request.api_token = token  # type: ignore[attr-defined]
     return token
+
+
+def request_token(request: HttpRequest) -> ApiToken | None:
+    """The token that authenticated this request, for the audit log (``audit.records``)."""
+    # django-ninja keeps the token as ``request.auth``; the FHIR views as ``request.api_token``.
+    for name in ("api_token", "auth"):
+        token = getattr(request, name, None)
+        if isinstance(token, ApiToken):
+            return token
+    return None

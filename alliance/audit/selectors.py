@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from alliance import access
 from alliance.accounts.models import Organisation, User
 from alliance.audit.models import AuditEvent
-from alliance.care.models import Client
 
 
 @dataclass(frozen=True)
@@ -30,9 +29,7 @@ def audit_events_search(*, user: User, search: EventSearch) -> QuerySet[AuditEve
     if search.username:
         events = events.filter(actor_name__iexact=search.username)
     if search.client_code:
-        clients = Client.objects.filter(
-            organisation__in=access.administered_organisations(user), code=search.client_code
-        )
+        clients = access.administered_clients(user).filter(code=search.client_code)
         events = events.filter(client_id__in=clients.values("pk"))
     if search.object_kind:
         events = events.filter(object_kind=search.object_kind)

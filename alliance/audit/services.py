@@ -6,54 +6,22 @@ client and organisation are found by subqueries inside that INSERT, so auditing 
 query however the record was reached.
 """
 
-import ipaddress
 import json
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Model, QuerySet, Subquery, Value
+from django.db.models import QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import ResolverMatch
 
 from alliance.accounts.models import Membership, Organisation, User
-from alliance.api.models import ApiToken
 from alliance.audit.models import USER_AGENT_LENGTH, Action, AuditEvent, Via
+from alliance.audit.records import PORTAL_STATE, RECORDS, link_invitations, request_token
 from alliance.audit.registry import CLINICAL, FHIR_KINDS, SEARCH_FILTERS, Audited
-from alliance.care.models import Client, Episode, Goal, GoalRating, Rupture, Session, Task
-from alliance.feedback.models import Alert
-from alliance.measures.models import Response
-from alliance.portal import visits
-from alliance.portal.models import Channel, Invitation
-from alliance.portal.services import token_hash
-from alliance.voice.models import AgendaItem
+from alliance.web import request_address, valid_address
 
 BIGINT_MAX = 2**63 - 1
 
-# Each record kind: its model and the path from it to its client's id.
-RECORDS: dict[str, tuple[type[Model], str]] = {
-    "client": (Client, "pk"),
-    "episode": (Episode, "client_id"),
-    "session": (Session, "episode__client_id"),
-    "goal": (Goal, "episode__client_id"),
-    "goal_rating": (GoalRating, "goal__episode__client_id"),
-    "task": (Task, "episode__client_id"),
-    "rupture": (Rupture, "session__episode__client_id"),
-    "alert": (Alert, "episode__client_id"),
-    "response": (Response, "session__episode__client_id"),
-    "invitation": (Invitation, "session__episode__client_id"),
-    "agenda_item": (AgendaItem, "session__episode__client_id"),
-}
-
-# Where each portal page finds the invitation in the browser session.
-PORTAL_STATE: dict[str, Callable[[SessionBase], object]] = {
-    "portal:kiosk": visits.kiosk_invitation_id,
-    "portal:thanks": visits.done_invitation_id,
-    "voice:client_progress": visits.done_invitation_id,
-    "portal:tablet": lambda session: (visits.handoff(session) or {}).get("invitation"),
-}
 PORTAL_VIA = {"portal:kiosk": Via.KIOSK, "portal:tablet": Via.TABLET, "portal:link": Via.LINK}
 
 
@@ -82,7 +50,7 @@ def audit_record(
         object_kind=object_kind,
         object_id=object_id,
         client_id=_client_of(object_kind, object_id),
-        address=_valid_address(address or ""),
+        address=valid_address(address or ""),
         detail=detail[:200],
     )
 
@@ -116,7 +84,7 @@ def privilege_record(
         action=action,
         object_kind=object_kind[:20],
         object_id=object_id,
-        address=_valid_address(address or ""),
+        address=valid_address(address or ""),
         detail=detail[:200],
         before=before[:200],
         after=after[:200],
@@ -295,18 +263,15 @@ def _portal_target(
     kwargs = match.kwargs
     if "token" in kwargs:
         # The token is a secret: only the invitation it opens is recorded, never the token.
-        found = Invitation.objects.filter(
-            channel=Channel.LINK, secret_hash=token_hash(str(kwargs["token"]))
-        )
-        return "invitation", None, found
+        return "invitation", None, link_invitations(str(kwargs["token"]))
     invitation = before or portal_invitation(request, match.view_name)
     if invitation is None:
         return "invitation", None, None
-    return "invitation", invitation, Invitation.objects.filter(pk=invitation)
+    return "invitation", invitation, RECORDS["invitation"][0]._default_manager.filter(pk=invitation)
 
 
 def _who(request: HttpRequest, rule: Audited) -> tuple[str, User | None]:
-    token = _token(request)
+    token = request_token(request)
     if token is not None:
         return Via.API, token.user
     user = request.user if request.user.is_authenticated else None
@@ -316,15 +281,6 @@ def _who(request: HttpRequest, rule: Audited) -> tuple[str, User | None]:
         # tablet the staff member who handed it over is the one accountable.
         return PORTAL_VIA.get(match.view_name, Via.LINK), user
     return (Via.PAGE if user else Via.ANONYMOUS), user
-
-
-def _token(request: HttpRequest) -> ApiToken | None:
-    # django-ninja keeps the token as ``request.auth``; the FHIR views as ``request.api_token``.
-    for name in ("api_token", "auth"):
-        token = getattr(request, name, None)
-        if isinstance(token, ApiToken):
-            return token
-    return None
 
 
 def _method_action(request: HttpRequest, rule: Audited) -> str:
@@ -349,24 +305,6 @@ def created_id(response: HttpResponseBase) -> int | None:
     except ValueError:
         return None
     return _record_id(body.get("id")) if isinstance(body, dict) else None
-
-
-def request_address(request: HttpRequest) -> str | None:
-    """The client's address: the proxy's forwarded address only when the site says it is behind
-    a proxy (``ALLIANCE_BEHIND_PROXY``), since anyone can send that header otherwise."""
-    address = str(request.META.get("REMOTE_ADDR", ""))
-    if getattr(settings, "ALLIANCE_BEHIND_PROXY", False):
-        # Our proxy appends the address it saw; earlier entries come from the client.
-        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
-        address = forwarded or address
-    return _valid_address(address)
-
-
-def _valid_address(address: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 def _user_agent(request: HttpRequest) -> str:

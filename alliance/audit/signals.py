@@ -28,3 +28,11 @@ def login_failed(
     # Only the username tried is kept (cut short); never the password Django already masked.
     username = str(credentials.get("username", ""))[:150]
     auth_event_record(request=request, user=None, action=Action.LOG_IN_FAILED, username=username)
+
+
+def privilege_changed(sender: Any, *, signal: Any, created: bool, **fields: Any) -> None:
+    """``accounts.signals.privilege_changed``: accounts, below the audit log, announces a
+    privileged change; it is recorded here, in the sender's transaction."""
+    from alliance.audit.services import privilege_record
+
+    privilege_record(action=Action.CREATE if created else Action.CHANGE, **fields)

@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.care import hooks
 from alliance.care.appointment_checks import (
     MAX_LENGTH,
     MAX_SERIES,
@@ -45,8 +45,6 @@ from alliance.care.models import (
     SessionStatus,
 )
 from alliance.care.plans import fix_due
-from alliance.feedback.services import alerts_refresh
-from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures.models import Response
 
 __all__ = [
@@ -163,35 +161,19 @@ def _renumbered(episode: Episode) -> None:
     then plan the booked sessions' reminders again (their numbers decide what is due). The
     caseload's summary (last and next session) is refreshed either way."""
     if sessions_renumber(episode):
-        alerts_refresh([episode], notify=False)
+        hooks.alerts_refresh([episode], notify=False)
     else:
-        episode_summaries_refresh([episode])
+        hooks.episode_summaries_refresh([episode])
     plan_messages(episode)
 
 
 def plan_messages(episode: Episode) -> None:
     """Once the change is committed, plan, move or cancel the reminders and after-video links of
-    the episode's sessions to match them (``alliance.portal.reminders.schedule_for_session``,
+    the episode's sessions to match them (``alliance.portal.reminders.episode_messages_plan``,
     safe to repeat): every booked session still to come, and every session with a message still
     to be sent (a cancelled one's are cancelled)."""
-
-    def plan() -> None:
-        # The portal sits above the care records (it imports them): imported when used.
-        from alliance.portal.models import Invitation
-        from alliance.portal.reminders import schedule_for_session
-
-        waiting = Invitation.objects.filter(
-            session__episode_id=episode.pk, sent_at__isnull=True, cancelled_at__isnull=True
-        ).values("session_id")
-        ahead = Session.objects.filter(episode_id=episode.pk).filter(
-            Q(status=SessionStatus.SCHEDULED, starts_at__gte=timezone.now() - dt.timedelta(days=1))
-            | Q(pk__in=waiting)
-        )
-        for session in ahead.order_by("starts_at", "pk"):
-            with transaction.atomic():
-                schedule_for_session(session)
-
-    transaction.on_commit(plan)
+    # The portal sits above the care records (it imports them): it registered the hook.
+    transaction.on_commit(lambda: hooks.episode_messages_plan(episode))
 
 
 @dataclass(frozen=True)
@@ -415,7 +397,7 @@ def _attendance(session: Session, *, by: User, status: str) -> Session:
     locked.save(update_fields=["status", "history"])
     if status == SessionStatus.ATTENDED and not locked.due:
         fix_due(locked)
-    alerts_refresh([episode])
+    hooks.alerts_refresh([episode])
     plan_messages(episode)
     return locked
 
@@ -461,7 +443,7 @@ def appointment_withdraw(*, session: Session, by: User, reason: str) -> Session:
     # A withdrawn session leaves the series even when no number moved: the alerts (and with
     # them the summary) are refreshed once, whether or not the numbers changed.
     sessions_renumber(episode)
-    alerts_refresh([episode])
+    hooks.alerts_refresh([episode])
     plan_messages(episode)
     return locked
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from alliance import access
 from alliance.accounts.models import Team, User
-from alliance.care import appointments, plans
+from alliance.care import appointments, hooks, plans
 from alliance.care.models import (
     KINDS_TAKEN,
     CancelledBy,
@@ -31,7 +31,6 @@ from alliance.care.models import (
     SessionStatus,
     Setting,
 )
-from alliance.feedback.summaries import episode_summaries_refresh
 from alliance.measures import catalogue
 from alliance.science.plans import PlanItem
 
@@ -303,7 +302,7 @@ def episode_open(
         for member, role in members
     )
     plans.plan_set(episode=episode, items=plan, by=by, note=_("the plan at opening"))
-    episode_summaries_refresh([episode])
+    hooks.episode_summaries_refresh([episode])
     return episode
 
 
@@ -407,7 +406,7 @@ def episode_end(
     ]
     locked.save(update_fields=["ended_on", "ending", "history"])
     _cancel_bookings(locked, by)
-    episode_summaries_refresh([locked])
+    hooks.episode_summaries_refresh([locked])
     return locked
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from alliance import access
-from alliance.care import selectors, services
+from alliance.care import hooks, selectors, services
 from alliance.care.forms import (
     ClientIntakeForm,
     GoalAddForm,
@@ -30,7 +30,6 @@ from alliance.care.forms import (
     TaskReviewForm,
 )
 from alliance.care.models import Client, Episode, Goal, GoalStatus, Rupture, Session, Task
-from alliance.voice.selectors import goal_start_text
 from alliance.web import signed_in_user
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
@@ -87,7 +86,7 @@ def goal_add(request: HttpRequest, episode_id: int) -> HttpResponse:
     episodes = access.visible_episodes(signed_in_user(request)).select_related("client")
     episode: Episode = get_object_or_404(episodes, pk=episode_id)
     # "Start a goal from these words": the client's hopes at intake (issue 19), found by id.
-    start = goal_start_text(signed_in_user(request), episode, request.GET.get("from_words"))
+    start = hooks.goal_start_text(signed_in_user(request), episode, request.GET.get("from_words"))
     form = GoalAddForm(
         _posted(request), sessions=episode.sessions.all(), initial={"text": start[:500]}
     )

@@ -1,8 +1,9 @@
 from django.urls import path
 
 from alliance.clinic import appointment_views, corrections_views, views
-from alliance.supervision import urls as supervision_urls
 
+# The supervisor's pages join these under the same "clinic" namespace in ``alliance/urls.py``
+# (supervision sits above clinic, so it is not imported here).
 app_name = "clinic"
 urlpatterns = [
     path("", views.home, name="home"),
@@ -50,5 +51,4 @@ urlpatterns = [
         corrections_views.session_correct,
         name="session_correct",
     ),
-    *supervision_urls.urlpatterns,
 ]

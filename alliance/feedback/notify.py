@@ -18,11 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance import access
+from alliance import access, sms
 from alliance.accounts.models import User
 from alliance.clinical_settings import clinical_settings
 from alliance.feedback.models import Alert, AlertState
-from alliance.portal import sms
 
 __all__ = [
     "care_team_and_supervisors",

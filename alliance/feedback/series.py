@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from alliance.accounts.models import Organisation
+from alliance.care import hooks
 from alliance.care.models import Episode, Session, SessionStatus
 from alliance.clinical_settings import clinical_settings
 from alliance.feedback.selectors import active_models
@@ -212,22 +213,14 @@ def _baseline_record(found: Any) -> BaselineRecord:
 def episode_baseline(episode: Episode) -> BaselineRecord | None:
     """The episode's score before treatment (``voice.Baseline``), or None: no query when the
     episode was loaded with it (``select_related("baseline")``), one otherwise."""
-    from alliance.voice.models import Baseline  # the client's voice sits above the series
-
-    try:
-        found = episode.baseline
-    except Baseline.DoesNotExist:
-        return None
-    return _baseline_record(found)
+    # The client's voice sits above the series: it registered the reader (care.hooks).
+    found = hooks.episode_baseline(episode)
+    return _baseline_record(found) if found is not None else None
 
 
 def baselines_by_episode(episode_ids: Iterable[int]) -> dict[int, BaselineRecord]:
     """The scores before treatment of these episodes, by episode id (one query)."""
-    from alliance.voice.models import Baseline
-
-    rows = Baseline.objects.filter(episode_id__in=list(episode_ids)).only(
-        "episode_id", "instrument", "total", "answered_at"
-    )
+    rows = hooks.baselines(episode_ids).only("episode_id", "instrument", "total", "answered_at")
     return {row.episode_id: _baseline_record(row) for row in rows}
 
 

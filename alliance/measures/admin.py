@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from alliance.care.admin import ScopedAdmin
+from alliance.accounts.admin import ScopedAdmin
 from alliance.measures.models import Response, ResponseVersion
 
 

@@ -5,8 +5,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alliance.care.models import Session
-
 
 class Rater(models.TextChoices):
     CLIENT = "client", _("Client")
@@ -52,7 +50,8 @@ class Response(models.Model):
     :class:`ResponseVersion`. A response entered by mistake is voided, never deleted: it stays in
     the history and the audit log and leaves the chart and the alerts."""
 
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="responses")
+    # By name: care, a layer up, imports measures (docs/architecture.md, "The map").
+    session = models.ForeignKey("care.Session", on_delete=models.PROTECT, related_name="responses")
     instrument = models.CharField(_("measure"), max_length=20)
     rater = models.CharField(_("answered by"), max_length=12, choices=Rater.choices)
     rater_user = models.ForeignKey(

@@ -1,9 +1,11 @@
 """Writing responses: validated and scored by the science core, stored whole or not at all."""
 
+from __future__ import annotations
+
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
-from alliance.care.models import Session
 from alliance.formats.messages import science_text
 from alliance.measures import catalogue
 from alliance.measures.models import (
@@ -29,6 +30,10 @@ from alliance.science.instruments import (
     score_response,
     validate_values,
 )
+
+if TYPE_CHECKING:
+    # Only a type: care, a layer up, passes its sessions in.
+    from alliance.care.models import Session
 
 # Plausible values for records from outside (the API, FHIR, imports): a date before this is a
 # typing slip or a made-up year (0001), as is an answer time further ahead than a clock may be

@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts.language import offered
 from alliance.accounts.models import User
+from alliance.care import hooks
 from alliance.care.models import Client, Episode, Session, SessionMode, SessionStatus
 from alliance.care.plans import due_for_session, phases
 from alliance.formats import local
@@ -57,6 +58,7 @@ __all__ = [
     "EVENING_HOUR",
     "baseline_measures",
     "channel_for",
+    "episode_messages_plan",
     "invitation_cancel",
     "invitation_resend",
     "links_for_session",
@@ -201,6 +203,23 @@ def _enqueue(invitation_id: int, send_at: dt.datetime | None) -> None:
 
 
 @transaction.atomic
+def episode_messages_plan(episode: Episode) -> None:
+    """``schedule_for_session`` for each session of the episode it may concern: every booked
+    session still to come, and every session with a message still to be sent (a cancelled
+    one's are cancelled). Care's booking services call it once their change is committed
+    (``care.hooks.episode_messages_plan``, registered in ``PortalConfig.ready``)."""
+    waiting = Invitation.objects.filter(
+        session__episode_id=episode.pk, sent_at__isnull=True, cancelled_at__isnull=True
+    ).values("session_id")
+    ahead = Session.objects.filter(episode_id=episode.pk).filter(
+        Q(status=SessionStatus.SCHEDULED, starts_at__gte=timezone.now() - dt.timedelta(days=1))
+        | Q(pk__in=waiting)
+    )
+    for session in ahead.order_by("starts_at", "pk"):
+        with transaction.atomic():
+            schedule_for_session(session)
+
+
 def schedule_for_session(session: Session, *, now: dt.datetime | None = None) -> list[Invitation]:
     """Plan, move or cancel the session's reminder and after-video link to match the session
     as it is now (its time, status, mode, the measures due, the client's consent). Safe to call
@@ -319,9 +338,8 @@ def _baseline_why_not(invitation: Invitation, now: dt.datetime) -> str:
 
 
 def _has_baseline(episode_id: int) -> bool:
-    from alliance.voice.models import Baseline  # the client's voice sits above the portal
-
-    return Baseline.objects.filter(episode_id=episode_id).exists()
+    # The client's voice sits above the portal: it registered the reader (care.hooks).
+    return hooks.baselines([episode_id]).exists()
 
 
 def send_planned(invitation_id: int, *, now: dt.datetime | None = None) -> bool:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
 from alliance.brakes.services import Limit, brake_clear, brake_give_back, brake_is_on, brake_take
+from alliance.care import hooks
 from alliance.care.models import Session, SessionStatus
 from alliance.feedback.ratings import ratings_recorded
 from alliance.measures import catalogue
@@ -396,14 +397,19 @@ def code_problem(code: str) -> str | None:
     return None
 
 
+def link_invitations(token: str) -> QuerySet[Invitation]:
+    """The link invitation a token opens, found by the token's hash (the audit log records the
+    invitation, never the token: ``audit.records``)."""
+    return Invitation.objects.filter(channel=Channel.LINK, secret_hash=token_hash(token))
+
+
 def invitation_answered(invitation: Invitation, *, through_it: bool = False) -> set[str]:
     """The measures answered through the invitation: its responses', or for a baseline link
     (``Purpose.BASELINE``) the episode's baseline's (``voice.Baseline``), whichever link of
     the episode gave it; with ``through_it``, only a baseline this very link gave."""
     if invitation.purpose == Purpose.BASELINE:
-        from alliance.voice.models import Baseline  # the client's voice sits above the portal
-
-        found = Baseline.objects.filter(episode_id=invitation.session.episode_id).first()
+        # The client's voice sits above the portal: it registered the reader (care.hooks).
+        found = hooks.baselines([invitation.session.episode_id]).first()
         if found is not None and through_it and found.invitation_id != invitation.pk:
             found = None
         return {found.instrument} if found is not None else set()

@@ -27,14 +27,12 @@ from alliance.audit.services import audit_record
 from alliance.brakes.services import brake_clear, brake_take
 from alliance.care.models import Session
 from alliance.measures import catalogue
-from alliance.portal import charts, reminders, selectors, services, visits
+from alliance.portal import charts, hooks, reminders, selectors, services, visits
 from alliance.portal.forms import InviteForm, KioskCodeForm, MeasureForm, UnlockForm
 from alliance.portal.language import speak_to
 from alliance.portal.models import Channel, Invitation, Purpose
 from alliance.portal.questions import measure_page
 from alliance.portal.wording import in_language
-from alliance.voice import services as voice_services
-from alliance.voice.forms import add_words_fields, words_of
 from alliance.web import signed_in_user
 
 # An error report (the administrators' e-mail) shows no posted answers or codes.
@@ -82,8 +80,8 @@ def _answer(request: HttpRequest, invitation: Invitation, form_url: str) -> Http
     words = "" if invitation.purpose == Purpose.BASELINE else instrument.kind
     if request.method != "POST":
         form = MeasureForm(instrument, language, initial={"form_key": uuid.uuid4()})
-        return _form_page(request, invitation, add_words_fields(form, words), measure)
-    posted_form = add_words_fields(MeasureForm(instrument, language, request.POST), words)
+        return _form_page(request, invitation, hooks.words_fields_add(form, words), measure)
+    posted_form = hooks.words_fields_add(MeasureForm(instrument, language, request.POST), words)
     return _store(request, invitation, posted_form, form_url)
 
 
@@ -94,12 +92,12 @@ def _store(
     if form.is_valid():
         try:
             # The client's optional words (agenda, comment, hopes) are stored with the answers.
-            voice_services.invitation_answer_with_words(
+            hooks.invitation_answer_with_words(
                 invitation=invitation,
                 measure=measure,
                 values=form.answers(),
                 form_key=form.cleaned_data["form_key"],
-                words=words_of(form),
+                words=hooks.words_of(form),
                 again=request.POST.get("again", ""),
             )
         except services.InvitationClosed as closed:

@@ -1,4 +1,4 @@
-"""The supervisor's pages. They are included in the clinic's URLs (``alliance/clinic/urls.py``), so
+"""The supervisor's pages. ``alliance/urls.py`` includes them with the clinic's URLs, so
 their names stay ``clinic:team`` and ``clinic:development``: the audit log stores route names, and
 a search of last year's log must still find these pages under the names it used then."""
 

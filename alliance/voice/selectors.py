@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from alliance import access
@@ -19,12 +20,14 @@ from alliance.feedback.models import Alert
 from alliance.measures import catalogue
 from alliance.measures.models import Rater, Response
 from alliance.science.preferences import ceq_scores, cnip_scales
-from alliance.voice.models import AgendaItem, AllianceComment, ClientHopes
+from alliance.voice.models import AgendaItem, AllianceComment, Baseline, ClientHopes
 
 __all__ = [
     "PreferenceSummary",
     "agenda_items_by_session",
     "alert_comment",
+    "baselines",
+    "episode_baseline",
     "episode_hopes",
     "episode_preferences",
     "episode_topics",
@@ -116,6 +119,21 @@ def episode_hopes(user: User, episode: Episode) -> list[ClientHopes]:
     if not access.may_read_client_words(user, episode):
         return []
     return list(ClientHopes.objects.filter(episode=episode).order_by("-created_at", "-pk"))
+
+
+def episode_baseline(episode: Episode) -> Baseline | None:
+    """The episode's score before treatment, or None: no query when the episode was loaded with
+    it (``select_related("baseline")``), one otherwise. Not scoped: the series, the alert rules
+    and the portal read it for an episode they already hold (``care.hooks``)."""
+    try:
+        return episode.baseline
+    except Baseline.DoesNotExist:
+        return None
+
+
+def baselines(episode_ids: Iterable[int]) -> QuerySet[Baseline]:
+    """The scores before treatment of these episodes (one query when read)."""
+    return Baseline.objects.filter(episode_id__in=list(episode_ids))
 
 
 def goal_start_text(user: User, episode: Episode, hopes_id: str | None) -> str:
