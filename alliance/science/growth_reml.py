@@ -19,6 +19,8 @@ Association, 83(404), 1014-1022. https://doi.org/10.1080/01621459.1988.10478693
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +39,8 @@ _SYM = np.array([[0, 1], [1, 2]], dtype=np.intp)
 # Where the product of entries u and v (u, v in 0..2) is kept among the contraction's rows: rows
 # 0-2 hold the entries of S, rows 3-8 their six distinct products, row 9 log|A|.
 _PRODUCT = np.array([[3, 4, 5], [4, 6, 7], [5, 7, 8]], dtype=np.intp)
+# The pairs (u, v) of S's entries whose products are rows 3-8, in order.
+_PRODUCT_ORDER = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
 # S_ab S_cd for full indices (a, b, c, d).
 _PAIRS = _PRODUCT[_SYM[:, :, None, None], _SYM[None, None, :, :]]
 # The entries of theta in Lambda = [[theta_0, 0], [theta_1, theta_2]].
@@ -62,15 +66,24 @@ class _PatternSums:
         self.det_zz = np.maximum(unique[:, 0] * unique[:, 2] - unique[:, 1] ** 2, 0.0)
         a = np.column_stack([np.ones(stats.n_groups), stats.covariate_values])
         zy = np.column_stack([stats.sum_outcome, stats.sum_time_outcome])
-        self.q = int(a.shape[1])
-        self.aa = _sum_by(index, (a[:, :, None] * a[:, None, :]).reshape(stats.n_groups, -1))
-        self.zya = _sum_by(index, (zy[:, :, None] * a[:, None, :]).reshape(stats.n_groups, -1))
-        zyzy = _sum_by(index, np.column_stack([zy[:, 0] ** 2, zy[:, 0] * zy[:, 1], zy[:, 1] ** 2]))
+        q = self.q = int(a.shape[1])
+        # Per episode: 1, a a', Z'y kron a, the entries of Z'y y'Z; each column made as it is
+        # summed, so that no episodes-by-columns table is held.
+        columns = itertools.chain(
+            [a[:, 0]],
+            (a[:, j] * a[:, k] for j in range(q) for k in range(q)),
+            (zy[:, j] * a[:, k] for j in range(2) for k in range(q)),
+            (zy[:, j] * zy[:, k] for j, k in ((0, 0), (0, 1), (1, 1))),
+        )
+        self.data = _sum_by(index, columns, 1 + q * q + 2 * q + 3)
+        # Views into data, by name.
+        self.episodes = self.data[:, 0]
+        self.aa = self.data[:, 1 : 1 + q * q]
+        self.zya = self.data[:, 1 + q * q : 1 + q * q + 2 * q]
+        zyzy = self.data[:, 1 + q * q + 2 * q :]
         self.zyzy: Sym2 = (zyzy[:, 0], zyzy[:, 1], zyzy[:, 2])
-        self.episodes = _sum_by(index, np.ones((stats.n_groups, 1)))[:, 0]
         self.yy = float(stats.sum_outcome_sq.sum())
-        self.data = np.column_stack([self.episodes, self.aa, self.zya, zyzy])
-        self.totals = _Contracted.of(self.data.sum(axis=0), self.q)
+        self.totals = _Contracted.of(self.data.sum(axis=0), q)
 
     def cross_product(self, w: Sym2) -> FloatArray:
         """sum over episodes of W kron a a', for W a function of Z'Z, in X's Kronecker order."""
@@ -128,9 +141,12 @@ def group_rows(keys: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
     return ordered[starts], index
 
 
-def _sum_by(index: NDArray[np.intp], values: FloatArray) -> FloatArray:
+def _sum_by(index: NDArray[np.intp], columns: Iterable[FloatArray], width: int) -> FloatArray:
     n = int(index.max()) + 1
-    return np.column_stack([np.bincount(index, weights=col, minlength=n) for col in values.T])
+    sums = np.empty((n, width))
+    for j, column in enumerate(columns):
+        sums[:, j] = np.bincount(index, weights=column, minlength=n)
+    return sums
 
 
 @dataclass(frozen=True)
@@ -154,9 +170,9 @@ class _RemlCriterion:
     With Psi = Lambda Lambda' and H_p = Z'Z of pattern p,
     S_p = Z' sigma^2 V_p^-1 Z = (H_p^-1 + Psi)^-1 = (H_p + |H_p| adj Psi) / |A_p|, where
     |A_p| = |I + H_p Psi| = 1 + tr(H_p Psi) + |H_p| |Psi| (2x2 identities, exact also for
-    singular H_p or Psi). Then Z' sigma^2 V^-1 = (I - S_p Psi) Z' and Z P Z' with
-    P_p = Psi - Psi S_p Psi, so that M, c and y' sigma^2 V^-1 y are sums over patterns of S_p
-    times the patterns' sums, plus constants: one contraction per evaluation.
+    singular H_p or Psi). Then Z' sigma^2 V^-1 = (I - S_p Psi) Z' and sigma^2 V^-1 =
+    I - Z P_p Z' with P_p = Psi - Psi S_p Psi, so that M, c and y' sigma^2 V^-1 y are sums over
+    patterns of S_p times the patterns' sums, plus constants: one contraction per evaluation.
     """
 
     def __init__(self, stats: GrowthStatistics, patterns: _PatternSums) -> None:
@@ -206,9 +222,14 @@ class _RemlCriterion:
         pat, q = self.patterns, self.patterns.q
         lam = np.array([[theta[0], 0.0], [theta[1], theta[2]]], dtype=np.float64)
         psi = lam @ lam.T
-        s, det_a = _relative_precision(pat.zz, pat.det_zz, psi, float((lam[0, 0] * lam[1, 1]) ** 2))
-        rows = [*s, *(_products(s) if with_products else ()), np.log(det_a)]
-        sums = np.stack(rows) @ pat.data
+        # The rows to contract, written in place: S's entries, their products, log|A|.
+        rows = np.empty((10 if with_products else 4, pat.det_zz.shape[0]))
+        det_psi = float((lam[0, 0] * lam[1, 1]) ** 2)
+        _relative_precision(pat.zz, pat.det_zz, psi, det_psi, out=rows)
+        if with_products:
+            for row, (u, v) in enumerate(_PRODUCT_ORDER, start=3):
+                np.multiply(rows[u], rows[v], out=rows[row])
+        sums = rows @ pat.data
         by_s = _Contracted.of(sums[_SYM], q)
         logdet_a = float(sums[-1, 0])
         tot = pat.totals
@@ -255,19 +276,17 @@ class _RemlCriterion:
 
 
 def _relative_precision(
-    zz: Sym2, det_zz: FloatArray, psi: FloatArray, det_psi: float
-) -> tuple[Sym2, FloatArray]:
-    """S = (H + |H| adj Psi) / |A| and |A| = 1 + tr(H Psi) + |H| |Psi|, per pattern."""
+    zz: Sym2, det_zz: FloatArray, psi: FloatArray, det_psi: float, *, out: FloatArray
+) -> None:
+    """S = (H + |H| adj Psi) / |A| into out[0:3] and log|A| into out[-1], per pattern.
+
+    |A| = |I + H Psi| = 1 + tr(H Psi) + |H| |Psi| for 2x2 H = Z'Z and Psi.
+    """
     n, st, stt = zz
     det_a = 1.0 + n * psi[0, 0] + (2.0 * psi[0, 1]) * st + stt * psi[1, 1] + det_zz * det_psi
     inv = 1.0 / det_a
-    s11 = (n + det_zz * psi[1, 1]) * inv
-    s12 = (st - det_zz * psi[0, 1]) * inv
-    s22 = (stt + det_zz * psi[0, 0]) * inv
-    return (s11, s12, s22), det_a
-
-
-def _products(s: Sym2) -> tuple[FloatArray, ...]:
-    """The six distinct products of S's entries, in the order of ``_PRODUCT``."""
-    s11, s12, s22 = s
-    return s11 * s11, s11 * s12, s11 * s22, s12 * s12, s12 * s22, s22 * s22
+    np.log(det_a, out=out[-1])
+    for row, (diagonal, entry) in enumerate(((n, psi[1, 1]), (st, -psi[0, 1]), (stt, psi[0, 0]))):
+        np.multiply(det_zz, entry, out=out[row])
+        out[row] += diagonal
+        out[row] *= inv
