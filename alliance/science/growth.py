@@ -70,8 +70,11 @@ _THETA_START = (1.0, 0.0, 1.0)
 _THETA_BOUNDS = ((0.0, None), (None, None), (0.0, None))
 # A relative standard deviation below this counts as "on the boundary" (a variance of zero).
 _BOUNDARY = 1e-3
-# Closer than this to the boundary, L-BFGS-B's answer is polished by Nelder-Mead (_polish).
-_POLISH_NEAR = 0.05
+# Closer than this to the boundary, L-BFGS-B's answer is polished by Nelder-Mead (_polish). With
+# the analytic gradient, polishing every fit moved none of 160 simulated ones (84 singular, others
+# with correlations of +-0.98 or slope variances of 0.01) by more than 1e-10 in log-likelihood,
+# so it is kept only on the boundary, where the restarts run anyway.
+_POLISH_NEAR = _BOUNDARY
 # lme4's isSingular tolerance: a diagonal entry of the relative Cholesky factor below it.
 _SINGULAR = 1e-4
 # Where to look again when the first search ends on the boundary: both signs of correlation.
@@ -314,9 +317,9 @@ def _canonical(theta: FloatArray) -> FloatArray:
 
 def _polish(criterion: _RemlCriterion, found: optimize.OptimizeResult) -> optimize.OptimizeResult:
     # Near a boundary (a random-effect correlation close to +-1, a variance close to 0) the
-    # surface is flat in one direction and L-BFGS-B can stop short; a derivative-free polish from
-    # its answer, as lme4 does with BOBYQA, reaches the optimum. Inside, where the gradient is
-    # exact and L-BFGS-B converged, the polish finds nothing and would cost 200-300 evaluations.
+    # surface is flat in one direction and L-BFGS-B could stop short; a derivative-free polish
+    # from its answer, as lme4 does with BOBYQA, reaches the optimum. Inside, where the gradient
+    # is exact and L-BFGS-B converged, the polish finds nothing and costs 200-300 evaluations.
     if found.success and min(found.x[0], found.x[2]) >= _POLISH_NEAR:
         return found
     polished = _nelder_mead(criterion, found.x, scale=abs(float(found.fun)))

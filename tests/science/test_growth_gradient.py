@@ -26,7 +26,9 @@ THETAS = [
 ]
 
 
-def dated_ratings(n_episodes: int = 60, seed: int = 3) -> pd.DataFrame:
+def dated_ratings(
+    n_episodes: int = 60, seed: int = 3, g: tuple[tuple[float, float], ...] = ((4, -1), (-1, 3))
+) -> pd.DataFrame:
     """Real-valued, irregular times t = ln(weeks since intake + 1), some episodes of one rating."""
     rng = np.random.default_rng(seed)
     lengths = rng.integers(1, 9, n_episodes)
@@ -37,7 +39,7 @@ def dated_ratings(n_episodes: int = 60, seed: int = 3) -> pd.DataFrame:
     t = np.log1p(np.cumsum(weeks) - np.repeat(np.cumsum(weeks)[starts], lengths))
     intake = rng.normal(19.0, 7.5, n_episodes)
     age = rng.normal(35.0, 10.0, n_episodes)
-    b = rng.multivariate_normal([0.0, 0.0], [[4.0, -1.0], [-1.0, 3.0]], n_episodes)
+    b = rng.multivariate_normal([0.0, 0.0], g, n_episodes)
     score = 1 + 0.95 * intake[episode] + (4 - 0.2 * intake[episode]) * t
     score = score + b[episode, 0] + b[episode, 1] * t + rng.normal(0.0, 4.0, episode.size)
     return pd.DataFrame(
@@ -149,3 +151,29 @@ def test_a_dated_fit_takes_one_evaluation_per_step_and_no_polish_inside(
     assert not fit.singular and fit.converged
     assert calls["gradient"] <= 40
     assert calls["value"] <= 1  # the log-likelihood reported at the optimum
+
+
+NEAR_BOUNDARY = {
+    "no slope variation": ((4.0, 0.0), (0.0, 0.01)),
+    "correlation -0.98": ((4.0, -0.98 * 12**0.5), (-0.98 * 12**0.5, 3.0)),
+    "correlation +0.999": ((4.0, 0.999 * 12**0.5), (0.999 * 12**0.5, 3.0)),
+    "no intercept variation": ((0.02, 0.0), (0.0, 3.0)),
+}
+
+
+@pytest.mark.parametrize("g", list(NEAR_BOUNDARY.values()), ids=list(NEAR_BOUNDARY))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_near_the_boundary_a_polish_of_every_fit_finds_nothing_better(
+    monkeypatch: pytest.MonkeyPatch, g: tuple[tuple[float, float], ...], seed: int
+) -> None:
+    # The Nelder-Mead polish now runs only on the boundary; here it runs on every fit.
+    ratings = dated_ratings(80, seed=seed, g=g)
+    fit = fit_growth_model(
+        ratings, group="episode", time="t", outcome="score", covariates=["intake"]
+    )
+    monkeypatch.setattr(growth, "_POLISH_NEAR", np.inf)
+    polished = fit_growth_model(
+        ratings, group="episode", time="t", outcome="score", covariates=["intake"]
+    )
+    assert fit.reml_loglik == pytest.approx(polished.reml_loglik, abs=1e-8)
+    assert fit.singular == polished.singular
