@@ -1,5 +1,6 @@
 import os
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -8,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import settings
 
 from tests.factories import make_clinic
@@ -36,6 +38,16 @@ def _log_ins_go_through_the_lockout(monkeypatch: pytest.MonkeyPatch) -> None:
     in AUTHENTICATION_BACKENDS) refuses. Rather than switch the lockout off for the suite, every
     ``Client.login`` passes a request, so the lockout stays on in every test."""
     monkeypatch.setattr(Client, "login", _login_with_a_request)
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_site_language() -> Iterator[None]:
+    """A request in Dutch leaves Dutch active in the thread afterwards (the middleware activates
+    the user's language and nothing deactivates it: the next request activates its own). A test
+    that then formats a number outside a request would read "23,3": every test ends by going
+    back to the site's language, so no test depends on which ran before it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
