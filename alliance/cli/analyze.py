@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -322,13 +323,19 @@ def sniffed_delimiter(header: str) -> str:
 
 def _decimal_points(frame: pd.DataFrame) -> pd.DataFrame:
     """Decimal commas (``7,5``, as a spreadsheet writes them where that is the mark) read as
-    decimal points, in the number columns only (score, session, item_<n>)."""
+    decimal points, in the number columns only (score, session, item_<n>). Each distinct cell
+    is matched once (a column of a million scores has a few hundred: issue 16)."""
     for name in frame.columns:
         if _NUMBER_COLUMN.match(str(name)):
             column = frame[name]
-            frame[name] = column.where(
-                ~column.str.match(_DECIMAL_COMMA), column.str.replace(",", ".", regex=False)
-            )
+            codes, distinct = pd.factorize(column)
+            comma = np.array([bool(_DECIMAL_COMMA.match(str(cell))) for cell in distinct])
+            if not comma.any():
+                continue
+            hit = np.zeros(len(column), dtype=bool)
+            known = codes >= 0
+            hit[known] = comma[codes[known]]
+            frame[name] = column.where(~hit, column.str.replace(",", ".", regex=False))
     return frame
 
 
