@@ -155,7 +155,24 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     >>> records(pd.DataFrame({"x": [1.5, float("nan")]}))
     [{'x': 1.5}, {'x': None}]
     """
-    return [plain(row) for row in frame.to_dict("records")]
+    names = [str(name) for name in frame.columns]
+    columns = [_plain_column(frame.iloc[:, position]) for position in range(frame.shape[1])]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """:func:`plain` of every value of a column; a column of numbers is converted at once (a
+    value at a time took a fifth of writing the JSON at agency size, issue 16)."""
+    if not isinstance(column.dtype, np.dtype):  # pandas' own types (nullable, text): as they come
+        return [plain(value) for value in column.tolist()]
+    values = column.to_numpy()
+    if values.dtype.kind == "f":
+        plain_values = values.astype(object)
+        plain_values[~np.isfinite(values)] = None
+        return list(plain_values.tolist())
+    if values.dtype.kind in "iub":
+        return list(values.tolist())
+    return [plain(value) for value in column.tolist()]
 
 
 def _coefficient(coefficient: Coefficient) -> dict[str, float]:

@@ -299,6 +299,7 @@ class _SessionInputs:
         }
         measure = ratings["measure"].to_numpy(dtype=object)
         by_row: dict[int, list[RiskAnswer]] = {}
+        known: dict[tuple[str, float, float, float], RiskAnswer] = {}
         for code, items in risky.items():
             items = [item for item in items if f"item_{item.number}" in ratings]
             if not items:
@@ -312,7 +313,7 @@ class _SessionInputs:
                 rows[answered].tolist(), values[answered].tolist(), strict=True
             ):
                 found = [
-                    RiskAnswer(item=item.code, value=value, threshold=item.risk_above)
+                    _risk_answer(known, item.code, value, item.risk_above)
                     for item, value in zip(items, answers, strict=True)
                     if not math.isnan(value) and item.risk_above is not None
                 ]
@@ -337,6 +338,20 @@ class _SessionInputs:
             )
             for i in range(start, stop)
         )
+
+
+def _risk_answer(
+    known: dict[tuple[str, float, float, float], RiskAnswer],
+    item: str,
+    value: float,
+    threshold: float,
+) -> RiskAnswer:
+    """The answer, made once per item, value and threshold and then shared (it is frozen): a
+    risk item has a few possible answers and a large file hundreds of thousands of them."""
+    key = (item, value, math.copysign(1.0, value), threshold)  # -0.0 stays itself
+    if key not in known:
+        known[key] = RiskAnswer(item=item, value=value, threshold=threshold)
+    return known[key]
 
 
 def _session_positions(ratings: pd.DataFrame, n_sessions: int) -> NDArray[np.intp]:
