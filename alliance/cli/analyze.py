@@ -21,12 +21,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from alliance.cli.analyze_report import render_report
 from alliance.cli.language import LANGUAGE_CODE, ngettext
@@ -125,7 +132,8 @@ def analysis_settings(
                 raise ValueError(value)
             if kind is bool and not isinstance(value, bool):
                 raise ValueError(value)
-            target[key] = tuple(value) if kind is tuple else kind(value)  # type: ignore[call-overload]
+            # tuple() of something that is not a list raises TypeError, refused below
+            target[key] = tuple(cast(Iterable[Any], value)) if kind is tuple else kind(value)
         except (TypeError, ValueError):
             words = _KIND_WORDS.get(kind) or _("a list")
             raise InputProblem(
@@ -449,13 +457,13 @@ def progress_bars() -> Iterator[ProgressCallback]:
         transient=True,
         disable=not console.is_terminal,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def advance(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
             label = STAGE_LABELS.get(stage, stage)
-            tasks[stage] = int(bars.add_task(label, total=total))
-        bars.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+            tasks[stage] = bars.add_task(label, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
 
     with bars:
         yield advance
