@@ -378,12 +378,13 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
         raise InputProblem(
             _("%(path)s is empty; it needs a header row and ratings") % {"path": path}
         )
+    sep = sniffed_delimiter(header)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
                 io.StringIO(text),
-                sep=sniffed_delimiter(header),
+                sep=sep,
                 dtype=str,
                 keep_default_na=False,
                 skip_blank_lines=False,
@@ -401,6 +402,8 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
         raise InputProblem(
             _("%(path)s is not a readable CSV file: %(error)s") % {"path": path, "error": error}
         ) from None
+    if sep == "," and '"' not in text:
+        return frame  # no cell can hold a comma: it would end the cell unless quoted
     return _decimal_points(frame)
 
 

@@ -455,7 +455,7 @@ class _Checker:
     def scores(self) -> NDArray[np.float64]:
         cells = self.required_cells("score")
         text, value = cells.text(), _numbers(cells)
-        given = (text != "").to_numpy()
+        given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
         self.flag_each(not_number, "score", [_not_a_number(raw) for raw in text[not_number]])
         for code, instrument in self.instruments.items():
@@ -510,7 +510,7 @@ class _Checker:
         number = int(name.split("_")[1])
         cells = _cells(self.frame, name)
         text, value = cells.text(), _numbers(cells)
-        given = (text != "").to_numpy()
+        given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
         self.flag_each(not_number, name, [_not_a_number(raw) for raw in text[not_number]])
         for code, instrument in self.instruments.items():
