@@ -214,10 +214,11 @@ class _SessionInputs:
     measure and rater counts; alliance items are keyed by :func:`alliance_item_names`."""
 
     def __init__(self, sessions: pd.DataFrame, ratings: pd.DataFrame) -> None:
-        self.numbers: list[int] = [int(n) for n in sessions["session"]]
-        self.days = [UNDATED if pd.isna(d) else d.date() for d in sessions["date"]]
-        self.dated: list[bool] = [bool(d) for d in sessions["dated"]]
-        self.bounds = [_optional(b) for b in sessions["boundary"].to_numpy(dtype=np.float64)]
+        self.numbers: list[int] = sessions["session"].to_numpy(dtype=np.int64).tolist()
+        days = sessions["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        self.days = [UNDATED if day is None else day for day in days.astype(object).tolist()]
+        self.dated: list[bool] = sessions["dated"].to_numpy(dtype=bool).tolist()
+        self.bounds = _optionals(sessions["boundary"].to_numpy(dtype=np.float64))
         self.position = _session_positions(ratings, len(sessions))
         self.scores = ratings["score"].to_numpy(dtype=np.float64)
         empty: list[float | None] = [None] * len(sessions)
@@ -382,17 +383,17 @@ def _other_outcomes(
         & (ratings["measure"] != chosen)
     ]
     rows = rows[~rows.duplicated(["episode_id", "session", "measure"])]
+    # Each episode's rows by measure, sessions in order (a stable sort keeps them so), then one
+    # slice per episode and measure.
+    order = pd.factorize(rows["episode_id"])[0]
+    rows = rows.assign(_order=order).sort_values(["_order", "measure"], kind="stable")
+    keys = rows["episode_id"].astype(str) + "\x00" + rows["measure"].astype(str)
+    sessions, scores = rows["session"].tolist(), rows["score"].tolist()
+    episodes, codes = rows["episode_id"].tolist(), rows["measure"].tolist()
     found: dict[str, dict[str, list[tuple[int, float]]]] = {}
-    for episode, code, session, score in zip(
-        rows["episode_id"].tolist(),
-        rows["measure"].tolist(),
-        rows["session"].tolist(),
-        rows["score"].tolist(),
-        strict=True,
-    ):
-        found.setdefault(str(episode), {}).setdefault(str(code), []).append(
-            (int(session), float(score))
-        )
+    for _, (start, stop) in _spans(keys.to_numpy(dtype=object)):
+        scored = list(zip(sessions[start:stop], scores[start:stop], strict=True))
+        found.setdefault(str(episodes[start]), {})[str(codes[start])] = scored
     return found
 
 
@@ -461,5 +462,8 @@ def _spans(ids: NDArray[np.object_]) -> list[tuple[object, tuple[int, int]]]:
     return [(ids[a], (int(a), int(b))) for a, b in zip(starts, stops, strict=True)]
 
 
-def _optional(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+def _optionals(values: NDArray[np.float64]) -> list[float | None]:
+    """The values as Python floats, None for NaN."""
+    plain = values.astype(object)
+    plain[np.isnan(values)] = None
+    return list(plain.tolist())
