@@ -21,11 +21,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from alliance.cli.analyze_report import render_report
 from alliance.cli.language import LANGUAGE_CODE, ngettext
@@ -124,7 +132,8 @@ def analysis_settings(
                 raise ValueError(value)
             if kind is bool and not isinstance(value, bool):
                 raise ValueError(value)
-            target[key] = tuple(value) if kind is tuple else kind(value)  # type: ignore[call-overload]
+            # tuple() of something that is not a list raises TypeError, refused below
+            target[key] = tuple(cast(Iterable[Any], value)) if kind is tuple else kind(value)
         except (TypeError, ValueError):
             words = _KIND_WORDS.get(kind) or _("a list")
             raise InputProblem(
@@ -322,13 +331,19 @@ def sniffed_delimiter(header: str) -> str:
 
 def _decimal_points(frame: pd.DataFrame) -> pd.DataFrame:
     """Decimal commas (``7,5``, as a spreadsheet writes them where that is the mark) read as
-    decimal points, in the number columns only (score, session, item_<n>)."""
+    decimal points, in the number columns only (score, session, item_<n>). Each distinct cell
+    is matched once (a column of a million scores has a few hundred: issue 16)."""
     for name in frame.columns:
         if _NUMBER_COLUMN.match(str(name)):
             column = frame[name]
-            frame[name] = column.where(
-                ~column.str.match(_DECIMAL_COMMA), column.str.replace(",", ".", regex=False)
-            )
+            codes, distinct = pd.factorize(column)
+            comma = np.array([bool(_DECIMAL_COMMA.match(str(cell))) for cell in distinct])
+            if not comma.any():
+                continue
+            hit = np.zeros(len(column), dtype=bool)
+            known = codes >= 0
+            hit[known] = comma[codes[known]]
+            frame[name] = column.where(~hit, column.str.replace(",", ".", regex=False))
     return frame
 
 
@@ -363,12 +378,13 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
         raise InputProblem(
             _("%(path)s is empty; it needs a header row and ratings") % {"path": path}
         )
+    sep = sniffed_delimiter(header)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
                 io.StringIO(text),
-                sep=sniffed_delimiter(header),
+                sep=sep,
                 dtype=str,
                 keep_default_na=False,
                 skip_blank_lines=False,
@@ -386,6 +402,8 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
         raise InputProblem(
             _("%(path)s is not a readable CSV file: %(error)s") % {"path": path, "error": error}
         ) from None
+    if sep == "," and '"' not in text:
+        return frame  # no cell can hold a comma: it would end the cell unless quoted
     return _decimal_points(frame)
 
 
@@ -442,13 +460,13 @@ def progress_bars() -> Iterator[ProgressCallback]:
         transient=True,
         disable=not console.is_terminal,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def advance(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
             label = STAGE_LABELS.get(stage, stage)
-            tasks[stage] = int(bars.add_task(label, total=total))
-        bars.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+            tasks[stage] = bars.add_task(label, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
 
     with bars:
         yield advance

@@ -135,7 +135,15 @@ def plain_object(mapping: Mapping[str, Any]) -> dict[str, Any]:
     >>> plain_object({"share": np.float64(0.25)})
     {'share': 0.25}
     """
-    return {str(key): plain(value) for key, value in mapping.items()}
+    # Text, whole numbers, truth values and None are kept without a call per value (an alert's
+    # record is mostly these, and there are hundreds of thousands at agency size: issue 16).
+    return {
+        str(key): value if type(value) in _PLAIN_AS_IS or value is None else plain(value)
+        for key, value in mapping.items()
+    }
+
+
+_PLAIN_AS_IS = frozenset({str, int, bool})
 
 
 def _iso_date(moment: date) -> str:
@@ -155,7 +163,24 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     >>> records(pd.DataFrame({"x": [1.5, float("nan")]}))
     [{'x': 1.5}, {'x': None}]
     """
-    return [plain(row) for row in frame.to_dict("records")]
+    names = [str(name) for name in frame.columns]
+    columns = [_plain_column(frame.iloc[:, position]) for position in range(frame.shape[1])]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """:func:`plain` of every value of a column; a column of numbers is converted at once (a
+    value at a time took a fifth of writing the JSON at agency size, issue 16)."""
+    if not isinstance(column.dtype, np.dtype):  # pandas' own types (nullable, text): as they come
+        return [plain(value) for value in column.tolist()]
+    values = column.to_numpy()
+    if values.dtype.kind == "f":
+        plain_values = values.astype(object)
+        plain_values[~np.isfinite(values)] = None
+        return list(plain_values.tolist())
+    if values.dtype.kind in "iub":
+        return list(values.tolist())
+    return [plain(value) for value in column.tolist()]
 
 
 def _coefficient(coefficient: Coefficient) -> dict[str, float]:

@@ -19,8 +19,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alliance.science.instruments import Instrument
-from alliance.science.series import EpisodeSeries, Overrides, RatingRecord, SessionRecord
-from alliance.science.series import episode_series as build_series
+from alliance.science.series import (
+    EpisodeSeries,
+    MeasureSeries,
+    Overrides,
+    RiskAnswer,
+    SessionPoint,
+    Thresholds,
+    thresholds_for,
+)
 from alliance.science.trajectories import TrajectoryModel
 
 __all__ = ["UNDATED", "alliance_item_names", "episode_series", "expected_for_ratings"]
@@ -83,11 +90,14 @@ def episode_series(
 ) -> Iterator[tuple[EpisodeSeries, dict[int, bool]]]:
     """One series per episode, with which of its sessions had a date in the file.
 
-    Each episode's rows become plain session and rating records that
-    :func:`alliance.science.series.episode_series` (the one function the web app uses too)
-    turns into its series, so the file and the database are read by the same rules with the
-    same thresholds. The series are built lazily, one episode at a time, in the order of
-    ``ratings``; the expected boundaries are computed for all episodes at once first.
+    Each series is what :func:`alliance.science.series.episode_series` (the one function the
+    web app uses) makes of the episode's sessions and ratings, with the same thresholds from
+    the instrument files (``tests/science/test_analysis_series.py`` builds both and compares
+    them), but its inputs per session (outcome, alliance totals and items, clinician's
+    alliance, risk answers) are read from the table's columns with array operations for all
+    episodes at once rather than from one record per rating: at agency size the records cost
+    more than the rules (issue 16). The series are built lazily, one episode at a time, in the
+    order of ``ratings``; the expected boundaries are computed for all episodes at once first.
 
     Parameters
     ----------
@@ -168,23 +178,6 @@ def _alliance_choice(ratings: pd.DataFrame, measures: Sequence[str]) -> pd.Serie
     )
 
 
-def _item_columns(
-    ratings: pd.DataFrame, catalogue: Mapping[str, Instrument]
-) -> dict[str, list[tuple[str, list[float]]]]:
-    """Per measure, its items' codes with their column of values (as lists, read row by row)."""
-    columns: dict[str, list[tuple[str, list[float]]]] = {}
-    for code in ratings["measure"].unique():
-        instrument = catalogue.get(str(code))
-        if instrument is None:
-            continue
-        columns[str(code)] = [
-            (item.code, ratings[f"item_{item.number}"].tolist())
-            for item in instrument.items
-            if f"item_{item.number}" in ratings
-        ]
-    return columns
-
-
 def _build(
     sessions: pd.DataFrame,
     ratings: pd.DataFrame,
@@ -194,41 +187,270 @@ def _build(
     catalogue: Mapping[str, Instrument],
     overrides: Overrides | None,
 ) -> Iterator[tuple[EpisodeSeries, dict[int, bool]]]:
-    numbers = [int(n) for n in sessions["session"]]
-    days = [UNDATED if pd.isna(d) else d.date() for d in sessions["date"]]
-    dated = [bool(d) for d in sessions["dated"]]
-    bounds = [_optional(b) for b in sessions["boundary"].to_numpy(dtype=np.float64)]
-    items = _item_columns(ratings, catalogue)
-    rows = (
-        ratings["session"].tolist(),
-        ratings["measure"].tolist(),
-        ratings["rater"].tolist(),
-        [_optional(v) for v in ratings["score"].to_numpy(dtype=np.float64)],
-    )
-    # Plain dicts: a pandas lookup per episode costs more than the episode's own rules.
+    """Each episode's series, its sessions' inputs read from columns (:class:`_SessionInputs`)
+    instead of one record per rating grouped again per episode (issue 16)."""
+    inputs = _SessionInputs.of(sessions, ratings, primary, alliance, catalogue)
+    others = _other_outcomes(ratings, primary, catalogue)
+    facts = _Facts(catalogue, overrides)
     primary_of, alliance_of, age_of = primary.to_dict(), alliance.to_dict(), ages.to_dict()
-    session_spans = _spans(sessions["episode_id"].to_numpy())
-    rating_spans = dict(
-        (str(episode), span) for episode, span in _spans(ratings["episode_id"].to_numpy())
-    )
-    for episode_id, (start, stop) in session_spans:
+    for episode_id, (start, stop) in _spans(sessions["episode_id"].to_numpy()):
         episode = str(episode_id)
-        records = [SessionRecord(numbers[i], days[i]) for i in range(start, stop)]
-        boundaries = {numbers[i]: b for i in range(start, stop) if (b := bounds[i]) is not None}
-        first, last = rating_spans[episode]
-        found = [_rating(rows, items, i) for i in range(first, last)]
-        series = build_series(
-            episode,
-            records,
-            found,
-            catalogue,
-            outcome_measure=primary_of.get(episode),
-            alliance_measure=alliance_of.get(episode),
-            age_group=str(age_of[episode]),
-            boundaries=boundaries,
-            overrides=overrides,
+        outcome, bond = primary_of.get(episode), alliance_of.get(episode)
+        age_group = str(age_of[episode])
+        points = inputs.points(start, stop, scored=bool(outcome))
+        measures = tuple(
+            facts.measure_series(code, age_group, found)
+            for code, found in sorted(others.get(episode, {}).items())
         )
-        yield series, {numbers[i]: dated[i] for i in range(start, stop)}
+        series = facts.series(episode, outcome, bond, age_group, points, measures)
+        yield series, {inputs.numbers[i]: inputs.dated[i] for i in range(start, stop)}
+
+
+class _SessionInputs:
+    """Per session (one row of ``sessions``), what :func:`alliance.science.series.episode_series`
+    reads from the episode's ratings, found with array operations: the client's total on the
+    episode's outcome measure, the client's and the clinician's alliance total, the client's
+    alliance items and every risk item answered. As there, the first rating of a session,
+    measure and rater counts; alliance items are keyed by :func:`alliance_item_names`."""
+
+    def __init__(self, sessions: pd.DataFrame, ratings: pd.DataFrame) -> None:
+        self.numbers: list[int] = sessions["session"].to_numpy(dtype=np.int64).tolist()
+        days = sessions["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        self.days = [UNDATED if day is None else day for day in days.astype(object).tolist()]
+        self.dated: list[bool] = sessions["dated"].to_numpy(dtype=bool).tolist()
+        self.bounds = _optionals(sessions["boundary"].to_numpy(dtype=np.float64))
+        self.position = _session_positions(ratings, len(sessions))
+        self.scores = ratings["score"].to_numpy(dtype=np.float64)
+        empty: list[float | None] = [None] * len(sessions)
+        self.outcome, self.alliance, self.clinician = list(empty), list(empty), list(empty)
+        self.items: list[dict[str, float]] = [{} for _ in range(len(sessions))]
+        self.risks: dict[int, list[RiskAnswer]] = {}
+
+    @classmethod
+    def of(
+        cls,
+        sessions: pd.DataFrame,
+        ratings: pd.DataFrame,
+        primary: pd.Series,
+        alliance: pd.Series,
+        catalogue: Mapping[str, Instrument],
+    ) -> _SessionInputs:
+        inputs = cls(sessions, ratings)
+        measure = ratings["measure"].to_numpy(dtype=object)
+        rater = ratings["rater"].to_numpy(dtype=object)
+        counted = ~np.isnan(inputs.scores)
+        client, clinician = counted & (rater == "client"), counted & (rater == "clinician")
+        episode = ratings["episode_id"]
+        chosen = episode.map(primary).to_numpy(dtype=object)
+        bond = episode.map(alliance).to_numpy(dtype=object)
+        inputs.outcome = inputs.totals(client & (measure == chosen))
+        inputs.clinician = inputs.totals(clinician & (measure == bond))
+        first_alliance = inputs.first_rows(client & (measure == bond))
+        inputs.alliance = inputs.totals_at(first_alliance)
+        inputs.read_items(first_alliance, ratings, catalogue)
+        inputs.read_risks(ratings, catalogue)
+        return inputs
+
+    def first_rows(self, rows: NDArray[np.bool_]) -> NDArray[np.intp]:
+        """Per session, the first of ``rows`` in it (-1: none)."""
+        found = np.flatnonzero(rows)
+        at = np.full(len(self.numbers), -1, dtype=np.intp)
+        sessions, first = np.unique(self.position[found], return_index=True)
+        at[sessions] = found[first]
+        return at
+
+    def totals_at(self, rows: NDArray[np.intp]) -> list[float | None]:
+        return [None if row < 0 else float(self.scores[row]) for row in rows.tolist()]
+
+    def totals(self, rows: NDArray[np.bool_]) -> list[float | None]:
+        return self.totals_at(self.first_rows(rows))
+
+    def read_items(
+        self, first: NDArray[np.intp], ratings: pd.DataFrame, catalogue: Mapping[str, Instrument]
+    ) -> None:
+        """The client's alliance items of each session's alliance rating, in the instrument's
+        item order (as a rating record holds them), blanks left out."""
+        measure = ratings["measure"].to_numpy(dtype=object)
+        rated = first >= 0
+        for code in pd.unique(measure[first[rated]]):
+            instrument = catalogue[str(code)]
+            names = alliance_item_names(instrument)
+            columns = [
+                (names[item.number], f"item_{item.number}")
+                for item in instrument.items
+                if item.number in names and f"item_{item.number}" in ratings
+            ]
+            sessions = np.flatnonzero(rated)[measure[first[rated]] == code]
+            rows = first[sessions]
+            values = [
+                ratings[column].to_numpy(dtype=np.float64)[rows].tolist() for _, column in columns
+            ]
+            for k, session in enumerate(sessions.tolist()):
+                self.items[session] = {
+                    name: column[k]
+                    for (name, _), column in zip(columns, values, strict=True)
+                    if not math.isnan(column[k])
+                }
+
+    def read_risks(self, ratings: pd.DataFrame, catalogue: Mapping[str, Instrument]) -> None:
+        """Every risk item answered (any rater, any rating), in file order within a session."""
+        risky = {
+            code: [item for item in instrument.items if item.risk_above is not None]
+            for code, instrument in catalogue.items()
+        }
+        measure = ratings["measure"].to_numpy(dtype=object)
+        by_row: dict[int, list[RiskAnswer]] = {}
+        known: dict[tuple[str, float, float, float], RiskAnswer] = {}
+        for code, items in risky.items():
+            items = [item for item in items if f"item_{item.number}" in ratings]
+            if not items:
+                continue
+            rows = np.flatnonzero(measure == code)
+            values = np.column_stack(
+                [ratings[f"item_{item.number}"].to_numpy(dtype=np.float64)[rows] for item in items]
+            )
+            answered = ~np.isnan(values).all(axis=1)
+            for row, answers in zip(
+                rows[answered].tolist(), values[answered].tolist(), strict=True
+            ):
+                found = [
+                    _risk_answer(known, item.code, value, item.risk_above)
+                    for item, value in zip(items, answers, strict=True)
+                    if not math.isnan(value) and item.risk_above is not None
+                ]
+                by_row.setdefault(row, []).extend(found)
+        for row in sorted(by_row):
+            self.risks.setdefault(int(self.position[row]), []).extend(by_row[row])
+
+    def points(self, start: int, stop: int, *, scored: bool) -> tuple[SessionPoint, ...]:
+        """The episode's session points (sessions ``start`` to ``stop``); the expected boundary
+        only once the episode's outcome measure has a score, as in the series builder."""
+        scored = scored and any(self.outcome[i] is not None for i in range(start, stop))
+        return tuple(
+            SessionPoint(
+                number=self.numbers[i],
+                date=self.days[i],
+                outcome=self.outcome[i],
+                alliance=self.alliance[i],
+                alliance_items=self.items[i],
+                clinician_alliance=self.clinician[i],
+                risk_answers=tuple(self.risks.get(i, ())),
+                expected_boundary=self.bounds[i] if scored else None,
+            )
+            for i in range(start, stop)
+        )
+
+
+def _risk_answer(
+    known: dict[tuple[str, float, float, float], RiskAnswer],
+    item: str,
+    value: float,
+    threshold: float,
+) -> RiskAnswer:
+    """The answer, made once per item, value and threshold and then shared (it is frozen): a
+    risk item has a few possible answers and a large file hundreds of thousands of them."""
+    key = (item, value, math.copysign(1.0, value), threshold)  # -0.0 stays itself
+    if key not in known:
+        known[key] = RiskAnswer(item=item, value=value, threshold=threshold)
+    return known[key]
+
+
+def _session_positions(ratings: pd.DataFrame, n_sessions: int) -> NDArray[np.intp]:
+    """Each rating's session: its row in the table of sessions, whose rows are the runs of
+    equal episode and session of ``ratings`` (in episode and session order)."""
+    if len(ratings) == 0:
+        return np.zeros(0, dtype=np.intp)
+    episode = ratings["episode_id"].to_numpy(dtype=object)
+    session = ratings["session"].to_numpy()
+    changed = np.r_[True, (episode[1:] != episode[:-1]) | (session[1:] != session[:-1])]
+    position = np.cumsum(changed, dtype=np.intp) - 1
+    if int(position[-1]) + 1 != n_sessions:
+        raise ValueError("ratings: must be in episode and session order (in_session_order)")
+    return position
+
+
+def _other_outcomes(
+    ratings: pd.DataFrame, primary: pd.Series, catalogue: Mapping[str, Instrument]
+) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """Episode -> every other outcome measure the client rated -> its (session, score) in
+    session order, the first rating of a session counting (:class:`MeasureSeries`)."""
+    kinds = ratings["measure"].map({code: i.kind for code, i in catalogue.items()})
+    chosen = ratings["episode_id"].map(primary)
+    rows = ratings[
+        (kinds == "outcome")
+        & (ratings["rater"] == "client")
+        & ratings["score"].notna()
+        & (ratings["measure"] != chosen)
+    ]
+    rows = rows[~rows.duplicated(["episode_id", "session", "measure"])]
+    # Each episode's rows by measure, sessions in order (a stable sort keeps them so), then one
+    # slice per episode and measure.
+    order = pd.factorize(rows["episode_id"])[0]
+    rows = rows.assign(_order=order).sort_values(["_order", "measure"], kind="stable")
+    keys = rows["episode_id"].astype(str) + "\x00" + rows["measure"].astype(str)
+    sessions, scores = rows["session"].tolist(), rows["score"].tolist()
+    episodes, codes = rows["episode_id"].tolist(), rows["measure"].tolist()
+    found: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    for _, (start, stop) in _spans(keys.to_numpy(dtype=object)):
+        scored = list(zip(sessions[start:stop], scores[start:stop], strict=True))
+        found.setdefault(str(episodes[start]), {})[str(codes[start])] = scored
+    return found
+
+
+class _Facts:
+    """What an episode's series takes from the instrument files, looked up once per measure
+    and age group rather than once per episode."""
+
+    def __init__(self, catalogue: Mapping[str, Instrument], overrides: Overrides | None) -> None:
+        self.catalogue = catalogue
+        self.overrides = overrides
+        self.known: dict[tuple[str, str], Thresholds] = {}
+
+    def thresholds(self, code: str | None, age_group: str) -> Thresholds:
+        if not code:
+            return Thresholds(None, None, None)
+        if (code, age_group) not in self.known:
+            found = thresholds_for(self.catalogue[code], age_group, self.overrides)
+            self.known[code, age_group] = found
+        return self.known[code, age_group]
+
+    def measure_series(
+        self, code: str, age_group: str, scores: list[tuple[int, float]]
+    ) -> MeasureSeries:
+        own = self.thresholds(code, age_group)
+        higher = self.catalogue[code].higher_is_better
+        return MeasureSeries(code, higher, own.cutoff, own.reliable_change, tuple(scores))
+
+    def series(
+        self,
+        episode: str,
+        outcome: str | None,
+        bond: str | None,
+        age_group: str,
+        points: tuple[SessionPoint, ...],
+        measures: tuple[MeasureSeries, ...],
+    ) -> EpisodeSeries:
+        """As :func:`alliance.science.series.episode_series` makes it."""
+        outcome_file = self.catalogue[outcome] if outcome else None
+        scale = self.catalogue[bond] if bond else None
+        own, alliance = self.thresholds(outcome, age_group), self.thresholds(bond, age_group)
+        return EpisodeSeries(
+            episode=episode,
+            measure=outcome or "",
+            higher_is_better=True if outcome_file is None else outcome_file.higher_is_better,
+            cutoff=own.cutoff,
+            reliable_change=own.reliable_change,
+            sessions=points,
+            alliance_max=40.0 if scale is None else scale.scoring.max,
+            alliance_item_max=10.0
+            if scale is None
+            else max(item.scale.max for item in scale.scored_items),
+            alliance_measure=bond or "",
+            alliance_cutoff=alliance.cutoff,
+            alliance_item_cutoff=alliance.item_cutoff,
+            alliance_subscale_cutoffs=alliance.subscale_cutoffs,
+            measures=measures,
+        )
 
 
 def _spans(ids: NDArray[np.object_]) -> list[tuple[object, tuple[int, int]]]:
@@ -240,20 +462,8 @@ def _spans(ids: NDArray[np.object_]) -> list[tuple[object, tuple[int, int]]]:
     return [(ids[a], (int(a), int(b))) for a, b in zip(starts, stops, strict=True)]
 
 
-def _rating(
-    rows: tuple[list[int], list[str], list[str], list[float | None]],
-    items: Mapping[str, list[tuple[str, list[float]]]],
-    i: int,
-) -> RatingRecord:
-    sessions, measures, raters, scores = rows
-    measure = measures[i]
-    values = {
-        code: float(column[i])
-        for code, column in items.get(measure, ())
-        if not math.isnan(column[i])
-    }
-    return RatingRecord(int(sessions[i]), measure, scores[i], values, raters[i])
-
-
-def _optional(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+def _optionals(values: NDArray[np.float64]) -> list[float | None]:
+    """The values as Python floats, None for NaN."""
+    plain = values.astype(object)
+    plain[np.isnan(values)] = None
+    return list(plain.tolist())

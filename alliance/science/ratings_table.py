@@ -13,8 +13,9 @@ it keep their numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -194,12 +195,14 @@ def check_ratings(
 
 
 def _blank_lines(frame: pd.DataFrame) -> NDArray[np.bool_]:
-    if frame.shape[1] == 0:
-        return np.zeros(len(frame), dtype=bool)
-    text = frame.astype("string").fillna("")
-    blank = np.ones(len(frame), dtype=bool)
+    blank = np.full(len(frame), frame.shape[1] > 0)
     for position in range(frame.shape[1]):
-        blank &= (text.iloc[:, position].str.strip() == "").to_numpy(dtype=bool)
+        # Most rows are ruled out by their first cell: only the rest are read further.
+        rows = np.flatnonzero(blank)
+        if len(rows) == 0:
+            break
+        cells = _Cells.of(frame.iloc[rows, position])
+        blank[rows] = cells.each(lambda values: values == "")
     return blank
 
 
@@ -234,23 +237,71 @@ def _check(
     return checker.run(partial=partial)
 
 
-def _text(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A column as stripped text, "" for blank (missing columns are all blank)."""
+@dataclass(frozen=True)
+class _Cells:
+    """A column as stripped text ("" for blank), held as each row's index into the column's
+    distinct values: a check or a parse runs once per distinct value and is then looked up,
+    so a million rows of a few hundred scores cost a few hundred parses (issue 16), and every
+    cell gets exactly what it would get on its own."""
+
+    codes: NDArray[np.intp]
+    values: NDArray[np.object_]
+
+    @classmethod
+    def of(cls, column: pd.Series) -> _Cells:
+        if isinstance(column.dtype, pd.StringDtype):
+            text = column
+        elif pd.api.types.is_object_dtype(column):
+            text = column.fillna("").astype(str)
+        else:
+            text = column.astype("string").fillna("")
+        codes, distinct = pd.factorize(text)  # a blank (NaN) is -1: the "" put last below
+        values = np.array([*(str(value).strip() for value in distinct), ""], dtype=object)
+        return cls(np.asarray(codes, dtype=np.intp), values)
+
+    def each(self, parse: Callable[[NDArray[np.object_]], Any]) -> NDArray[Any]:
+        """``parse`` (a function of an array of texts) of every cell."""
+        return np.asarray(parse(self.values))[self.codes]
+
+    def text(self) -> pd.Series:
+        return pd.Series(self.values[self.codes], dtype=object)
+
+
+def _cells(frame: pd.DataFrame, name: str) -> _Cells:
+    """A column's cells (missing columns are all blank)."""
     if name not in frame.columns:
-        return pd.Series([""] * len(frame), dtype=object)
+        return _Cells(np.full(len(frame), -1, dtype=np.intp), np.array([""], dtype=object))
     column = frame[name]
     if isinstance(column, pd.DataFrame):  # a repeated header: the first one counts
         column = column.iloc[:, 0]
-    if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
-        text = column.fillna("").astype(str)
-    else:
-        text = column.astype("string").fillna("")
-    return pd.Series(text.str.strip().to_numpy(dtype=object), dtype=object)
+    return _Cells.of(column)
 
 
-def _numbers(text: pd.Series) -> NDArray[np.float64]:
+def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column as stripped text, "" for blank (missing columns are all blank)."""
+    return _cells(frame, name).text()
+
+
+def _parse_numbers(values: NDArray[np.object_]) -> NDArray[np.float64]:
+    text = pd.Series(values, dtype=object)
     parsed = pd.to_numeric(text.where(text != ""), errors="coerce")
     return np.asarray(parsed, dtype=np.float64)
+
+
+def _numbers(cells: _Cells) -> NDArray[np.float64]:
+    return cells.each(_parse_numbers).astype(np.float64, copy=False)
+
+
+def _parse_dates(values: NDArray[np.object_]) -> NDArray[np.datetime64]:
+    # A session is a day: the date as written counts, any time of day after it is ignored
+    # (converting times between zones could move a session to another day).
+    day = pd.Series(values, dtype=object).str.extract(_DATE, expand=False)
+    return np.asarray(pd.to_datetime(day, errors="coerce", format="%Y-%m-%d").to_numpy())
+
+
+def _lower(values: NDArray[np.object_], blank: str = "") -> NDArray[np.object_]:
+    """Each text in lower case, ``blank`` for ""."""
+    return np.array([value.lower() or blank for value in values], dtype=object)
 
 
 class _Checker:
@@ -263,6 +314,7 @@ class _Checker:
         self.instruments = instruments
         self.rows = rows
         self.errors: list[RowError] = []
+        self.measure_codes: tuple[NDArray[np.intp], list[object]] = (np.zeros(0, np.intp), [])
 
     def flag(self, mask: Mask, column: str, message: Message) -> None:
         for position in np.flatnonzero(mask):
@@ -278,11 +330,11 @@ class _Checker:
         measure = self.measures()
         rater = self.choice("rater", RATERS, "client")
         age_group = self.choice("age_group", AGE_GROUPS, "adult")
-        self.check_raters(measure, rater)
+        self.check_raters(rater)
         session = self.sessions()
-        score = self.scores(measure)
+        score = self.scores()
         date = self.dates()
-        items = {name: self.items(name, measure) for name in self.item_columns()}
+        items = {name: self.items(name) for name in self.item_columns()}
         parsed = pd.DataFrame(
             {
                 "row": self.rows,
@@ -310,15 +362,20 @@ class _Checker:
         return errors, RatingsTable(parsed, tuple(items), has_dates)
 
     def required_text(self, name: str) -> pd.Series:
-        text = _text(self.frame, name)
-        self.flag(
-            (text == "").to_numpy(), name, Message(gettext_noop("missing; every rating needs one"))
-        )
-        return text
+        return self.required_cells(name).text()
+
+    def required_cells(self, name: str) -> _Cells:
+        cells = _cells(self.frame, name)
+        blank = cells.each(lambda values: values == "")
+        self.flag(blank, name, Message(gettext_noop("missing; every rating needs one")))
+        return cells
 
     def measures(self) -> pd.Series:
-        text = self.required_text("measure")
-        code = text.str.lower()
+        cells = self.required_cells("measure")
+        text = cells.text()
+        code = pd.Series(cells.each(_lower), dtype=object)
+        numbers, distinct = pd.factorize(code)
+        self.measure_codes = (np.asarray(numbers, dtype=np.intp), list(distinct))
         unknown = (text != "") & ~code.isin(list(self.instruments))
         known = ", ".join(sorted(self.instruments))
         values = text[unknown].tolist()
@@ -336,8 +393,9 @@ class _Checker:
         return code
 
     def choice(self, name: str, allowed: tuple[str, ...], blank: str) -> pd.Series:
-        text = _text(self.frame, name)
-        value = text.str.lower().replace("", blank)
+        cells = _cells(self.frame, name)
+        text = cells.text()
+        value = pd.Series(cells.each(lambda values: _lower(values, blank)), dtype=object)
         bad = ~value.isin(list(allowed))
         self.flag_each(
             bad.to_numpy(),
@@ -352,21 +410,30 @@ class _Checker:
         )
         return value
 
-    def check_raters(self, measure: pd.Series, rater: pd.Series) -> None:
+    def rated_on(self, code: str) -> Mask:
+        """Rows of the measure ``code`` (:meth:`measures` first): compared as numbers, since a
+        text comparison per instrument and column took seconds at agency size (issue 16)."""
+        numbers, distinct = self.measure_codes
+        if code not in distinct:
+            return np.zeros(len(numbers), dtype=bool)
+        return np.asarray(numbers == distinct.index(code), dtype=np.bool_)
+
+    def check_raters(self, rater: pd.Series) -> None:
+        rated = rater.isin(list(RATERS)).to_numpy()
         for code, instrument in self.instruments.items():
             allowed = [r for r in RATERS if r in instrument.respondents]
-            bad = (measure == code) & rater.isin(list(RATERS)) & ~rater.isin(allowed)
+            bad = self.rated_on(code) & rated & ~rater.isin(allowed).to_numpy()
             message = Message(
                 gettext_noop(
                     "%(measure)s is not rated by this rater; allowed for %(measure)s: %(allowed)s"
                 ),
                 {"measure": code, "allowed": ", ".join(allowed)},
             )
-            self.flag(bad.to_numpy(), "rater", message)
+            self.flag(bad, "rater", message)
 
     def sessions(self) -> NDArray[np.float64]:
-        text = self.required_text("session")
-        value = _numbers(text)
+        cells = self.required_cells("session")
+        text, value = cells.text(), _numbers(cells)
         with np.errstate(invalid="ignore"):
             good = np.isfinite(value) & (value >= 1) & (value == np.floor(value))
         bad = (text != "").to_numpy() & ~good
@@ -385,15 +452,15 @@ class _Checker:
         )
         return np.where(good, value, np.nan)
 
-    def scores(self, measure: pd.Series) -> NDArray[np.float64]:
-        text = self.required_text("score")
-        value = _numbers(text)
-        given = (text != "").to_numpy()
+    def scores(self) -> NDArray[np.float64]:
+        cells = self.required_cells("score")
+        text, value = cells.text(), _numbers(cells)
+        given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
         self.flag_each(not_number, "score", [_not_a_number(raw) for raw in text[not_number]])
         for code, instrument in self.instruments.items():
             low, high = instrument.scoring.min, instrument.scoring.max
-            rows = (measure == code).to_numpy() & np.isfinite(value)
+            rows = self.rated_on(code) & np.isfinite(value)
             with np.errstate(invalid="ignore"):
                 outside = rows & ((value < low) | (value > high))
             self.flag_each(
@@ -415,11 +482,9 @@ class _Checker:
         return value
 
     def dates(self) -> pd.Series:
-        text = _text(self.frame, "date")
-        # A session is a day: the date as written counts, any time of day after it is ignored
-        # (converting times between zones could move a session to another day).
-        day = text.str.extract(_DATE, expand=False)
-        parsed = pd.to_datetime(day, errors="coerce", format="%Y-%m-%d")
+        cells = _cells(self.frame, "date")
+        text = cells.text()
+        parsed = pd.Series(cells.each(_parse_dates))
         bad = (text != "").to_numpy() & parsed.isna().to_numpy()
         self.flag_each(
             bad,
@@ -441,15 +506,15 @@ class _Checker:
         found = [str(name) for name in self.frame.columns if _ITEM_COLUMN.match(str(name))]
         return sorted(set(found), key=lambda name: int(name.split("_")[1]))
 
-    def items(self, name: str, measure: pd.Series) -> NDArray[np.float64]:
+    def items(self, name: str) -> NDArray[np.float64]:
         number = int(name.split("_")[1])
-        text = _text(self.frame, name)
-        value = _numbers(text)
-        given = (text != "").to_numpy()
+        cells = _cells(self.frame, name)
+        text, value = cells.text(), _numbers(cells)
+        given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
         self.flag_each(not_number, name, [_not_a_number(raw) for raw in text[not_number]])
         for code, instrument in self.instruments.items():
-            rows = given & (measure == code).to_numpy() & np.isfinite(value)
+            rows = given & self.rated_on(code) & np.isfinite(value)
             item = next((i for i in instrument.items if i.number == number), None)
             if item is None:
                 message = Message(
