@@ -332,10 +332,15 @@ def care_team_episode(user: User, episode_id: int) -> Episode:
 
 def session_detail(user: User, session_id: int) -> Session:
     """One session the user may see, with the episode's care team, the staff present, the
-    responses and the alerts raised at this session. Raises Session.DoesNotExist otherwise."""
+    responses and the alerts raised at this session, the goal ratings made in it and the
+    episode's measurement plan (the measures due, the paper entry and the portal's invitation
+    each read them: one query each instead of one per reader). Raises Session.DoesNotExist
+    otherwise."""
     return (
         sessions_with_care_team(user)
         .prefetch_related(
+            "goal_ratings",
+            "episode__plan",
             Prefetch(
                 "responses",
                 queryset=Response.objects.select_related("rater_user", "about_member").order_by(
