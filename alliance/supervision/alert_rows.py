@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from alliance.clinic import explain
-from alliance.feedback.models import Alert
+from alliance.feedback.models import Alert, Severity
 
 __all__ = ["alert_rows_html"]
 
@@ -31,6 +31,8 @@ class _Words:
         self.with_ = _("with %(name)s")
         self.session_on = _("session %(number)s on %(date)s")
         self.rule = cache(explain.rule_name)
+        labels = dict(Severity.choices)
+        self.severity = cache(lambda code: escape(str(labels.get(code, code))))
         self.date = cache(self._date)
 
     @staticmethod
@@ -59,7 +61,7 @@ def _row(alert: Alert, extra: str, address: str, words: _Words) -> str:
         f'  <span class="muted">{escape(episode.client.code)} · {escape(episode.team.name)}'
         f"{with_}</span><br>\n"
         f'  <span class="icon" aria-hidden="true">{escape(icon)}</span> <span class="severity">'
-        f"{escape(str(alert.get_severity_display()))}:</span> {escape(words.rule(alert.rule))},\n"
+        f"{words.severity(alert.severity)}:</span> {escape(words.rule(alert.rule))},\n"
         f"  {when}{f' <strong>{escape(extra)}</strong>' if extra else ''}\n"
         "</li>\n"
     )
