@@ -250,12 +250,23 @@ class EpisodeSummary(models.Model):
 
     def last_held(self, now: dt.datetime) -> dt.datetime | None:
         """The latest session held (attended or missed) that started by ``now``."""
-        held = [t for t in _times(self.held_at) if t <= now]
-        return held[-1] if held else None
+        return last_held(self.held_at, now)
 
     def next_booked(self, now: dt.datetime) -> dt.datetime | None:
         """The first booked session starting at or after ``now``."""
-        return next((t for t in _times(self.booked_at) if t >= now), None)
+        return next_booked(self.booked_at, now)
+
+
+def last_held(held_at: Sequence[str], now: dt.datetime) -> dt.datetime | None:
+    """Of a summary's ``held_at``, the latest session that started by ``now`` (the caseload
+    reads the stored list without building a summary per row)."""
+    held = [t for t in _times(held_at) if t <= now]
+    return held[-1] if held else None
+
+
+def next_booked(booked_at: Sequence[str], now: dt.datetime) -> dt.datetime | None:
+    """Of a summary's ``booked_at``, the first session starting at or after ``now``."""
+    return next((t for t in _times(booked_at) if t >= now), None)
 
 
 def _times(values: Sequence[str]) -> list[dt.datetime]:

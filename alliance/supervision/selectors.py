@@ -145,14 +145,31 @@ class TeamOverview:
     filters: TeamFilters = TeamFilters()
 
 
+_SHOWN = (
+    "rule",
+    "severity",
+    "priority",
+    "evidence",
+    "episode__client__display_name",
+    "episode__client__code",
+    "episode__team__name",
+    "session__number",
+    "session__starts_at",
+)
+"""The fields of an alert, its episode's client and team and its session the team page shows."""
+
+
 def _team_alerts(user: User, teams: QuerySet[Team]) -> QuerySet[Alert]:
     """Open alerts of the teams (state open: not superseded, resolved, snoozed or acknowledged;
     a risk answer stays open until a person acknowledges it), most severe first, then the
-    newest session."""
+    newest session. Only what the page shows is read (a busy team's hundreds of alerts each
+    brought a whole episode, client and session, their histories and times, issue 16); any
+    other field still reads when asked for, one query each."""
     return (
         access.visible_alerts(user)
         .filter(episode__team__in=teams, state=AlertState.OPEN)
         .select_related("episode__client", "episode__team", "session")
+        .only(*_SHOWN)
         .annotate(primary=_primary_name(), severity_rank=_severity_rank())
         .order_by("severity_rank", "-session__starts_at", "priority", "pk")
     )

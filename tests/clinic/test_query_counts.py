@@ -80,3 +80,34 @@ def test_the_session_page_takes_the_same_queries_in_a_short_and_a_long_episode(
     assert _queries(browser, reverse("clinic:session", args=[latest_short.pk])) == _queries(
         browser, reverse("clinic:session", args=[last_long.pk])
     )
+
+
+def test_the_client_and_session_pages_take_the_same_queries_for_1_and_100_clients(
+    clinic: SimpleNamespace,
+) -> None:
+    browser = _clinician(clinic)
+    [episode] = bulk_caseload(clinic, clients=1, sessions=3)
+    session = episode.sessions.order_by("-number").first()
+    assert session is not None
+    pages = [
+        reverse("clinic:episode", args=[episode.pk]),
+        reverse("clinic:session", args=[session.pk]),
+    ]
+    few = [_queries(browser, url) for url in pages]
+    bulk_caseload(clinic, clients=99, sessions=3)
+    assert [_queries(browser, url) for url in pages] == few
+
+
+def test_the_session_page_reads_the_measurement_plan_and_goal_ratings_once(
+    clinic: SimpleNamespace,
+) -> None:
+    # The measures due, the paper entry and the portal's invitation each read the plan.
+    browser = _clinician(clinic)
+    [episode] = bulk_caseload(clinic, clients=1, sessions=2)
+    session = episode.sessions.order_by("-number").first()
+    assert session is not None
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get(reverse("clinic:session", args=[session.pk])).status_code == 200
+    sql = [query["sql"] for query in captured]
+    assert sum('FROM "care_measureplanitem"' in q for q in sql) == 1
+    assert sum('FROM "care_goalrating"' in q for q in sql) == 1
