@@ -13,9 +13,8 @@ it keep their numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,14 @@ from numpy.typing import NDArray
 
 from alliance.science.instruments import AGE_GROUPS, Instrument, Item, load_instruments
 from alliance.science.messages import Message, Number, gettext_noop
+from alliance.science.ratings_cells import (
+    Cells,
+    cell_numbers,
+    column_cells,
+    column_text,
+    lower_texts,
+    parse_dates,
+)
 
 __all__ = [
     "FIRST_DATA_ROW",
@@ -47,7 +54,6 @@ _HEADER_ROW = 1
 # The rater in a message ("... by the client"): the word, translated where the message is.
 RATER_WORDS = {"client": gettext_noop("client"), "clinician": gettext_noop("clinician")}
 _ITEM_COLUMN = re.compile(r"^item_([1-9][0-9]*)$")
-_DATE = r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$"
 # An item value counts as on its scale's grid within this slack (7.3 * 10 = 72.99999999999999),
 # the same tolerance as alliance.science.instruments.
 _GRID_TOLERANCE = 1e-6
@@ -201,7 +207,7 @@ def _blank_lines(frame: pd.DataFrame) -> NDArray[np.bool_]:
         rows = np.flatnonzero(blank)
         if len(rows) == 0:
             break
-        cells = _Cells.of(frame.iloc[rows, position])
+        cells = Cells.of(frame.iloc[rows, position])
         blank[rows] = cells.each(lambda values: values == "")
     return blank
 
@@ -235,73 +241,6 @@ def _check(
     rows = np.flatnonzero(~blank) + FIRST_DATA_ROW
     checker = _Checker(renamed[~blank].reset_index(drop=True), catalogue, rows)
     return checker.run(partial=partial)
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """A column as stripped text ("" for blank), held as each row's index into the column's
-    distinct values: a check or a parse runs once per distinct value and is then looked up,
-    so a million rows of a few hundred scores cost a few hundred parses (issue 16), and every
-    cell gets exactly what it would get on its own."""
-
-    codes: NDArray[np.intp]
-    values: NDArray[np.object_]
-
-    @classmethod
-    def of(cls, column: pd.Series) -> _Cells:
-        if isinstance(column.dtype, pd.StringDtype):
-            text = column
-        elif pd.api.types.is_object_dtype(column):
-            text = column.fillna("").astype(str)
-        else:
-            text = column.astype("string").fillna("")
-        codes, distinct = pd.factorize(text)  # a blank (NaN) is -1: the "" put last below
-        values = np.array([*(str(value).strip() for value in distinct), ""], dtype=object)
-        return cls(np.asarray(codes, dtype=np.intp), values)
-
-    def each(self, parse: Callable[[NDArray[np.object_]], Any]) -> NDArray[Any]:
-        """``parse`` (a function of an array of texts) of every cell."""
-        return np.asarray(parse(self.values))[self.codes]
-
-    def text(self) -> pd.Series:
-        return pd.Series(self.values[self.codes], dtype=object)
-
-
-def _cells(frame: pd.DataFrame, name: str) -> _Cells:
-    """A column's cells (missing columns are all blank)."""
-    if name not in frame.columns:
-        return _Cells(np.full(len(frame), -1, dtype=np.intp), np.array([""], dtype=object))
-    column = frame[name]
-    if isinstance(column, pd.DataFrame):  # a repeated header: the first one counts
-        column = column.iloc[:, 0]
-    return _Cells.of(column)
-
-
-def _text(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A column as stripped text, "" for blank (missing columns are all blank)."""
-    return _cells(frame, name).text()
-
-
-def _parse_numbers(values: NDArray[np.object_]) -> NDArray[np.float64]:
-    text = pd.Series(values, dtype=object)
-    parsed = pd.to_numeric(text.where(text != ""), errors="coerce")
-    return np.asarray(parsed, dtype=np.float64)
-
-
-def _numbers(cells: _Cells) -> NDArray[np.float64]:
-    return cells.each(_parse_numbers).astype(np.float64, copy=False)
-
-
-def _parse_dates(values: NDArray[np.object_]) -> NDArray[np.datetime64]:
-    # A session is a day: the date as written counts, any time of day after it is ignored
-    # (converting times between zones could move a session to another day).
-    day = pd.Series(values, dtype=object).str.extract(_DATE, expand=False)
-    return np.asarray(pd.to_datetime(day, errors="coerce", format="%Y-%m-%d").to_numpy())
-
-
-def _lower(values: NDArray[np.object_], blank: str = "") -> NDArray[np.object_]:
-    """Each text in lower case, ``blank`` for ""."""
-    return np.array([value.lower() or blank for value in values], dtype=object)
 
 
 class _Checker:
@@ -339,7 +278,7 @@ class _Checker:
             {
                 "row": self.rows,
                 **ids,
-                "client_id": _text(self.frame, "client_id").replace("", None),
+                "client_id": column_text(self.frame, "client_id").replace("", None),
                 "session": session,
                 "measure": measure,
                 "rater": rater,
@@ -364,8 +303,8 @@ class _Checker:
     def required_text(self, name: str) -> pd.Series:
         return self.required_cells(name).text()
 
-    def required_cells(self, name: str) -> _Cells:
-        cells = _cells(self.frame, name)
+    def required_cells(self, name: str) -> Cells:
+        cells = column_cells(self.frame, name)
         blank = cells.each(lambda values: values == "")
         self.flag(blank, name, Message(gettext_noop("missing; every rating needs one")))
         return cells
@@ -373,7 +312,7 @@ class _Checker:
     def measures(self) -> pd.Series:
         cells = self.required_cells("measure")
         text = cells.text()
-        code = pd.Series(cells.each(_lower), dtype=object)
+        code = pd.Series(cells.each(lower_texts), dtype=object)
         numbers, distinct = pd.factorize(code)
         self.measure_codes = (np.asarray(numbers, dtype=np.intp), list(distinct))
         unknown = (text != "") & ~code.isin(list(self.instruments))
@@ -393,9 +332,9 @@ class _Checker:
         return code
 
     def choice(self, name: str, allowed: tuple[str, ...], blank: str) -> pd.Series:
-        cells = _cells(self.frame, name)
+        cells = column_cells(self.frame, name)
         text = cells.text()
-        value = pd.Series(cells.each(lambda values: _lower(values, blank)), dtype=object)
+        value = pd.Series(cells.each(lambda values: lower_texts(values, blank)), dtype=object)
         bad = ~value.isin(list(allowed))
         self.flag_each(
             bad.to_numpy(),
@@ -433,7 +372,7 @@ class _Checker:
 
     def sessions(self) -> NDArray[np.float64]:
         cells = self.required_cells("session")
-        text, value = cells.text(), _numbers(cells)
+        text, value = cells.text(), cell_numbers(cells)
         with np.errstate(invalid="ignore"):
             good = np.isfinite(value) & (value >= 1) & (value == np.floor(value))
         bad = (text != "").to_numpy() & ~good
@@ -454,7 +393,7 @@ class _Checker:
 
     def scores(self) -> NDArray[np.float64]:
         cells = self.required_cells("score")
-        text, value = cells.text(), _numbers(cells)
+        text, value = cells.text(), cell_numbers(cells)
         given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
         self.flag_each(not_number, "score", [_not_a_number(raw) for raw in text[not_number]])
@@ -482,9 +421,9 @@ class _Checker:
         return value
 
     def dates(self) -> pd.Series:
-        cells = _cells(self.frame, "date")
+        cells = column_cells(self.frame, "date")
         text = cells.text()
-        parsed = pd.Series(cells.each(_parse_dates))
+        parsed = pd.Series(cells.each(parse_dates))
         bad = (text != "").to_numpy() & parsed.isna().to_numpy()
         self.flag_each(
             bad,
@@ -508,8 +447,8 @@ class _Checker:
 
     def items(self, name: str) -> NDArray[np.float64]:
         number = int(name.split("_")[1])
-        cells = _cells(self.frame, name)
-        text, value = cells.text(), _numbers(cells)
+        cells = column_cells(self.frame, name)
+        text, value = cells.text(), cell_numbers(cells)
         given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
         self.flag_each(not_number, name, [_not_a_number(raw) for raw in text[not_number]])
