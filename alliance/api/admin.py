@@ -5,6 +5,7 @@ could issue one for a clinician could read that clinician's records."""
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from alliance import access
 from alliance.accounts.admin import AdministratorOnly
@@ -33,7 +34,7 @@ class ApiTokenAdmin(AdministratorOnly, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
             if token.revoked_at is None:

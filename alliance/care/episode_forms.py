@@ -40,7 +40,7 @@ class PlanForm(forms.Form):
         current = {item.instrument: item for item in plan}
         self.codes = sorted(catalogue.instruments())
         instruments = catalogue.instruments()
-        self.labels = {code: instruments[code].name.get("en", code) for code in self.codes}
+        self.labels = {code: catalogue.instrument_name(instruments[code]) for code in self.codes}
         for index, code in enumerate(self.codes):
             item = current.get(code)
             prefix = f"plan_{code}"

@@ -225,4 +225,4 @@ def no_show(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
     rows = selectors.day_rows(signed_in_user(request))
-    return render(request, "clinic/today.html", {"rows": rows})
+    return render(request, "clinic/today.html", {"rows": rows, "today": timezone.localdate()})

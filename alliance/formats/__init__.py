@@ -8,7 +8,8 @@ Besides Django's named formats (``DATE_FORMAT``, ``DATETIME_FORMAT``, ``MONTH_DA
 - ``WEEKDAY_DATE_FORMAT``: "Tue 1 Dec"
 - ``WEEKDAY_DATETIME_FORMAT``: "Tue 1 Dec 2026, 14:00"
 - ``WEEKDAY_MONTH_DAY_TIME_FORMAT``: "Tue 1 Dec, 14:00"
-- ``LONG_WEEKDAY_DATE_FORMAT``: "Tuesday 1 December 2026" (reminders)
+- ``LONG_WEEKDAY_DATE_FORMAT``: "Tuesday 1 December 2026" (reminders, the day view)
+- ``SECONDS_DATETIME_FORMAT``: "1 Dec 2026, 14:00:05" (the audit log)
 
 A language with no module of its own here gets Django's formats for it and English for ours.
 """
@@ -26,7 +27,7 @@ def pattern(name: str, language: str | None = None) -> str:
         found = getattr(module, name, None)
         if found:
             return str(found)
-    if name.startswith("WEEKDAY") or name.startswith("LONG_WEEKDAY"):
+    if name.startswith(("WEEKDAY", "LONG_WEEKDAY", "SECONDS_")):
         from alliance.formats.en import formats as english
 
         return str(getattr(english, name))

@@ -9,6 +9,7 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from alliance.science.instruments import Instrument, load_instruments, with_site_item_text
@@ -38,6 +39,13 @@ def instrument(code: str) -> Instrument:
                 % {"code": code, "allowed": allowed}
             }
         ) from None
+
+
+def instrument_name(instrument: Instrument) -> str:
+    """The measure's name in the active language where its file gives one (``name.nl``), else
+    its English name: most measures are known by their published English name."""
+    language = (get_language() or "en").split("-")[0]
+    return instrument.name.get(language) or instrument.name.get("en") or instrument.code
 
 
 def choices() -> list[tuple[str, str]]:

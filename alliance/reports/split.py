@@ -4,7 +4,7 @@
 from collections.abc import Sequence
 
 import pandas as pd
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from alliance.science.therapists import alliance_outcome_split
 

@@ -2,17 +2,19 @@
 (``care/episodes/panel.html`` with ``episode``): the measurement plan in words, the client's other
 episodes, what the user may do, and the episode's history. A fixed handful of queries."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care import plans
 from alliance.care.models import Episode
+from alliance.formats import local
 from alliance.measures import catalogue
 from alliance.science.plans import PlanItem
 
@@ -55,12 +57,20 @@ class EpisodePanel:
 
 
 HISTORY_LABELS = {
-    "opened": "Opened",
-    "care_team": "Care team changed",
-    "transfer": "Transferred to a new care team",
-    "measurement_plan": "Measurement plan changed",
-    "ending": "Ended",
+    "opened": gettext_lazy("Opened"),
+    "care_team": gettext_lazy("Care team changed"),
+    "transfer": gettext_lazy("Transferred to a new care team"),
+    "measurement_plan": gettext_lazy("Measurement plan changed"),
+    "ending": gettext_lazy("Ended"),
 }
+
+
+def _day(at: str) -> str:
+    """The day of a history entry's ISO time, in the reader's date format."""
+    try:
+        return local(dt.date.fromisoformat(at[:10]), "DATE_FORMAT")
+    except ValueError:
+        return at[:10]
 
 
 @register.simple_tag(takes_context=True)
@@ -73,9 +83,7 @@ def episode_panel_for(context: template.Context, episode: Episode) -> EpisodePan
         panel.plan.append(
             {
                 "code": item.instrument,
-                "name": instrument.name.get("en", item.instrument)
-                if instrument
-                else item.instrument,
+                "name": catalogue.instrument_name(instrument) if instrument else item.instrument,
                 "when": plan_in_words(item),
             }
         )
@@ -99,8 +107,8 @@ def episode_panel_for(context: template.Context, episode: Episode) -> EpisodePan
         what = entry.get("what", "")
         panel.history.append(
             {
-                "at": entry.get("at", "")[:10],
-                "what": _(HISTORY_LABELS.get(what, what)),
+                "at": _day(entry.get("at", "")),
+                "what": str(HISTORY_LABELS.get(what, what)),
                 "by": names.get(entry.get("by"), ""),
                 "note": entry.get("note", ""),
             }

@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from alliance import access
 from alliance.accounts.models import User
@@ -76,13 +76,13 @@ def portal_session_actions(context: template.Context, session: Session) -> dict[
 
 
 STATE_WORDS = {
-    "planned": _lazy("to be sent"),
-    "sent": _lazy("sent, not opened yet"),
-    "opened": _lazy("opened, not answered yet"),
-    "answered": _lazy("answered"),
-    "expired": _lazy("expired unanswered"),
-    "cancelled": _lazy("cancelled"),
-    "not_sent": _lazy("not sent"),
+    "planned": gettext_lazy("to be sent"),
+    "sent": gettext_lazy("sent, not opened yet"),
+    "opened": gettext_lazy("opened, not answered yet"),
+    "answered": gettext_lazy("answered"),
+    "expired": gettext_lazy("expired unanswered"),
+    "cancelled": gettext_lazy("cancelled"),
+    "not_sent": gettext_lazy("not sent"),
 }
 CANCELLABLE = ("planned", "sent", "opened")
 
