@@ -48,6 +48,9 @@ class MeasurePage:
     instructions: str
     questions: tuple[Question, ...]
     has_lines: bool
+    # The questions are worded in English because no checked translation into the client's
+    # language is shipped (docs/translating.md, "Licensed instrument wording").
+    in_english: bool = False
 
 
 def _bound(form: forms.Form, code: str) -> str:
@@ -111,4 +114,12 @@ def measure_page(instrument: Instrument, form: forms.Form, language: str) -> Mea
         instructions=instructions,
         questions=questions,
         has_lines=has_lines,
+        in_english=_worded_in_english(instrument, language),
     )
+
+
+def _worded_in_english(instrument: Instrument, language: str) -> bool:
+    """The items' wording falls back to English for a client of another language."""
+    wanted = language.lower().split("-")[0]
+    worded = [item.text for item in instrument.items if item.text]
+    return wanted != "en" and bool(worded) and any(wanted not in text for text in worded)
