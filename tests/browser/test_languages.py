@@ -41,6 +41,15 @@ def _english_left(page: Page, language: str) -> list[str]:
     return sorted(s for s in english_sentences(language) if s in text)
 
 
+def _vegas_english(page: Page) -> list[str]:
+    """Vega's own English descriptions of a drawn chart's axes and marks (aria-label)."""
+    page.wait_for_load_state("networkidle")
+    labels = page.eval_on_selector_all(
+        "figure[data-chart] [aria-label]", "nodes => nodes.map(n => n.getAttribute('aria-label'))"
+    )
+    return [label for label in labels if re.search(r"axis titled|for a (linear|time)", label)]
+
+
 def _log_in(page: Page, base: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.locator("#id_username").fill("clinician")
@@ -75,7 +84,7 @@ def test_the_staff_pages_and_the_ors_form_have_no_english_left(
         page.goto(base + path)
         assert page.locator("html").get_attribute("lang") == language, name
         screenshot(page, f"language-{language}-{name}")
-        left[name] = _english_left(page, language)
+        left[name] = _english_left(page, language) + _vegas_english(page)
     _invitation, ors_token = invitation_create(
         session=clinic.session, measures=["ors"], channel="link", created_by=clinic.clinician
     )

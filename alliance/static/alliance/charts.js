@@ -22,6 +22,13 @@
     OPTIONS.formatLocale = words.format;
     OPTIONS.timeFormatLocale = words.time;
   }
+  // Vega writes its own descriptions of axes, legends and marks for screen readers, in English
+  // only ("X-axis titled ..."). On a page in another language they would be read out in English
+  // in the middle of it, so there they are left out: the figure's caption and the table of its
+  // figures say what it shows, in the page's language.
+  if (!/^en\b/.test(document.documentElement.lang || "en")) {
+    OPTIONS.config = { aria: false };
+  }
   function draw(figure) {
     var source = document.getElementById(figure.dataset.chart);
     if (!source || typeof vegaEmbed !== "function" || figure.classList.contains("chart-drawn")) { return; }
