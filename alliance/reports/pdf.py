@@ -10,9 +10,11 @@ from xml.sax.saxutils import escape
 import vl_convert
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Image,
     KeepTogether,
@@ -42,6 +44,8 @@ def _paragraph(text: object, style: ParagraphStyle) -> Paragraph:
 def report_pdf(report: Report) -> bytes:
     styles = getSampleStyleSheet()
     scope = report.scope
+    out = io.BytesIO()
+    document = SimpleDocTemplate(out, pagesize=A4, title=_("Alliance report"))
     story = [
         _paragraph(_("Report: %(who)s") % {"who": scope.title}, styles["Title"]),
         _paragraph(
@@ -65,23 +69,67 @@ def report_pdf(report: Report) -> bytes:
         figures = report.section(section)
         if figures:
             heading = _paragraph(title, styles["Heading2"])
-            story += [Spacer(1, 0.4 * cm), KeepTogether([heading, _table(figures)])]
-    out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=_("Alliance report")).build(story)
+            table = _table(figures, document.width, styles["Normal"])
+            story += [Spacer(1, 0.4 * cm), KeepTogether([heading, table])]
+    document.build(story)
     return out.getvalue()
 
 
-def _table(figures: list[Figure]) -> Table:
+# Measure, value and n are short; the label takes the rest of the frame and wraps within it,
+# because the Dutch and German labels are far longer than the English ones (review 17).
+NARROW_COLUMNS = (2 * cm, 3 * cm, 1.4 * cm)
+NARROW_AT_MOST = 4.5 * cm
+CELL_PADDING = 6  # reportlab's default left and right padding of a table cell, in points
+
+
+def _fit(texts: list[str], least: float) -> float:
+    """A narrow column as wide as its widest cell (the header in bold) so that a word or a short
+    value ("fewer than 5 clients") stays on one line, within its least and most widths."""
+    widest = max(
+        stringWidth(text, "Helvetica-Bold" if row == 0 else "Helvetica", 9)
+        for row, text in enumerate(texts)
+    )
+    return min(max(least, widest + 2 * CELL_PADDING + 1), NARROW_AT_MOST)
+
+
+def _widths(rows: list[list[str]], width: float) -> list[float]:
+    """Column widths filling the frame: the narrow columns fitted, the label the rest."""
+    columns = list(zip(*rows, strict=True))[1:]
+    narrow = [_fit(list(c), least) for c, least in zip(columns, NARROW_COLUMNS, strict=True)]
+    return [width - sum(narrow), *narrow]
+
+
+def _cell_styles(base: ParagraphStyle) -> dict[tuple[bool, bool], ParagraphStyle]:
+    """Cell styles by (header row, right-aligned column)."""
+    return {
+        (header, right): ParagraphStyle(
+            f"cell-{header}-{right}",
+            parent=base,
+            fontName="Helvetica-Bold" if header else "Helvetica",
+            fontSize=9,
+            leading=11,
+            alignment=TA_RIGHT if right else base.alignment,
+        )
+        for header in (True, False)
+        for right in (True, False)
+    }
+
+
+def _table(figures: list[Figure], width: float, base: ParagraphStyle) -> Table:
+    """The section's figures as a table whose cells wrap inside the frame's width."""
     rows = [[_("Figure"), _("Measure"), _("Value"), "n"]]
     rows += [[figure_label(f), f.measure.upper(), figure_value(f), figure_n(f)] for f in figures]
-    table = Table(rows, colWidths=[9 * cm, 2 * cm, 3 * cm, 2 * cm], repeatRows=1)
+    styles = _cell_styles(base)
+    cells = [
+        [_paragraph(text, styles[(r == 0, c >= 2)]) for c, text in enumerate(row)]
+        for r, row in enumerate(rows)
+    ]
+    table = Table(cells, colWidths=_widths(rows, width), repeatRows=1)
     table.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
-                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
         )
     )

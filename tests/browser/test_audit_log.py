@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from alliance.audit.models import Action, AuditEvent
 from tests.factories import PASSWORD
-from tests.portal.browser_helpers import check_page, watch_console
+from tests.portal.browser_helpers import check_page, fits_the_width, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,3 +60,26 @@ def test_an_administrator_searches_the_log_and_downloads_it(
     ]
     assert AuditEvent.objects.filter(action=Action.EXPORT, actor=clinic.administrator).exists()
     assert problems == []
+
+
+def test_the_audit_log_fits_a_phone_and_only_its_table_scrolls_sideways(
+    live_server: object, phone: Page, clinic: SimpleNamespace
+) -> None:
+    """Review 17, point 1: the nine columns made the whole page 1,159 pixels wide at 360."""
+    base = str(live_server)
+    _clinician_opens_the_client_and_the_session(phone, base, clinic)
+    phone.goto(f"{base}/accounts/login/")
+    phone.get_by_label("User name").fill("administrator")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").tap()
+    phone.wait_for_url(lambda url: "/accounts/login/" not in url)
+    phone.goto(f"{base}/audit/?username=clinician&client_code={clinic.episode.client.code}")
+    expect(phone.get_by_role("heading", name="2 events")).to_be_visible()
+    assert fits_the_width(phone)
+    region = phone.get_by_role("region", name="Audit events, newest first")
+    assert region.evaluate("box => box.scrollWidth > box.clientWidth")  # the table scrolls
+    region.focus()  # a keyboard user can scroll it too
+    phone.keyboard.press("ArrowRight")
+    # The browser scrolls smoothly, so the new position arrives a moment later.
+    phone.wait_for_function("() => document.querySelector('.table-scroll').scrollLeft > 0")
+    check_page(phone, "audit-phone")

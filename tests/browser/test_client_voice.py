@@ -174,3 +174,27 @@ def test_a_baseline_answered_on_a_phone_is_session_0_on_the_clinicians_chart(
     chart.scroll_into_view_if_needed()
     check_page(page, "voice-baseline-chart")
     _to_docs(page, "voice-baseline-chart")
+
+
+def test_the_printable_summary_fits_a_phone_in_dutch(
+    live_server: object, phone: Page, clinic: SimpleNamespace
+) -> None:
+    """Review 17, point 2: the score table, with "Gebruikelijke bandbreedte" as one column's
+    header, made the page 401 pixels wide at 360; now only the table scrolls."""
+    from tests.clinic.builders import rated_episode
+
+    episode = rated_episode(clinic, [18, 22, 20, 24])
+    clinic.clinician.language = "nl"
+    clinic.clinician.save(update_fields=["language"])
+    base = live_server.url  # type: ignore[attr-defined]
+    phone.goto(f"{base}/accounts/login/")
+    phone.get_by_label("User name").fill("clinician")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").tap()
+    phone.wait_for_url(lambda url: "/accounts/login/" not in url)
+    phone.goto(f"{base}/voice/episodes/{episode.pk}/progress-summary/")
+    expect(phone.get_by_role("columnheader", name="Gebruikelijke bandbreedte")).to_be_visible()
+    assert fits_the_width(phone)
+    scores = phone.get_by_role("region", name="Uw scores op de Outcome Rating Scale")
+    assert scores.evaluate("box => box.scrollWidth > box.clientWidth")  # the table scrolls
+    check_page(phone, "voice-progress-summary-phone-nl")
