@@ -202,12 +202,12 @@ def _enqueue(invitation_id: int, send_at: dt.datetime | None) -> None:
         task.enqueue(invitation_id)
 
 
-@transaction.atomic
 def episode_messages_plan(episode: Episode) -> None:
     """``schedule_for_session`` for each session of the episode it may concern: every booked
     session still to come, and every session with a message still to be sent (a cancelled
     one's are cancelled). Care's booking services call it once their change is committed
-    (``care.hooks.episode_messages_plan``, registered in ``PortalConfig.ready``)."""
+    (``care.hooks.episode_messages_plan``, registered in ``PortalConfig.ready``). Each session
+    is planned in a transaction of its own, so no lock is held on all of them at once."""
     waiting = Invitation.objects.filter(
         session__episode_id=episode.pk, sent_at__isnull=True, cancelled_at__isnull=True
     ).values("session_id")
@@ -220,6 +220,7 @@ def episode_messages_plan(episode: Episode) -> None:
             schedule_for_session(session)
 
 
+@transaction.atomic
 def schedule_for_session(session: Session, *, now: dt.datetime | None = None) -> list[Invitation]:
     """Plan, move or cancel the session's reminder and after-video link to match the session
     as it is now (its time, status, mode, the measures due, the client's consent). Safe to call
