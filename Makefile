@@ -79,18 +79,19 @@ serve:
 
 test: install test-sqlite test-postgres
 
-# The browser tests (the `browser` mark) drive the whole stack in a real browser for minutes:
-# they run once, on the PostgreSQL pass (the database a clinic runs on), and on the SQLite pass
-# only when no PostgreSQL answers, so they are never skipped. Every other test that touches the
-# database runs on both passes.
+# The browser tests that use the database (the `browser` mark) drive the whole stack in a real
+# browser for minutes: they run once, on the PostgreSQL pass (the database a clinic runs on),
+# and on the SQLite pass only when no PostgreSQL answers, so they are never skipped
+# (tests/conftest.py, ALLIANCE_BROWSER_TESTS). Every other test that touches the database runs
+# on both passes.
 POSTGRES_UP = $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null
 
 test-sqlite:
 	@echo "== Test suite on SQLite =="
 	@if $(POSTGRES_UP); then \
-	  echo "(the browser tests run on the PostgreSQL pass, which follows)"; \
-	  echo $(VENV)/bin/pytest $(PYTEST_ARGS) -m "'not browser'"; \
-	  $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"; \
+	  echo "(the browser tests that use the database run on the PostgreSQL pass, which follows)"; \
+	  echo ALLIANCE_BROWSER_TESTS=postgres $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	  ALLIANCE_BROWSER_TESTS=postgres $(VENV)/bin/pytest $(PYTEST_ARGS); \
 	else \
 	  echo $(VENV)/bin/pytest $(PYTEST_ARGS); \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS); \

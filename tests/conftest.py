@@ -92,8 +92,22 @@ def _same_on_both_passes(item: pytest.Item) -> bool:
     return not _uses_database(item) and not _reads_the_pass_database(item.path)
 
 
+# The browser tests that use the database drive the whole stack for minutes: `make test` runs
+# them once, on the PostgreSQL pass, by setting ALLIANCE_BROWSER_TESTS=postgres for the SQLite
+# pass (only when a PostgreSQL server answers, so they are never skipped). A browser test that
+# uses no database (the offline analysis page) stays on the SQLite pass like every such test.
+def _left_to_the_postgres_pass(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("browser")) and not _same_on_both_passes(item)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        if os.environ.get("ALLIANCE_BROWSER_TESTS") == "postgres":
+            later = [item for item in items if _left_to_the_postgres_pass(item)]
+            if later:
+                config.hook.pytest_deselected(items=later)
+                chosen = set(map(id, later))
+                items[:] = [item for item in items if id(item) not in chosen]
         return
     once = [item for item in items if _same_on_both_passes(item)]
     if once:
