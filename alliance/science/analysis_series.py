@@ -26,6 +26,7 @@ from alliance.science.series import (
     RiskAnswer,
     SessionPoint,
     Thresholds,
+    measure_fields,
     thresholds_for,
 )
 from alliance.science.trajectories import TrajectoryModel
@@ -437,19 +438,10 @@ class _Facts:
         return EpisodeSeries(
             episode=episode,
             measure=outcome or "",
-            higher_is_better=True if outcome_file is None else outcome_file.higher_is_better,
-            cutoff=own.cutoff,
-            reliable_change=own.reliable_change,
             sessions=points,
-            alliance_max=40.0 if scale is None else scale.scoring.max,
-            alliance_item_max=10.0
-            if scale is None
-            else max(item.scale.max for item in scale.scored_items),
             alliance_measure=bond or "",
-            alliance_cutoff=alliance.cutoff,
-            alliance_item_cutoff=alliance.item_cutoff,
-            alliance_subscale_cutoffs=alliance.subscale_cutoffs,
             measures=measures,
+            **measure_fields(outcome_file, scale, own, alliance),
         )
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "check_threshold_overrides",
     "episode_series",
     "item_keys",
+    "measure_fields",
     "refuse_unless",
     "thresholds_for",
 ]
@@ -218,18 +219,9 @@ def episode_series(
     return EpisodeSeries(
         episode=episode,
         measure=outcome_measure or "",
-        higher_is_better=True if outcome_file is None else outcome_file.higher_is_better,
-        cutoff=own.cutoff,
-        reliable_change=own.reliable_change,
         sessions=made,
-        alliance_max=40.0 if scale is None else scale.scoring.max,
-        alliance_item_max=10.0
-        if scale is None
-        else max(item.scale.max for item in scale.scored_items),
         alliance_measure=alliance_measure or "",
-        alliance_cutoff=bond.cutoff,
-        alliance_item_cutoff=bond.item_cutoff,
-        alliance_subscale_cutoffs=bond.subscale_cutoffs,
+        **measure_fields(outcome_file, scale, own, bond),
         measures=tuple(
             _with_own_path(measure, other_models or {}, percentile)
             for measure in _other_outcomes(
@@ -238,6 +230,31 @@ def episode_series(
         ),
         **_baseline_fields(baseline, outcome_measure),
     )
+
+
+def measure_fields(
+    outcome_file: Instrument | None,
+    scale: Instrument | None,
+    own: Thresholds,
+    bond: Thresholds,
+) -> dict[str, Any]:
+    """The fields of an :class:`EpisodeSeries` that come from its two measures' files and
+    thresholds: the outcome's direction, cutoff and reliable change, the alliance scale's
+    maximum (total and item) and its cutoffs. Shared with ``alliance analyze``
+    (:mod:`alliance.science.analysis_series`), so both build a series the same way; with no
+    alliance measure the SRS's scale (40, items 10) is assumed, as the rules' defaults."""
+    return {
+        "higher_is_better": True if outcome_file is None else outcome_file.higher_is_better,
+        "cutoff": own.cutoff,
+        "reliable_change": own.reliable_change,
+        "alliance_max": 40.0 if scale is None else scale.scoring.max,
+        "alliance_item_max": 10.0
+        if scale is None
+        else max(item.scale.max for item in scale.scored_items),
+        "alliance_cutoff": bond.cutoff,
+        "alliance_item_cutoff": bond.item_cutoff,
+        "alliance_subscale_cutoffs": bond.subscale_cutoffs,
+    }
 
 
 def _baseline_fields(
