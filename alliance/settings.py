@@ -247,7 +247,10 @@ if ALLIANCE_ENV == "test":
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("de", _("German"))]
-LOCALE_PATHS = [BASE_DIR / "alliance" / "locale"]
+# Our catalogue first (makemessages writes it); then the words of Django's own admin and forms
+# that the installed Django's Dutch and German catalogues lack, kept by hand where makemessages
+# never writes (docs/translating.md, tests/translations/test_django_words.py).
+LOCALE_PATHS = [BASE_DIR / "alliance" / "locale", BASE_DIR / "alliance" / "locale_django"]
 # Dates, times and numbers by the reader's language: alliance/formats/<language>/formats.py.
 FORMAT_MODULE_PATH = ["alliance.formats"]
 TIME_ZONE = env_str("ALLIANCE_TIME_ZONE", "Europe/London")
