@@ -37,6 +37,7 @@ from alliance.feedback.series import (
     trajectory_model,
 )
 from alliance.formats import local
+from alliance.formats.messages import model_citation
 from alliance.measures import catalogue
 from alliance.science.change import CHANGE_CLASSES, ChangeClass, classify_changes
 from alliance.science.instruments import Instrument
@@ -131,7 +132,7 @@ def _provenance(model: TrajectoryModel | None) -> tuple[str, str]:
         }
     else:
         text = _("Expected path: provisional default, built from published figures.")
-    return text, model.citation
+    return text, model_citation(model)
 
 
 def _severity_of(value: float, ranges: Sequence[charts.SeverityRange]) -> str:

@@ -9,8 +9,10 @@ from django.utils.translation import gettext
 
 from alliance.console.messages import translated
 from alliance.science.messages import Message
+from alliance.science.trajectories import TrajectoryModel
+from alliance.science.trajectory_sources import citation_message
 
-__all__ = ["science_text"]
+__all__ = ["model_citation", "science_text"]
 
 
 def science_text(message: Message | str | None, fallback: object = "") -> str:
@@ -19,3 +21,9 @@ def science_text(message: Message | str | None, fallback: object = "") -> str:
     if message is None:
         return str(fallback)
     return translated(message, gettext, str(formats.get_format("DECIMAL_SEPARATOR")))
+
+
+def model_citation(model: TrajectoryModel) -> str:
+    """Where a trajectory model's figures come from, in the active language: the published
+    course of a provisional default with the reader's decimal mark, a clinic's fit in words."""
+    return science_text(citation_message(model.source, model.measure, model.citation))

@@ -72,6 +72,7 @@ from alliance.science.trajectories import (
     enough_for_local_fit,
     fit_trajectory,
 )
+from alliance.science.trajectory_sources import ANALYSIS_CITATION
 
 __all__ = [
     "ALLIANCE_SUMMARIES",
@@ -434,9 +435,7 @@ def _local_model(
         fitted_on=fitted_on,
         fitted_at=settings.fitted_at or datetime.now(UTC),
         score_range=(instrument.scoring.min, instrument.scoring.max),
-        citation="Fitted on the ratings file analysed (two-level growth model on ln(session) of "
-        "the scores after intake, conditional on the intake score, Finch, Lambert & Schaalje "
-        "2001).",
+        citation=ANALYSIS_CITATION,
     )
 
 

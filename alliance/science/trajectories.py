@@ -39,6 +39,12 @@ from alliance.science.trajectory_path import (
     log_session,
     with_intake,
 )
+from alliance.science.trajectory_sources import (
+    LOCAL_FIT_CITATION,
+    PRE_POST_R,
+    PUBLISHED,
+    published_citation,
+)
 
 __all__ = [
     "DEFAULT_BAND_PERCENTILE",
@@ -210,7 +216,7 @@ class TrajectoryModel:
         fitted_on: FittedOn,
         fitted_at: datetime,
         score_range: tuple[float, float] | None = None,
-        citation: str = "Fitted on this clinic's closed episodes.",
+        citation: str = LOCAL_FIT_CITATION,
     ) -> TrajectoryModel:
         """A ``local_fit`` model from a :class:`GrowthFit` on ``log_session`` with ``intake``.
 
@@ -392,74 +398,6 @@ def _model_from_plain(plain: dict[str, Any]) -> TrajectoryModel:
     return TrajectoryModel(**values)
 
 
-@dataclass(frozen=True)
-class _PublishedCourse:
-    """Summary figures of a course of treatment, from which a provisional model is built."""
-
-    intake_mean: float
-    intake_sd: float
-    end_mean: float
-    end_sd: float
-    sessions: float
-    retest_r: float
-    score_range: tuple[float, float]
-    citation: str
-
-
-# Assumed for every measure: no published pre-post correlation of routine care was found.
-_PRE_POST_R = 0.5
-
-_PUBLISHED: dict[str, _PublishedCourse] = {
-    "ors": _PublishedCourse(
-        intake_mean=19.6,
-        intake_sd=7.5,
-        end_mean=25.6,
-        end_sd=8.5,
-        sessions=8.0,
-        retest_r=0.66,
-        score_range=(0.0, 40.0),
-        citation=(
-            "PROVISIONAL. Intake mean 19.6 and test-retest r .66: Miller, Duncan, Brown, Sparks & "
-            "Claud (2003), J Brief Therapy 2(2):91-100 (mean recalled, retest via Schuckard & "
-            "Miller 2016); intake SD 7.5, a 6-point gain (effect size 0.8) over 8 sessions, end SD "
-            "8.5 and pre-post r .5 are assumptions. Shape: Finch, Lambert & Schaalje (2001)."
-        ),
-    ),
-    "phq9": _PublishedCourse(
-        intake_mean=15.4,
-        intake_sd=5.5,
-        end_mean=9.4,
-        end_sd=6.4,
-        sessions=7.9,
-        retest_r=0.84,
-        score_range=(0.0, 27.0),
-        citation=(
-            "PROVISIONAL. Intake 15.4 (SD 5.5) and end 9.4 (SD 6.4) of cases finishing treatment: "
-            "NHS Talking Therapies annual report 2022-23 (via a secondary summary); 7.9 sessions: "
-            "NHS Digital IAPT annual report 2021-22; test-retest r .84: Kroenke, Spitzer & "
-            "Williams (2001), J Gen Intern Med 16:606-613 (recalled); pre-post r .5 is an "
-            "assumption. Shape: Finch, Lambert & Schaalje (2001)."
-        ),
-    ),
-    "gad7": _PublishedCourse(
-        intake_mean=14.0,
-        intake_sd=4.5,
-        end_mean=8.4,
-        end_sd=5.7,
-        sessions=7.9,
-        retest_r=0.83,
-        score_range=(0.0, 21.0),
-        citation=(
-            "PROVISIONAL. Intake 14.0 (SD 4.5) and end 8.4 (SD 5.7) of cases finishing treatment: "
-            "NHS Talking Therapies annual report 2022-23 (via a secondary summary); 7.9 sessions: "
-            "NHS Digital IAPT annual report 2021-22; test-retest r .83: Spitzer, Kroenke, Williams "
-            "& Lowe (2006), Arch Intern Med 166:1092-1097 (recalled); pre-post r .5 is an "
-            "assumption. Shape: Finch, Lambert & Schaalje (2001)."
-        ),
-    ),
-}
-
-
 def default_model(measure: str) -> TrajectoryModel:
     """The provisional trajectory model of a measure, built from published summary figures.
 
@@ -501,16 +439,16 @@ def default_model(measure: str) -> TrajectoryModel:
     >>> print(f"{model.expected_path(intake=15.4, sessions=[7.9]).expected[0]:.1f}")
     9.4
     """
-    if measure not in _PUBLISHED:
+    if measure not in PUBLISHED:
         raise ValueError(
-            f"measure: no default model for {measure!r}; known: {', '.join(_PUBLISHED)}"
+            f"measure: no default model for {measure!r}; known: {', '.join(PUBLISHED)}"
         )
-    course = _PUBLISHED[measure]
+    course = PUBLISHED[measure]
     tau = float(np.log(course.sessions))
     m0, s0, s1 = course.intake_mean, course.intake_sd, course.end_sd
     sigma2 = s0**2 * (1.0 - course.retest_r)
     var_a = s0**2 * course.retest_r
-    cov_ab = (_PRE_POST_R * s0 * s1 - var_a) / tau
+    cov_ab = (PRE_POST_R * s0 * s1 - var_a) / tau
     var_b = (s1**2 - sigma2 - var_a - 2.0 * tau * cov_ab) / tau**2
     unconditional = np.array([[var_a, cov_ab], [cov_ab, var_b]])
     w = np.array([var_a, cov_ab]) / s0**2
@@ -527,7 +465,7 @@ def default_model(measure: str) -> TrajectoryModel:
         residual_variance=sigma2,
         score_range=course.score_range,
         source="provisional_default",
-        citation=course.citation,
+        citation=str(published_citation(measure)),
     )
 
 

@@ -26,6 +26,7 @@ from alliance.clinical_settings import clinical_settings
 from alliance.feedback import selectors, services
 from alliance.feedback.models import FitStatus, TrajectoryFit
 from alliance.formats import local
+from alliance.formats.messages import model_citation
 from alliance.measures import catalogue
 from alliance.science.trajectories import Departure, TrajectoryModel, default_model, departures
 from alliance.trajectories.preview import (
@@ -114,6 +115,7 @@ def _measure_context(
         "row": row,
         "name": _name(measure),
         "in_use": in_use,
+        "in_use_citation": model_citation(in_use),
         "candidate": candidate,
         "candidate_model": candidate_model,
         "in_use_departs": _departures(in_use, measure),
