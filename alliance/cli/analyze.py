@@ -36,6 +36,7 @@ from rich.progress import (
 )
 
 from alliance.cli.analyze_report import render_report
+from alliance.cli.json_text import json_reason
 from alliance.cli.language import LANGUAGE_CODE, ngettext
 from alliance.cli.language import gettext as _
 from alliance.console.messages import for_language
@@ -173,7 +174,8 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputProblem(
-            _("%(path)s is not a JSON settings file: %(error)s") % {"path": path, "error": error}
+            _("%(path)s is not a JSON settings file: %(error)s")
+            % {"path": path, "error": json_reason(error, _)}
         ) from None
     if isinstance(plain, dict) and isinstance(plain.get("settings"), dict):
         plain = plain["settings"]  # a whole earlier analysis: reuse its settings

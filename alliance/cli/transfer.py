@@ -23,6 +23,7 @@ from alliance.cli.analyze import (
     read_ratings_csv,
     write_atomically,
 )
+from alliance.cli.json_text import json_reason
 from alliance.formats.messages import science_text
 from alliance.science.ratings_table import RowError
 from alliance.transfer.research import MIN_KEY_BYTES
@@ -114,7 +115,7 @@ def _read_source(source: Path) -> object:
     try:
         document = json.loads(source.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        reason = _("nested too deep") if isinstance(error, RecursionError) else str(error)
+        reason = json_reason(error, _)
         raise InputProblem(
             _("%(path)s is not a readable JSON export: %(reason)s")
             % {"path": source, "reason": reason}
