@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.audit.models import Action
 from alliance.audit.selectors import EventSearch
+from alliance.formats.inputs import DateInput
 
 RECORD_KINDS = [
     ("", _("Any record")),
@@ -39,12 +40,8 @@ class EventSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("What was done"), choices=[("", _("Anything")), *Action.choices], required=False
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

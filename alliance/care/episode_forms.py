@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from alliance.accounts.models import Team, User
 from alliance.care.episodes import TRANSFER_CARE_TEAM, TRANSFER_MODES, TRANSFER_NEW_EPISODE
 from alliance.care.models import CareRole, Ending, PlanRepeat, Setting
+from alliance.formats.inputs import DateInput
 from alliance.measures import catalogue
 from alliance.science.plans import MAX_INTERVAL, PlanItem
 
@@ -23,12 +24,8 @@ at least this many)."""
 OTHER_ROLES = [(value, label) for value, label in CareRole.choices if value != "primary_therapist"]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 def _date_field(label: Any, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(format="%Y-%m-%d"))
+    return forms.DateField(label=label, required=required, widget=DateInput())
 
 
 class PlanForm(forms.Form):

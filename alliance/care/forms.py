@@ -28,6 +28,7 @@ from alliance.care.models import (
     TaskOutcome,
 )
 from alliance.care.selectors import SessionGoal
+from alliance.formats.inputs import DateInput
 from alliance.science.repair import Pathway
 from alliance.science.ruptures import MARKERS, STRATEGIES
 
@@ -412,7 +413,7 @@ class ClientIntakeForm(CareForm):
     contact_consent_on = forms.DateField(
         label=_("Consent given on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={"invalid": _("Give the date as YYYY-MM-DD.")},
     )
     preferred_language = forms.ChoiceField(label=_("Preferred language"), required=False)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from alliance.accounts.names import person_name
 from alliance.care.appointments import MAX_LENGTH, MAX_SERIES, MIN_LENGTH
 from alliance.care.models import CancelledBy, CareTeamMember, SessionMode
+from alliance.formats.inputs import DateInput, TimeInput
 
 __all__ = ["BookForm", "CancelForm", "RescheduleForm", "WithdrawForm"]
 
@@ -30,12 +31,8 @@ def _when(day: dt.date, time: dt.time) -> dt.datetime:
 class _When(forms.Form):
     """A day, a time, a length and a way to meet."""
 
-    day = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    time = forms.TimeField(
-        label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    day = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    time = forms.TimeField(label=gettext_lazy("Time"), widget=TimeInput())
     duration_minutes = forms.IntegerField(
         label=gettext_lazy("Length (minutes)"),
         min_value=MIN_LENGTH,
@@ -71,7 +68,7 @@ class BookForm(_When):
     until = forms.DateField(
         label=gettext_lazy("or until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     final = forms.BooleanField(label=gettext_lazy("Planned as the last session"), required=False)
     record_past = forms.BooleanField(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance.clinic.corrections import CORRECTABLE_STATUSES, REASON_MAX
+from alliance.formats.inputs import DateTimeInput
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -39,7 +40,7 @@ class SessionCorrectionForm(forms.Form):
 
     starts_at = forms.DateTimeField(
         label=gettext_lazy("Date and time the session took place"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         error_messages={
             "required": gettext_lazy("Date and time: give them as YYYY-MM-DD HH:MM."),

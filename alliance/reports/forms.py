@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from alliance import access
 from alliance.accounts.models import Team, User
 from alliance.accounts.names import person_name
+from alliance.formats.inputs import DateInput
 from alliance.reports.selectors import outcome_measure_codes
 
 __all__ = ["ReportForm"]
@@ -75,7 +76,7 @@ class ReportForm(forms.Form):
         for name in ("date_from", "date_to"):
             # ISO in the value whatever the language: the browser shows the date picker in the
             # page's locale, and a localised value ("31-01-2026") would leave it empty.
-            fields[name].widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+            fields[name].widget = DateInput()
             fields[name].error_messages["invalid"] = _(
                 "Enter a date as YYYY-MM-DD, for example 2026-01-31."
             )
