@@ -103,15 +103,16 @@ class StoredFigures:
 
     @classmethod
     def from_json(cls, stored: dict[str, Any], sessions: bytes) -> "StoredFigures":
-        scores = {
-            code: (float(v[0]), float(v[1]), int(v[2]), int(v[3]))
-            for code, v in stored["scores"].items()
-        }
-        alliance = stored["alliance"]
-        alliance = None if alliance is None else float(alliance)
-        baseline = stored.get("baseline")
-        baseline = None if baseline is None else float(baseline)
-        return cls(scores, alliance, int(stored["attended"]), bytes(sessions), baseline)
+        # JSON gives back the types as_json wrote (floats stay floats, counts ints): no
+        # conversion per value, as a report makes tens of thousands of these.
+        scores = {code: tuple(value) for code, value in stored["scores"].items()}
+        return cls(
+            scores,
+            stored["alliance"],
+            stored["attended"],
+            bytes(sessions),
+            stored.get("baseline"),
+        )
 
 
 def sessions_array(stored: bytes) -> np.ndarray:
