@@ -178,6 +178,25 @@ def test_a_session_after_the_stored_last_one_puts_the_episode_in_a_later_range(
     assert _shown(clinic.org.name, december)["sessions_scheduled"] == 1  # from the stored row
 
 
+def test_with_no_row_stored_a_report_reads_afresh_only_the_episodes_in_its_range(
+    clinic: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = _closed(clinic)  # closed on 1 February 2026
+    outside = rated_episode(clinic, [10, 12])  # open, sessions in January 2026 only
+    EpisodeFigures.objects.all().delete()  # as after migrating to a new stored format
+    read_for: list[int] = []
+    read = stored.figures_read
+
+    def watched(episode_ids: list[int]) -> dict[int, stored.StoredFigures]:
+        read_for.extend(episode_ids)
+        return read(episode_ids)
+
+    monkeypatch.setattr(stored, "figures_read", watched)
+    _report(clinic.org.name, (dt.date(2026, 2, 1), dt.date(2026, 12, 31)))
+    assert closed.pk in read_for
+    assert outside.pk not in read_for
+
+
 def test_stored_figures_read_in_the_same_queries_for_few_episodes_and_many(
     clinic: SimpleNamespace,
 ) -> None:
