@@ -11,6 +11,13 @@ report's time and its ratio to the count: first the organisation report with no 
 figures (every episode's series read afresh, then stored), then each report over the stored
 figures (best of three; ``alliance.reports.stored``). Speed is never asserted in tests; the
 query count is (tests/reports/test_pages.py, tests/reports/test_stored_figures.py).
+
+Flags: ``--reuse`` keeps the clinic of an earlier run with the same number of ratings in
+``BENCH_DATABASE_URL`` (its organisation is named after the number) and builds it only if it is
+not there, so one build serves several runs; ``--no-afresh`` skips the report with no stored
+figures (and keeps the stored rows an earlier run left); ``--fill`` times
+``manage.py report_figures_fill`` over the organisation first, as the daily unit runs it after
+migrating.
 """
 
 from __future__ import annotations
@@ -41,7 +48,18 @@ def _configure(folder: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _build(ratings: int) -> object:
+def _existing(ratings: int) -> tuple[object, object, object] | None:
+    from alliance.accounts.models import Organisation, User
+
+    org = Organisation.objects.filter(name=f"Bench {ratings}").first()
+    if org is None:
+        return None
+    team = org.teams.order_by("name").first()
+    clinician = User.objects.filter(memberships__organisation=org).order_by("pk").first()
+    return org, team, clinician
+
+
+def _build(ratings: int, name: str) -> object:
     import numpy as np
     from django.utils import timezone
 
@@ -51,7 +69,7 @@ def _build(ratings: int) -> object:
     from tests.factories import make_user
 
     rng = np.random.default_rng(3)
-    org = Organisation.objects.create(name=f"Bench {uuid.uuid4().hex[:6]}")
+    org = Organisation.objects.create(name=name)
     teams = [Team.objects.create(organisation=org, name=f"Team {t}") for t in range(TEAMS)]
     staff = [
         make_user(
@@ -142,8 +160,14 @@ def _timed(work) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    numbers = [a for a in sys.argv[1:] if a != "--small"]
+    flags = {"--small", "--reuse", "--no-afresh", "--fill"}
+    numbers = [a for a in sys.argv[1:] if a not in flags]
     small = "--small" in sys.argv or os.environ.get("ALLIANCE_BENCH_SIZE") == "small"
+    reuse, afresh, fill = (
+        "--reuse" in sys.argv,
+        "--no-afresh" not in sys.argv,
+        "--fill" in sys.argv,
+    )
     ratings = int(numbers[0]) if numbers else 480 if small else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
         _configure(folder)
@@ -154,8 +178,14 @@ def main() -> None:
         from alliance.reports.selectors import report_build, report_scope
 
         start = time.perf_counter()
-        org, team, clinician = _build(ratings)
-        print(f"{connection.vendor}: built in {time.perf_counter() - start:.0f} s")
+        found = _existing(ratings) if reuse else None
+        if found is None:
+            name = f"Bench {ratings}" if reuse else f"Bench {uuid.uuid4().hex[:6]}"
+            found = _build(ratings, name)
+            print(f"{connection.vendor}: built in {time.perf_counter() - start:.0f} s")
+        else:
+            print(f"{connection.vendor}: reusing the clinic of an earlier run")
+        org, team, clinician = found
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -169,14 +199,25 @@ def main() -> None:
         baseline = _timed(plain_count)
         print(f"{count} ratings; COUNT(*) over them: {baseline:.3f} s")
         window = {"start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)}
-        EpisodeFigures.objects.all().delete()
-        start = time.perf_counter()
-        report_build(report_scope(viewer=None, organisation=org.name, **window))
-        seconds = time.perf_counter() - start
-        print(
-            f"{'organisation, afresh':<22}{seconds:>8.2f} s   ratio to COUNT(*): "
-            f"{seconds / baseline:>7.1f}   (no stored figures: every series read, then stored)"
-        )
+        if fill:
+            from django.core.management import call_command
+
+            start = time.perf_counter()
+            call_command("report_figures_fill", organisation=org.name, verbosity=0)
+            seconds = time.perf_counter() - start
+            print(
+                f"{'report_figures_fill':<22}{seconds:>8.2f} s   ratio to COUNT(*): "
+                f"{seconds / baseline:>7.1f}"
+            )
+        if afresh:
+            EpisodeFigures.objects.filter(episode__team__organisation=org).delete()
+            start = time.perf_counter()
+            report_build(report_scope(viewer=None, organisation=org.name, **window))
+            seconds = time.perf_counter() - start
+            print(
+                f"{'organisation, afresh':<22}{seconds:>8.2f} s   ratio to COUNT(*): "
+                f"{seconds / baseline:>7.1f}   (no stored figures: every series read, then stored)"
+            )
         for label, names in (
             ("organisation", {}),
             ("team", {"team": team.name}),

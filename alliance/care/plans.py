@@ -239,15 +239,20 @@ def answered_measures(session: Session) -> list[str]:
     client form (a clinician's own SRS does not stand in for the client's), the staff for a
     staff form (WAI-SR therapist), and goal ratings for the GBO. Voided responses do not count.
     Reads ``session.responses`` and ``session.goal_ratings`` (prefetch them for many)."""
+    given = [(r.instrument, r.rater) for r in session.responses.all()]
+    return answered_from(given, goal_rated=any(True for _rating in session.goal_ratings.all()))
+
+
+def answered_from(responses: Iterable[tuple[str, str]], *, goal_rated: bool) -> list[str]:
+    """``answered_measures`` of a session whose responses (instrument, rater; none voided) and
+    whether it has a goal rating were read some other way (a report reading many sessions)."""
     instruments = catalogue.instruments()
     answered = []
-    for response in session.responses.all():
-        respondents = getattr(instruments.get(response.instrument), "respondents", ("client",))
-        if response.rater in respondents and (
-            response.rater == "client" or "client" not in respondents
-        ):
-            answered.append(response.instrument)
-    if any(True for _rating in session.goal_ratings.all()):
+    for instrument, rater in responses:
+        respondents = getattr(instruments.get(instrument), "respondents", ("client",))
+        if rater in respondents and (rater == "client" or "client" not in respondents):
+            answered.append(instrument)
+    if goal_rated:
         answered.append("gbo")
     return answered
 

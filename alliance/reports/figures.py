@@ -10,7 +10,15 @@ from alliance.accounts.models import Organisation, Team, User
 from alliance.care.models import Episode
 from alliance.feedback.services import alert_settings
 
-__all__ = ["Figure", "ReportError", "ReportScope", "closed_in_range", "count", "rate"]
+__all__ = [
+    "Figure",
+    "ReportError",
+    "ReportScope",
+    "closed_in_range",
+    "count",
+    "opened_in_range",
+    "rate",
+]
 
 
 def alliance_split_at() -> float:
@@ -94,3 +102,7 @@ def count(
 
 def closed_in_range(scope: ReportScope) -> Q:
     return Q(ended_on__gte=scope.start, ended_on__lte=scope.end)
+
+
+def opened_in_range(scope: ReportScope) -> Q:
+    return Q(started_on__gte=scope.start, started_on__lte=scope.end)

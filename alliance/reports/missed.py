@@ -5,19 +5,28 @@ no figure of outcome or alliance reads it. What is due is ``alliance.care.plans`
 count as answered.
 
 Each attended session's due and missed counts are read once and kept with the episode's stored
-figures (``alliance.reports.stored``); a report sums those of its range."""
+figures (``alliance.reports.stored``, packed as ``alliance.reports.packed`` says); a report sums
+those of its range."""
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from django.db.models import Prefetch, QuerySet
-
 from alliance.care import plans
-from alliance.care.models import MeasurePlanItem, Session
-from alliance.measures.models import Rater, Response
+from alliance.care.models import Session
+from alliance.measures.models import Rater
+from alliance.reports.packed import ATTENDED, EPOCH, StoredSessions, in_range, microseconds
+from alliance.science.plans import Phase
 
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+__all__ = [
+    "EPOCH",
+    "MissedMeasurement",
+    "in_range",
+    "measures_of",
+    "microseconds",
+    "missed_measurement",
+    "session_measures",
+]
 
 
 @dataclass(frozen=True)
@@ -33,61 +42,50 @@ class MissedMeasurement:
     attended_clients: int
 
 
-def microseconds(moment: dt.datetime) -> int:
-    """A moment as whole microseconds since 1970 UTC (exact, unlike a float timestamp)."""
-    return (moment - EPOCH) // dt.timedelta(microseconds=1)
-
-
-def attended_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """These sessions with what :func:`session_measures` reads, in a fixed number of queries (a
-    plan repeated every N weeks without the session's due measures fixed reads when each was
-    last given, one query a session)."""
-    return sessions.select_related("episode").prefetch_related(
-        Prefetch("episode__plan", queryset=MeasurePlanItem.objects.order_by("position", "pk")),
-        Prefetch(
-            "responses",
-            queryset=Response.objects.only("pk", "session_id", "instrument", "rater"),
-        ),
-        "goal_ratings",
-    )
-
-
-def _client_rated(session: Session, code: str) -> bool:
-    """The client rated this measure in the session (voided responses are not prefetched)."""
-    return any(r.rater == Rater.CLIENT and r.instrument == code for r in session.responses.all())
-
-
 def session_measures(session: Session) -> tuple[int, int, int, int]:
     """Of an attended session: how many measures were due, how many of those not given, and
     whether (1 or 0) the client rated the episode's outcome measure and its alliance measure
-    (the completion figures)."""
+    (the completion figures). Reads the session's responses and goal ratings."""
+    responses = [(r.instrument, r.rater) for r in session.responses.all()]
+    rated = any(True for _rating in session.goal_ratings.all())
+    return measures_of(session, responses, goal_rated=rated)
+
+
+def measures_of(
+    session: Session,
+    responses: Sequence[tuple[str, str]],
+    *,
+    goal_rated: bool,
+    kinds: Mapping[str, Phase] | None = None,
+) -> tuple[int, int, int, int]:
+    """:func:`session_measures` of an attended session whose responses (instrument, rater;
+    none voided) and goal ratings were read with those of many sessions: the rules are
+    ``alliance.care.plans``' (``due_for_session``, ``answered_from``); ``kinds`` is
+    ``plans.phases()``, passed in by a reader of many sessions."""
     episode = session.episode
+    due = plans.due_for_session(session, kinds=kinds)
+    answered = set(plans.answered_from(responses, goal_rated=goal_rated))
+    client = {code for code, rater in responses if rater == Rater.CLIENT}
     return (
-        len(plans.due_for_session(session)),
-        len(plans.missed_measures(session)),
-        int(_client_rated(session, episode.outcome_measure)),
-        int(_client_rated(session, episode.alliance_measure)),
+        len(due),
+        sum(1 for code in due if code not in answered),
+        int(episode.outcome_measure in client),
+        int(episode.alliance_measure in client),
     )
 
 
-def in_range(sessions: np.ndarray, first: dt.datetime, after: dt.datetime) -> np.ndarray:
-    """Which of the stored attended sessions start from ``first`` up to ``after``."""
-    starts = sessions[:, 0]
-    return (starts >= microseconds(first)) & (starts < microseconds(after))
-
-
 def missed_measurement(
-    clients: np.ndarray, sessions: np.ndarray, first: dt.datetime, after: dt.datetime
+    stored: StoredSessions, first: dt.datetime, after: dt.datetime
 ) -> MissedMeasurement:
-    """Over the attended sessions from ``first`` up to ``after``: ``sessions`` holds a row of
-    :func:`session_measures` per attended session after its start (:func:`microseconds`),
-    ``clients`` the client of each."""
-    counted = in_range(sessions, first, after)
-    due, missed = sessions[counted, 1], sessions[counted, 2]
+    """Over the attended sessions from ``first`` up to ``after`` of the stored sessions
+    (``alliance.reports.packed``: the due and missed counts of :func:`session_measures`)."""
+    sessions = stored.sessions
+    counted = in_range(sessions, first, after) & (sessions["status"] == ATTENDED)
+    missed_some = counted & (sessions["missed"] > 0)
     return MissedMeasurement(
-        due=int(due.sum()),
-        missed=int(missed.sum()),
-        sessions=int((missed > 0).sum()),
-        clients=len(np.unique(clients[counted][missed > 0])),
-        attended_clients=len(np.unique(clients[counted])),
+        due=int(sessions["due"][counted].sum()),
+        missed=int(sessions["missed"][counted].sum()),
+        sessions=int(missed_some.sum()),
+        clients=len(stored.clients_of(missed_some)),
+        attended_clients=len(stored.clients_of(counted)),
     )

@@ -10,8 +10,9 @@ from alliance.care.models import Episode
 
 class EpisodeFigures(models.Model):
     """One episode's report figures as its series and its sessions gave them: first and last
-    score per outcome measure, mean client alliance, attended sessions, and the measures due and
-    missed at each attended session (``alliance.reports.stored``).
+    score per outcome measure, mean client alliance, attended sessions, and a record of each
+    session (status, measures due and missed, the client's alliance totals) with the first and
+    last session's start (``alliance.reports.stored``).
 
     ``generation`` is raised by the database itself (triggers, ``alliance.reports.database``)
     whenever a response, a session, a goal rating, a plan row or the episode changes; the
@@ -32,9 +33,14 @@ class EpisodeFigures(models.Model):
     computed = models.BigIntegerField(_("figures read at change"), null=True, blank=True)
     basis = models.CharField(_("what the figures were read with"), max_length=64, blank=True)
     figures = models.JSONField(_("figures"), null=True, blank=True)
-    # Each attended session's start, due and missed measures as 64-bit integers: a report sums
-    # hundreds of thousands of them, which JSON would make it parse one by one.
-    sessions = models.BinaryField(_("attended sessions"), null=True, blank=True)
+    # Every session as a fixed-size record (alliance.reports.packed): a report sums hundreds of
+    # thousands of them, which JSON would make it parse one by one.
+    sessions = models.BinaryField(_("sessions"), null=True, blank=True)
+    # The first and last session's start, so that a report picks the episodes with a session in
+    # its range from these rows instead of searching every session (only where the row is
+    # current; a stale row is read afresh whatever its dates).
+    first_session = models.DateTimeField(_("first session"), null=True, blank=True)
+    last_session = models.DateTimeField(_("last session"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stored episode figures")

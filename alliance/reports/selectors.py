@@ -1,38 +1,32 @@
 """Agency reports: the scope of a report and its figures. Who may ask for which report is
 decided in ``alliance.access`` (``may_report_on_organisation``, ``report_episodes``).
 
-Every figure comes from a fixed number of queries whatever the size of the clinic: counts and
-means of the activity, alliance and alert sections are SQL aggregates; the outcome sections
-(``alliance.reports.outcomes``) read each closed episode's series, the one the alerts and the
-client page read, and missed measurement each attended session's due measures, both as stored
-per episode until the episode's rows change (``alliance.reports.stored``). See docs/reports.md
-for every definition.
+Every figure comes from a fixed number of queries whatever the size of the clinic: one read of
+the episodes in range with their stored figures (``alliance.reports.stored``: each closed
+episode's series, the one the alerts and the client page read, and a record of every session,
+kept per episode until the episode's rows change), from which numpy counts the activity,
+completion, missed-measurement and alliance sections (``alliance.reports.counts``) and the
+outcome sections are worked out (``alliance.reports.outcomes``); the alerts are an SQL
+aggregate. See docs/reports.md for every definition.
 """
 
 import datetime as dt
 from dataclasses import dataclass, replace
 
 from django.db import router
-from django.db.models import (
-    Avg,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance import access
 from alliance.accounts.models import Organisation, Team, User
-from alliance.care.models import CareRole, CareTeamMember, Ending, Episode, Session, SessionStatus
+from alliance.care.models import CareRole, CareTeamMember, Episode
 from alliance.clinical_settings import clinical_settings
 from alliance.feedback.models import Alert
 from alliance.measures import catalogue
-from alliance.measures.models import Rater, Response
+from alliance.measures.models import Response
 from alliance.replica import replica_reads
+from alliance.reports import counts
 from alliance.reports.database import without_jit
 from alliance.reports.figures import (  # the public names stay importable from here
     Figure,
@@ -42,16 +36,17 @@ from alliance.reports.figures import (  # the public names stay importable from 
     count,
     rate,
 )
-from alliance.reports.missed import in_range, missed_measurement
+from alliance.reports.missed import missed_measurement
 from alliance.reports.outcomes import outcome_figures
-from alliance.reports.stored import StoredSessions, episode_rows, stored_sessions
-from alliance.science.engagement import UNPLANNED_ENDINGS
+from alliance.reports.packed import StoredSessions
+from alliance.reports.stored import EpisodeRow, episode_rows, stored_sessions
 
 __all__ = [
     "Figure",
     "Report",
     "ReportError",
     "ReportScope",
+    "closed_in_range",
     "outcome_measure_codes",
     "report_build",
     "report_scope",
@@ -195,9 +190,12 @@ def report_build(scope: ReportScope) -> Report:
     On PostgreSQL in one transaction with the JIT compiler off (``database.without_jit``).
     """
     with replica_reads(), without_jit(router.db_for_read(Episode)):
-        episodes = episode_rows(scope, *_day_bounds(scope))
-        attended = stored_sessions(episodes)
-        figures = _activity(scope, attended)
+        first, after = _day_bounds(scope)
+        episodes = episode_rows(scope, first, after)
+        sessions = stored_sessions(episodes)
+        figures = _activity(
+            counts.episode_counts(episodes), counts.session_counts(sessions, first, after)
+        )
         if all(f.value in (None, 0) for f in figures if f.unit == "count"):
             raise ReportError(
                 "date_from",
@@ -206,27 +204,16 @@ def report_build(scope: ReportScope) -> Report:
                     "session. Try a wider range."
                 ),
             )
-        figures += _missed(scope, attended) + _alliance(scope) + _alerts(scope)
+        figures += _missed(scope, sessions) + _alliance(scope, episodes, sessions) + _alerts(scope)
         talking = scope.measure in (None, "phq9", "gad7")
         figures += outcome_figures(scope, episodes, talking_therapies=talking)
-        return Report(scope=scope, figures=_hide_few(figures, _clients_in_range(scope)))
+        clients = counts.clients_in_range(episodes, sessions, first, after)
+        return Report(scope=scope, figures=_hide_few(figures, clients))
 
 
 def report_min_clients() -> int:
     """The fewest clients a figure may rest on to be shown (``ALLIANCE_REPORT_MIN_CLIENTS``)."""
     return clinical_settings().report_min_clients
-
-
-def _clients_in_range(scope: ReportScope) -> int:
-    """Clients with an episode opened or closed, or a session, in the range: no figure of the
-    report rests on more."""
-    first, after = _day_bounds(scope)
-    active = (
-        Q(started_on__gte=scope.start, started_on__lte=scope.end)
-        | closed_in_range(scope)
-        | Q(sessions__starts_at__gte=first, sessions__starts_at__lt=after)
-    )
-    return scope.episodes.filter(active).values("client").distinct().count()
 
 
 def _hide_few(figures: list[Figure], clients_in_range: int) -> list[Figure]:
@@ -245,165 +232,116 @@ def _hide_few(figures: list[Figure], clients_in_range: int) -> list[Figure]:
     return shown
 
 
-def _activity(scope: ReportScope, attended: StoredSessions) -> list[Figure]:
-    first, after = _day_bounds(scope)
-    closed = closed_in_range(scope)
-    episodes = scope.episodes.aggregate(
-        opened=Count("pk", filter=Q(started_on__gte=scope.start, started_on__lte=scope.end)),
-        closed=Count("pk", filter=closed),
-        dropout=Count("pk", filter=closed & Q(ending__in=UNPLANNED_ENDINGS)),
-        ghosted=Count("pk", filter=closed & Q(ending=Ending.GHOSTED)),
-        opened_clients=Count(
-            "client",
-            distinct=True,
-            filter=Q(started_on__gte=scope.start, started_on__lte=scope.end),
-        ),
-        closed_clients=Count("client", distinct=True, filter=closed),
-    )
-    sessions = _session_counts(scope, first, after)
-    rated = attended.sessions[in_range(attended.sessions, first, after)]
-    with_outcome, with_alliance = int(rated[:, 3].sum()), int(rated[:, 4].sum())
+def _activity(episodes: counts.EpisodeCounts, sessions: counts.SessionCounts) -> list[Figure]:
     return [
         count(
             "activity",
             "episodes_opened",
             _("Episodes opened"),
-            episodes["opened"],
-            clients=episodes["opened_clients"],
+            episodes.opened,
+            clients=episodes.opened_clients,
         ),
         count(
             "activity",
             "episodes_closed",
             _("Episodes closed"),
-            episodes["closed"],
-            clients=episodes["closed_clients"],
+            episodes.closed,
+            clients=episodes.closed_clients,
         ),
         count(
             "activity",
             "sessions_scheduled",
             _("Sessions booked"),
-            sessions["booked"],
-            clients=sessions["booked_clients"],
+            sessions.booked,
+            clients=sessions.booked_clients,
         ),
         count(
             "activity",
             "sessions_attended",
             _("Sessions attended"),
-            sessions["attended"],
-            clients=sessions["attended_clients"],
+            sessions.attended,
+            clients=sessions.attended_clients,
         ),
         rate(
             "activity",
             "sessions_missed_rate",
             _("Sessions missed (no-show or cancelled)"),
-            sessions["missed"],
-            sessions["booked"],
-            clients=sessions["booked_clients"],
+            sessions.missed,
+            sessions.booked,
+            clients=sessions.booked_clients,
         ),
         rate(
             "activity",
             "dropout_rate",
             _("Dropout (client ended or stopped coming)"),
-            episodes["dropout"],
-            episodes["closed"],
-            clients=episodes["closed_clients"],
+            episodes.dropout,
+            episodes.closed,
+            clients=episodes.closed_clients,
         ),
         rate(
             "activity",
             "ghosting_rate",
             _("Ghosting (stopped coming without a word)"),
-            episodes["ghosted"],
-            episodes["closed"],
-            clients=episodes["closed_clients"],
+            episodes.ghosted,
+            episodes.closed,
+            clients=episodes.closed_clients,
         ),
         rate(
             "completion",
             "outcome_completion",
             _("Attended sessions with the client's outcome measure"),
-            with_outcome,
-            sessions["attended"],
-            clients=sessions["attended_clients"],
+            sessions.with_outcome,
+            sessions.attended,
+            clients=sessions.attended_clients,
         ),
         rate(
             "completion",
             "alliance_completion",
             _("Attended sessions with the client's alliance measure"),
-            with_alliance,
-            sessions["attended"],
-            clients=sessions["attended_clients"],
+            sessions.with_alliance,
+            sessions.attended,
+            clients=sessions.attended_clients,
         ),
     ]
 
 
-def _missed(scope: ReportScope, attended: StoredSessions) -> list[Figure]:
+def _missed(scope: ReportScope, sessions: StoredSessions) -> list[Figure]:
     """Missed measurement, its own figure and never a score (``alliance.reports.missed``)."""
-    first, after = _day_bounds(scope)
-    counts = missed_measurement(attended.clients, attended.sessions, first, after)
+    counted = missed_measurement(sessions, *_day_bounds(scope))
     return [
         rate(
             "completion",
             "missed_measurement_rate",
             _("Measures due at attended sessions and not given (missed measurement)"),
-            counts.missed,
-            counts.due,
-            clients=counts.attended_clients,
+            counted.missed,
+            counted.due,
+            clients=counted.attended_clients,
         ),
         count(
             "completion",
             "sessions_with_missed_measurement",
             _("Attended sessions with a measure due and not given"),
-            counts.sessions,
-            clients=counts.clients,
+            counted.sessions,
+            clients=counted.clients,
         ),
     ]
 
 
-def _session_counts(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> dict[str, int]:
-    """Sessions by status; which attended ones the client rated comes from the stored figures
-    (``alliance.reports.missed.session_measures``)."""
-    sessions = Session.objects.filter(
-        episode__in=scope.episodes, starts_at__gte=first, starts_at__lt=after
-    )
-    attended = Q(status=SessionStatus.ATTENDED)
-    return sessions.aggregate(
-        booked=Count("pk"),
-        attended=Count("pk", filter=attended),
-        missed=Count("pk", filter=Q(status__in=[SessionStatus.NO_SHOW, SessionStatus.CANCELLED])),
-        booked_clients=Count("episode__client", distinct=True),
-        attended_clients=Count("episode__client", distinct=True, filter=attended),
-    )
-
-
-def _alliance(scope: ReportScope) -> list[Figure]:
-    first, after = _day_bounds(scope)
-    rows = (
-        Response.objects.filter(
-            session__episode__in=scope.episodes,
-            session__starts_at__gte=first,
-            session__starts_at__lt=after,
-            rater=Rater.CLIENT,
-            instrument=F("session__episode__alliance_measure"),
-        )
-        .values("instrument")
-        .annotate(
-            n=Count("pk"),
-            mean=Avg("total"),
-            clients=Count("session__episode__client", distinct=True),
-        )
-        .order_by("instrument")
-    )
+def _alliance(
+    scope: ReportScope, episodes: list[EpisodeRow], sessions: StoredSessions
+) -> list[Figure]:
     return [
         Figure(
             "alliance",
             "alliance_mean",
             _("Average client alliance score"),
-            row["mean"],
-            row["n"],
+            mean.mean,
+            mean.n,
             "mean",
-            row["instrument"],
-            row["clients"],
+            mean.measure,
+            mean.clients,
         )
-        for row in rows
+        for mean in counts.alliance_means(episodes, sessions, *_day_bounds(scope))
     ]
 
 

@@ -1,13 +1,14 @@
 """Each episode's report figures, read once from its series and its sessions and stored until
 something they were read from changes (docs/reports.md, *Stored episode figures*).
 
-What is stored is what the outcome and missed-measurement sections read of an episode: per
-outcome measure its first and last score, last scored session and number of scores (from the
-series the one adapter builds, ``alliance.feedback.series.episodes_series``), the mean client
-alliance and attended sessions (the same series), and for each attended session its start and
-the measures due and missed there (``alliance.reports.missed``). A report reads the stored row
-of every episode whose row is current and reads the others afresh, in a fixed number of
-queries, storing what it read for the next report.
+What is stored is what a report reads of an episode: per outcome measure its first and last
+score, last scored session and number of scores (from the series the one adapter builds,
+``alliance.feedback.series.episodes_series``), the mean client alliance and attended sessions
+(the same series), a record of every session (``alliance.reports.packed``: its start and
+status, the measures due and missed there, ``alliance.reports.missed``, and the client's
+alliance totals) and the first and last session's start. A report reads, in one query, the
+stored row of every episode in its range whose row is current, and reads the others afresh in a
+fixed number of queries, storing what it read for the next report.
 
 Current means: the row's ``computed`` equals its ``generation`` (which the database raises on
 every change, ``alliance.reports.database``), its ``basis`` is the running code's (the
@@ -34,20 +35,28 @@ from django.db.models import (
     BooleanField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     TextField,
+    Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
-from alliance.care.models import Episode, Session, SessionStatus
+from alliance.care import plans
+from alliance.care.models import Episode, GoalRating, MeasurePlanItem, Session, SessionStatus
 from alliance.feedback.series import episodes_series
 from alliance.measures import catalogue
+from alliance.measures.models import Rater, Response
+from alliance.reports import packed
 from alliance.reports.database import triggers_present
-from alliance.reports.figures import ReportScope, closed_in_range
-from alliance.reports.missed import attended_sessions, microseconds, session_measures
+from alliance.reports.figures import ReportScope, closed_in_range, opened_in_range
+from alliance.reports.missed import measures_of
 from alliance.reports.models import EpisodeFigures
+from alliance.reports.packed import StoredSessions
+from alliance.science.plans import Phase
 from alliance.science.series import EpisodeSeries
 
 __all__ = [
@@ -64,11 +73,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 """Raised when what is stored changes shape or meaning: every row is then read afresh."""
-SESSIONS_DTYPE = np.dtype("<i8")
-COLUMNS = 5
-"""Per attended session: start, due, missed, outcome rated, alliance rated."""
 CHUNK = 2000
 """Episodes read afresh per round of queries (bounded so the lists in the queries stay short)."""
 
@@ -77,11 +83,9 @@ CHUNK = 2000
 class StoredFigures:
     """One episode's figures. ``scores``: measure -> (first, last, last scored session, number
     of scores); ``alliance``: mean client alliance or None; ``attended``: attended sessions of
-    the series; ``sessions``: each attended session as :data:`COLUMNS` little-endian 64-bit
-    integers (its start in microseconds since 1970 UTC, then
-    ``alliance.reports.missed.session_measures``: measures due, measures missed, client's
-    outcome rating given, client's alliance rating given), as stored; ``baseline``: the
-    outcome measure's score before treatment (issue 19), or None."""
+    the series; ``sessions``: every session, in order of its start, as packed records
+    (``alliance.reports.packed``), as stored; ``baseline``: the outcome measure's score before
+    treatment (issue 19), or None."""
 
     scores: dict[str, tuple[float, float, int, int]]
     alliance: float | None
@@ -99,29 +103,27 @@ class StoredFigures:
 
     @classmethod
     def from_json(cls, stored: dict[str, Any], sessions: bytes) -> "StoredFigures":
-        scores = {
-            code: (float(v[0]), float(v[1]), int(v[2]), int(v[3]))
-            for code, v in stored["scores"].items()
-        }
-        alliance = stored["alliance"]
-        alliance = None if alliance is None else float(alliance)
-        baseline = stored.get("baseline")
-        baseline = None if baseline is None else float(baseline)
-        return cls(scores, alliance, int(stored["attended"]), bytes(sessions), baseline)
-
-
-def sessions_bytes(sessions: Sequence[tuple[int, ...]]) -> bytes:
-    return np.asarray(sessions, dtype=SESSIONS_DTYPE).reshape(-1, COLUMNS).tobytes()
+        # JSON gives back the types as_json wrote (floats stay floats, counts ints): no
+        # conversion per value, as a report makes tens of thousands of these.
+        scores = {code: tuple(value) for code, value in stored["scores"].items()}
+        return cls(
+            scores,
+            stored["alliance"],
+            stored["attended"],
+            bytes(sessions),
+            stored.get("baseline"),
+        )
 
 
 def sessions_array(stored: bytes) -> np.ndarray:
-    """Stored sessions as an (n, :data:`COLUMNS`) array."""
-    return np.frombuffer(stored, dtype=SESSIONS_DTYPE).reshape(-1, COLUMNS)
+    """Stored sessions as an array of ``alliance.reports.packed`` records."""
+    return packed.unpack(stored)
 
 
 @dataclass(frozen=True)
 class EpisodeRow:
-    """An episode of the report's scope with its figures; ``closed``: closed in the range."""
+    """An episode of the report's scope with its figures; ``closed``, ``opened``: closed or
+    opened in the range; ``ending``: how it ended."""
 
     pk: int
     client: int
@@ -129,6 +131,9 @@ class EpisodeRow:
     age_group: str
     closed: bool
     figures: StoredFigures
+    alliance_measure: str = ""
+    opened: bool = False
+    ending: str = ""
 
 
 def basis() -> str:
@@ -160,38 +165,129 @@ def _series_figures(series: EpisodeSeries) -> tuple[dict[str, Any], float | None
     return scores, alliance, attended
 
 
+@dataclass(frozen=True)
+class _SessionsRead:
+    """What a report counts of some episodes' sessions beyond their own fields, read in three
+    queries: each session's responses (instrument, rater, total; none voided), the sessions
+    with a goal rating, each instrument's phase."""
+
+    responses: dict[int, list[tuple[str, str, float]]]
+    goal_rated: set[int]
+    kinds: dict[str, Phase]
+
+
+def _sessions_read(episode_ids: Sequence[int]) -> _SessionsRead:
+    responses: dict[int, list[tuple[str, str, float]]] = {}
+    rows = Response.objects.filter(session__episode_id__in=episode_ids).order_by("pk")
+    for session, instrument, rater, total in rows.values_list(
+        "session_id", "instrument", "rater", "total"
+    ):
+        responses.setdefault(session, []).append((instrument, rater, total))
+    rated = GoalRating.objects.filter(session__episode_id__in=episode_ids)
+    goal_rated = set(rated.values_list("session_id", flat=True))
+    return _SessionsRead(responses, goal_rated, plans.phases())
+
+
+def _session_record(session: Session, read: _SessionsRead) -> packed.Record:
+    """What a report counts of one session (``alliance.reports.packed``): the client's totals
+    on the alliance measure at any status, as the alliance average reads them; due, missed and
+    the outcome measure given at attended sessions only."""
+    episode, responses = session.episode, read.responses.get(session.pk, [])
+    totals = [
+        total
+        for instrument, rater, total in responses
+        if rater == Rater.CLIENT and instrument == episode.alliance_measure
+    ]
+    due = missed = outcome = 0
+    if session.status == SessionStatus.ATTENDED:
+        given = [(instrument, rater) for instrument, rater, _total in responses]
+        rated = session.pk in read.goal_rated
+        due, missed, outcome, _ = measures_of(session, given, goal_rated=rated, kinds=read.kinds)
+    status = packed.STATUSES.index(session.status)
+    start = packed.microseconds(session.starts_at)
+    return (start, float(sum(totals)), len(totals), status, due, missed, outcome)
+
+
+SESSION_FIELDS = ("pk", "episode_id", "starts_at", "status", "number", "final", "due")
+
+
 def figures_read(episode_ids: Sequence[int]) -> dict[int, StoredFigures]:
-    """Every episode's figures read afresh: its series through the one adapter, its attended
-    sessions' due and missed measures (``alliance.reports.missed``), in a fixed number of
-    queries however many episodes."""
-    episodes = list(Episode.objects.filter(pk__in=episode_ids).select_related("client"))
+    """Every episode's figures read afresh: its series through the one adapter, a record of
+    each of its sessions (``alliance.reports.packed``), in a fixed number of queries however
+    many episodes. The sessions are read as plain values (a model instance with prefetched
+    responses each cost a report after migrating minutes at a million ratings)."""
+    plan = Prefetch("plan", queryset=MeasurePlanItem.objects.order_by("position", "pk"))
+    episodes = list(
+        Episode.objects.filter(pk__in=episode_ids).select_related("client").prefetch_related(plan)
+    )
     series = episodes_series(episodes, expected=False, totals_only=True)
-    by_episode: dict[int, list[tuple[int, ...]]] = {e.pk: [] for e in episodes}
-    query = Session.objects.filter(episode_id__in=episode_ids, status=SessionStatus.ATTENDED)
-    for session in attended_sessions(query).order_by("starts_at", "pk"):
-        starts = microseconds(session.starts_at)
-        by_episode[session.episode_id].append((starts, *session_measures(session)))
+    by_pk = {e.pk: e for e in episodes}
+    read = _sessions_read(episode_ids)
+    by_episode: dict[int, list[packed.Record]] = {e.pk: [] for e in episodes}
+    sessions = Session.objects.filter(episode_id__in=episode_ids).order_by("starts_at", "pk")
+    for values in sessions.values_list(*SESSION_FIELDS):
+        fields = dict(zip(SESSION_FIELDS, values, strict=True))
+        episode = by_pk[fields.pop("episode_id")]
+        session = Session(**fields, episode=episode)
+        by_episode[episode.pk].append(_session_record(session, read))
     found = {}
     for episode in episodes:
         one = series[episode.pk]
         scores, alliance, attended = _series_figures(one)
-        sessions = sessions_bytes(by_episode[episode.pk])
-        found[episode.pk] = StoredFigures(scores, alliance, attended, sessions, one.baseline)
+        records = packed.pack(by_episode[episode.pk])
+        found[episode.pk] = StoredFigures(scores, alliance, attended, records, one.baseline)
     return found
 
 
-def _in_scope(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> Any:
-    """The scope's episodes closed in the range or with an attended session in it."""
-    attended = Session.objects.filter(
-        episode=OuterRef("pk"),
-        status=SessionStatus.ATTENDED,
-        starts_at__gte=first,
-        starts_at__lt=after,
+def _fresh(current: str) -> Coalesce:
+    """Whether an episode's stored row is current (false where it has none)."""
+    row = "report_figures"
+    fresh = (
+        Q(**{f"{row}__computed": F(f"{row}__generation")})
+        & Q(**{f"{row}__basis": current})
+        & Q(**{f"{row}__sessions__isnull": False})
+        & Q(**{f"{row}__figures__isnull": False})
     )
+    return Coalesce(ExpressionWrapper(fresh, output_field=BooleanField()), Value(False))
+
+
+def _in_range(scope: ReportScope, first: dt.datetime, after: dt.datetime, trusted: bool) -> Q:
+    """The scope's episodes opened or closed in the range or with a session in it: where the
+    stored row is current, by its first and last session; where it is not (its dates may be
+    out of date, and it will be read afresh), by an EXISTS over its sessions, so that after
+    migrating a report reads afresh only the episodes in its range. Without the triggers no
+    stored date counts."""
+    dated = opened_in_range(scope) | closed_in_range(scope)
+    sessions = Q(
+        Exists(
+            Session.objects.filter(
+                episode=OuterRef("pk"), starts_at__gte=first, starts_at__lt=after
+            )
+        )
+    )
+    if not trusted:
+        return dated | sessions
+    stored_dates = Q(
+        fresh=True,
+        report_figures__first_session__lt=after,
+        report_figures__last_session__gte=first,
+    )
+    # The EXISTS last and behind "not current": PostgreSQL and SQLite evaluate it only for
+    # the rows that are stale.
+    return dated | stored_dates | (Q(fresh=False) & sessions)
+
+
+def _in_scope(scope: ReportScope, first: dt.datetime, after: dt.datetime, trusted: bool) -> Any:
     closed = ExpressionWrapper(closed_in_range(scope), output_field=BooleanField())
+    opened = ExpressionWrapper(opened_in_range(scope), output_field=BooleanField())
     return (
-        scope.episodes.filter(closed_in_range(scope) | Exists(attended))
-        .annotate(closed=closed, figures_text=Cast("report_figures__figures", TextField()))
+        scope.episodes.annotate(fresh=_fresh(basis()))
+        .filter(_in_range(scope, first, after, trusted))
+        .annotate(
+            closed=closed,
+            opened=opened,
+            figures_text=Cast("report_figures__figures", TextField()),
+        )
         .order_by()
         .values_list(
             "pk",
@@ -200,47 +296,50 @@ def _in_scope(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> Any
             "client__age_group",
             "closed",
             "report_figures__generation",
-            "report_figures__computed",
-            "report_figures__basis",
+            "fresh",
             "report_figures__sessions",
             "figures_text",
             "client__code",
             "started_on",
+            "alliance_measure",
+            "opened",
+            "ending",
         )
     )
 
 
 def episode_rows(scope: ReportScope, first: dt.datetime, after: dt.datetime) -> list[EpisodeRow]:
-    """The scope's episodes closed in the range or with an attended session in it, each with its
-    figures: stored where current, read afresh (and stored) where not."""
+    """The scope's episodes opened or closed in the range or with a session in it, each with its
+    figures: stored where current, read afresh (and stored) where not. It may hold an episode
+    with nothing in the range (a stale row, read afresh): every figure counts only what is in
+    the range."""
+    trusted = triggers_present(connections[router.db_for_read(EpisodeFigures)])
     # A fixed order by natural keys: floating-point sums then come out the same to the last
     # bit on every run, and after a restore (docs/transfer.md). Sorted here, by code point on
     # every database: sorting the wide rows in PostgreSQL spilled to disk past work_mem.
-    rows = sorted(_in_scope(scope, first, after), key=lambda row: (row[10], row[11], row[0]))
-    trusted = triggers_present(connections[router.db_for_read(EpisodeFigures)])
-    current = basis()
-    good = [
-        trusted and row[8] is not None and row[9] is not None and row[6] == row[5] for row in rows
-    ]
-    good = [ok and row[7] == current for ok, row in zip(good, rows, strict=True)]
+    rows = sorted(
+        _in_scope(scope, first, after, trusted), key=lambda row: (row[9], row[10], row[0])
+    )
+    good = [trusted and bool(row[6]) for row in rows]
     # One parse of every current row's figures: many small parses cost more than the query.
-    texts = [row[9] for ok, row in zip(good, rows, strict=True) if ok]
+    texts = [row[8] for ok, row in zip(good, rows, strict=True) if ok]
     parsed = iter(json.loads(f"[{','.join(texts)}]"))
     stored: dict[int, StoredFigures] = {}
     seen: dict[int, int | None] = {}
     for ok, row in zip(good, rows, strict=True):
         if ok:
-            stored[row[0]] = StoredFigures.from_json(next(parsed), row[8])
+            stored[row[0]] = StoredFigures.from_json(next(parsed), row[7])
         else:
             seen[row[0]] = row[5]
+    current = basis()
     for chunk in _batched(seen, CHUNK):
         found = figures_read(chunk)
         if trusted:
             _store(found, {pk: seen[pk] for pk in chunk}, current)
         stored.update(found)
     return [
-        EpisodeRow(pk, client, measure, age, closed, stored[pk])
-        for pk, client, measure, age, closed, *_rest in rows
+        EpisodeRow(pk, client, measure, age, bool(closed), stored[pk], alliance, bool(opened), end)
+        for pk, client, measure, age, closed, *_rest, alliance, opened, end in rows
     ]
 
 
@@ -264,6 +363,7 @@ def _store(found: dict[int, StoredFigures], seen: dict[int, int | None], current
                             basis=current,
                             figures=found[pk].as_json(),
                             sessions=found[pk].sessions,
+                            **_session_dates(found[pk].sessions),
                         )
                         for pk in chunk
                     ],
@@ -273,22 +373,24 @@ def _store(found: dict[int, StoredFigures], seen: dict[int, int | None], current
         log.warning("stored report figures: could not store %d episodes", len(seen))
 
 
-@dataclass(frozen=True)
-class StoredSessions:
-    """Every stored attended session of some episodes: ``sessions`` an (n, :data:`COLUMNS`)
-    array, ``clients`` the client of each row."""
-
-    clients: np.ndarray
-    sessions: np.ndarray
+def _session_dates(sessions: bytes) -> dict[str, dt.datetime | None]:
+    starts = packed.unpack(sessions)["start"]
+    if not len(starts):
+        return {"first_session": None, "last_session": None}
+    return {
+        "first_session": packed.moment(starts.min()),
+        "last_session": packed.moment(starts.max()),
+    }
 
 
 def stored_sessions(episodes: Sequence[EpisodeRow]) -> StoredSessions:
-    arrays = [sessions_array(e.figures.sessions) for e in episodes]
-    clients = np.repeat(
-        np.array([e.client for e in episodes], dtype=np.int64), [len(a) for a in arrays]
-    )
-    sessions = np.concatenate(arrays) if arrays else np.empty((0, COLUMNS), dtype=SESSIONS_DTYPE)
-    return StoredSessions(clients, sessions)
+    """The sessions of these episodes, in one array (one join of the stored bytes)."""
+    joined = b"".join(e.figures.sessions for e in episodes)
+    size = packed.SESSION_DTYPE.itemsize
+    counts = [len(e.figures.sessions) // size for e in episodes]
+    index = np.repeat(np.arange(len(episodes), dtype=np.int64), counts)
+    clients = np.array([e.client for e in episodes], dtype=np.int64)
+    return StoredSessions(index, clients, packed.unpack(joined))
 
 
 def figures_fill(episodes: QuerySet[Episode]) -> int:

@@ -9,10 +9,13 @@ from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from alliance.care.models import Ending, Episode, Goal, GoalRating, MeasurePlanItem, Session
 from alliance.care.services import goal_add
@@ -22,7 +25,8 @@ from alliance.reports import database, stored
 from alliance.reports.models import EpisodeFigures
 from alliance.reports.selectors import Report, report_build, report_scope
 from alliance.voice.models import Baseline
-from tests.clinic.builders import bulk_caseload, ors, rated_episode
+from tests.clinic.builders import bulk_caseload, ors, rated_episode, srs
+from tests.factories import make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +75,14 @@ def _change_the_measure(episode: Episode) -> None:
     Episode.objects.filter(pk=episode.pk).update(outcome_measure="phq9")
 
 
+def _rate_the_alliance(episode: Episode) -> None:
+    response_record(session=make_session(episode, 4), instrument_code="srs", values=srs(20))
+
+
+def _book(episode: Episode) -> None:
+    Session.objects.create(episode=episode, number=4, starts_at=timezone.now(), status="scheduled")
+
+
 def _plan(episode: Episode) -> None:
     MeasurePlanItem.objects.create(
         episode=episode, instrument="phq9", repeat="sessions", interval=1, position=0
@@ -88,7 +100,16 @@ def _goal_rating(episode: Episode) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [_rate_again, _void, _miss_a_session, _change_the_measure, _plan, _goal_rating],
+    [
+        _rate_again,
+        _void,
+        _miss_a_session,
+        _change_the_measure,
+        _plan,
+        _goal_rating,
+        _rate_the_alliance,
+        _book,
+    ],
 )
 def test_any_change_to_an_episode_makes_its_stored_figures_stale(
     clinic: SimpleNamespace, change: Callable[[Episode], None]
@@ -113,6 +134,67 @@ def test_a_changed_rating_changes_the_report(clinic: SimpleNamespace) -> None:
     after = {f.key: f.value for f in _report(clinic.org.name, window).figures}
     assert before["mean_change_good"] == pytest.approx(12.0)
     assert after["mean_change_good"] == pytest.approx(7.0)
+
+
+def _shown(organisation: str, window: tuple[dt.date, dt.date]) -> dict[str, float | None]:
+    """The report's values with every figure shown, however few clients it rests on."""
+    with override_settings(ALLIANCE={**settings.ALLIANCE, "REPORT_MIN_CLIENTS": 1}):
+        return {f.key: f.value for f in _report(organisation, window).figures}
+
+
+def test_the_stored_sessions_follow_a_new_alliance_rating_and_a_cancelled_session(
+    clinic: SimpleNamespace,
+) -> None:
+    episode = _closed(clinic)  # SRS 35, 38 and 39 at sessions 1 to 3
+    window = (THIS_YEAR["start"], THIS_YEAR["end"])
+    before = _shown(clinic.org.name, window)  # stores the rows
+    booked = before["sessions_scheduled"]
+    assert before["alliance_mean"] == pytest.approx(112 / 3)
+    assert before["sessions_missed_rate"] == 0
+    _rate_the_alliance(episode)  # a fourth session, SRS 20
+    Session.objects.filter(episode=episode, number=1).update(status="cancelled")
+    after = _shown(clinic.org.name, window)
+    # The cancelled session's SRS still counts: the average reads sessions of any status.
+    assert after["alliance_mean"] == pytest.approx(33.0)
+    assert after["sessions_scheduled"] == booked + 1  # type: ignore[operator]
+    assert after["sessions_attended"] == before["sessions_attended"]
+    assert after["sessions_missed_rate"] == pytest.approx(1 / (booked + 1))  # type: ignore[operator]
+
+
+def test_a_session_after_the_stored_last_one_puts_the_episode_in_a_later_range(
+    clinic: SimpleNamespace,
+) -> None:
+    episode = _closed(clinic)  # sessions in January 2026
+    _report(clinic.org.name, (THIS_YEAR["start"], THIS_YEAR["end"]))  # stores the rows
+    december = (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    row = EpisodeFigures.objects.get(episode=episode)
+    assert row.last_session is not None and row.last_session.month == 1
+    starts = timezone.make_aware(dt.datetime(2026, 12, 7, 10))
+    Session.objects.create(episode=episode, number=4, starts_at=starts, status="scheduled")
+    # The stored last session is out of date: the episode is read afresh, not left out.
+    assert _shown(clinic.org.name, december)["sessions_scheduled"] == 1
+    row.refresh_from_db()
+    assert (row.last_session, row.computed) == (starts, row.generation)
+    assert _shown(clinic.org.name, december)["sessions_scheduled"] == 1  # from the stored row
+
+
+def test_with_no_row_stored_a_report_reads_afresh_only_the_episodes_in_its_range(
+    clinic: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = _closed(clinic)  # closed on 1 February 2026
+    outside = rated_episode(clinic, [10, 12])  # open, sessions in January 2026 only
+    EpisodeFigures.objects.all().delete()  # as after migrating to a new stored format
+    read_for: list[int] = []
+    read = stored.figures_read
+
+    def watched(episode_ids: list[int]) -> dict[int, stored.StoredFigures]:
+        read_for.extend(episode_ids)
+        return read(episode_ids)
+
+    monkeypatch.setattr(stored, "figures_read", watched)
+    _report(clinic.org.name, (dt.date(2026, 2, 1), dt.date(2026, 12, 31)))
+    assert closed.pk in read_for
+    assert outside.pk not in read_for
 
 
 def test_stored_figures_read_in_the_same_queries_for_few_episodes_and_many(
