@@ -298,8 +298,10 @@ def json_chunks(
             yield json.dumps(value, allow_nan=False, indent=1).replace("\n", "\n ")
             continue
         opened = False
-        for item in value:
-            yield ("[\n  " if not opened else ",\n  ") + record(item)
+        # Rows that can encode themselves (the alerts: alliance.science.alert_table) do.
+        encoded = getattr(value, "encoded", None)
+        for line in encoded(record) if encoded is not None else map(record, value):
+            yield ("[\n  " if not opened else ",\n  ") + line
             opened, done = True, done + 1
             if done % _ROWS_PER_REPORT == 0:
                 progress("writing the JSON", done, rows)

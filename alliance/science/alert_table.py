@@ -20,7 +20,7 @@ from alliance.science.signal_columns import SessionColumns
 from alliance.science.signals import RULES
 from alliance.science.signals_columnar import COLUMNAR_RULES, Fired
 
-__all__ = ["AlertTable", "evaluate_columns"]
+__all__ = ["AlertRecords", "AlertTable", "evaluate_columns"]
 
 _RULE_RANK = {rule.__name__: rank for rank, rule in enumerate(RULES)}
 
@@ -69,11 +69,11 @@ class AlertTable(Sequence[EpisodeAlert]):
 
     def __getitem__(self, index: int | slice) -> EpisodeAlert | Sequence[EpisodeAlert]:
         if isinstance(index, slice):
-            return [self._alert(k) for k in range(len(self))[index]]
+            return list(self._alerts())[index]
         return self._alert(range(len(self))[index])
 
     def __iter__(self) -> Iterator[EpisodeAlert]:
-        return (self._alert(k) for k in range(len(self)))
+        return self._alerts()
 
     def rule_counts(self) -> dict[str, int]:
         """Alerts per rule, rules in the order they first appear (as the summary counts)."""
@@ -87,13 +87,73 @@ class AlertTable(Sequence[EpisodeAlert]):
             counts[rule] = int(np.count_nonzero(self._which == self._which[k]))
         return counts
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        """The alerts' JSON records (:func:`.analysis_records.alert_record`), one at a time.
-        Their values are plain already (Python numbers, finite, None for none), so they skip
-        :func:`.analysis_records.plain_object`."""
+    def records(self) -> AlertRecords:
+        """The alerts' JSON records (:func:`.analysis_records.alert_record`), made one at a time
+        as they are read; :meth:`AlertRecords.encoded` gives them as JSON text."""
+        return AlertRecords(self)
+
+    def parts(self) -> Iterator[tuple[Any, ...]]:
+        """Per alert in order: episode id, measure, rule, severity, session, evidence, advice
+        code, pathway, dated. Read a batch at a time (numpy's scalars are slow one by one)."""
+        columns, fired = self.columns, self.fired
+        ids, own = columns.episodes.episode_id, columns.episodes.measure
+        for start in range(0, len(self), _BATCH):
+            batch = slice(start, start + _BATCH)
+            rows = self._rows[batch]
+            for which, j, episode, session, dated in zip(
+                self._which[batch].tolist(),
+                self._at[batch].tolist(),
+                columns.episode[rows].tolist(),
+                columns.number[rows].tolist(),
+                columns.dated[rows].tolist(),
+                strict=True,
+            ):
+                rule = fired[which]
+                yield (
+                    ids[episode],
+                    rule.measure[j] or own[episode] or None,
+                    rule.rule,
+                    SEVERITIES[rule.severity[j]],
+                    session,
+                    {"session": session, **rule.evidence(j)},
+                    rule.advice[j],
+                    rule.pathway[j],
+                    dated,
+                )
+
+    def _alert(self, k: int) -> EpisodeAlert:
+        return next(self._alerts(k, k + 1))
+
+    def _alerts(self, start: int = 0, stop: int | None = None) -> Iterator[EpisodeAlert]:
+        for k, found in enumerate(self.parts()):
+            if k < start:
+                continue
+            if stop is not None and k >= stop:
+                return
+            episode, measure, rule, severity, session, evidence, advice, pathway, dated = found
+            own = self.fired[int(self._which[k])].measure[int(self._at[k])]
+            alert = Alert(rule, severity, session, evidence, ADVICE[advice], pathway, own)
+            yield EpisodeAlert(episode, measure, alert, dated)
+
+
+_BATCH = 10_000
+
+
+class AlertRecords:
+    """The JSON records of an :class:`AlertTable`, made as they are read: iterate for dicts,
+    or :meth:`encoded` for each record's JSON text without making the dict."""
+
+    def __init__(self, table: AlertTable) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        # Their values are plain already (Python numbers, finite; None for none), so they skip
+        # :func:`.analysis_records.plain_object`.
         texts = {code: advice.text for code, advice in ADVICE.items()}
-        for k in range(len(self)):
-            found = self._parts(k)
+        for found in self.table.parts():
             episode, measure, rule, severity, session, evidence, advice, pathway, dated = found
             if not dated and "date" in evidence:
                 evidence["date"] = None
@@ -109,30 +169,31 @@ class AlertTable(Sequence[EpisodeAlert]):
                 "pathway": pathway,
             }
 
-    def _parts(self, k: int) -> tuple[Any, ...]:
-        fired, j, row = self.fired[int(self._which[k])], int(self._at[k]), int(self._rows[k])
-        columns = self.columns
-        episode = int(columns.episode[row])
-        session = int(columns.number[row])
-        own = columns.episodes.measure[episode] or None
-        measure = fired.measure[j] or own
-        evidence = {"session": session, **fired.evidence(j)}
-        return (
-            columns.episodes.episode_id[episode],
-            measure,
-            fired.rule,
-            SEVERITIES[int(fired.severity[j])],
-            session,
-            evidence,
-            fired.advice[j],
-            fired.pathway[j],
-            bool(columns.dated[row]),
-        )
+    def encoded(self, encode: Callable[[Any], str]) -> Iterator[str]:
+        """Each record as ``encode(record)`` writes it, for an encoder with ``", "`` and
+        ``": "`` as separators: the parts every alert of a kind shares (rule, severity, advice
+        and its text) are encoded once, only the episode, measure, session and evidence per
+        alert (issue 16: the long advice texts were most of the JSON's bytes)."""
+        known: dict[object, str] = {}
 
-    def _alert(self, k: int) -> EpisodeAlert:
-        episode, measure, rule, severity, session, evidence, advice, pathway, dated = self._parts(k)
-        fired = self.fired[int(self._which[k])]
-        alert = Alert(
-            rule, severity, session, evidence, ADVICE[advice], pathway, fired.measure[self._at[k]]
-        )
-        return EpisodeAlert(episode, measure, alert, dated)
+        def once(value: object) -> str:
+            if value not in known:
+                known[value] = encode(value)
+            return known[value]
+
+        texts = {code: advice.text for code, advice in ADVICE.items()}
+        for found in self.table.parts():
+            episode, measure, rule, severity, session, evidence, advice, pathway, dated = found
+            if not dated and "date" in evidence:
+                evidence["date"] = None
+            tail = known.get((advice, pathway))
+            if tail is None:
+                tail = known[advice, pathway] = (
+                    f', "advice_code": {once(advice)}, "advice_text": {once(texts[advice])}'
+                    f', "pathway": {once(pathway)}}}'
+                )
+            yield (
+                f'{{"episode_id": {once(episode)}, "measure": {once(measure)}, '
+                f'"rule": {once(rule)}, "severity": {once(severity)}, "session": {session}, '
+                f'"evidence": {encode(evidence)}{tail}'
+            )

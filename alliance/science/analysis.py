@@ -12,7 +12,7 @@ building each episode's series of sessions for the alert rules loops in Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -277,7 +277,7 @@ def _rule_counts(alerts: Sequence[EpisodeAlert]) -> dict[str, int]:
     return rules
 
 
-def _alert_records(alerts: Sequence[EpisodeAlert]) -> Iterator[dict[str, Any]]:
+def _alert_records(alerts: Sequence[EpisodeAlert]) -> Iterable[dict[str, Any]]:
     """The alerts' JSON records; a table of alerts makes them without an object per alert."""
     if isinstance(alerts, AlertTable):
         return alerts.records()

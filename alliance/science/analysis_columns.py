@@ -147,7 +147,7 @@ def _episodes(
 ) -> EpisodeColumns:
     """Per episode, the series' fields from its measures' files (:func:`.series.measure_fields`),
     looked up once per outcome measure, alliance measure and age group."""
-    primary_of, bond_of, age_of = primary.to_dict(), bonds.to_dict(), ages.to_dict()
+    primary_of, bond_of, age_of = _plain_dict(primary), _plain_dict(bonds), _plain_dict(ages)
     known: dict[tuple[str | None, str | None, str], tuple[object, ...]] = {}
     rows = []
     for episode in episode_ids:
@@ -172,6 +172,11 @@ def _episodes(
         alliance_item_cutoff=floats(7),
         subscale_cutoffs=tuple(columns[8]),
     )
+
+
+def _plain_dict(series: pd.Series) -> dict[object, object]:
+    """``series.to_dict()`` without boxing each value (a text column boxes them one by one)."""
+    return dict(zip(series.index.tolist(), series.to_numpy(dtype=object).tolist(), strict=True))
 
 
 def _episode_fields(

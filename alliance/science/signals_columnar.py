@@ -392,6 +392,19 @@ def _pick(
     ]
 
 
+def _names_of_sets(flags: NDArray[np.bool_], names: list[str]) -> list[str]:
+    """Per row, the names of its True columns joined by commas (names in order): each distinct
+    set is joined once (a few of them recur over hundreds of thousands of alerts)."""
+    if not names:
+        return [""] * len(flags)
+    sets = (flags.astype(np.int64) << np.arange(len(names), dtype=np.int64)).sum(axis=1)
+    distinct, index = np.unique(sets, return_inverse=True)
+    joined = [
+        ",".join(n for k, n in enumerate(names) if bits >> k & 1) for bits in distinct.tolist()
+    ]
+    return [joined[i] for i in index.reshape(-1).tolist()]
+
+
 def _items_of(columns: SessionColumns, rows: Indices) -> list[dict[str, float]]:
     """Per row, its alliance items as the session point holds them: in the instrument's order,
     blanks left out."""
@@ -443,7 +456,7 @@ def low_alliance_columns(columns: SessionColumns, settings: SignalSettings) -> F
     lowest = _pick(matrix, names, _priority_order(names, settings), np.inf, low=True)
     fired_low = _pick(np.where(low_items, matrix, np.nan), names, by_code, np.inf, low=True)
     fired = [f if f is not None else w for f, w in zip(fired_low, lowest, strict=True)]
-    below = [",".join(names[k] for k in np.flatnonzero(line)) for line in low_items]
+    below = _names_of_sets(low_items, names)
     advice, pathway = _advice_for(lowest, settings)
     items = _items_of(columns, hit)
     who = episode[hit].tolist()
