@@ -9,19 +9,17 @@ object per session (issue 16).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from alliance.science.analysis_series import (
-    _alliance_choice,
     _Facts,
-    _session_dates,
     _session_positions,
-    _with_outcome,
     alliance_item_names,
+    expected_for_ratings,
     risks_by_session,
 )
 from alliance.science.instruments import Instrument
@@ -60,25 +58,31 @@ def session_columns(
     on the episode's outcome measure, the expected boundary, the client's first alliance total
     and its items, the clinician's first total on the same measure and every risk answer.
     """
-    sessions = _session_dates(ratings)
-    sessions = _with_outcome(sessions, ratings, primary, models, catalogue, percentile)
-    bonds = _alliance_choice(ratings, alliance_measures)
-    position = _session_positions(ratings, len(sessions))
-    ids = sessions["episode_id"].to_numpy(dtype=object)
+    position = _session_positions(ratings, _count_sessions(ratings))
+    starts = (
+        np.flatnonzero(np.r_[True, position[1:] != position[:-1]]) if len(position) else position
+    )
+    ids = ratings["episode_id"].to_numpy(dtype=object)[starts]
     first = np.ones(len(ids), dtype=bool)
     first[1:] = ids[1:] != ids[:-1]
     episode = np.cumsum(first, dtype=np.intp) - 1
+    of_rating = episode[position]
+    episode_ids = [str(e) for e in ids[first].tolist()]
     scores = ratings["score"].to_numpy(dtype=np.float64)
     measure = ratings["measure"].to_numpy(dtype=object)
     rater = ratings["rater"].to_numpy(dtype=object)
     counted = ~np.isnan(scores)
     client, clinician = counted & (rater == "client"), counted & (rater == "clinician")
-    chosen = ratings["episode_id"].map(primary).to_numpy(dtype=object)
-    bond = ratings["episode_id"].map(bonds).to_numpy(dtype=object)
+    codes, names = pd.factorize(measure)
+    code_of = {str(name): k for k, name in enumerate(names.tolist())}
+    primary_of = primary.reindex(episode_ids).to_numpy(dtype=object)
+    chosen = _codes(primary_of, code_of)[of_rating]
+    bonds = _alliance_choice(codes, of_rating, len(episode_ids), alliance_measures, code_of)
+    bond = _codes(bonds, code_of)[of_rating]
 
     def first_rows(rows: NDArray[np.bool_]) -> Indices:
         found = np.flatnonzero(rows)
-        at = np.full(len(ids), -1, dtype=np.intp)
+        at = np.full(len(starts), -1, dtype=np.intp)
         where, firsts = np.unique(position[found], return_index=True)
         at[where] = found[firsts]
         return at
@@ -86,29 +90,135 @@ def session_columns(
     def totals(at: Indices) -> Floats:
         return np.where(at >= 0, scores[np.maximum(at, 0)], np.nan) if len(at) else scores[:0]
 
-    outcome = totals(first_rows(client & (measure == chosen)))
-    first_alliance = first_rows(client & (measure == bond))
-    boundary = sessions["boundary"].to_numpy(dtype=np.float64)
-    scored = np.zeros(int(episode[-1]) + 1 if len(episode) else 0, dtype=bool)
+    number = ratings["session"].to_numpy(dtype=np.int64)[starts]
+    outcome = totals(first_rows(client & (codes == chosen)))
+    first_alliance = first_rows(client & (codes == bond))
+    boundary = _boundaries(
+        ratings, (codes == chosen) & (rater == "client"), of_rating, episode, number,
+        primary_of, models, catalogue, percentile,
+    )  # fmt: skip
+    scored = np.zeros(len(episode_ids), dtype=bool)
     scored[episode[~np.isnan(outcome)]] = True
-    ages = ratings.groupby("episode_id", sort=False)["age_group"].first()
-    episode_ids = [str(e) for e in ids[first].tolist()]
+    ages = pd.Series(ratings["age_group"].to_numpy(dtype=object)[starts[first]], episode_ids)
     facts = _Facts(catalogue, overrides)
-    days = sessions["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    days, dated = _days(ratings, position, episode, len(starts))
+    chosen_text = np.asarray(primary_of, dtype=object)[of_rating]
+    bond_series = pd.Series(bonds, episode_ids).dropna()
     return SessionColumns(
         episode=episode,
-        number=sessions["session"].to_numpy(dtype=np.int64),
+        number=number,
         day=days,
-        dated=sessions["dated"].to_numpy(dtype=bool),
+        dated=dated,
         outcome=outcome,
         boundary=np.where(scored[episode], boundary, np.nan),
         alliance=totals(first_alliance),
-        clinician=totals(first_rows(clinician & (measure == bond))),
+        clinician=totals(first_rows(clinician & (codes == bond))),
         items=_items(first_alliance, ratings, measure, catalogue),
         risks={k: tuple(v) for k, v in risks_by_session(ratings, catalogue, position).items()},
-        episodes=_episodes(episode_ids, primary, bonds, ages, facts, settings),
-        others=_others(ratings, chosen, client, position, episode, ages, facts),
+        episodes=_episodes(episode_ids, primary, bond_series, ages, facts, settings),
+        others=_others(ratings, chosen_text, client, position, episode, ages, facts),
     )
+
+
+def _count_sessions(ratings: pd.DataFrame) -> int:
+    if len(ratings) == 0:
+        return 0
+    episode = ratings["episode_id"].to_numpy(dtype=object)
+    session = ratings["session"].to_numpy()
+    return 1 + int(np.count_nonzero((episode[1:] != episode[:-1]) | (session[1:] != session[:-1])))
+
+
+def _codes(values: NDArray[np.object_], code_of: Mapping[str, int]) -> Indices:
+    """Measure codes as :func:`pandas.factorize` numbered them (-2: none, -1: not rated)."""
+    return np.array(
+        [-2 if not isinstance(v, str) else code_of.get(v, -1) for v in values.tolist()],
+        dtype=np.intp,
+    )
+
+
+def _alliance_choice(
+    codes: Indices,
+    of_rating: Indices,
+    n_episodes: int,
+    measures: Sequence[str],
+    code_of: Mapping[str, int],
+) -> NDArray[np.object_]:
+    """Per episode, the first of ``measures`` it has a rating of (None: none), as
+    :func:`.analysis_series._alliance_choice`."""
+    rank = np.full(len(code_of) + 1, len(measures), dtype=np.intp)
+    for place, code in enumerate(measures):
+        if code in code_of:
+            rank[code_of[code]] = min(rank[code_of[code]], place)
+    best = np.full(n_episodes, len(measures), dtype=np.intp)
+    np.minimum.at(best, of_rating, rank[codes])
+    chosen = np.array([*measures, None], dtype=object)
+    return chosen[best]
+
+
+def _days(
+    ratings: pd.DataFrame, position: Indices, episode: Indices, n_sessions: int
+) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
+    """Each session's first date in the file and whether it had one; an undated session takes
+    the date before it in the episode, else the one after (as
+    :func:`.analysis_series._session_dates`)."""
+    dates = ratings["date"].to_numpy(dtype="datetime64[ns]")
+    valid = np.flatnonzero(~np.isnat(dates))
+    day = np.full(n_sessions, np.datetime64("NaT", "ns"))
+    where, firsts = np.unique(position[valid], return_index=True)
+    day[where] = dates[valid[firsts]]
+    dated = ~np.isnat(day)
+    at = np.arange(n_sessions)
+    begin = np.maximum.accumulate(np.where(np.r_[True, episode[1:] != episode[:-1]], at, 0))
+    end = np.minimum.accumulate(
+        np.where(np.r_[episode[1:] != episode[:-1], True], at, n_sessions)[::-1]
+    )[::-1]
+    before = np.maximum.accumulate(np.where(dated, at, -1)) if n_sessions else at
+    after = np.minimum.accumulate(np.where(dated, at, n_sessions)[::-1])[::-1]
+    filled = day.copy()
+    use_before = ~dated & (before >= begin)
+    filled[use_before] = day[before[use_before]]
+    use_after = ~dated & ~use_before & (after <= end)
+    filled[use_after] = day[after[use_after]]
+    return filled.astype("datetime64[D]"), dated
+
+
+def _boundaries(
+    ratings: pd.DataFrame,
+    rows: NDArray[np.bool_],
+    of_rating: Indices,
+    episode: Indices,
+    number: NDArray[np.int64],
+    primary_of: NDArray[np.object_],
+    models: Mapping[str, TrajectoryModel],
+    catalogue: Mapping[str, Instrument],
+    percentile: float,
+) -> Floats:
+    """The worse edge of each session's expected band, from its episode's intake (its first
+    client score on the outcome measure) at and after the intake's session, as
+    :func:`.analysis_series._with_outcome`."""
+    n_episodes = len(primary_of)
+    found = np.flatnonzero(rows)
+    intake_session = np.full(n_episodes, np.nan)
+    where, firsts = np.unique(of_rating[found], return_index=True)
+    sessions = ratings["session"].to_numpy(dtype=np.float64)
+    intake_session[where] = sessions[found[firsts]]
+    scores = ratings["score"].to_numpy(dtype=np.float64)
+    scored = found[~np.isnan(scores[found])]
+    intake = np.full(n_episodes, np.nan)
+    where, firsts = np.unique(of_rating[scored], return_index=True)
+    intake[where] = scores[scored[firsts]]
+    boundary = np.full(len(episode), np.nan)
+    measure = np.asarray(primary_of, dtype=object)[episode]
+    for code, model in models.items():
+        with np.errstate(invalid="ignore"):
+            mask = (measure == code) & (number >= intake_session[episode])
+        if not mask.any():
+            continue
+        _, lower, upper = expected_for_ratings(
+            model, intake[episode[mask]], number[mask], percentile
+        )
+        boundary[mask] = lower if catalogue[code].higher_is_better else upper
+    return boundary
 
 
 def _items(
@@ -174,7 +284,7 @@ def _episodes(
     )
 
 
-def _plain_dict(series: pd.Series) -> dict[object, object]:
+def _plain_dict(series: pd.Series) -> dict[Any, Any]:
     """``series.to_dict()`` without boxing each value (a text column boxes them one by one)."""
     return dict(zip(series.index.tolist(), series.to_numpy(dtype=object).tolist(), strict=True))
 
