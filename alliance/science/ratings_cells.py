@@ -32,6 +32,11 @@ class Cells:
 
     @classmethod
     def of(cls, column: pd.Series) -> Cells:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            # Read as categories (alliance analyze): the distinct cells are there already.
+            categories = column.cat.categories
+            values = np.array([*(str(value).strip() for value in categories), ""], dtype=object)
+            return cls(column.cat.codes.to_numpy(dtype=np.intp), values)
         if isinstance(column.dtype, pd.StringDtype):
             text = column
         elif pd.api.types.is_object_dtype(column):
