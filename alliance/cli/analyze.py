@@ -373,7 +373,10 @@ def _decimal_points(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _csv_text(path: Path) -> str:
+def _csv_bytes(path: Path) -> bytes:
+    """The file's bytes, checked to be UTF-8, without a byte-order mark (Excel's "CSV UTF-8").
+    The parser reads the bytes themselves: a text copy in memory (io.StringIO holds four bytes
+    a character) took about 300 MB for a million ratings (issue 16)."""
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -381,7 +384,7 @@ def _csv_text(path: Path) -> str:
             _("cannot read %(path)s: %(reason)s") % {"path": path, "reason": error.strerror}
         ) from None
     try:
-        return raw.decode("utf-8-sig")  # a byte-order mark (Excel's "CSV UTF-8") is skipped
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputProblem(
             _(
@@ -390,6 +393,20 @@ def _csv_text(path: Path) -> str:
             )
             % {"path": path, "byte": error.start + 1}
         ) from None
+    return raw.removeprefix(b"\xef\xbb\xbf")
+
+
+def _header(raw: bytes) -> str:
+    """The first line that is not blank (as ``str.splitlines`` splits lines), or ""."""
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end
+        found = next((line for line in raw[start:end].decode().splitlines() if line.strip()), "")
+        if found:
+            return found
+        start = end + 1
+    return ""
 
 
 def read_ratings_csv(path: Path, *, categories: bool = False) -> pd.DataFrame:
@@ -403,8 +420,8 @@ def read_ratings_csv(path: Path, *, categories: bool = False) -> pd.DataFrame:
     cells, each distinct text held once): a million ratings take about 30 MB instead of about
     950 MB of Python strings, and the checks, which work on the distinct cells, find them made
     (``alliance analyze``, issue 16)."""
-    text = _csv_text(path)
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    raw = _csv_bytes(path)
+    header = _header(raw)
     if not header:
         raise InputProblem(
             _("%(path)s is empty; it needs a header row and ratings") % {"path": path}
@@ -414,7 +431,8 @@ def read_ratings_csv(path: Path, *, categories: bool = False) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(raw),
+                encoding="utf-8",
                 sep=sep,
                 dtype="category" if categories else str,
                 keep_default_na=False,
@@ -433,7 +451,7 @@ def read_ratings_csv(path: Path, *, categories: bool = False) -> pd.DataFrame:
         raise InputProblem(
             _("%(path)s is not a readable CSV file: %(error)s") % {"path": path, "error": error}
         ) from None
-    if sep == "," and '"' not in text:
+    if sep == "," and b'"' not in raw:
         return frame  # no cell can hold a comma: it would end the cell unless quoted
     return _decimal_points(frame)
 

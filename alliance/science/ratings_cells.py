@@ -36,7 +36,7 @@ class Cells:
             # Read as categories (alliance analyze): the distinct cells are there already.
             categories = column.cat.categories
             values = np.array([*(str(value).strip() for value in categories), ""], dtype=object)
-            return cls(column.cat.codes.to_numpy(dtype=np.intp), values)
+            return cls(np.asarray(column.cat.codes, dtype=np.intp), values)
         if isinstance(column.dtype, pd.StringDtype):
             text = column
         elif pd.api.types.is_object_dtype(column):
