@@ -54,6 +54,11 @@ class Cells:
     def text(self) -> pd.Series:
         return pd.Series(self.values[self.codes], dtype=object)
 
+    def texts_at(self, rows: NDArray[np.bool_]) -> list[str]:
+        """The stripped text of the ``rows`` (a mask), in order: the bad cells' texts, made
+        without a text per cell of the column."""
+        return list(self.values[self.codes[rows]].tolist())
+
 
 def column_cells(frame: pd.DataFrame, name: str) -> Cells:
     """A column's cells (missing columns are all blank)."""
