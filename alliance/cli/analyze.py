@@ -203,7 +203,8 @@ def run(
             settings_file=settings_file, options=options, fitted_at=started
         )
         _check_paths(ratings, json_out, report)
-        table = read_ratings(read_ratings_csv(ratings, categories=True), instruments=instruments)
+        with progress_bars() as progress:  # closed (bars gone) before any message below
+            table = _read_checked(ratings, instruments, progress)
     except InputProblem as problem:
         _say(_("alliance analyze: %(problem)s") % {"problem": problem})
         return BAD_INPUT
@@ -228,8 +229,9 @@ def run(
     try:
         with progress_bars() as progress:
             for path, text in _outputs(
-                table, instruments, started, ratings.name, json_out, report, settings, progress
-            ):
+                table, instruments, started, ratings.name, json_out, report, settings,
+                _without_stage(progress, "checking rows"),  # its bar was shown while reading
+            ):  # fmt: skip
                 write_atomically(path, text)
     except ValueError as error:
         _say(
@@ -243,6 +245,28 @@ def run(
         % {"file": ratings, "outputs": ", ".join(str(path) for path in written)}
     )
     return OK
+
+
+def _read_checked(
+    path: Path, instruments: Mapping[str, Instrument], progress: ProgressCallback
+) -> RatingsTable:
+    """The CSV read and checked, each with its progress bar (at agency size each takes a
+    while: issue 16)."""
+    progress("reading the CSV", 0, 1)
+    frame = read_ratings_csv(path, categories=True)
+    progress("reading the CSV", 1, 1)
+    progress("checking rows", 0, 1)
+    table = read_ratings(frame, instruments=instruments)
+    progress("checking rows", 1, 1)
+    return table
+
+
+def _without_stage(progress: ProgressCallback, left_out: str) -> ProgressCallback:
+    def advance(stage: str, done: int, total: int) -> None:
+        if stage != left_out:
+            progress(stage, done, total)
+
+    return advance
 
 
 def _outputs(
@@ -485,6 +509,7 @@ ProgressCallback = Callable[[str, int, int], None]
 # show them in the command line's language. Another name (e.g. the transfer commands' already
 # translated label) is shown as it comes.
 STAGE_LABELS = {
+    "reading the CSV": _("reading the CSV"),
     "checking rows": _("checking rows"),
     "changes": _("changes"),
     "expected trajectories": _("expected trajectories"),
