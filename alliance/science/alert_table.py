@@ -92,13 +92,15 @@ class AlertTable(Sequence[EpisodeAlert]):
         as they are read; :meth:`AlertRecords.encoded` gives them as JSON text."""
         return AlertRecords(self)
 
-    def parts(self) -> Iterator[tuple[Any, ...]]:
-        """Per alert in order: episode id, measure, rule, severity, session, evidence, advice
-        code, pathway, dated. Read a batch at a time (numpy's scalars are slow one by one)."""
+    def parts(self, first: int = 0, stop: int | None = None) -> Iterator[tuple[Any, ...]]:
+        """Per alert in order (from ``first`` to ``stop``): episode id, measure, rule, severity,
+        session, evidence, advice code, pathway, dated. Read a batch at a time (numpy's scalars
+        are slow one by one)."""
         columns, fired = self.columns, self.fired
         ids, own = columns.episodes.episode_id, columns.episodes.measure
-        for start in range(0, len(self), _BATCH):
-            batch = slice(start, start + _BATCH)
+        end = len(self) if stop is None else min(stop, len(self))
+        for start in range(first, end, _BATCH):
+            batch = slice(start, min(start + _BATCH, end))
             rows = self._rows[batch]
             for which, j, episode, session, dated in zip(
                 self._which[batch].tolist(),
@@ -125,11 +127,7 @@ class AlertTable(Sequence[EpisodeAlert]):
         return next(self._alerts(k, k + 1))
 
     def _alerts(self, start: int = 0, stop: int | None = None) -> Iterator[EpisodeAlert]:
-        for k, found in enumerate(self.parts()):
-            if k < start:
-                continue
-            if stop is not None and k >= stop:
-                return
+        for k, found in enumerate(self.parts(start, stop), start=start):
             episode, measure, rule, severity, session, evidence, advice, pathway, dated = found
             own = self.fired[int(self._which[k])].measure[int(self._at[k])]
             alert = Alert(rule, severity, session, evidence, ADVICE[advice], pathway, own)

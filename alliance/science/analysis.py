@@ -6,8 +6,9 @@ each episode's change and Jacobson & Truax class per outcome measure (:mod:`.cha
 Therapies outcomes for adults rated on PHQ-9 and GAD-7; the expected-treatment-response model per
 outcome measure (:mod:`.trajectories`, fitted with :mod:`.growth` when there are enough episodes);
 every alert the rules would have raised (:mod:`.signals`); case-mix adjusted clinician effects and
-the within/between alliance-outcome split (:mod:`.therapists`). Work is grouped with pandas; only
-building each episode's series of sessions for the alert rules loops in Python.
+the within/between alliance-outcome split (:mod:`.therapists`). Work is grouped with pandas and
+numpy; the alert rules run as their columnar twins over every episode at once
+(:mod:`.signals_columnar`, held to the per-episode rules by tests).
 """
 
 from __future__ import annotations

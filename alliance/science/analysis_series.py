@@ -1,10 +1,12 @@
 """Each episode of a ratings table as the alert rules see it: one :class:`EpisodeSeries`.
 
-Used by :mod:`alliance.science.analysis`. Per session: the client's score on the episode's
-outcome measure, the worse edge of its expected band (from the measure's trajectory model and the
-episode's intake), the client's alliance total and items, the clinician's own rating of the same
-alliance measure, and every risk item answered (PHQ-9 item 9). A research file has no appointment
-status, so every session with a rating counts as attended.
+The per-episode path: the reference that ``alliance analyze``'s columnar one
+(:mod:`alliance.science.analysis_columns`, which shares its helpers) is tested against. Per
+session: the client's score on the episode's outcome measure, the worse edge of its expected band
+(from the measure's trajectory model and the episode's intake), the client's alliance total and
+items, the clinician's own rating of the same alliance measure, and every risk item answered
+(PHQ-9 item 9). A research file has no appointment status, so every session with a rating counts
+as attended.
 """
 
 from __future__ import annotations

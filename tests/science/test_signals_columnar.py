@@ -123,6 +123,11 @@ def test_the_twins_raise_the_alerts_of_the_rules_in_their_order(
     reference, columnar = _reference(clinic, settings), _columnar(clinic, settings)
     assert len(columnar) == len(reference) > 500
     assert list(columnar) == reference
+    assert (columnar[3], columnar[-1], columnar[5:8]) == (
+        reference[3],
+        reference[-1],
+        reference[5:8],
+    )
     assert list(columnar.records()) == [alert_record(found) for found in reference]
 
 
