@@ -46,7 +46,7 @@ def child(csv: Path, out: Path) -> None:
 
     from alliance.cli import analyze as analyze_command
 
-    stages: dict[str, float] = {"reading and checking the CSV": 0.0}
+    stages: dict[str, float] = {"starting (instruments, settings, paths)": 0.0}
     start = time.perf_counter()
 
     @contextmanager

@@ -205,7 +205,8 @@ def run(
             settings_file=settings_file, options=options, fitted_at=started
         )
         _check_paths(ratings, json_out, report)
-        table = read_ratings(read_ratings_csv(ratings), instruments=instruments)
+        with progress_bars() as progress:  # closed (bars gone) before any message below
+            table = _read_checked(ratings, instruments, progress)
     except InputProblem as problem:
         _say(_("alliance analyze: %(problem)s") % {"problem": problem})
         return BAD_INPUT
@@ -230,8 +231,9 @@ def run(
     try:
         with progress_bars() as progress:
             for path, text in _outputs(
-                table, instruments, started, ratings.name, json_out, report, settings, progress
-            ):
+                table, instruments, started, ratings.name, json_out, report, settings,
+                _without_stage(progress, "checking rows"),  # its bar was shown while reading
+            ):  # fmt: skip
                 write_atomically(path, text)
     except ValueError as error:
         _say(
@@ -245,6 +247,28 @@ def run(
         % {"file": ratings, "outputs": ", ".join(str(path) for path in written)}
     )
     return OK
+
+
+def _read_checked(
+    path: Path, instruments: Mapping[str, Instrument], progress: ProgressCallback
+) -> RatingsTable:
+    """The CSV read and checked, each with its progress bar (at agency size each takes a
+    while: issue 16)."""
+    progress("reading the CSV", 0, 1)
+    frame = read_ratings_csv(path, categories=True)
+    progress("reading the CSV", 1, 1)
+    progress("checking rows", 0, 1)
+    table = read_ratings(frame, instruments=instruments)
+    progress("checking rows", 1, 1)
+    return table
+
+
+def _without_stage(progress: ProgressCallback, left_out: str) -> ProgressCallback:
+    def advance(stage: str, done: int, total: int) -> None:
+        if stage != left_out:
+            progress(stage, done, total)
+
+    return advance
 
 
 def _outputs(
@@ -290,7 +314,7 @@ def json_chunks(
     line. Records are encoded one at a time by the standard library's C encoder (which
     ``indent`` turns off: the indented pure-Python encoder took a quarter of a run at agency
     size, issue 16); NaN is refused as before."""
-    record = json.JSONEncoder(allow_nan=False, separators=(", ", ": ")).encode
+    record = _record_encoder()
     done = 0
     progress("writing the JSON", 0, rows)
     yield "{"
@@ -300,14 +324,35 @@ def json_chunks(
             yield json.dumps(value, allow_nan=False, indent=1).replace("\n", "\n ")
             continue
         opened = False
-        for item in value:
-            yield ("[\n  " if not opened else ",\n  ") + record(item)
+        # Rows that can encode themselves (the alerts: alliance.science.alert_table) do.
+        encoded = getattr(value, "encoded", None)
+        for line in encoded(record) if encoded is not None else map(record, value):
+            yield ("[\n  " if not opened else ",\n  ") + line
             opened, done = True, done + 1
             if done % _ROWS_PER_REPORT == 0:
                 progress("writing the JSON", done, rows)
         yield "\n ]" if opened else "[]"
     progress("writing the JSON", rows, rows)
     yield "\n}\n"
+
+
+def _record_encoder() -> Callable[[Any], str]:
+    """``json.JSONEncoder(allow_nan=False, separators=(", ", ": ")).encode``, its C encoder
+    made once rather than once per record (half the cost of encoding a small record, issue
+    16). Records are plain data without cycles, so the cycle check is left out."""
+    encoder = json.JSONEncoder(allow_nan=False, separators=(", ", ": "))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return encoder.encode
+    chunks = make(
+        None, encoder.default, json.encoder.encode_basestring_ascii, None, ": ", ", ",
+        False, False, False,
+    )  # fmt: skip
+
+    def encode(value: Any) -> str:
+        return "".join(chunks(value, 0))
+
+    return encode
 
 
 # The delimiters a spreadsheet writes: a comma, a semicolon (Excel where the decimal mark is a
@@ -336,20 +381,28 @@ def _decimal_points(frame: pd.DataFrame) -> pd.DataFrame:
     decimal points, in the number columns only (score, session, item_<n>). Each distinct cell
     is matched once (a column of a million scores has a few hundred: issue 16)."""
     for name in frame.columns:
-        if _NUMBER_COLUMN.match(str(name)):
-            column = frame[name]
-            codes, distinct = pd.factorize(column)
-            comma = np.array([bool(_DECIMAL_COMMA.match(str(cell))) for cell in distinct])
-            if not comma.any():
+        if not _NUMBER_COLUMN.match(str(name)):
+            continue
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            if not any(_DECIMAL_COMMA.match(str(cell)) for cell in column.cat.categories):
                 continue
-            hit = np.zeros(len(column), dtype=bool)
-            known = codes >= 0
-            hit[known] = comma[codes[known]]
-            frame[name] = column.where(~hit, column.str.replace(",", ".", regex=False))
+            column = column.astype(object)  # its cells as text, to be rewritten
+        codes, distinct = pd.factorize(column)
+        comma = np.array([bool(_DECIMAL_COMMA.match(str(cell))) for cell in distinct])
+        if not comma.any():
+            continue
+        hit = np.zeros(len(column), dtype=bool)
+        known = codes >= 0
+        hit[known] = comma[codes[known]]
+        frame[name] = column.where(~hit, column.str.replace(",", ".", regex=False))
     return frame
 
 
-def _csv_text(path: Path) -> str:
+def _csv_bytes(path: Path) -> bytes:
+    """The file's bytes, checked to be UTF-8, without a byte-order mark (Excel's "CSV UTF-8").
+    The parser reads the bytes themselves: a text copy in memory (io.StringIO holds four bytes
+    a character) took about 300 MB for a million ratings (issue 16)."""
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -357,7 +410,7 @@ def _csv_text(path: Path) -> str:
             _("cannot read %(path)s: %(reason)s") % {"path": path, "reason": error.strerror}
         ) from None
     try:
-        return raw.decode("utf-8-sig")  # a byte-order mark (Excel's "CSV UTF-8") is skipped
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputProblem(
             _(
@@ -366,16 +419,35 @@ def _csv_text(path: Path) -> str:
             )
             % {"path": path, "byte": error.start + 1}
         ) from None
+    return raw.removeprefix(b"\xef\xbb\xbf")
 
 
-def read_ratings_csv(path: Path) -> pd.DataFrame:
+def _header(raw: bytes) -> str:
+    """The first line that is not blank (as ``str.splitlines`` splits lines), or ""."""
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end
+        found = next((line for line in raw[start:end].decode().splitlines() if line.strip()), "")
+        if found:
+            return found
+        start = end + 1
+    return ""
+
+
+def read_ratings_csv(path: Path, *, categories: bool = False) -> pd.DataFrame:
     """The CSV as text cells: blanks stay "" (not NaN) and blank lines stay rows, so row numbers
     match the file as a spreadsheet shows it (the checks skip blank lines). The delimiter (comma,
     semicolon or tab) is read from the header, a decimal comma is a decimal point, a byte-order
     mark and Windows line ends are fine. A row with more cells than the header is refused:
-    pandas would otherwise shift it into an index or drop the extra cells."""
-    text = _csv_text(path)
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    pandas would otherwise shift it into an index or drop the extra cells.
+
+    With ``categories`` each column is read as pandas categories of its text cells (the same
+    cells, each distinct text held once): a million ratings take about 30 MB instead of about
+    950 MB of Python strings, and the checks, which work on the distinct cells, find them made
+    (``alliance analyze``, issue 16)."""
+    raw = _csv_bytes(path)
+    header = _header(raw)
     if not header:
         raise InputProblem(
             _("%(path)s is empty; it needs a header row and ratings") % {"path": path}
@@ -385,9 +457,10 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(raw),
+                encoding="utf-8",
                 sep=sep,
-                dtype=str,
+                dtype="category" if categories else str,
                 keep_default_na=False,
                 skip_blank_lines=False,
                 index_col=False,
@@ -404,7 +477,7 @@ def read_ratings_csv(path: Path) -> pd.DataFrame:
         raise InputProblem(
             _("%(path)s is not a readable CSV file: %(error)s") % {"path": path, "error": error}
         ) from None
-    if sep == "," and '"' not in text:
+    if sep == "," and b'"' not in raw:
         return frame  # no cell can hold a comma: it would end the cell unless quoted
     return _decimal_points(frame)
 
@@ -438,6 +511,7 @@ ProgressCallback = Callable[[str, int, int], None]
 # show them in the command line's language. Another name (e.g. the transfer commands' already
 # translated label) is shown as it comes.
 STAGE_LABELS = {
+    "reading the CSV": _("reading the CSV"),
     "checking rows": _("checking rows"),
     "changes": _("changes"),
     "expected trajectories": _("expected trajectories"),

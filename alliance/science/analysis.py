@@ -6,13 +6,14 @@ each episode's change and Jacobson & Truax class per outcome measure (:mod:`.cha
 Therapies outcomes for adults rated on PHQ-9 and GAD-7; the expected-treatment-response model per
 outcome measure (:mod:`.trajectories`, fitted with :mod:`.growth` when there are enough episodes);
 every alert the rules would have raised (:mod:`.signals`); case-mix adjusted clinician effects and
-the within/between alliance-outcome split (:mod:`.therapists`). Work is grouped with pandas; only
-building each episode's series of sessions for the alert rules loops in Python.
+the within/between alliance-outcome split (:mod:`.therapists`). Work is grouped with pandas and
+numpy; the alert rules run as their columnar twins over every episode at once
+(:mod:`.signals_columnar`, held to the per-episode rules by tests).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alliance.science.alert_table import AlertTable, evaluate_columns
+from alliance.science.analysis_columns import session_columns
 from alliance.science.analysis_outcomes import (
     class_counts,
     episode_changes,
@@ -43,7 +46,7 @@ from alliance.science.analysis_records import (
     records,
     trajectory_record,
 )
-from alliance.science.analysis_series import episode_series, expected_for_ratings
+from alliance.science.analysis_series import expected_for_ratings
 from alliance.science.instruments import (
     Instrument,
     load_instruments,
@@ -55,7 +58,7 @@ from alliance.science.ratings_table import (
     read_ratings,
     validate_ratings,
 )
-from alliance.science.signals import DEFAULT_SETTINGS, SignalSettings, evaluate
+from alliance.science.signals import DEFAULT_SETTINGS, SignalSettings
 from alliance.science.therapists import (
     alliance_outcome_split,
     clinician_effects,
@@ -102,8 +105,6 @@ took one early measurement; three sessions give most episodes at least one ratin
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while an analysis runs (for progress bars)."""
-
-_ALERT_BATCH = 500  # episodes between progress reports while the alert rules run
 
 
 def _refuse_unless(ok: bool, name: str, allowed: str, value: object) -> None:
@@ -217,7 +218,7 @@ class Analysis:
     episodes: pd.DataFrame
     talking_therapies: pd.DataFrame
     trajectories: Mapping[str, TrajectoryReport]
-    alerts: tuple[EpisodeAlert, ...]
+    alerts: Sequence[EpisodeAlert]
     clinicians: Mapping[str, ClinicianReport]
     alliance_outcome: Mapping[str, AllianceOutcomeReport]
     settings: AnalysisSettings
@@ -240,7 +241,7 @@ class Analysis:
         yield "episodes", _row_records(self.episodes)
         yield "nhs_talking_therapies", _row_records(self.talking_therapies)
         yield "etr", {m: trajectory_record(r) for m, r in self.trajectories.items()}
-        yield "alerts", (alert_record(found) for found in self.alerts)
+        yield "alerts", _alert_records(self.alerts)
         yield "clinicians", {m: clinician_record(r) for m, r in self.clinicians.items()}
         yield (
             "alliance_outcome",
@@ -249,9 +250,7 @@ class Analysis:
 
     def summary(self) -> dict[str, Any]:
         """Counts: ratings, episodes, classes per measure, Talking Therapies totals, alerts."""
-        rules: dict[str, int] = {}
-        for found in self.alerts:
-            rules[found.alert.rule] = rules.get(found.alert.rule, 0) + 1
+        rules = _rule_counts(self.alerts)
         return plain_object(
             {
                 "n_ratings": self.n_ratings,
@@ -269,6 +268,22 @@ ROW_SECTIONS = frozenset({"episodes", "nhs_talking_therapies", "alerts"})
 """The JSON's arrays with one record per row of the input (episodes, alerts): the large ones."""
 
 _RECORD_BATCH = 10_000
+
+
+def _rule_counts(alerts: Sequence[EpisodeAlert]) -> dict[str, int]:
+    if isinstance(alerts, AlertTable):
+        return alerts.rule_counts()
+    rules: dict[str, int] = {}
+    for found in alerts:
+        rules[found.alert.rule] = rules.get(found.alert.rule, 0) + 1
+    return rules
+
+
+def _alert_records(alerts: Sequence[EpisodeAlert]) -> Iterable[dict[str, Any]]:
+    """The alerts' JSON records; a table of alerts makes them without an object per alert."""
+    if isinstance(alerts, AlertTable):
+        return alerts.records()
+    return (alert_record(found) for found in alerts)
 
 
 def _row_records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
@@ -479,29 +494,29 @@ def _alerts(
     catalogue: Mapping[str, Instrument],
     settings: AnalysisSettings,
     report: Progress,
-) -> tuple[EpisodeAlert, ...]:
-    total = int(ratings["episode_id"].nunique())
+) -> AlertTable:
+    """Every alert, from the rules' columnar twins over all episodes at once (the per-episode
+    rules on each episode's series are their reference: tests/science/test_signals_columnar.py)."""
+    total = int(ratings["episode_id"].nunique())  # the bar counts episodes, as it always has
     report("alert rules", 0, total)  # every stage reports when it starts, then as it goes
     primary = _primary_outcomes(changes, settings.outcome_order)
     models = {m: r.model for m, r in trajectories.items() if r.model is not None}
-    found: list[EpisodeAlert] = []
-    all_series = episode_series(
+    columns = session_columns(
         ratings,
         primary,
         models,
         catalogue,
         alliance_measures=settings.alliance_measures,
         percentile=settings.band_percentile,
+        settings=settings.signals,
     )
-    for done, (series, dated) in enumerate(all_series, start=1):
-        measure = series.measure or None
-        found.extend(
-            EpisodeAlert(series.episode, alert.measure or measure, alert, dated[alert.session])
-            for alert in evaluate(series, settings.signals)
-        )
-        if done % _ALERT_BATCH == 0 or done == total:
-            report("alert rules", done, total)
-    return tuple(found)
+    report("alert rules", total // 2, total)  # the inputs take about as long as the rules
+
+    def advance(done: int, rules: int) -> None:
+        report("alert rules", total // 2 + (total - total // 2) * done // rules, total)
+
+    found = evaluate_columns(columns, settings.signals, advance)
+    return found
 
 
 def _clinician_reports(

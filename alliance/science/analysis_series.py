@@ -1,10 +1,12 @@
 """Each episode of a ratings table as the alert rules see it: one :class:`EpisodeSeries`.
 
-Used by :mod:`alliance.science.analysis`. Per session: the client's score on the episode's
-outcome measure, the worse edge of its expected band (from the measure's trajectory model and the
-episode's intake), the client's alliance total and items, the clinician's own rating of the same
-alliance measure, and every risk item answered (PHQ-9 item 9). A research file has no appointment
-status, so every session with a rating counts as attended.
+The per-episode path: the reference that ``alliance analyze``'s columnar one
+(:mod:`alliance.science.analysis_columns`, which shares its helpers) is tested against. Per
+session: the client's score on the episode's outcome measure, the worse edge of its expected band
+(from the measure's trajectory model and the episode's intake), the client's alliance total and
+items, the clinician's own rating of the same alliance measure, and every risk item answered
+(PHQ-9 item 9). A research file has no appointment status, so every session with a rating counts
+as attended.
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ from alliance.science.series import (
 )
 from alliance.science.trajectories import TrajectoryModel
 
-__all__ = ["UNDATED", "alliance_item_names", "episode_series", "expected_for_ratings"]
+__all__ = [
+    "UNDATED",
+    "alliance_item_names",
+    "episode_series",
+    "expected_for_ratings",
+    "risks_by_session",
+]
 
 Floats = NDArray[np.float64]
 
@@ -295,33 +303,7 @@ class _SessionInputs:
 
     def read_risks(self, ratings: pd.DataFrame, catalogue: Mapping[str, Instrument]) -> None:
         """Every risk item answered (any rater, any rating), in file order within a session."""
-        risky = {
-            code: [item for item in instrument.items if item.risk_above is not None]
-            for code, instrument in catalogue.items()
-        }
-        measure = ratings["measure"].to_numpy(dtype=object)
-        by_row: dict[int, list[RiskAnswer]] = {}
-        known: dict[tuple[str, float, float, float], RiskAnswer] = {}
-        for code, items in risky.items():
-            items = [item for item in items if f"item_{item.number}" in ratings]
-            if not items:
-                continue
-            rows = np.flatnonzero(measure == code)
-            values = np.column_stack(
-                [ratings[f"item_{item.number}"].to_numpy(dtype=np.float64)[rows] for item in items]
-            )
-            answered = ~np.isnan(values).all(axis=1)
-            for row, answers in zip(
-                rows[answered].tolist(), values[answered].tolist(), strict=True
-            ):
-                found = [
-                    _risk_answer(known, item.code, value, item.risk_above)
-                    for item, value in zip(items, answers, strict=True)
-                    if not math.isnan(value) and item.risk_above is not None
-                ]
-                by_row.setdefault(row, []).extend(found)
-        for row in sorted(by_row):
-            self.risks.setdefault(int(self.position[row]), []).extend(by_row[row])
+        self.risks = risks_by_session(ratings, catalogue, self.position)
 
     def points(self, start: int, stop: int, *, scored: bool) -> tuple[SessionPoint, ...]:
         """The episode's session points (sessions ``start`` to ``stop``); the expected boundary
@@ -340,6 +322,40 @@ class _SessionInputs:
             )
             for i in range(start, stop)
         )
+
+
+def risks_by_session(
+    ratings: pd.DataFrame, catalogue: Mapping[str, Instrument], position: NDArray[np.intp]
+) -> dict[int, list[RiskAnswer]]:
+    """Session row (``position``: each rating's) -> every risk item answered in it (any rater,
+    any rating), in file order."""
+    risky = {
+        code: [item for item in instrument.items if item.risk_above is not None]
+        for code, instrument in catalogue.items()
+    }
+    measure = ratings["measure"].to_numpy(dtype=object)
+    by_row: dict[int, list[RiskAnswer]] = {}
+    known: dict[tuple[str, float, float, float], RiskAnswer] = {}
+    for code, items in risky.items():
+        items = [item for item in items if f"item_{item.number}" in ratings]
+        if not items:
+            continue
+        rows = np.flatnonzero(measure == code)
+        values = np.column_stack(
+            [ratings[f"item_{item.number}"].to_numpy(dtype=np.float64)[rows] for item in items]
+        )
+        answered = ~np.isnan(values).all(axis=1)
+        for row, answers in zip(rows[answered].tolist(), values[answered].tolist(), strict=True):
+            found = [
+                _risk_answer(known, item.code, value, item.risk_above)
+                for item, value in zip(items, answers, strict=True)
+                if not math.isnan(value) and item.risk_above is not None
+            ]
+            by_row.setdefault(row, []).extend(found)
+    risks: dict[int, list[RiskAnswer]] = {}
+    for row in sorted(by_row):
+        risks.setdefault(int(position[row]), []).extend(by_row[row])
+    return risks
 
 
 def _risk_answer(

@@ -32,6 +32,11 @@ class Cells:
 
     @classmethod
     def of(cls, column: pd.Series) -> Cells:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            # Read as categories (alliance analyze): the distinct cells are there already.
+            categories = column.cat.categories
+            values = np.array([*(str(value).strip() for value in categories), ""], dtype=object)
+            return cls(np.asarray(column.cat.codes, dtype=np.intp), values)
         if isinstance(column.dtype, pd.StringDtype):
             text = column
         elif pd.api.types.is_object_dtype(column):
@@ -48,6 +53,11 @@ class Cells:
 
     def text(self) -> pd.Series:
         return pd.Series(self.values[self.codes], dtype=object)
+
+    def texts_at(self, rows: NDArray[np.bool_]) -> list[str]:
+        """The stripped text of the ``rows`` (a mask), in order: the bad cells' texts, made
+        without a text per cell of the column."""
+        return list(self.values[self.codes[rows]].tolist())
 
 
 def column_cells(frame: pd.DataFrame, name: str) -> Cells:

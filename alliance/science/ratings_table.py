@@ -358,10 +358,16 @@ class _Checker:
         return np.asarray(numbers == distinct.index(code), dtype=np.bool_)
 
     def check_raters(self, rater: pd.Series) -> None:
-        rated = rater.isin(list(RATERS)).to_numpy()
+        codes, distinct = pd.factorize(rater)  # compared per distinct rater (issue 16)
+        codes = np.asarray(codes, dtype=np.intp)
+
+        def among(allowed: list[str]) -> Mask:
+            return np.array([value in allowed for value in distinct] + [False])[codes]
+
+        rated = among(list(RATERS))
         for code, instrument in self.instruments.items():
             allowed = [r for r in RATERS if r in instrument.respondents]
-            bad = self.rated_on(code) & rated & ~rater.isin(allowed).to_numpy()
+            bad = self.rated_on(code) & rated & ~among(allowed)
             message = Message(
                 gettext_noop(
                     "%(measure)s is not rated by this rater; allowed for %(measure)s: %(allowed)s"
@@ -372,10 +378,11 @@ class _Checker:
 
     def sessions(self) -> NDArray[np.float64]:
         cells = self.required_cells("session")
-        text, value = cells.text(), cell_numbers(cells)
+        value = cell_numbers(cells)
         with np.errstate(invalid="ignore"):
             good = np.isfinite(value) & (value >= 1) & (value == np.floor(value))
-        bad = (text != "").to_numpy() & ~good
+        bad = cells.each(lambda values: values != "") & ~good
+        text = cells.texts_at(bad)
         self.flag_each(
             bad,
             "session",
@@ -386,17 +393,19 @@ class _Checker:
                     ),
                     {"value": repr(raw)},
                 )
-                for raw in text[bad]
+                for raw in text
             ],
         )
         return np.where(good, value, np.nan)
 
     def scores(self) -> NDArray[np.float64]:
         cells = self.required_cells("score")
-        text, value = cells.text(), cell_numbers(cells)
+        value = cell_numbers(cells)
         given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
-        self.flag_each(not_number, "score", [_not_a_number(raw) for raw in text[not_number]])
+        self.flag_each(
+            not_number, "score", [_not_a_number(raw) for raw in cells.texts_at(not_number)]
+        )
         for code, instrument in self.instruments.items():
             low, high = instrument.scoring.min, instrument.scoring.max
             rows = self.rated_on(code) & np.isfinite(value)
@@ -422,9 +431,9 @@ class _Checker:
 
     def dates(self) -> pd.Series:
         cells = column_cells(self.frame, "date")
-        text = cells.text()
         parsed = pd.Series(cells.each(parse_dates))
-        bad = (text != "").to_numpy() & parsed.isna().to_numpy()
+        bad = cells.each(lambda values: values != "") & parsed.isna().to_numpy()
+        text = cells.texts_at(bad)
         self.flag_each(
             bad,
             "date",
@@ -435,7 +444,7 @@ class _Checker:
                     ),
                     {"value": repr(raw)},
                 )
-                for raw in text[bad]
+                for raw in text
             ],
         )
         dates: pd.Series = parsed.dt.normalize()
@@ -448,10 +457,10 @@ class _Checker:
     def items(self, name: str) -> NDArray[np.float64]:
         number = int(name.split("_")[1])
         cells = column_cells(self.frame, name)
-        text, value = cells.text(), cell_numbers(cells)
+        value = cell_numbers(cells)
         given = cells.each(lambda values: values != "")
         not_number = given & ~np.isfinite(value)
-        self.flag_each(not_number, name, [_not_a_number(raw) for raw in text[not_number]])
+        self.flag_each(not_number, name, [_not_a_number(raw) for raw in cells.texts_at(not_number)])
         for code, instrument in self.instruments.items():
             rows = given & self.rated_on(code) & np.isfinite(value)
             item = next((i for i in instrument.items if i.number == number), None)
@@ -462,7 +471,8 @@ class _Checker:
                 )
                 self.flag(rows, name, message)
                 continue
-            bad = rows & ~_on_scale(item, value)
+            bad = rows.copy()  # judged on the measure's rows only (issue 16)
+            bad[rows] = ~_on_scale(item, value[rows])
             allowed = item.scale.description()
             self.flag_each(
                 bad,
