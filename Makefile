@@ -82,7 +82,8 @@ test: install test-sqlite test-postgres
 # The browser tests that use the database (the `browser` mark) drive the whole stack in a real
 # browser for minutes: they run once, on the PostgreSQL pass (the database a clinic runs on),
 # and on the SQLite pass only when no PostgreSQL answers, so they are never skipped
-# (tests/conftest.py, ALLIANCE_BROWSER_TESTS). Every other test that touches the database runs
+# (tests/conftest.py, ALLIANCE_BROWSER_TESTS); so do the benches' smoke runs that use a database
+# (the `postgres_pass` mark). Every other test that touches the database runs
 # on both passes.
 POSTGRES_UP = $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null
 

@@ -96,8 +96,11 @@ def _same_on_both_passes(item: pytest.Item) -> bool:
 # them once, on the PostgreSQL pass, by setting ALLIANCE_BROWSER_TESTS=postgres for the SQLite
 # pass (only when a PostgreSQL server answers, so they are never skipped). A browser test that
 # uses no database (the offline analysis page) stays on the SQLite pass like every such test.
+# The same for a test marked `postgres_pass`: the benches' smoke runs that use a database each
+# migrate a scratch database and build a clinic, and the issue asks for each bench once.
 def _left_to_the_postgres_pass(item: pytest.Item) -> bool:
-    return bool(item.get_closest_marker("browser")) and not _same_on_both_passes(item)
+    once = item.get_closest_marker("browser") or item.get_closest_marker("postgres_pass")
+    return bool(once) and not _same_on_both_passes(item)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

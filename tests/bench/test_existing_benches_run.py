@@ -4,8 +4,10 @@ A smoke run (issue 16): the bench is started as a subprocess with ``ALLIANCE_BEN
 and must exit 0 and print its ratio against its named baseline. Nothing is asserted about time.
 On the PostgreSQL pass (``DATABASE_URL=postgres://...``) a bench that uses a database gets a
 scratch database of its own on the same server, dropped afterwards, so it runs on PostgreSQL
-without touching the suite's databases. The load run (``bench_load.py``) runs on the PostgreSQL
-pass only.
+without touching the suite's databases. Each bench runs once in ``make test``: one that uses a
+database on the PostgreSQL pass (marked ``postgres_pass``; on SQLite only when no PostgreSQL
+answers), one that uses none on the SQLite pass. The load run (``bench_load.py``) runs on the
+PostgreSQL pass only.
 """
 
 from __future__ import annotations
@@ -81,10 +83,16 @@ def _run(bench: str, database: str | None) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(
-    "bench",
-    [pytest.param(b, marks=[pytest.mark.slow] if b in SLOW else []) for b in BENCHES],
-)
+def _marks(bench: str) -> list[pytest.MarkDecorator]:
+    """Slow ones marked slow; one that uses a database runs once, on the PostgreSQL pass when
+    `make test` has one (tests/conftest.py), and on SQLite when it has none."""
+    marks = [pytest.mark.slow] if bench in SLOW else []
+    if BENCHES[bench][1]:
+        marks.append(pytest.mark.postgres_pass)
+    return marks
+
+
+@pytest.mark.parametrize("bench", [pytest.param(b, marks=_marks(b)) for b in BENCHES])
 def test_the_bench_runs_at_its_small_size_and_prints_its_ratio(bench: str) -> None:
     if ON_POSTGRES and not BENCHES[bench][1]:
         pytest.skip("uses no database: run once, on the SQLite pass")

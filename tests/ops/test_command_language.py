@@ -14,6 +14,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from tests.cli.test_commands import _migrated
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "alliance" / "locale"
 
@@ -63,11 +65,8 @@ def compiled() -> None:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A migrated SQLite database."""
-    path = tmp_path_factory.mktemp("commands") / "db.sqlite3"
-    env = {"ALLIANCE_ENV": "test", "DATABASE_URL": f"sqlite:///{path}"}
-    _manage("migrate", "--no-input", "-v", "0", env=env, check=True)
-    return env
+    """A migrated SQLite database (a copy of the one the test process migrates once)."""
+    return _migrated(tmp_path_factory.mktemp("commands"))
 
 
 def _manage(
