@@ -97,7 +97,7 @@ def episode_panel_for(context: template.Context, episode: Episode) -> EpisodePan
         (other for other in panel.others if other.continues_id == episode.pk), None
     )
     panel.may_change = episode.is_active and access.may_change_episode(user, episode)
-    panel.may_open = access.may_open_episode(user, episode.client)
+    panel.may_open = access.may_open_episode(user, episode.client, seen=episode)
     panel.may_set_plans = access.may_set_plan_defaults(user, episode.team)
     names = {}
     ids = {entry.get("by") for entry in episode.history}
