@@ -65,7 +65,7 @@ def session_work_for(context: template.Context, session: Session) -> SessionWork
         work=work,
         ratings_form=GoalRatingsForm.for_session(work.goals),
         goal_form=GoalAddForm(sessions=Session.objects.none(), initial={"session": session.pk}),
-        task_form=TaskForm(goals=_active_goals(context["user"], session)),
+        task_form=_task_form(context["user"], session, work.active_goals),
         goal_choices=tuple((goal.pk, str(goal)) for goal in work.active_goals),
         review_forms=tuple(
             (task, TaskReviewForm(prefix=f"review-{task.pk}", initial=_review_initial(task)))
@@ -74,6 +74,16 @@ def session_work_for(context: template.Context, session: Session) -> SessionWork
         rupture_form=RuptureForm(),
         reflection_form=ReflectionForm(initial=initial),
     )
+
+
+def _task_form(user: User, session: Session, goals: tuple[Goal, ...]) -> TaskForm:
+    """The empty task form, its goals listed from those ``session_work`` read (the same
+    active goals, in the same order), so the first page to write it reads them no second
+    time and the page's queries do not hang on what ``form_fields`` keeps."""
+    form = TaskForm(goals=_active_goals(user, session))
+    field = form.fields["goal"]
+    field.choices = [("", field.empty_label), *((goal.pk, str(goal)) for goal in goals)]  # type: ignore[attr-defined]
+    return form
 
 
 def _active_goals(user: User, session: Session) -> QuerySet[Goal]:
