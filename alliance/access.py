@@ -290,10 +290,13 @@ def _episode_rule(user: User) -> Q:
 
 
 def visible_episodes(user: User) -> QuerySet[Episode]:
-    """Episodes of care the user may see."""
+    """Episodes of care the user may see (the rule's subqueries built once per user object)."""
     if not _is_staff_user(user):
         return Episode.objects.none()
-    return Episode.objects.filter(_episode_rule(user))
+    key = f"_visible_episodes_{settings.ALLIANCE['ADMIN_SEES_CLINICAL_DATA']}"
+    if key not in user.__dict__:
+        user.__dict__[key] = Episode.objects.filter(_episode_rule(user))
+    return user.__dict__[key].all()  # type: ignore[no-any-return]
 
 
 def visible_clients(user: User) -> QuerySet[Client]:
@@ -385,6 +388,8 @@ def episodes_for_agency_statistics(user: User) -> QuerySet[Episode]:
 
 
 def can_see_episode(user: User, episode: Episode) -> bool:
+    if _is_staff_user(user) and getattr(episode, "_visible_to", None) == user.pk:
+        return True  # read through visible_episodes(user) this request (care.read_as_visible)
     return visible_episodes(user).filter(pk=episode.pk).exists()
 
 
@@ -515,13 +520,13 @@ def episode_teams(user: User, organisation: Organisation) -> QuerySet[Team]:
     return teams.filter(Exists(works_in)).order_by("name", "pk")
 
 
-def may_open_episode(user: User, client: Client) -> bool:
-    """Whether the user may open an episode for the client: they see the client
-    (``visible_clients``) and may open one in at least one team of its organisation."""
-    return (
-        visible_clients(user).filter(pk=client.pk).exists()
-        and episode_teams(user, client.organisation).exists()
-    )
+def may_open_episode(user: User, client: Client, *, seen: Episode | None = None) -> bool:
+    """Whether the user may see the client (``visible_clients``, or one of its episodes:
+    ``seen``) and open an episode for them in at least one team of its organisation."""
+    sees = seen is not None and seen.client_id == client.pk and can_see_episode(user, seen)
+    return (sees or visible_clients(user).filter(pk=client.pk).exists()) and episode_teams(
+        user, client.organisation
+    ).exists()
 
 
 def may_change_episode(user: User, episode: Episode) -> bool:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from alliance import access
 from alliance.accounts.models import User
 from alliance.care.models import CareTeamMember, Episode, GoalRating, Session
+from alliance.care.selectors import read_as_visible
 from alliance.charts import Sparkline, data_domain, sparkline
 from alliance.clinic.appointment_selectors import AppointmentSummary, sessions_with_care_team
 from alliance.clinic.progress import GoalScore
@@ -271,9 +272,9 @@ def caseload_rows(user: User) -> list[CaseloadRow]:
 def episode_detail(user: User, episode_id: int) -> Episode:
     """One episode the user may see, with its care team, sessions, responses and alerts loaded
     in a fixed number of queries. Raises Episode.DoesNotExist when it is not visible."""
-    return (
+    found = (
         access.visible_episodes(user)
-        .select_related("client", "team", "baseline")
+        .select_related("client__organisation", "team", "baseline")
         .prefetch_related(
             Prefetch("care_team", queryset=CareTeamMember.objects.select_related("member")),
             Prefetch(
@@ -297,15 +298,17 @@ def episode_detail(user: User, episode_id: int) -> Episode:
         )
         .get(pk=episode_id)
     )
+    return read_as_visible(user, found)
 
 
 def goal_scores(user: User, episode: Episode) -> list[GoalScore]:
     """Every goal-based outcome rating of the episode's goals (active and closed), for the
-    goals chart: one query, goals in the order they were set, sessions in order."""
+    goals chart: one query, goals in the order they were set, sessions in order (two when
+    the episode was not read through ``access``); none of an episode the user does not see."""
+    if not access.can_see_episode(user, episode):
+        return []
     rows = (
-        GoalRating.objects.filter(
-            goal__episode=episode, goal__episode__in=access.visible_episodes(user)
-        )
+        GoalRating.objects.filter(goal__episode=episode)
         .order_by("goal_id", "session__number")
         .values_list("goal_id", "goal__text", "session__number", "session__starts_at", "rating")
     )
@@ -336,7 +339,7 @@ def session_detail(user: User, session_id: int) -> Session:
     episode's measurement plan (the measures due, the paper entry and the portal's invitation
     each read them: one query each instead of one per reader). Raises Session.DoesNotExist
     otherwise."""
-    return (
+    found = (
         sessions_with_care_team(user)
         .prefetch_related(
             "goal_ratings",
@@ -356,3 +359,5 @@ def session_detail(user: User, session_id: int) -> Session:
         )
         .get(pk=session_id)
     )
+    read_as_visible(user, found.episode)
+    return found

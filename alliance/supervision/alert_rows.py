@@ -19,8 +19,12 @@ from django.utils.translation import ngettext
 
 from alliance.clinic import explain
 from alliance.feedback.models import Alert, Severity
+from alliance.supervision.selectors import TeamAlert
 
 __all__ = ["alert_rows_html"]
+
+Shown = Alert | TeamAlert
+"""An alert as a model, or as the team page reads it (``selectors.TeamAlert``)."""
 
 
 class _Words:
@@ -40,12 +44,12 @@ class _Words:
         return escape(formats.date_format(template_localtime(value)))
 
 
-def _off_track(alert: Alert) -> str:
+def _off_track(alert: Shown) -> str:
     n = alert.evidence["sessions_off_track"]
     return ngettext("%(n)s session off track", "%(n)s sessions off track", n) % {"n": n}
 
 
-def _row(alert: Alert, extra: str, address: str, words: _Words) -> str:
+def _row(alert: Shown, extra: str, address: str, words: _Words) -> str:
     episode, session = alert.episode, alert.session
     name = escape(episode.client.display_name)
     primary = getattr(alert, "primary", "")
@@ -67,7 +71,7 @@ def _row(alert: Alert, extra: str, address: str, words: _Words) -> str:
     )
 
 
-def alert_rows_html(alerts: Iterable[Alert], *, off_track: bool = False) -> SafeString:
+def alert_rows_html(alerts: Iterable[Shown], *, off_track: bool = False) -> SafeString:
     """The ``<li>`` rows of a list of alerts; ``off_track`` adds each not-on-track alert's run
     of sessions off track."""
     words = _Words()

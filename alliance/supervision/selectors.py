@@ -9,9 +9,11 @@ Each page reads a fixed number of queries however many clients, sessions or aler
 """
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 import pandas as pd
 from django.db.models import (
@@ -25,10 +27,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Concat, Trim, TruncQuarter
+from django.db.models.functions import Cast, Concat, Trim, TruncQuarter
 
 from alliance import access
 from alliance.accounts.models import Role, Team, User
@@ -51,6 +54,7 @@ __all__ = [
     "Development",
     "OutcomeEstimate",
     "Quarter",
+    "TeamAlert",
     "TeamFilters",
     "TeamOverview",
     "clinician_development",
@@ -130,49 +134,93 @@ class TeamFilters:
         return any(v is not None for v in (self.team, self.clinician, self.kind))
 
 
+class TeamAlert(NamedTuple):
+    """An open alert as the team page shows it, read as plain values (a busy team's hundreds
+    of alerts as model instances, each with its episode, client, team and session, were most
+    of the page: issue 16). ``episode.client.display_name``, ``episode.client.code``,
+    ``episode.team.name``, ``session.number``, ``session.starts_at`` and ``evidence`` read as
+    on an ``Alert``, so ``supervision/_alert_row.html`` writes either."""
+
+    pk: int
+    episode_id: int
+    rule: str
+    severity: str
+    priority: int
+    evidence_json: str
+    primary: str | None
+    display_name: str
+    code: str
+    team_name: str
+    number: int | None
+    starts_at: dt.datetime
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        # Kept as the stored text: only the not-on-track rows read theirs.
+        found = json.loads(self.evidence_json) if self.evidence_json else {}
+        return found if isinstance(found, dict) else {}
+
+    @property
+    def episode(self) -> SimpleNamespace:
+        client = SimpleNamespace(display_name=self.display_name, code=self.code)
+        return SimpleNamespace(client=client, team=SimpleNamespace(name=self.team_name))
+
+    @property
+    def session(self) -> SimpleNamespace:
+        return SimpleNamespace(number=self.number, starts_at=self.starts_at)
+
+    def get_severity_display(self) -> str:
+        return str(dict(Severity.choices).get(self.severity, self.severity))
+
+
 @dataclass(frozen=True)
 class TeamOverview:
     """What a supervisor sees across their teams. ``risk_answers`` are every unacknowledged
     risk answer of the teams, never filtered away; the other lists follow ``filters``."""
 
     teams: Sequence[Team]
-    open_alerts: Sequence[Alert]
+    open_alerts: Sequence[TeamAlert]
     open_count: int
-    not_on_track: Sequence[Alert]
-    undiscussed_low_alliance: Sequence[Alert]
+    not_on_track: Sequence[TeamAlert]
+    undiscussed_low_alliance: Sequence[TeamAlert]
     clinicians: Sequence[User]
-    risk_answers: Sequence[Alert] = ()
+    risk_answers: Sequence[TeamAlert] = ()
     filters: TeamFilters = TeamFilters()
 
 
-_SHOWN = (
-    "rule",
-    "severity",
-    "priority",
-    "evidence",
-    "episode__client__display_name",
-    "episode__client__code",
-    "episode__team__name",
-    "session__number",
-    "session__starts_at",
-)
-"""The fields of an alert, its episode's client and team and its session the team page shows."""
+_SHOWN = {
+    "pk": "pk",
+    "episode_id": "episode_id",
+    "rule": "rule",
+    "severity": "severity",
+    "priority": "priority",
+    "evidence_json": "evidence_json",
+    "primary": "primary",
+    "display_name": "episode__client__display_name",
+    "code": "episode__client__code",
+    "team_name": "episode__team__name",
+    "number": "session__number",
+    "starts_at": "session__starts_at",
+}
+"""What the team page shows of an alert, its episode's client and team and its session."""
 
 
 def _team_alerts(user: User, teams: QuerySet[Team]) -> QuerySet[Alert]:
     """Open alerts of the teams (state open: not superseded, resolved, snoozed or acknowledged;
     a risk answer stays open until a person acknowledges it), most severe first, then the
-    newest session. Only what the page shows is read (a busy team's hundreds of alerts each
-    brought a whole episode, client and session, their histories and times, issue 16); any
-    other field still reads when asked for, one query each."""
+    newest session."""
     return (
         access.visible_alerts(user)
         .filter(episode__team__in=teams, state=AlertState.OPEN)
-        .select_related("episode__client", "episode__team", "session")
-        .only(*_SHOWN)
         .annotate(primary=_primary_name(), severity_rank=_severity_rank())
         .order_by("severity_rank", "-session__starts_at", "priority", "pk")
     )
+
+
+def _as_shown(alerts: QuerySet[Alert]) -> list[TeamAlert]:
+    """The alerts as plain values, in their order: one query."""
+    rows = alerts.annotate(evidence_json=Cast("evidence", TextField()))
+    return [TeamAlert(*row) for row in rows.values_list(*_SHOWN.values())]
 
 
 def _filtered(alerts: QuerySet[Alert], filters: TeamFilters) -> QuerySet[Alert]:
@@ -188,12 +236,21 @@ def _filtered(alerts: QuerySet[Alert], filters: TeamFilters) -> QuerySet[Alert]:
     return alerts
 
 
-def _longest_runs(alerts: QuerySet[Alert]) -> list[Alert]:
-    """Each episode's open not-on-track alert with the longest run, longest runs first."""
-    runs = alerts.filter(
-        rule="not_on_track", evidence__sessions_off_track__gte=NOT_ON_TRACK_SESSIONS
-    ).order_by("episode_id", "-session__number")
-    latest: dict[int, Alert] = {}
+def _off_track_for_several(alert: TeamAlert) -> bool:
+    if alert.rule != "not_on_track":
+        return False
+    run = alert.evidence.get("sessions_off_track")
+    return isinstance(run, int | float) and run >= NOT_ON_TRACK_SESSIONS
+
+
+def _longest_runs(alerts: Sequence[TeamAlert]) -> list[TeamAlert]:
+    """Each episode's open not-on-track alert of its latest session (the longest run), longest
+    runs first, then by episode."""
+    runs = sorted(
+        filter(_off_track_for_several, alerts),
+        key=lambda a: (a.episode_id, -(a.session.number or 0)),
+    )
+    latest: dict[int, TeamAlert] = {}
     for alert in runs:
         latest.setdefault(alert.episode_id, alert)
     return sorted(latest.values(), key=lambda a: -int(a.evidence["sessions_off_track"]))
@@ -204,20 +261,26 @@ def team_overview(user: User, filters: TeamFilters | None = None) -> TeamOvervie
     then every open alert (most severe first, then the newest session), the clients off track
     for ``NOT_ON_TRACK_SESSIONS`` sessions or more, the low-alliance alerts nobody has
     acknowledged yet, and the team's clinicians; all but the risk answers narrowed by
-    ``filters``. Seven queries however large the teams."""
+    ``filters``. Three queries however large the teams (four when filtered): the open alerts
+    are read once, as plain values, and each list is drawn from them."""
     filters = filters or TeamFilters()
     teams = access.supervised_teams(user).select_related("organisation").order_by("name")
     everything = _team_alerts(user, teams)
-    alerts = _filtered(everything, filters)
+    alerts = _as_shown(_filtered(everything, filters))
+    risk_answers = (
+        _as_shown(everything.filter(rule="risk_answer"))
+        if filters.active
+        else [alert for alert in alerts if alert.rule == "risk_answer"]
+    )
     clinicians = access.supervised_clinicians(user).order_by("first_name", "last_name", "pk")
     return TeamOverview(
         teams=list(teams),
-        open_alerts=list(alerts[:ALERTS_SHOWN]),
-        open_count=alerts.count(),
+        open_alerts=alerts[:ALERTS_SHOWN],
+        open_count=len(alerts),
         not_on_track=_longest_runs(alerts),
-        undiscussed_low_alliance=list(alerts.filter(rule="low_alliance")),
+        undiscussed_low_alliance=[alert for alert in alerts if alert.rule == "low_alliance"],
         clinicians=list(clinicians),
-        risk_answers=list(everything.filter(rule="risk_answer")),
+        risk_answers=risk_answers,
         filters=filters,
     )
 

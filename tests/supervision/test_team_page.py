@@ -96,7 +96,10 @@ def test_the_page_opens_with_unacknowledged_risk_answers_before_anything_else(
         "</section>", first_card
     )
     [risk] = supervision.team_overview(clinic.supervisor).risk_answers
-    alert_acknowledge(alert=risk, by=clinic.clinician, note="Called the client")
+    # The page reads its alerts as plain values (``TeamAlert``); the service takes the model.
+    alert_acknowledge(
+        alert=Alert.objects.get(pk=risk.pk), by=clinic.clinician, note="Called the client"
+    )
     assert supervision.team_overview(clinic.supervisor).risk_answers == []
     assert "No unacknowledged risk answers." in _page(clinic)
 
@@ -191,7 +194,8 @@ def test_a_discussed_low_alliance_score_leaves_the_list(clinic: SimpleNamespace)
     # Low at the latest session, so still open (a later 38 would resolve it by itself).
     episode = rated_episode(clinic, [20.0, 20.0], [38.0, 30.0])
     [low] = Alert.objects.filter(episode=episode, rule="low_alliance")
-    assert supervision.team_overview(clinic.supervisor).undiscussed_low_alliance == [low]
+    shown = supervision.team_overview(clinic.supervisor).undiscussed_low_alliance
+    assert [alert.pk for alert in shown] == [low.pk]
     alert_acknowledge(alert=low, by=clinic.clinician, note="Talked it through")
     assert supervision.team_overview(clinic.supervisor).undiscussed_low_alliance == []
     assert "Every low alliance score has been discussed." in _page(clinic)

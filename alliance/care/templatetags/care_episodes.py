@@ -16,6 +16,7 @@ from alliance.care import plans
 from alliance.care.models import Episode
 from alliance.formats import local
 from alliance.measures import catalogue
+from alliance.roles import Roles, request_roles
 from alliance.science.plans import PlanItem
 
 register = template.Library()
@@ -73,6 +74,28 @@ def _day(at: str) -> str:
         return at[:10]
 
 
+def _may_change(user: User, episode: Episode, roles: Roles) -> bool:
+    """``access.may_change_episode``, its supervisor and administrator parts from ``roles``."""
+    if not access.can_see_episode(user, episode):
+        return False
+    return (
+        access.is_on_care_team(user, episode)
+        or episode.team_id in roles.supervises
+        or episode.team.organisation_id in roles.administers
+    )
+
+
+def _may_open(user: User, episode: Episode, roles: Roles) -> bool:
+    """``access.may_open_episode(user, episode.client, seen=episode)``; from ``roles`` when the
+    user sees the episode and its team is of the client's organisation (so that organisation
+    has a team to open one in), else asked as before."""
+    if episode.team.organisation_id == episode.client.organisation_id and access.can_see_episode(
+        user, episode
+    ):
+        return roles.opens_in(episode.team)
+    return access.may_open_episode(user, episode.client, seen=episode)
+
+
 @register.simple_tag(takes_context=True)
 def episode_panel_for(context: template.Context, episode: Episode) -> EpisodePanel:
     user: User = context["user"]
@@ -96,9 +119,10 @@ def episode_panel_for(context: template.Context, episode: Episode) -> EpisodePan
     panel.continued_by = next(
         (other for other in panel.others if other.continues_id == episode.pk), None
     )
-    panel.may_change = episode.is_active and access.may_change_episode(user, episode)
-    panel.may_open = access.may_open_episode(user, episode.client)
-    panel.may_set_plans = access.may_set_plan_defaults(user, episode.team)
+    roles = request_roles(user)
+    panel.may_change = episode.is_active and _may_change(user, episode, roles)
+    panel.may_open = _may_open(user, episode, roles)
+    panel.may_set_plans = roles.may_set_plan_defaults(episode.team)
     names = {}
     ids = {entry.get("by") for entry in episode.history}
     if ids:

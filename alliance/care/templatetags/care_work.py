@@ -9,9 +9,11 @@ translated labels.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django import template
+from django import forms, template
 from django.db.models import QuerySet
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from alliance.accounts.models import User
 from alliance.care import selectors
@@ -28,7 +30,7 @@ from alliance.care.forms import (
     TaskForm,
     TaskReviewForm,
 )
-from alliance.care.models import Episode, Goal, GoalStatus, Session, Task
+from alliance.care.models import Episode, Goal, Session, Task
 from alliance.science.ruptures import rupture_kind, strategies_by_pathway
 
 register = template.Library()
@@ -50,6 +52,8 @@ class SessionWorkPage:
     review_forms: tuple[tuple[Task, TaskReviewForm], ...]
     rupture_form: RuptureForm
     reflection_form: ReflectionForm
+    goal_choices: tuple[tuple[int, str], ...]
+    """What the task form's goal field lists (the session's active goals, in order)."""
 
 
 @register.simple_tag(takes_context=True)
@@ -61,7 +65,8 @@ def session_work_for(context: template.Context, session: Session) -> SessionWork
         work=work,
         ratings_form=GoalRatingsForm.for_session(work.goals),
         goal_form=GoalAddForm(sessions=Session.objects.none(), initial={"session": session.pk}),
-        task_form=TaskForm(goals=_active_goals(context["user"], session)),
+        task_form=_task_form(context["user"], session, work.active_goals),
+        goal_choices=tuple((goal.pk, str(goal)) for goal in work.active_goals),
         review_forms=tuple(
             (task, TaskReviewForm(prefix=f"review-{task.pk}", initial=_review_initial(task)))
             for task in work.tasks_to_review
@@ -71,9 +76,45 @@ def session_work_for(context: template.Context, session: Session) -> SessionWork
     )
 
 
+def _task_form(user: User, session: Session, goals: tuple[Goal, ...]) -> TaskForm:
+    """The empty task form, its goals listed from those ``session_work`` read (the same
+    active goals, in the same order), so the first page to write it reads them no second
+    time and the page's queries do not hang on what ``form_fields`` keeps."""
+    form = TaskForm(goals=_active_goals(user, session))
+    field = form.fields["goal"]
+    field.choices = [("", field.empty_label), *((goal.pk, str(goal)) for goal in goals)]  # type: ignore[attr-defined]
+    return form
+
+
 def _active_goals(user: User, session: Session) -> QuerySet[Goal]:
-    goals = selectors.visible_goals(user)
-    return goals.filter(episode_id=session.episode_id, status=GoalStatus.ACTIVE)
+    # In the order of the session's goals (``goal_choices``), which key the form's HTML.
+    return selectors.episode_active_goals(user, session.episode).order_by("pk")
+
+
+_FIELDS_KEPT: dict[tuple[object, ...], SafeString] = {}
+_FIELDS_MAX = 2000
+
+
+@register.simple_tag(takes_context=True)
+def form_fields(
+    context: template.Context, template_name: str, form: forms.Form, *choices: object
+) -> SafeString:
+    """The form's fields as ``template_name`` writes them. An empty form's (unbound, no
+    initial values) are kept in the process by all they are drawn from: the template, the
+    language, the form's class and prefix, and ``choices`` (what its choice fields list from
+    the database, given by the caller). Writing the widgets of the rupture form's forty
+    choices through Django's widget templates takes tens of milliseconds."""
+    empty = not form.is_bound and not form.initial
+    key = (template_name, get_language(), type(form), form.prefix, choices)
+    if empty and key in _FIELDS_KEPT:
+        return _FIELDS_KEPT[key]
+    written = context.template.engine.get_template(template_name)  # type: ignore[union-attr]
+    html = mark_safe(written.render(context.new({"form": form})))  # already escaped: a template
+    if empty:
+        if len(_FIELDS_KEPT) >= _FIELDS_MAX:
+            _FIELDS_KEPT.clear()
+        _FIELDS_KEPT[key] = html
+    return html
 
 
 def _review_initial(task: Task) -> dict[str, str] | None:

@@ -3,19 +3,19 @@ them, and whether to show the Administration link."""
 
 from django import template
 
-from alliance import access
 from alliance.accounts import names
-from alliance.accounts.models import User
 from alliance.clinic import explain
 from alliance.feedback.models import Alert
+from alliance.roles import request_roles
 
 register = template.Library()
 
 
 @register.simple_tag
 def is_administrator(user: object) -> bool:
-    """Whether the navigation shows Administration (``alliance.access.is_administrator``)."""
-    return isinstance(user, User) and user.is_authenticated and access.is_administrator(user)
+    """Whether the navigation shows Administration (``alliance.access.is_administrator``, from
+    the roles read once for the request)."""
+    return request_roles(user).is_administrator
 
 
 @register.filter

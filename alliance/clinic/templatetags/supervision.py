@@ -2,13 +2,13 @@
 
 from django import template
 
-from alliance import access
-from alliance.accounts.models import User
+from alliance.roles import request_roles
 
 register = template.Library()
 
 
 @register.simple_tag
 def is_supervisor(user: object) -> bool:
-    """Whether the navigation shows Team (``alliance.access.may_see_team_page``)."""
-    return isinstance(user, User) and user.is_authenticated and access.may_see_team_page(user)
+    """Whether the navigation shows Team (``alliance.access.may_see_team_page``, from the roles
+    read once for the request)."""
+    return request_roles(user).may_see_team_page
