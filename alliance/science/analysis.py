@@ -43,7 +43,6 @@ from alliance.science.analysis_records import (
     alliance_outcome_record,
     clinician_record,
     plain_object,
-    records,
     trajectory_record,
 )
 from alliance.science.analysis_series import expected_for_ratings
@@ -58,6 +57,7 @@ from alliance.science.ratings_table import (
     read_ratings,
     validate_ratings,
 )
+from alliance.science.row_records import RowRecords
 from alliance.science.signals import DEFAULT_SETTINGS, SignalSettings
 from alliance.science.therapists import (
     alliance_outcome_split,
@@ -267,8 +267,6 @@ class Analysis:
 ROW_SECTIONS = frozenset({"episodes", "nhs_talking_therapies", "alerts"})
 """The JSON's arrays with one record per row of the input (episodes, alerts): the large ones."""
 
-_RECORD_BATCH = 10_000
-
 
 def _rule_counts(alerts: Sequence[EpisodeAlert]) -> dict[str, int]:
     if isinstance(alerts, AlertTable):
@@ -286,10 +284,9 @@ def _alert_records(alerts: Sequence[EpisodeAlert]) -> Iterable[dict[str, Any]]:
     return (alert_record(found) for found in alerts)
 
 
-def _row_records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
-    """:func:`records` of the table, a batch of rows at a time."""
-    for start in range(0, len(frame), _RECORD_BATCH):
-        yield from records(frame.iloc[start : start + _RECORD_BATCH])
+def _row_records(frame: pd.DataFrame) -> RowRecords:
+    """:func:`records` of the table, a batch of rows at a time (or as JSON text: ``encoded``)."""
+    return RowRecords(frame)
 
 
 def analyze_ratings(
