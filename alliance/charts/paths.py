@@ -88,7 +88,12 @@ def paths_spec(
                     "color": model,
                     "strokeDash": dash,
                     "detail": {"field": "intake"},
-                    "tooltip": [{"field": "model"}, {"field": "intake"}, x, y],
+                    "tooltip": [
+                        {"field": "model", "title": str(words.MODEL)},
+                        {"field": "intake", "title": str(words.INTAKE)},
+                        x,
+                        y,
+                    ],
                 },
             },
         ],

@@ -10,12 +10,14 @@ apps used before the builders moved here, so the catalogues did not change.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "ACTIVITY_TITLE",
     "AGENCY_AVERAGE",
     "ESTIMATE_AXIS",
     "HIGHER_IS_BETTER",
+    "INTAKE",
     "LOWER_IS_BETTER",
     "MODEL",
     "OUTCOME_CLASSES_TITLE",
@@ -46,6 +48,8 @@ AGENCY_AVERAGE = _("agency average")
 
 # The trajectory preview.
 MODEL = _("Model")
+# The tooltip's heading of a line's intake ("Intake 12").
+INTAKE = pgettext_lazy("trajectory preview tooltip", "Intake")
 PREVIEW_DESCRIPTION = _("Expected paths under the model in use and the candidate fit")
 
 # The agency report's charts (page and PDF).

@@ -11,6 +11,7 @@ the number of episodes. Split from ``alliance.reports.selectors``.
 from collections.abc import Sequence
 
 import numpy as np
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from alliance.care.models import CareRole, CareTeamMember
@@ -264,10 +265,23 @@ def _alliance_split(classified: list[tuple[int, float | None, float]]) -> list[F
         CHANGE_CLASSES.index(c) for c in (ChangeClass.RECOVERED, ChangeClass.RELIABLY_IMPROVED)
     )
     cut = alliance_split_at()
+    words = {"cut": number_format(f"{cut:g}")}
     figures = []
-    for key, label, keep in (
-        ("good", _("Alliance above %(cut)s") % {"cut": f"{cut:g}"}, lambda a: a > cut),
-        ("low", _("Alliance %(cut)s or below") % {"cut": f"{cut:g}"}, lambda a: a <= cut),
+    # Each label is one whole sentence: a translation cannot be lower-cased into another
+    # (German capitalises "Allianz" wherever it stands).
+    for key, label, mean_label, keep in (
+        (
+            "good",
+            _("Alliance above %(cut)s") % words,
+            _("Mean improvement, alliance above %(cut)s") % words,
+            lambda a: a > cut,
+        ),
+        (
+            "low",
+            _("Alliance %(cut)s or below") % words,
+            _("Mean improvement, alliance %(cut)s or below") % words,
+            lambda a: a <= cut,
+        ),
     ):
         group = [(c, change) for c, a, change in classified if a is not None and keep(a)]
         part = sum(1 for c, _change in group if c in improved_codes)
@@ -277,7 +291,7 @@ def _alliance_split(classified: list[tuple[int, float | None, float]]) -> list[F
             Figure(
                 "split",
                 f"mean_change_{key}",
-                _("Mean improvement, %(group)s") % {"group": label.lower()},
+                mean_label,
                 mean,
                 len(group),
                 "mean",

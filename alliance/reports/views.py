@@ -95,6 +95,16 @@ CONTENT_TYPES = {
 }
 
 
+def _errors_text(form: ReportForm) -> str:
+    """The form's errors as plain text, each under its field's label in the reader's words (not
+    the field's code, ``date_from``, which ``form.errors.as_text()`` writes)."""
+    lines = []
+    for name, errors in form.errors.items():
+        lines.append(str(form.fields[name].label) if name in form.fields else "")
+        lines.extend(f"  * {error}" for error in errors)
+    return "\n".join(line for line in lines if line) + "\n"
+
+
 @require_GET
 @login_required
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -105,7 +115,7 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     if report is None:
         if status == 404:
             raise Http404
-        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+        return HttpResponse(_errors_text(form), status=400, content_type="text/plain")
     body = {"csv": formats.report_csv, "json": formats.report_json, "pdf": pdf.report_pdf}[fmt]
     response = HttpResponse(body(report), content_type=CONTENT_TYPES[fmt])
     name = f"alliance-report-{report.scope.start}-{report.scope.end}.{fmt}"

@@ -42,3 +42,11 @@ def test_its_words_are_translated() -> None:
     line = spec["layer"][1]["encoding"]
     assert line["x"]["title"] == "Sessie"
     assert spec["description"].startswith("Verwachte verlopen")
+
+
+def test_its_tooltip_names_each_field_in_the_readers_words() -> None:
+    """Vega-Lite heads a tooltip field with no title by the field's code ("model", "intake")."""
+    with translation.override("de"):
+        spec = paths_spec(POINTS, (0.0, 40.0), "ORS", LABELS)
+    tooltip = spec["layer"][1]["encoding"]["tooltip"]
+    assert [t.get("title") for t in tooltip[:2]] == ["Modell", "Aufnahmewert"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.test import override_settings
+from django.utils import translation
 
 from alliance.clinic import progress, selectors
 from alliance.feedback.models import Alert
@@ -91,3 +92,23 @@ def test_a_phq9_override_moves_the_caseness_line_of_its_chart_only(
         published = cutoff_for(catalogue.instrument("ors"), "adult")
         assert published is not None
         assert set(_cutoff_values(figures["chart-outcome"].spec)) == {published.total}
+
+
+def test_the_reports_alliance_split_reads_as_whole_sentences_in_german(
+    clinic: SimpleNamespace,
+) -> None:
+    """The split's labels are translated whole: lower-casing a German label ("allianz") broke
+    the capital every German noun has, and a cutoff of 37.5 keeps the German decimal comma."""
+    overridden = {**settings.ALLIANCE, "THRESHOLDS": {"srs": {"total": 37.5}}}
+    with override_settings(ALLIANCE=overridden), translation.override("de"):
+        rated_episode(clinic, [20.0, 20.0], [39.0, 37.0])
+        scope = report_scope(
+            viewer=None,
+            organisation=clinic.org.name,
+            start=dt.date(2026, 1, 1),
+            end=dt.date(2026, 12, 31),
+        )
+        labels = {f.key: f.label for f in report_build(scope).figures if f.section == "split"}
+    assert labels["improved_rate_good"] == "Allianz über 37,5"
+    assert labels["mean_change_good"] == "Mittlere Verbesserung, Allianz über 37,5"
+    assert labels["mean_change_low"] == "Mittlere Verbesserung, Allianz 37,5 oder darunter"

@@ -181,3 +181,17 @@ def test_the_form_starts_with_the_persons_organisation_and_the_last_twelve_month
     form = browser.get("/reports/").context["form"]
     assert form.initial["organisation"] == clinic.org.name
     assert (form.initial["date_to"] - form.initial["date_from"]).days == 365
+
+
+def test_a_refused_download_names_the_fields_by_their_labels_in_the_readers_language(
+    clinic: SimpleNamespace,
+) -> None:
+    b = browser(clinic.administrator)
+    b.cookies["django_language"] = "de"
+    clinic.administrator.language = "de"
+    clinic.administrator.save(update_fields=["language"])
+    response = b.get(reverse("reports:download", args=["csv"]))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "date_from" not in body and "organisation" not in body
+    assert "Dieses Feld ist zwingend erforderlich." in body
