@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from alliance.science.analysis_series import (
     _Facts,
     _session_positions,
-    alliance_item_names,
+    alliance_item_columns,
     expected_for_ratings,
     risks_by_session,
 )
@@ -232,13 +232,7 @@ def _items(
     rated = first >= 0
     found: dict[str, AllianceItems] = {}
     for code in pd.unique(measure[first[rated]]):
-        instrument = catalogue[str(code)]
-        names = alliance_item_names(instrument)
-        columns = [
-            (names[item.number], f"item_{item.number}")
-            for item in instrument.items
-            if item.number in names and f"item_{item.number}" in ratings
-        ]
+        columns = alliance_item_columns(catalogue[str(code)], ratings)
         sessions = np.flatnonzero(rated)[measure[first[rated]] == code]
         values = np.full((len(first), len(columns)), np.nan)
         for k, (_, column) in enumerate(columns):

@@ -35,6 +35,7 @@ from alliance.science.trajectories import TrajectoryModel
 
 __all__ = [
     "UNDATED",
+    "alliance_item_columns",
     "alliance_item_names",
     "episode_series",
     "expected_for_ratings",
@@ -85,6 +86,24 @@ def alliance_item_names(instrument: Instrument) -> dict[int, str]:
         item.number: re.sub(r"[^a-z0-9]+", "_", item.label.get("en", item.code).lower()).strip("_")
         for item in instrument.scored_items
     }
+
+
+def alliance_item_columns(instrument: Instrument, ratings: pd.DataFrame) -> list[tuple[str, str]]:
+    """(item name, column) of each of the instrument's alliance items that the ratings have a
+    column for (``item_N``), in the instrument's item order; names as :func:`alliance_item_names`.
+
+    Examples
+    --------
+    >>> from alliance.science.instruments import load_instruments
+    >>> alliance_item_columns(load_instruments()["srs"], pd.DataFrame(columns=["item_1", "item_3"]))
+    [('relationship', 'item_1'), ('approach_or_method', 'item_3')]
+    """
+    names = alliance_item_names(instrument)
+    return [
+        (names[item.number], f"item_{item.number}")
+        for item in instrument.items
+        if item.number in names and f"item_{item.number}" in ratings
+    ]
 
 
 def episode_series(
@@ -282,13 +301,7 @@ class _SessionInputs:
         measure = ratings["measure"].to_numpy(dtype=object)
         rated = first >= 0
         for code in pd.unique(measure[first[rated]]):
-            instrument = catalogue[str(code)]
-            names = alliance_item_names(instrument)
-            columns = [
-                (names[item.number], f"item_{item.number}")
-                for item in instrument.items
-                if item.number in names and f"item_{item.number}" in ratings
-            ]
+            columns = alliance_item_columns(catalogue[str(code)], ratings)
             sessions = np.flatnonzero(rated)[measure[first[rated]] == code]
             rows = first[sessions]
             values = [
