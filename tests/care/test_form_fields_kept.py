@@ -68,3 +68,25 @@ def test_a_form_with_answers_or_errors_is_never_kept(clinic: SimpleNamespace) ->
     assert "x" * 3000 in written
     empty = _kept(TaskForm(goals=goals), RuptureForm(), choices)  # type: ignore[arg-type]
     assert "x" * 3000 not in empty and "care-errors" not in empty
+
+
+class _ClearedBetween(dict):  # type: ignore[type-arg]
+    """The kept forms as one of the process's other threads may leave them: emptied (at
+    ``_FIELDS_MAX``) between this thread asking whether a key is there and reading it."""
+
+    def __contains__(self, key: object) -> bool:
+        found = super().__contains__(key)
+        self.clear()
+        return found
+
+
+def test_forms_emptied_by_another_thread_meanwhile_are_still_written(
+    clinic: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alliance.care.templatetags import care_work
+
+    goals, choices = _goals(clinic)
+    first = _kept(TaskForm(goals=goals), RuptureForm(), choices)  # type: ignore[arg-type]
+    monkeypatch.setattr(care_work, "_FIELDS_KEPT", _ClearedBetween(care_work._FIELDS_KEPT))
+    again = _kept(TaskForm(goals=goals), RuptureForm(), choices)  # type: ignore[arg-type]
+    assert again == first

@@ -106,8 +106,10 @@ def form_fields(
     choices through Django's widget templates takes tens of milliseconds."""
     empty = not form.is_bound and not form.initial
     key = (template_name, get_language(), type(form), form.prefix, choices)
-    if empty and key in _FIELDS_KEPT:
-        return _FIELDS_KEPT[key]
+    # One read: gunicorn's threads share the dict, and another may empty it between two.
+    found = _FIELDS_KEPT.get(key) if empty else None
+    if found is not None:
+        return found
     written = context.template.engine.get_template(template_name)  # type: ignore[union-attr]
     html = mark_safe(written.render(context.new({"form": form})))  # already escaped: a template
     if empty:
