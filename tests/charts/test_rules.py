@@ -39,13 +39,14 @@ def test_no_chart_colour_is_written_outside_the_palette() -> None:
 
 
 def _django_imports(path: Path) -> list[str]:
+    """The Django modules the file imports from, each once."""
     names = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names += [a.name for a in node.names if a.name.split(".")[0] == "django"]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "django":
             names.append(node.module or "")
-    return names
+    return sorted(set(names))
 
 
 def test_only_the_words_import_django_and_only_its_translation() -> None:
