@@ -103,7 +103,41 @@ def _left_to_the_postgres_pass(item: pytest.Item) -> bool:
     return bool(once) and not _same_on_both_passes(item)
 
 
+# The modules whose tests take a minute or more (subprocesses, a cluster of their own, the demo
+# clinic, a browser story), measured with --durations: they start each pass, so that no worker
+# is left running one of them alone at the end while the other waits (xdist hands the rest out
+# as workers free up). The order within and after them is collection order, the same on every
+# worker.
+LONG_FIRST = (
+    "tests/ops/deploy/test_backup_restore.py",
+    "tests/ops/faults/test_database_restart.py",
+    "tests/bench/test_existing_benches_run.py",
+    "tests/browser/test_clinic_week_story.py",
+    "tests/ops/deploy/test_replica_reads.py",
+    "tests/demo/test_demo.py",
+    "tests/transfer/test_restore.py",
+    "tests/transfer/test_killed_import.py",
+    "tests/api/test_fhir_identity.py",
+    "tests/feedback/test_demo_alerts.py",
+    "tests/cli/test_commands.py",
+    "tests/ops/test_command_language.py",
+    "tests/transfer/test_export_import_language.py",
+    "tests/ops/deploy/test_gunicorn.py",
+)
+
+
+def _long_first(items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parents[1]
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.relative_to(root).as_posix()
+        return LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _long_first(items)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         if os.environ.get("ALLIANCE_BROWSER_TESTS") == "postgres":
             later = [item for item in items if _left_to_the_postgres_pass(item)]
